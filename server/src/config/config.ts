@@ -1,0 +1,73 @@
+/** Every setting Parley reads from the environment, parsed once at start-up. */
+export interface Config {
+  production: boolean;
+  port: number;
+  dataDir: string;
+  /** Unset: embedded PGlite under `dataDir`. */
+  databaseUrl?: string;
+  /** Unset: in-process realtime bus. */
+  redisUrl?: string;
+  /** Unset: in-process event log. */
+  kafkaBrokers?: string[];
+  /** Unset: messages live in the relational database. */
+  mongoUrl?: string;
+  /** Unset outside production: generated once and kept in `dataDir`. */
+  jwtSecret?: string;
+}
+
+/** A bad environment value; its message is the one line printed before exiting. */
+export class ConfigError extends Error {}
+
+const urlWithScheme = (name: string, value: string, schemes: string[]): string => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: ${JSON.stringify(value)}`);
+  }
+  if (!schemes.includes(url.protocol)) {
+    throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}//`).join(' or ')}, got ${JSON.stringify(url.protocol)}`);
+  }
+  return value;
+};
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+
+  const portText = nonEmpty(env.PORT) ?? '4000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
+  }
+
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  const redisUrl = nonEmpty(env.REDIS_URL);
+  const mongoUrl = nonEmpty(env.MONGO_URL);
+  const brokersText = nonEmpty(env.KAFKA_BROKERS);
+  const kafkaBrokers = brokersText?.split(',').map((b) => b.trim());
+  if (kafkaBrokers?.some((b) => !/^[^\s:/]+:\d{1,5}$/.test(b))) {
+    throw new ConfigError(`KAFKA_BROKERS must be a comma-separated list of host:port, got ${JSON.stringify(brokersText)}`);
+  }
+
+  const jwtSecret = nonEmpty(env.JWT_SECRET);
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters long');
+  }
+  if (production && jwtSecret === undefined) {
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  }
+
+  return {
+    production,
+    port,
+    dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
+    databaseUrl: databaseUrl && urlWithScheme('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),
+    redisUrl: redisUrl && urlWithScheme('REDIS_URL', redisUrl, ['redis:', 'rediss:']),
+    mongoUrl: mongoUrl && urlWithScheme('MONGO_URL', mongoUrl, ['mongodb:', 'mongodb+srv:']),
+    kafkaBrokers,
+    jwtSecret,
+  };
+}

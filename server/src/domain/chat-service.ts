@@ -1,0 +1,80 @@
+import type { ChatRepository, UserRepository } from '../relational/ports.js';
+import { parseChatCursor, type ChatPosition } from './cursor.js';
+import { badInput, forbidden, notFound } from './errors.js';
+import { parseId } from './ids.js';
+import { charCount, LIMITS, pageSize } from './limits.js';
+import type { Chat, MemberChat } from './models.js';
+
+export interface ChatPage {
+  chats: MemberChat[];
+  hasNextPage: boolean;
+}
+
+export class ChatService {
+  constructor(
+    private readonly chats: ChatRepository,
+    private readonly users: UserRepository,
+  ) {}
+
+  /** The one membership gate: NOT_FOUND for a chat that does not exist, FORBIDDEN for one the viewer is not in. */
+  async requireMember(viewerId: string, rawChatId: string): Promise<MemberChat> {
+    const chatId = parseId(rawChatId, 'chatId');
+    const chat = await this.chats.findForMember(chatId, viewerId);
+    if (chat) return chat;
+    if (await this.chats.findById(chatId)) throw forbidden('You are not a member of this chat');
+    throw notFound('Chat not found');
+  }
+
+  async createDirect(viewerId: string, rawUserId: string): Promise<MemberChat> {
+    const userId = parseId(rawUserId, 'userId');
+    if (userId === viewerId) throw badInput('A direct chat needs another user');
+    await this.requireUsers([userId]);
+    const pair = [viewerId, userId].sort();
+    const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey: pair.join(':') });
+    return this.requireMember(viewerId, chat.id);
+  }
+
+  async createGroup(viewerId: string, rawTitle: string, rawMemberIds: string[]): Promise<MemberChat> {
+    const title = rawTitle.trim();
+    if (charCount(title) < 1 || charCount(title) > LIMITS.titleMax) {
+      throw badInput(`title must be 1 to ${LIMITS.titleMax} characters`);
+    }
+    if (rawMemberIds.length > LIMITS.groupMembersMax) {
+      throw badInput(`a group can start with at most ${LIMITS.groupMembersMax} members`);
+    }
+    const others = [...new Set(rawMemberIds.map((id) => parseId(id, 'memberIds')))].filter((id) => id !== viewerId);
+    await this.requireUsers(others);
+    const chat = await this.chats.create({ kind: 'GROUP', title, memberIds: [viewerId, ...others], directKey: null });
+    return withReadSeq(chat, 0);
+  }
+
+  get(viewerId: string, rawChatId: string): Promise<MemberChat> {
+    return this.requireMember(viewerId, rawChatId);
+  }
+
+  async list(viewerId: string, first: number | null | undefined, after: string | null | undefined): Promise<ChatPage> {
+    const limit = pageSize(first, 'first');
+    const position: ChatPosition | null = after ? parseChatCursor(after) : null;
+    const chats = await this.chats.listForMember(viewerId, limit + 1, position);
+    return { chats: chats.slice(0, limit), hasNextPage: chats.length > limit };
+  }
+
+  async markRead(viewerId: string, rawChatId: string, seq: number): Promise<MemberChat> {
+    if (!Number.isInteger(seq) || seq < 0) throw badInput('seq must be a non-negative integer');
+    const chat = await this.requireMember(viewerId, rawChatId);
+    await this.chats.markRead(chat.id, viewerId, seq);
+    return this.requireMember(viewerId, chat.id);
+  }
+
+  memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.chats.memberIds(chatIds);
+  }
+
+  private async requireUsers(ids: string[]): Promise<void> {
+    const found = new Set((await this.users.findByIds(ids)).map((u) => u.id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) throw notFound(`No user with id ${missing[0]}`);
+  }
+}
+
+const withReadSeq = (chat: Chat, lastReadSeq: number): MemberChat => ({ ...chat, lastReadSeq });

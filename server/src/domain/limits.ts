@@ -1,0 +1,29 @@
+import { badInput } from './errors.js';
+
+/** Product limits in one place, so the docs, the errors and the tests agree. */
+export const LIMITS = {
+  bodyMax: 4000,
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 8,
+  passwordMax: 256,
+  displayNameMax: 64,
+  titleMax: 100,
+  clientIdMax: 128,
+  pageDefault: 50,
+  pageMax: 100,
+  groupMembersMax: 1000,
+  searchMax: 50,
+  queryDepthMax: 10,
+} as const;
+
+/** Counts what a person sees as characters (code points), not UTF-16 units. */
+export const charCount = (text: string): number => [...text].length;
+
+export function pageSize(value: number | null | undefined, name: string): number {
+  if (value === null || value === undefined) return LIMITS.pageDefault;
+  if (!Number.isInteger(value) || value < 1 || value > LIMITS.pageMax) {
+    throw badInput(`${name} must be between 1 and ${LIMITS.pageMax}`);
+  }
+  return value;
+}

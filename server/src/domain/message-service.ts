@@ -1,0 +1,140 @@
+import type { EventLog, MessageEnvelope } from '../event-log/port.js';
+import type { MessageStore } from '../message-store/port.js';
+import { chatChannel, type RealtimeBus } from '../realtime/port.js';
+import type { ChatService } from './chat-service.js';
+import { parseMessageCursor } from './cursor.js';
+import { badInput, DomainError, unavailable } from './errors.js';
+import { messageIdFor, newId } from './ids.js';
+import { charCount, LIMITS, pageSize } from './limits.js';
+import type { Message } from './models.js';
+
+export interface SendResult {
+  messageId: string;
+  chatId: string;
+  clientId: string;
+  acceptedAt: Date;
+}
+
+export interface HistoryArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface HistoryPage {
+  messages: Message[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+const REPLAY_PAGE = 100;
+
+/** Messages cross the realtime bus as JSON on some adapters: dates arrive as strings. */
+const fromWire = (m: Message): Message => (m.createdAt instanceof Date ? m : { ...m, createdAt: new Date(m.createdAt) });
+
+export class MessageService {
+  constructor(
+    private readonly chats: ChatService,
+    private readonly store: MessageStore,
+    private readonly log: EventLog,
+    private readonly bus: RealtimeBus,
+  ) {}
+
+  async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null): Promise<SendResult> {
+    const body = rawBody.trim();
+    const length = charCount(body);
+    if (length < 1 || length > LIMITS.bodyMax) throw badInput(`body must be 1 to ${LIMITS.bodyMax} characters`);
+    const clientId = rawClientId ?? newId();
+    if (clientId.length < 1 || clientId.length > LIMITS.clientIdMax) {
+      throw badInput(`clientId must be 1 to ${LIMITS.clientIdMax} characters`);
+    }
+    const chat = await this.chats.requireMember(viewerId, rawChatId);
+    const envelope: MessageEnvelope = {
+      messageId: messageIdFor(viewerId, clientId),
+      chatId: chat.id,
+      senderId: viewerId,
+      body,
+      clientId,
+      acceptedAt: new Date().toISOString(),
+    };
+    try {
+      await this.log.append(envelope);
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw unavailable('The message could not be accepted; retry with the same clientId');
+    }
+    return { messageId: envelope.messageId, chatId: chat.id, clientId, acceptedAt: new Date(envelope.acceptedAt) };
+  }
+
+  /** Relay-style paging over seq; pages are always oldest → newest. */
+  async history(viewerId: string, rawChatId: string, args: HistoryArgs): Promise<HistoryPage> {
+    const { first, last } = args;
+    if (first != null && last != null) throw badInput('Pass either first or last, not both');
+    const afterSeq = args.after != null ? parseMessageCursor(args.after) : undefined;
+    const beforeSeq = args.before != null ? parseMessageCursor(args.before) : undefined;
+    const backward = last != null || (first == null && beforeSeq !== undefined && afterSeq === undefined);
+    const limit = pageSize(backward ? last : first, backward ? 'last' : 'first');
+    const chat = await this.chats.requireMember(viewerId, rawChatId);
+
+    const rows = await this.store.range(chat.id, { afterSeq, beforeSeq, limit: limit + 1, from: backward ? 'newest' : 'oldest' });
+    const more = rows.length > limit;
+    const messages = backward ? rows.slice(rows.length - Math.min(rows.length, limit)) : rows.slice(0, limit);
+    // Seqs are dense from 1, so what lies beyond a cursor is known without another query.
+    return backward
+      ? { messages, hasPreviousPage: more, hasNextPage: beforeSeq !== undefined && beforeSeq <= chat.lastSeq }
+      : { messages, hasNextPage: more, hasPreviousPage: afterSeq !== undefined && afterSeq >= 1 };
+  }
+
+  byIds(ids: readonly string[]): Promise<Message[]> {
+    return this.store.findByIds(ids);
+  }
+
+  /**
+   * Live messages of a chat. With afterSeq, stored messages after it are
+   * replayed first. The bus subscription opens before history is read and
+   * everything is merged by seq, so nothing falls between replay and live,
+   * and nothing is delivered twice.
+   */
+  async stream(viewerId: string, rawChatId: string, afterSeq?: number | null): Promise<AsyncIterable<Message>> {
+    if (afterSeq != null && (!Number.isInteger(afterSeq) || afterSeq < 0)) {
+      throw badInput('afterSeq must be a non-negative integer');
+    }
+    const chat = await this.chats.requireMember(viewerId, rawChatId);
+    const subscription = await this.bus.subscribe<Message>(chatChannel(chat.id));
+    const store = this.store;
+
+    async function* merged(): AsyncGenerator<Message> {
+      let last = afterSeq ?? null;
+      async function* storedAfter(seq: number, beforeSeq?: number): AsyncGenerator<Message> {
+        for (let from = seq; ; ) {
+          const page = await store.range(chat.id, { afterSeq: from, beforeSeq, limit: REPLAY_PAGE, from: 'oldest' });
+          yield* page;
+          if (page.length < REPLAY_PAGE) return;
+          from = page[page.length - 1].seq;
+        }
+      }
+      try {
+        if (last !== null) {
+          for await (const m of storedAfter(last)) {
+            yield m;
+            last = m.seq;
+          }
+        }
+        for await (const wire of subscription) {
+          const message = fromWire(wire);
+          if (last !== null && message.seq <= last) continue;
+          if (last !== null && message.seq > last + 1) {
+            // A publish was missed or overtaken: fill the hole from the store.
+            for await (const m of storedAfter(last, message.seq)) yield m;
+          }
+          yield message;
+          last = message.seq;
+        }
+      } finally {
+        subscription.close();
+      }
+    }
+    return merged();
+  }
+}

@@ -1,0 +1,56 @@
+import { unavailable } from '../domain/errors.js';
+import type { EnvelopeHandler, EventLog, MessageEnvelope } from './port.js';
+
+interface Pending {
+  envelope: MessageEnvelope;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The embedded event log: an append is acknowledged only after the consumer
+ * has handled it, so in this mode a returned send is already stored. Appends
+ * that arrive while a batch is being handled form the next batch (group commit),
+ * which keeps one transaction per batch instead of one per message.
+ */
+export class LocalEventLog implements EventLog {
+  private pending: Pending[] = [];
+  private handler: EnvelopeHandler | null = null;
+  private draining: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly maxBatch = 500) {}
+
+  append(envelope: MessageEnvelope): Promise<void> {
+    if (this.closed) return Promise.reject(unavailable('Parley is shutting down; retry the send'));
+    if (!this.handler) return Promise.reject(unavailable('The message persister is not running'));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ envelope, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  async consume(handler: EnvelopeHandler): Promise<void> {
+    this.handler = handler;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    // Yield once so sends that arrive in the same tick share the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      try {
+        await this.handler!(batch.map((p) => p.envelope));
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    this.draining = null;
+  }
+}

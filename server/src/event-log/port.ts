@@ -1,0 +1,20 @@
+/** What the API appends and the persister consumes: a send, accepted but not yet ordered. */
+export interface MessageEnvelope {
+  messageId: string;
+  chatId: string;
+  senderId: string;
+  body: string;
+  clientId: string;
+  acceptedAt: string;
+}
+
+export type EnvelopeHandler = (batch: MessageEnvelope[]) => Promise<void>;
+
+export interface EventLog {
+  /** Resolves once the log holds the envelope durably; from then on it will be stored. */
+  append(envelope: MessageEnvelope): Promise<void>;
+  /** Starts delivering batches, in per-chat order, to the handler. */
+  consume(handler: EnvelopeHandler): Promise<void>;
+  /** Stops accepting appends and waits for everything accepted to be handled. */
+  close(): Promise<void>;
+}

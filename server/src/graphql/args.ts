@@ -1,0 +1,102 @@
+import { ArgsType, Field, ID, Int } from 'type-graphql';
+
+/*
+ * Argument classes keep each operation's arguments in the contract's order in
+ * schema.graphql (parameter decorators would list them in reverse).
+ */
+
+@ArgsType()
+export class SignupArgs {
+  @Field()
+  username!: string;
+
+  @Field()
+  password!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName?: string | null;
+}
+
+@ArgsType()
+export class LoginArgs {
+  @Field()
+  username!: string;
+
+  @Field()
+  password!: string;
+}
+
+@ArgsType()
+export class UsersArgs {
+  @Field(() => String, { nullable: true })
+  search?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+}
+
+@ArgsType()
+export class ChatsArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+@ArgsType()
+export class MessagesArgs {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true })
+  before?: string | null;
+}
+
+@ArgsType()
+export class CreateGroupChatArgs {
+  @Field()
+  title!: string;
+
+  @Field(() => [ID])
+  memberIds!: string[];
+}
+
+@ArgsType()
+export class MarkReadArgs {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => Int)
+  seq!: number;
+}
+
+@ArgsType()
+export class SendMessageArgs {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field()
+  body!: string;
+
+  @Field(() => String, { nullable: true, description: 'Your id for this send; retries with it are stored once.' })
+  clientId?: string | null;
+}
+
+@ArgsType()
+export class MessageAddedArgs {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Replay stored messages with a greater seq first, then go live.' })
+  afterSeq?: number | null;
+}

@@ -1,0 +1,27 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DomainError } from '../domain/errors.js';
+import { errorFields, type Logger } from '../support/logger.js';
+
+/**
+ * One error policy for HTTP and graphql-ws: domain errors and GraphQL's own
+ * request errors (parse, validation, variables) pass with their code; anything
+ * else is logged and masked, so no stack trace or internal message leaks.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+    const { message, locations, path } = formatted;
+    if (original instanceof DomainError) {
+      return { message: original.message, locations, path, extensions: { code: original.code } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+      return { message, locations, path, extensions: { code } };
+    }
+    if (original instanceof GraphQLError) {
+      return { message, locations, path, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    }
+    logger.error('unexpected error in a GraphQL operation', { path, ...errorFields(original) });
+    return { message: 'Internal server error', locations, path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

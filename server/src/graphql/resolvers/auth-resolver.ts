@@ -1,0 +1,31 @@
+import { Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { unauthenticated } from '../../domain/errors.js';
+import { LoginArgs, SignupArgs, UsersArgs } from '../args.js';
+import { requireViewer, type Context } from '../context.js';
+import { AuthPayload, User } from '../types/user.js';
+
+@Resolver()
+export class AuthResolver {
+  @Query(() => User, { description: 'The signed-in user.' })
+  async me(@Ctx() context: Context): Promise<User> {
+    const user = await context.loaders.user.load(requireViewer(context));
+    if (!user) throw unauthenticated('The account behind this token no longer exists');
+    return user;
+  }
+
+  @Query(() => [User], { description: 'Find people to chat with, by username or display name.' })
+  users(@Args() { search, first }: UsersArgs, @Ctx() context: Context): Promise<User[]> {
+    requireViewer(context);
+    return context.services.users.search(search, first);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Create an account. Usernames are case-insensitive.' })
+  signup(@Args() { username, password, displayName }: SignupArgs, @Ctx() { services }: Context): Promise<AuthPayload> {
+    return services.auth.signup(username, password, displayName);
+  }
+
+  @Mutation(() => AuthPayload)
+  login(@Args() { username, password }: LoginArgs, @Ctx() { services }: Context): Promise<AuthPayload> {
+    return services.auth.login(username, password);
+  }
+}

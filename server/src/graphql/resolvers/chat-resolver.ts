@@ -1,0 +1,65 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ChatsArgs, CreateGroupChatArgs, MarkReadArgs } from '../args.js';
+import { chatCursor } from '../../domain/cursor.js';
+import type { MemberChat } from '../../domain/models.js';
+import { requireViewer, type Context } from '../context.js';
+import { Chat, ChatConnection } from '../types/chat.js';
+import { Message } from '../types/message.js';
+import { User } from '../types/user.js';
+
+const asChat = (chat: MemberChat): Chat => chat as Chat;
+
+@Resolver(() => Chat)
+export class ChatResolver {
+  @Query(() => ChatConnection, { description: 'The viewer’s chats, most recent activity first.' })
+  async chats(@Args() { first, after }: ChatsArgs, @Ctx() context: Context): Promise<ChatConnection> {
+    const page = await context.services.chats.list(requireViewer(context), first, after);
+    const edges = page.chats.map((chat) => ({ cursor: chatCursor(chat), node: asChat(chat) }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: after != null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  @Query(() => Chat, { nullable: true })
+  async chat(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.get(requireViewer(context), id));
+  }
+
+  @Mutation(() => Chat, { description: 'Idempotent: the same pair always gets the same chat.' })
+  async createDirectChat(@Arg('userId', () => ID) userId: string, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.createDirect(requireViewer(context), userId));
+  }
+
+  @Mutation(() => Chat, { description: 'The creator is always a member.' })
+  async createGroupChat(@Args() { title, memberIds }: CreateGroupChatArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.createGroup(requireViewer(context), title, memberIds));
+  }
+
+  @Mutation(() => Chat, { description: 'lastReadSeq only moves forward, and never past lastSeq.' })
+  async markRead(@Args() { chatId, seq }: MarkReadArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.markRead(requireViewer(context), chatId, seq));
+  }
+
+  @FieldResolver(() => [User])
+  async members(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<User[]> {
+    const ids = await loaders.chatMemberIds.load(chat.id);
+    const users = await loaders.user.loadMany(ids);
+    return users.filter((u): u is User => u !== null && !(u instanceof Error));
+  }
+
+  @FieldResolver(() => Message, { nullable: true })
+  lastMessage(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<Message | null> | null {
+    return chat.lastMessageId ? loaders.message.load(chat.lastMessageId) : null;
+  }
+
+  @FieldResolver(() => Int, { description: 'lastSeq - lastReadSeq: own messages count as read.' })
+  unreadCount(@Root() chat: Chat): number {
+    return Math.max(0, chat.lastSeq - chat.lastReadSeq);
+  }
+}

@@ -1,0 +1,53 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from './page-info.js';
+
+export enum ChatKind {
+  DIRECT = 'DIRECT',
+  GROUP = 'GROUP',
+}
+registerEnumType(ChatKind, { name: 'ChatKind' });
+
+@ObjectType({ description: 'A conversation, as the viewer sees it.' })
+export class Chat {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ChatKind)
+  kind!: ChatKind;
+
+  @Field(() => String, { nullable: true, description: 'Set for groups; direct chats show the other member instead.' })
+  title!: string | null;
+
+  @Field(() => Int, { description: 'Seq of the newest stored message; 0 when empty.' })
+  lastSeq!: number;
+
+  @Field(() => Int, { description: 'Seq of the newest message the viewer has read.' })
+  lastReadSeq!: number;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field({ description: 'Time of the last activity; chats are listed newest first by it.' })
+  updatedAt!: Date;
+
+  /** Not exposed: resolved into `lastMessage`. */
+  lastMessageId!: string | null;
+}
+
+@ObjectType()
+export class ChatEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Chat)
+  node!: Chat;
+}
+
+@ObjectType()
+export class ChatConnection {
+  @Field(() => [ChatEdge])
+  edges!: ChatEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}

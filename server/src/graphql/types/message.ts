@@ -1,0 +1,59 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { PageInfo } from './page-info.js';
+
+@ObjectType({ description: 'A stored message; seq orders it within its chat, from 1 without gaps.' })
+export class Message {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => Int)
+  seq!: number;
+
+  @Field(() => String, { nullable: true })
+  clientId!: string | null;
+
+  @Field()
+  body!: string;
+
+  @Field()
+  createdAt!: Date;
+
+  /** Not exposed: resolved into `sender`. */
+  senderId!: string;
+}
+
+@ObjectType({ description: 'The log has the message: it will be stored and delivered.' })
+export class SendMessagePayload {
+  @Field(() => ID)
+  messageId!: string;
+
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field({ description: 'The clientId sent, or the one generated; resend with it to retry safely.' })
+  clientId!: string;
+
+  @Field()
+  acceptedAt!: Date;
+}
+
+@ObjectType()
+export class MessageEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Message)
+  node!: Message;
+}
+
+@ObjectType()
+export class MessageConnection {
+  @Field(() => [MessageEdge])
+  edges!: MessageEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}

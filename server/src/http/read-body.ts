@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+
+export class BodyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a request body up to `limit` bytes; JSON bodies come back parsed. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyError(413, `Request body is larger than ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyError(413, `Request body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!/json/i.test(req.headers['content-type'] ?? '')) return text;
+  if (text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BodyError(400, 'Request body is not valid JSON');
+  }
+}

@@ -1,0 +1,84 @@
+import { sql, type Kysely } from 'kysely';
+import type { Message } from '../domain/models.js';
+import type { RelationalOrm } from '../relational/orm.js';
+import { toDate, type MessagesTable, type Tables } from '../relational/tables.js';
+import type { MessageStore, SeqRange } from './port.js';
+
+const toMessage = (row: MessagesTable): Message => ({
+  id: row.id,
+  chatId: row.chat_id,
+  seq: row.seq,
+  senderId: row.sender_id,
+  body: row.body,
+  clientId: row.client_id,
+  createdAt: toDate(row.created_at),
+});
+
+/** The embedded message store: a `messages` table in the relational database. */
+export class SqlMessageStore implements MessageStore {
+  constructor(private readonly orm: RelationalOrm) {}
+
+  private db(): Kysely<Tables> {
+    return this.orm.em.fork().getKysely<Tables>();
+  }
+
+  async insertMany(messages: readonly Message[]): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
+    const rows = await this.db()
+      .insertInto('messages')
+      .values(
+        messages.map((m) => ({
+          id: m.id,
+          chat_id: m.chatId,
+          seq: m.seq,
+          sender_id: m.senderId,
+          body: m.body,
+          client_id: m.clientId,
+          created_at: m.createdAt,
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Message[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db().selectFrom('messages').selectAll().where('id', 'in', [...ids]).execute();
+    return rows.map(toMessage);
+  }
+
+  async maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>(chatIds.map((id) => [id, 0]));
+    if (chatIds.length === 0) return result;
+    const rows = await this.db()
+      .selectFrom('messages')
+      .select(['chat_id', sql<number>`max(seq)`.as('max_seq')])
+      .where('chat_id', 'in', [...chatIds])
+      .groupBy('chat_id')
+      .execute();
+    for (const row of rows) result.set(row.chat_id, Number(row.max_seq));
+    return result;
+  }
+
+  async range(chatId: string, range: SeqRange): Promise<Message[]> {
+    let query = this.db().selectFrom('messages').selectAll().where('chat_id', '=', chatId);
+    if (range.afterSeq !== undefined) query = query.where('seq', '>', range.afterSeq);
+    if (range.beforeSeq !== undefined) query = query.where('seq', '<', range.beforeSeq);
+    const rows = await query
+      .orderBy('seq', range.from === 'oldest' ? 'asc' : 'desc')
+      .limit(range.limit)
+      .execute();
+    if (range.from === 'newest') rows.reverse();
+    return rows.map(toMessage);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db());
+  }
+
+  async close(): Promise<void> {
+    // The relational database owns the connection; it is closed with the ORM.
+  }
+}

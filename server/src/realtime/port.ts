@@ -1,0 +1,14 @@
+/** A live subscription to one channel; iterate it, and close it when done. */
+export interface BusSubscription<T> extends AsyncIterable<T> {
+  close(): void;
+}
+
+/** Best-effort fan-out: anything missed is recovered from the store by seq. */
+export interface RealtimeBus {
+  publish(channel: string, payload: unknown): Promise<void>;
+  /** Resolves once the subscription is live, so nothing published afterwards is missed. */
+  subscribe<T>(channel: string): Promise<BusSubscription<T>>;
+  close(): Promise<void>;
+}
+
+export const chatChannel = (chatId: string): string => `chat.${chatId}.messages`;

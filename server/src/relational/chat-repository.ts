@@ -1,0 +1,152 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { sql, type Kysely } from 'kysely';
+import type { ChatPosition } from '../domain/cursor.js';
+import { newId } from '../domain/ids.js';
+import type { Chat, MemberChat } from '../domain/models.js';
+import { ChatEntity, MemberEntity } from './entities.js';
+import type { RelationalOrm } from './orm.js';
+import type { ChatActivity, ChatRepository, NewChat } from './ports.js';
+import { toDate, type ChatsTable, type Tables } from './tables.js';
+
+const toChat = (row: ChatsTable): Chat => ({
+  id: row.id,
+  kind: row.kind,
+  title: row.title,
+  lastSeq: row.last_seq,
+  lastMessageId: row.last_message_id,
+  createdAt: toDate(row.created_at),
+  updatedAt: toDate(row.updated_at),
+});
+
+const toMemberChat = (row: ChatsTable & { last_read_seq: number }): MemberChat => ({
+  ...toChat(row),
+  lastReadSeq: row.last_read_seq,
+});
+
+export class SqlChatRepository implements ChatRepository {
+  constructor(private readonly orm: RelationalOrm) {}
+
+  private db(): Kysely<Tables> {
+    return this.orm.em.fork().getKysely<Tables>();
+  }
+
+  async create(chat: NewChat): Promise<Chat> {
+    const now = new Date();
+    const id = newId();
+    await this.orm.em.fork().transactional(async (em) => {
+      em.create(ChatEntity, {
+        id,
+        kind: chat.kind,
+        title: chat.title,
+        directKey: chat.directKey,
+        lastSeq: 0,
+        lastMessageId: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      // Entities carry plain ids, so the unit of work cannot order these inserts itself.
+      await em.flush();
+      for (const userId of chat.memberIds) {
+        em.create(MemberEntity, { chatId: id, userId, lastReadSeq: 0, joinedAt: now });
+      }
+    });
+    return { id, kind: chat.kind, title: chat.title, lastSeq: 0, lastMessageId: null, createdAt: now, updatedAt: now };
+  }
+
+  async findOrCreateDirect(chat: NewChat & { directKey: string }): Promise<Chat> {
+    const existing = await this.findByDirectKey(chat.directKey);
+    if (existing) return existing;
+    try {
+      return await this.create(chat);
+    } catch (error) {
+      // Two first messages between the same pair raced; the other one won.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      const winner = await this.findByDirectKey(chat.directKey);
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  private async findByDirectKey(directKey: string): Promise<Chat | null> {
+    const row = await this.db().selectFrom('chats').selectAll().where('direct_key', '=', directKey).executeTakeFirst();
+    return row ? toChat(row) : null;
+  }
+
+  async findById(id: string): Promise<Chat | null> {
+    const row = await this.db().selectFrom('chats').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toChat(row) : null;
+  }
+
+  async findForMember(chatId: string, userId: string): Promise<MemberChat | null> {
+    const row = await this.db()
+      .selectFrom('chats as c')
+      .innerJoin('members as m', 'm.chat_id', 'c.id')
+      .selectAll('c')
+      .select('m.last_read_seq')
+      .where('c.id', '=', chatId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? toMemberChat(row) : null;
+  }
+
+  async listForMember(userId: string, limit: number, after: ChatPosition | null): Promise<MemberChat[]> {
+    let query = this.db()
+      .selectFrom('members as m')
+      .innerJoin('chats as c', 'c.id', 'm.chat_id')
+      .selectAll('c')
+      .select('m.last_read_seq')
+      .where('m.user_id', '=', userId);
+    if (after) {
+      query = query.where(sql<boolean>`(c.updated_at, c.id) < (${after.updatedAt}, ${after.id})`);
+    }
+    const rows = await query.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc').limit(limit).execute();
+    return rows.map(toMemberChat);
+  }
+
+  async memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>(chatIds.map((id) => [id, []]));
+    if (chatIds.length === 0) return result;
+    const rows = await this.db()
+      .selectFrom('members')
+      .select(['chat_id', 'user_id'])
+      .where('chat_id', 'in', [...chatIds])
+      .orderBy('joined_at')
+      .orderBy('user_id')
+      .execute();
+    for (const row of rows) result.get(row.chat_id)?.push(row.user_id);
+    return result;
+  }
+
+  async markRead(chatId: string, userId: string, seq: number): Promise<void> {
+    await this.db()
+      .updateTable('members as m')
+      .from('chats as c')
+      .set({ last_read_seq: sql`greatest(m.last_read_seq, least(${seq}::int, c.last_seq))` })
+      .whereRef('c.id', '=', 'm.chat_id')
+      .where('m.chat_id', '=', chatId)
+      .where('m.user_id', '=', userId)
+      .execute();
+  }
+
+  async recordActivity(activity: ChatActivity[]): Promise<void> {
+    if (activity.length === 0) return;
+    const senders = activity.flatMap((a) => a.senderSeqs.map((s) => ({ chatId: a.chatId, ...s })));
+    await this.orm.em.fork().transactional(async (em) => {
+      const db = em.getKysely<Tables>();
+      // One statement per table for the whole batch; `greatest`/`<` keep replays harmless.
+      await sql`
+        update chats c
+           set last_seq = v.seq, last_message_id = v.message_id, updated_at = greatest(c.updated_at, v.at)
+          from unnest(${activity.map((a) => a.chatId)}::uuid[], ${activity.map((a) => a.lastSeq)}::int[],
+                      ${activity.map((a) => a.lastMessageId)}::uuid[], ${activity.map((a) => a.at.toISOString())}::timestamptz[])
+               as v(chat_id, seq, message_id, at)
+         where c.id = v.chat_id and c.last_seq < v.seq`.execute(db);
+      await sql`
+        update members m
+           set last_read_seq = greatest(m.last_read_seq, v.seq)
+          from unnest(${senders.map((s) => s.chatId)}::uuid[], ${senders.map((s) => s.senderId)}::uuid[],
+                      ${senders.map((s) => s.seq)}::int[]) as v(chat_id, user_id, seq)
+         where m.chat_id = v.chat_id and m.user_id = v.user_id`.execute(db);
+    });
+  }
+}

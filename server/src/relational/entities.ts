@@ -1,0 +1,61 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/*
+ * Relational entities. Relations are kept as plain id columns on purpose: the
+ * domain passes ids across ports (messages may live in another engine), and the
+ * foreign keys themselves are declared in the SQL migrations.
+ */
+
+export const UserEntity = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: p.uuid().primary(),
+    username: p.string().unique(),
+    displayName: p.string(),
+    passwordHash: p.string().lazy(),
+    createdAt: p.datetime(3),
+  },
+});
+
+export const ChatEntity = defineEntity({
+  name: 'Chat',
+  tableName: 'chats',
+  properties: {
+    id: p.uuid().primary(),
+    kind: p.enum(['DIRECT', 'GROUP'] as const),
+    title: p.string().nullable(),
+    directKey: p.string().nullable().unique(),
+    lastSeq: p.integer().default(0),
+    lastMessageId: p.uuid().nullable(),
+    createdAt: p.datetime(3),
+    updatedAt: p.datetime(3),
+  },
+});
+
+export const MemberEntity = defineEntity({
+  name: 'Member',
+  tableName: 'members',
+  properties: {
+    chatId: p.uuid().primary(),
+    userId: p.uuid().primary(),
+    lastReadSeq: p.integer().default(0),
+    joinedAt: p.datetime(3),
+  },
+});
+
+export const MessageEntity = defineEntity({
+  name: 'Message',
+  tableName: 'messages',
+  properties: {
+    id: p.uuid().primary(),
+    chatId: p.uuid(),
+    seq: p.integer(),
+    senderId: p.uuid(),
+    body: p.text(),
+    clientId: p.string().nullable(),
+    createdAt: p.datetime(3),
+  },
+});
+
+export const relationalEntities = [UserEntity, ChatEntity, MemberEntity, MessageEntity];

@@ -1,0 +1,48 @@
+import type { Chat, ChatKind, MemberChat, User } from '../domain/models.js';
+import type { ChatPosition } from '../domain/cursor.js';
+
+export interface NewUser {
+  id: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+export interface UserRepository {
+  /** Throws CONFLICT when the username is taken. */
+  create(user: NewUser): Promise<User>;
+  findCredentials(username: string): Promise<{ user: User; passwordHash: string } | null>;
+  findByIds(ids: readonly string[]): Promise<User[]>;
+  search(text: string | null, limit: number): Promise<User[]>;
+}
+
+export interface NewChat {
+  kind: ChatKind;
+  title: string | null;
+  memberIds: string[];
+  /** For direct chats: one key per pair, so a pair always lands in one chat. */
+  directKey: string | null;
+}
+
+/** What the persister folds into the chat summary after storing messages. */
+export interface ChatActivity {
+  chatId: string;
+  lastSeq: number;
+  lastMessageId: string;
+  at: Date;
+  /** Highest seq each sender wrote in this batch: their own messages count as read. */
+  senderSeqs: { senderId: string; seq: number }[];
+}
+
+export interface ChatRepository {
+  create(chat: NewChat): Promise<Chat>;
+  /** Returns the existing chat for that direct key, creating it if needed, safe under races. */
+  findOrCreateDirect(chat: NewChat & { directKey: string }): Promise<Chat>;
+  findById(id: string): Promise<Chat | null>;
+  findForMember(chatId: string, userId: string): Promise<MemberChat | null>;
+  listForMember(userId: string, limit: number, after: ChatPosition | null): Promise<MemberChat[]>;
+  memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** lastReadSeq only moves forward and never past the chat's lastSeq. */
+  markRead(chatId: string, userId: string, seq: number): Promise<void>;
+  recordActivity(activity: ChatActivity[]): Promise<void>;
+}

@@ -1,0 +1,54 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { conflict } from '../domain/errors.js';
+import type { User } from '../domain/models.js';
+import { UserEntity } from './entities.js';
+import type { RelationalOrm } from './orm.js';
+import type { NewUser, UserRepository } from './ports.js';
+
+const toUser = (row: { id: string; username: string; displayName: string; createdAt: Date }): User => ({
+  id: row.id,
+  username: row.username,
+  displayName: row.displayName,
+  createdAt: row.createdAt,
+});
+
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export class SqlUserRepository implements UserRepository {
+  constructor(private readonly orm: RelationalOrm) {}
+
+  async create(user: NewUser): Promise<User> {
+    const em = this.orm.em.fork();
+    const entity = em.create(UserEntity, { ...user, createdAt: new Date() });
+    try {
+      await em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw conflict('That username is taken');
+      throw error;
+    }
+    return toUser(entity);
+  }
+
+  async findCredentials(username: string) {
+    const em = this.orm.em.fork();
+    const row = await em.findOne(UserEntity, { username }, { populate: ['passwordHash'] });
+    return row ? { user: toUser(row), passwordHash: row.passwordHash } : null;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.orm.em.fork().find(UserEntity, { id: { $in: [...ids] } });
+    return rows.map(toUser);
+  }
+
+  async search(text: string | null, limit: number): Promise<User[]> {
+    const em = this.orm.em.fork();
+    const pattern = text ? `%${escapeLike(text)}%` : null;
+    const rows = await em.find(
+      UserEntity,
+      pattern ? { $or: [{ username: { $ilike: pattern } }, { displayName: { $ilike: pattern } }] } : {},
+      { orderBy: { username: 'asc' }, limit },
+    );
+    return rows.map(toUser);
+  }
+}
