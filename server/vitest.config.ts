@@ -1,14 +1,20 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
-  // type-graphql and MikroORM read legacy decorator metadata; Oxc must emit it.
+  // type-graphql reads legacy decorator metadata; Oxc must emit it.
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+  resolve: {
+    // Node loads graphql's CommonJS entry (it has no "exports"); Vite would pick its .mjs
+    // "module" entry for inlined code, and two copies of graphql cannot share a schema.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
-    // One copy of graphql: type-graphql must resolve the same module the tests use.
-    server: { deps: { inline: ['type-graphql'] } },
+    server: { deps: { inline: ['type-graphql', 'graphql-scalars'] } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
   },
 });

@@ -1,3 +1,4 @@
+import { badInput } from '../domain/errors.js';
 import { GraphQLError, Kind, type ASTNode, type FragmentDefinitionNode, type ValidationContext, type ValidationRule } from 'graphql';
 
 /** Rejects operations nested deeper than `max` fields, counting through fragments. */
@@ -28,12 +29,9 @@ export function depthLimit(max: number): ValidationRule {
       OperationDefinition(operation) {
         const depth = depthOf(operation, 0, new Set());
         if (depth > max) {
-          context.reportError(
-            new GraphQLError(`Query is nested too deeply: more than ${max} levels`, {
-              nodes: [operation],
-              extensions: { code: 'BAD_USER_INPUT' },
-            }),
-          );
+          const message = `Query is nested too deeply: more than ${max} levels`;
+          // Carrying a DomainError keeps BAD_USER_INPUT when Apollo re-wraps validation errors.
+          context.reportError(new GraphQLError(message, { nodes: [operation], originalError: badInput(message) }));
         }
       },
     };

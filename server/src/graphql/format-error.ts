@@ -9,7 +9,8 @@ import { errorFields, type Logger } from '../support/logger.js';
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+    let original = error;
+    while (original instanceof GraphQLError && original.originalError) original = original.originalError;
     const { message, locations, path } = formatted;
     if (original instanceof DomainError) {
       return { message: original.message, locations, path, extensions: { code: original.code } };

@@ -31,6 +31,8 @@ class LocalSubscription<T> implements BusSubscription<T> {
   close(): void {
     if (this.done) return;
     this.done = true;
+    // Closed means ended: unread messages are not handed out afterwards (resume is by seq).
+    this.buffer = [];
     this.onClose(this);
     this.waiting?.({ value: undefined, done: true });
     this.waiting = this.failWaiting = null;

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.js';
+
+describe('configuration', () => {
+  it('defaults to the embedded engines on port 4000', () => {
+    expect(loadConfig({})).toEqual({
+      production: false,
+      port: 4000,
+      dataDir: './.data',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      mongoUrl: undefined,
+      kafkaBrokers: undefined,
+      jwtSecret: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATA_DIR: '/var/parley',
+      DATABASE_URL: 'postgres://u@db:5432/parley',
+      REDIS_URL: 'redis://cache:6379',
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      MONGO_URL: 'mongodb://mongo:27017/parley',
+      JWT_SECRET: 's'.repeat(32),
+      NODE_ENV: 'production',
+    });
+    expect(config).toMatchObject({ port: 8080, dataDir: '/var/parley', kafkaBrokers: ['k1:9092', 'k2:9092'], production: true });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT /],
+    [{ PORT: '70000' }, /^PORT /],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL /],
+    [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL /],
+    [{ REDIS_URL: 'http://x' }, /^REDIS_URL /],
+    [{ MONGO_URL: 'postgres://x' }, /^MONGO_URL /],
+    [{ KAFKA_BROKERS: 'k1' }, /^KAFKA_BROKERS /],
+    [{ JWT_SECRET: 'short' }, /^JWT_SECRET /],
+    [{ NODE_ENV: 'production' }, /^JWT_SECRET is required/],
+  ])('rejects %o with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
