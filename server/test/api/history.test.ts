@@ -66,7 +66,7 @@ describe.each(relationalTargets)('history, idempotency and resume on $name', (ta
   it('defaults to 50 from the oldest, and supports a window between two cursors', async () => {
     const first = (await server.ok(PAGE, { c: chatId }, ada.token)).messages;
     expect(first.edges).toHaveLength(50);
-    expect(first.edges[0].node).toEqual({ seq: 1, body: 'message 1' });
+    expect(first.edges.map((e: any) => e.node.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     const window = (await server.ok(PAGE, { c: chatId, after: first.edges[9].cursor, before: first.edges[20].cursor }, ada.token)).messages;
     expect(window.edges.map((e: any) => e.node.seq)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
   });
