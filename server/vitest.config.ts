@@ -14,6 +14,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     server: { deps: { inline: ['type-graphql', 'graphql-scalars'] } },
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
