@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { subscribeMessages, TestServer } from '../support/server.js';
+import { codeOf, subscribeMessages, TestServer } from '../support/server.js';
 import { relationalTargets } from '../support/targets.js';
 import { directChat, send, signup, type TestUser } from '../support/users.js';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
-const codeOf = (result: { errors?: { extensions?: { code?: string } }[] }) => result.errors?.[0]?.extensions?.code;
 
 /** Opens a raw graphql-ws socket and returns the close code the server answers with. */
 function closeCodeFor(url: string, payload: unknown): Promise<number> {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from '../support/server.js';
+import { codeOf, TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
 import { directChat, signup, uniqueName, type TestUser } from '../support/users.js';
 
-const codeOf = (result: { errors?: { extensions?: { code?: string } }[] }) => result.errors?.[0]?.extensions?.code;
 
 // Limits are enforced above the storage ports, so one engine is enough here.
 describe('input limits', () => {

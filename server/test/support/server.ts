@@ -10,6 +10,9 @@ export interface GraphQLResponse<T = any> {
   errors?: { message: string; extensions?: { code?: string }; path?: (string | number)[] }[];
 }
 
+/** The `extensions.code` of a response's first error. */
+export const codeOf = (result: GraphQLResponse): string | undefined => result.errors?.[0]?.extensions?.code;
+
 /** A real Parley on an ephemeral port, over real storage, restartable on the same storage. */
 export class TestServer {
   parley!: Parley;

@@ -4,6 +4,7 @@ import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
 import { requireViewer, type Context } from '../context.js';
 import { Chat, ChatConnection } from '../types/chat.js';
+import { toConnection } from '../types/connection.js';
 import { Message } from '../types/message.js';
 import { User } from '../types/user.js';
 
@@ -14,16 +15,7 @@ export class ChatResolver {
   @Query(() => ChatConnection, { description: 'The viewer’s chats, most recent activity first.' })
   async chats(@Args() { first, after }: ChatsArgs, @Ctx() context: Context): Promise<ChatConnection> {
     const page = await context.services.chats.list(requireViewer(context), first, after);
-    const edges = page.chats.map((chat) => ({ cursor: chatCursor(chat), node: asChat(chat) }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: after != null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return toConnection(page.chats.map(asChat), chatCursor, { hasNextPage: page.hasNextPage, hasPreviousPage: after != null });
   }
 
   @Query(() => Chat, { nullable: true })

@@ -2,6 +2,7 @@ import { Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription
 import { MessageAddedArgs, MessagesArgs, SendMessageArgs } from '../args.js';
 import { messageCursor } from '../../domain/cursor.js';
 import { requireViewer, type Context } from '../context.js';
+import { toConnection } from '../types/connection.js';
 import { Message, MessageConnection, SendMessagePayload } from '../types/message.js';
 import { User } from '../types/user.js';
 
@@ -10,16 +11,7 @@ export class MessageResolver {
   @Query(() => MessageConnection, { description: 'Relay cursors over seq; each page runs oldest → newest.' })
   async messages(@Args() { chatId, ...range }: MessagesArgs, @Ctx() context: Context): Promise<MessageConnection> {
     const page = await context.services.messages.history(requireViewer(context), chatId, range);
-    const edges = page.messages.map((m) => ({ cursor: messageCursor(m.seq), node: m }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: page.hasPreviousPage,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return toConnection(page.messages, (m) => messageCursor(m.seq), page);
   }
 
   @Mutation(() => SendMessagePayload, {

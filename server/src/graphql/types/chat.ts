@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from './page-info.js';
+import { connectionTypes } from './connection.js';
 
 export enum ChatKind {
   DIRECT = 'DIRECT',
@@ -34,20 +34,5 @@ export class Chat {
   lastMessageId!: string | null;
 }
 
-@ObjectType()
-export class ChatEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => Chat)
-  node!: Chat;
-}
-
-@ObjectType()
-export class ChatConnection {
-  @Field(() => [ChatEdge])
-  edges!: ChatEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const ChatConnection = connectionTypes(Chat, 'Chat');
+export type ChatConnection = InstanceType<typeof ChatConnection>;

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from './page-info.js';
+import { connectionTypes } from './connection.js';
 
 @ObjectType({ description: 'A stored message; seq orders it within its chat, from 1 without gaps.' })
 export class Message {
@@ -40,20 +40,5 @@ export class SendMessagePayload {
   acceptedAt!: Date;
 }
 
-@ObjectType()
-export class MessageEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => Message)
-  node!: Message;
-}
-
-@ObjectType()
-export class MessageConnection {
-  @Field(() => [MessageEdge])
-  edges!: MessageEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const MessageConnection = connectionTypes(Message, 'Message');
+export type MessageConnection = InstanceType<typeof MessageConnection>;

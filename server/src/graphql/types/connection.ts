@@ -1,0 +1,52 @@
+import { Field, ObjectType, type ClassType } from 'type-graphql';
+import { PageInfo } from './page-info.js';
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+}
+
+/** Relay edge and connection types for one node type, named `<Node>Edge` / `<Node>Connection`. */
+export function connectionTypes<T extends object>(Node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class EdgeType implements Edge<T> {
+    @Field()
+    cursor!: string;
+
+    @Field(() => Node)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionType implements Connection<T> {
+    @Field(() => [EdgeType])
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+
+  return ConnectionType;
+}
+
+/** Builds a connection from one page of nodes; the domain knows what lies beyond it. */
+export function toConnection<T>(
+  nodes: T[],
+  cursorOf: (node: T) => string,
+  page: { hasNextPage: boolean; hasPreviousPage: boolean },
+): Connection<T> {
+  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      ...page,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

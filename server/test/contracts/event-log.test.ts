@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { LocalEventLog } from '../../src/event-log/local-event-log.js';
+import type { MessageEnvelope } from '../../src/event-log/port.js';
+import { envelope, eventLogContract } from './event-log.contract.js';
+
+eventLogContract('local', async () => new LocalEventLog());
+
+// Issue 3 adds: if (process.env.KAFKA_BROKERS) eventLogContract('kafka', () => KafkaEventLog.connect(...));
+if (!process.env.KAFKA_BROKERS) describe.skip('kafka adapter: skipped, KAFKA_BROKERS is not set', () => it.skip('contract'));
+
+describe('LocalEventLog batching', () => {
+  it('groups appends that arrive while a batch is handled, never above maxBatch', async () => {
+    const log = new LocalEventLog(50);
+    const sizes: number[] = [];
+    await log.consume(async (batch: MessageEnvelope[]) => {
+      sizes.push(batch.length);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    const chatId = randomUUID();
+    await Promise.all(Array.from({ length: 120 }, (_, i) => log.append(envelope(chatId, `m${i}`))));
+    await log.close();
+    // All 120 arrive in one tick: one yield collects them, then maxBatch splits them.
+    expect(sizes).toEqual([50, 50, 20]);
+  });
+});

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../src/domain/models.js';
+import type { MessageStore } from '../../src/message-store/port.js';
+
+/** A store plus a way to make chats it may write to (SQL needs real chat and user rows). */
+export interface MessageStoreFixture {
+  store: MessageStore;
+  newChat(): Promise<{ chatId: string; senderIds: [string, string] }>;
+  close(): Promise<void>;
+}
+
+const base = Date.parse('2026-01-01T00:00:00.000Z');
+
+export function message(chatId: string, senderId: string, seq: number, overrides: Partial<Message> = {}): Message {
+  return {
+    id: randomUUID(),
+    chatId,
+    seq,
+    senderId,
+    body: `message ${seq}`,
+    clientId: randomUUID(),
+    createdAt: new Date(base + seq * 1000),
+    ...overrides,
+  };
+}
+
+const seqsOf = (messages: Message[]) => messages.map((m) => m.seq);
+const byId = (a: Message, b: Message) => (a.id < b.id ? -1 : 1);
+const upTo = (n: number, from = 1) => Array.from({ length: n - from + 1 }, (_, i) => from + i);
+
+export function messageStoreContract(name: string, setup: () => Promise<MessageStoreFixture>): void {
+  describe(`MessageStore contract: ${name}`, () => {
+    let fx: MessageStoreFixture;
+    let store: MessageStore;
+
+    beforeAll(async () => {
+      fx = await setup();
+      store = fx.store;
+    });
+
+    afterAll(async () => {
+      await fx?.close();
+    });
+
+    /** A chat holding messages 1..count from its first sender. */
+    async function chatWith(count: number) {
+      const chat = await fx.newChat();
+      const messages = upTo(count).map((seq) => message(chat.chatId, chat.senderIds[0], seq));
+      if (count > 0) expect((await store.insertMany(messages)).size).toBe(count);
+      return { ...chat, messages };
+    }
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('inserts messages, returns their ids and reads them back unchanged', async () => {
+      const { chatId, senderIds } = await fx.newChat();
+      const messages = [
+        message(chatId, senderIds[0], 1),
+        message(chatId, senderIds[1], 2, { body: 'ünïcødé 🙂 \n multi-line' }),
+        message(chatId, senderIds[1], 3, { clientId: null }),
+      ];
+      expect(await store.insertMany(messages)).toEqual(new Set(messages.map((m) => m.id)));
+      expect((await store.findByIds(messages.map((m) => m.id))).sort(byId)).toEqual([...messages].sort(byId));
+      expect(await store.insertMany([])).toEqual(new Set());
+    });
+
+    it('inserts nothing for a message whose id is already stored', async () => {
+      const { chatId, senderIds, messages } = await chatWith(1);
+      const again = message(chatId, senderIds[1], 2, { id: messages[0].id, body: 'other' });
+      expect(await store.insertMany([again])).toEqual(new Set());
+      expect(await store.findByIds([messages[0].id])).toEqual([messages[0]]);
+      expect(await store.maxSeqs([chatId])).toEqual(new Map([[chatId, 1]]));
+    });
+
+    it('inserts nothing for a taken (chatId, seq)', async () => {
+      const { chatId, senderIds } = await chatWith(1);
+      const clash = message(chatId, senderIds[1], 1);
+      expect(await store.insertMany([clash])).toEqual(new Set());
+      expect(await store.findByIds([clash.id])).toEqual([]);
+    });
+
+    it('inserts nothing for a taken (senderId, clientId)', async () => {
+      const { chatId, senderIds, messages } = await chatWith(1);
+      const retry = message(chatId, senderIds[0], 2, { clientId: messages[0].clientId });
+      expect(await store.insertMany([retry])).toEqual(new Set());
+      expect(await store.findByIds([retry.id])).toEqual([]);
+    });
+
+    it('inserts the new rows of a batch that also holds collisions', async () => {
+      const { chatId, senderIds, messages } = await chatWith(2);
+      const fresh = [message(chatId, senderIds[1], 3), message(chatId, senderIds[1], 4)];
+      const batch = [messages[0], fresh[0], message(chatId, senderIds[1], 2), fresh[1]];
+      expect(await store.insertMany(batch)).toEqual(new Set(fresh.map((m) => m.id)));
+      expect(seqsOf(await store.range(chatId, { limit: 10, from: 'oldest' }))).toEqual([1, 2, 3, 4]);
+    });
+
+    it('stores any number of messages without a clientId from one sender', async () => {
+      const { chatId, senderIds } = await fx.newChat();
+      const batch = upTo(3).map((seq) => message(chatId, senderIds[0], seq, { clientId: null }));
+      expect((await store.insertMany(batch)).size).toBe(3);
+    });
+
+    it('finds by ids, ignoring ids that are not stored', async () => {
+      const { messages } = await chatWith(3);
+      expect(await store.findByIds([messages[1].id, randomUUID()])).toEqual([messages[1]]);
+      expect(await store.findByIds([])).toEqual([]);
+    });
+
+    it('gives the highest seq per chat, and 0 for chats without messages', async () => {
+      const full = await chatWith(7);
+      const empty = await fx.newChat();
+      const unknown = randomUUID();
+      expect(await store.maxSeqs([full.chatId, empty.chatId, unknown])).toEqual(
+        new Map([
+          [full.chatId, 7],
+          [empty.chatId, 0],
+          [unknown, 0],
+        ]),
+      );
+      expect(await store.maxSeqs([])).toEqual(new Map());
+    });
+
+    it('returns ranges oldest → newest whichever end they are taken from', async () => {
+      const { chatId, messages } = await chatWith(10);
+      await chatWith(10); // a neighbour whose messages must never leak in
+      const range = async (r: Parameters<MessageStore['range']>[1]) => seqsOf(await store.range(chatId, r));
+
+      expect(await range({ limit: 3, from: 'oldest' })).toEqual([1, 2, 3]);
+      expect(await range({ limit: 3, from: 'newest' })).toEqual([8, 9, 10]);
+      expect(await range({ afterSeq: 4, limit: 3, from: 'oldest' })).toEqual([5, 6, 7]);
+      expect(await range({ afterSeq: 4, limit: 3, from: 'newest' })).toEqual([8, 9, 10]);
+      expect(await range({ beforeSeq: 5, limit: 3, from: 'newest' })).toEqual([2, 3, 4]);
+      expect(await range({ beforeSeq: 5, limit: 3, from: 'oldest' })).toEqual([1, 2, 3]);
+      expect(await range({ afterSeq: 2, beforeSeq: 6, limit: 10, from: 'oldest' })).toEqual([3, 4, 5]);
+      expect(await range({ afterSeq: 2, beforeSeq: 6, limit: 10, from: 'newest' })).toEqual([3, 4, 5]);
+      expect(await range({ afterSeq: 10, limit: 5, from: 'oldest' })).toEqual([]);
+      expect(await range({ beforeSeq: 1, limit: 5, from: 'newest' })).toEqual([]);
+      expect(await store.range(chatId, { afterSeq: 0, limit: 100, from: 'oldest' })).toEqual(messages);
+    });
+
+    it('pages a 1,000-message chat both ways with no gap and no overlap', async () => {
+      const { chatId } = await chatWith(1000);
+      // A cursor that does not advance would page forever: more than 1,000 seqs means it repeats.
+      const guard = (pages: number[]) => expect(pages.length).toBeLessThanOrEqual(1000);
+      const forward: number[] = [];
+      for (let after = 0; ; guard(forward)) {
+        const page = seqsOf(await store.range(chatId, { afterSeq: after, limit: 37, from: 'oldest' }));
+        if (page.length === 0) break;
+        forward.push(...page);
+        after = page.at(-1)!;
+      }
+      const backward: number[] = [];
+      for (let before: number | undefined; ; guard(backward)) {
+        const page = seqsOf(await store.range(chatId, { beforeSeq: before, limit: 37, from: 'newest' }));
+        if (page.length === 0) break;
+        backward.unshift(...page);
+        before = page[0];
+      }
+      expect(forward).toEqual(upTo(1000));
+      expect(backward).toEqual(upTo(1000));
+    });
+  });
+}

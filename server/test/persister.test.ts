@@ -1,0 +1,158 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageIdFor } from '../src/domain/ids.js';
+import type { Message } from '../src/domain/models.js';
+import type { MessageEnvelope } from '../src/event-log/port.js';
+import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
+import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
+import { chatChannel } from '../src/realtime/port.js';
+import { SqlChatRepository } from '../src/relational/chat-repository.js';
+import { migrate, openRelational, type RelationalOrm } from '../src/relational/orm.js';
+import { SqlUserRepository } from '../src/relational/user-repository.js';
+import { silentLogger } from '../src/support/logger.js';
+import { Persister } from '../src/workers/persister.js';
+import { relationalTargets } from './support/targets.js';
+
+// Ahead of the wall clock so each message is newer than the chat it lands in.
+let clock = Date.now();
+
+/** What sendMessage would append: the id derives from (sender, clientId), as in production. */
+function envelope(chatId: string, senderId: string, body: string): MessageEnvelope {
+  const clientId = randomUUID();
+  clock += 1000;
+  return { messageId: messageIdFor(senderId, clientId), chatId, senderId, body, clientId, acceptedAt: new Date(clock).toISOString() };
+}
+
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+for (const target of relationalTargets) {
+  describe(`Persister on ${target.name}`, () => {
+    let storage: Awaited<ReturnType<typeof target.provision>>;
+    let orm: RelationalOrm;
+    let store: SqlMessageStore;
+    let chats: SqlChatRepository;
+    let users: SqlUserRepository;
+    let bus: LocalRealtimeBus;
+
+    beforeAll(async () => {
+      storage = await target.provision();
+      orm = await openRelational(storage);
+      await migrate(orm);
+      store = new SqlMessageStore(orm);
+      chats = new SqlChatRepository(orm);
+      users = new SqlUserRepository(orm);
+      bus = new LocalRealtimeBus();
+    });
+
+    afterAll(async () => {
+      await bus?.close();
+      await orm?.close();
+      await storage?.dispose();
+    });
+
+    const persister = () => new Persister(store, chats, bus, silentLogger);
+
+    async function newChat(memberCount = 2) {
+      const members = await Promise.all(
+        Array.from({ length: memberCount }, () =>
+          users.create({ id: randomUUID(), username: `p_${randomBytes(6).toString('hex')}`, displayName: 'P', passwordHash: 'x' }),
+        ),
+      );
+      const chat = await chats.create({ kind: 'GROUP', title: 'persister', memberIds: members.map((m) => m.id), directKey: null });
+      return { chatId: chat.id, memberIds: members.map((m) => m.id) };
+    }
+
+    const stored = (chatId: string) => store.range(chatId, { limit: 10_000, from: 'oldest' });
+    const bodiesAndSeqs = (messages: Message[]) => messages.map((m) => [m.seq, m.body]);
+    const expected = (batch: MessageEnvelope[]) => batch.map((e, i) => [i + 1, e.body]);
+
+    it('stores envelopes delivered twice exactly once, with seqs 1..n', async () => {
+      const { chatId, memberIds } = await newChat();
+      const batch = upTo(20).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
+      const p = persister();
+      await p.handle(batch);
+      await p.handle(batch);
+      await persister().handle(batch);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+      expect((await stored(chatId)).map((m) => m.id)).toEqual(batch.map((e) => e.messageId));
+    });
+
+    it('finishes a batch that was interrupted midway without duplicates or holes', async () => {
+      const { chatId, memberIds } = await newChat();
+      const batch = upTo(30).map((i) => envelope(chatId, memberIds[0], `m${i}`));
+      await persister().handle(batch.slice(0, 15));
+      // A restarted worker knows nothing and gets the whole batch again.
+      await persister().handle(batch);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+      expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 30, lastMessageId: batch[29].messageId });
+    });
+
+    it('stores duplicates within one batch once', async () => {
+      const { chatId, memberIds } = await newChat();
+      const [a, b, c] = ['a', 'b', 'c'].map((body) => envelope(chatId, memberIds[0], body));
+      await persister().handle([a, b, a, c, b, c]);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual([
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'c'],
+      ]);
+    });
+
+    it('gives each chat its own seqs, continuing across batches', async () => {
+      const x = await newChat();
+      const y = await newChat();
+      const p = persister();
+      const first = upTo(10).map((i) =>
+        i % 3 === 0 ? envelope(y.chatId, y.memberIds[0], `y${i}`) : envelope(x.chatId, x.memberIds[0], `x${i}`),
+      );
+      const second = [envelope(y.chatId, y.memberIds[1], 'y-late'), envelope(x.chatId, x.memberIds[1], 'x-late')];
+      await p.handle(first);
+      await p.handle(second);
+      const ofChat = (chatId: string) => [...first, ...second].filter((e) => e.chatId === chatId);
+      expect(bodiesAndSeqs(await stored(x.chatId))).toEqual(expected(ofChat(x.chatId)));
+      expect(bodiesAndSeqs(await stored(y.chatId))).toEqual(expected(ofChat(y.chatId)));
+      expect(await store.maxSeqs([x.chatId, y.chatId])).toEqual(new Map([[x.chatId, 8], [y.chatId, 4]]));
+    });
+
+    it('updates the chat summary and marks each sender read up to their own last message', async () => {
+      const { chatId, memberIds } = await newChat(3);
+      const [alice, bob, carol] = memberIds;
+      const batch = [
+        envelope(chatId, alice, 'one'),
+        envelope(chatId, bob, 'two'),
+        envelope(chatId, alice, 'three'),
+        envelope(chatId, alice, 'four'),
+        envelope(chatId, bob, 'five'),
+        envelope(chatId, alice, 'six'),
+      ];
+      await persister().handle(batch.slice(0, 4));
+      await persister().handle(batch.slice(4));
+
+      const chat = await chats.findById(chatId);
+      expect(chat).toMatchObject({ lastSeq: 6, lastMessageId: batch[5].messageId });
+      expect(chat!.updatedAt.toISOString()).toBe(batch[5].acceptedAt);
+      expect((await chats.findForMember(chatId, alice))!.lastReadSeq).toBe(6);
+      expect((await chats.findForMember(chatId, bob))!.lastReadSeq).toBe(5);
+      expect((await chats.findForMember(chatId, carol))!.lastReadSeq).toBe(0);
+    });
+
+    it('publishes stored messages on the chat channel in seq order', async () => {
+      const { chatId, memberIds } = await newChat();
+      const other = await newChat();
+      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const batch = upTo(10).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
+      const mixed = [...batch.slice(0, 5), envelope(other.chatId, other.memberIds[0], 'elsewhere'), ...batch.slice(5)];
+      await persister().handle(mixed);
+      await persister().handle(batch.slice(0, 1).concat(envelope(chatId, memberIds[0], 'last')));
+
+      const received: Message[] = [];
+      for await (const message of subscription) {
+        received.push(message);
+        if (received.length === 12) break;
+      }
+      // The replayed first message is published again; subscribers drop it by seq.
+      expect(bodiesAndSeqs(received)).toEqual([...expected(batch), [1, 'm1'], [11, 'last']]);
+      expect(received.slice(0, 10)).toEqual(await stored(chatId).then((all) => all.slice(0, 10)));
+    });
+  });
+}
