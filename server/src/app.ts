@@ -70,7 +70,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     const log: EventLog = new LocalEventLog();
     closers.unshift(() => bus.close(), () => store.close(), () => log.close());
 
-    await log.consume(new Persister(store, chats, bus, logger).handle);
+    await log.consume(new Persister(store, chats, users, bus, logger).handle);
 
     const chatService = new ChatService(chats, users);
     const tokens = new TokenService(await jwtSecret(config));

@@ -50,7 +50,7 @@ for (const target of relationalTargets) {
       await storage?.dispose();
     });
 
-    const persister = () => new Persister(store, chats, bus, silentLogger);
+    const persister = () => new Persister(store, chats, users, bus, silentLogger);
 
     async function newChat(memberCount = 2) {
       const members = await Promise.all(
@@ -134,6 +134,21 @@ for (const target of relationalTargets) {
       expect((await chats.findForMember(chatId, alice))!.lastReadSeq).toBe(6);
       expect((await chats.findForMember(chatId, bob))!.lastReadSeq).toBe(5);
       expect((await chats.findForMember(chatId, carol))!.lastReadSeq).toBe(0);
+    });
+
+    it('rejects what can never be stored, with the reason, and stores the rest of the batch', async () => {
+      const { chatId, memberIds } = await newChat();
+      const good = [envelope(chatId, memberIds[0], 'one'), envelope(chatId, memberIds[1], 'two')];
+      const unknownChat = envelope(randomUUID(), memberIds[0], 'nowhere');
+      const unknownSender = envelope(chatId, randomUUID(), 'ghost');
+      const malformed = { ...envelope(chatId, memberIds[0], 'x'), body: '' };
+      const rejected = await persister().handle([good[0], unknownChat, unknownSender, malformed, good[1]]);
+      expect(rejected.map((r) => [r.envelope.messageId, r.reason])).toEqual([
+        [malformed.messageId, 'body must be 1 to 4000 trimmed characters'],
+        [unknownChat.messageId, `chat ${unknownChat.chatId} does not exist`],
+        [unknownSender.messageId, `sender ${unknownSender.senderId} does not exist`],
+      ]);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual([[1, 'one'], [2, 'two']]);
     });
 
     it('publishes stored messages on the chat channel in seq order', async () => {

@@ -1,4 +1,4 @@
-import { unavailable } from '../domain/errors.js';
+import { DomainError, unavailable } from '../domain/errors.js';
 import type { EnvelopeHandler, EventLog, MessageEnvelope } from './port.js';
 
 interface Pending {
@@ -45,8 +45,13 @@ export class LocalEventLog implements EventLog {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
       try {
-        await this.handler!(batch.map((p) => p.envelope));
-        for (const p of batch) p.resolve();
+        const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [r.envelope.messageId, r.reason]));
+        for (const p of batch) {
+          const reason = rejected.get(p.envelope.messageId);
+          // Without a dead-letter queue, the sender is the one to hear why.
+          if (reason === undefined) p.resolve();
+          else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${reason}`));
+        }
       } catch (error) {
         for (const p of batch) p.reject(error);
       }

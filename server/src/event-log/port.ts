@@ -8,7 +8,18 @@ export interface MessageEnvelope {
   acceptedAt: string;
 }
 
-export type EnvelopeHandler = (batch: MessageEnvelope[]) => Promise<void>;
+/** An envelope that can never be stored, and why; it goes to the dead-letter queue. */
+export interface Rejection {
+  envelope: MessageEnvelope;
+  reason: string;
+}
+
+/**
+ * Handles a batch: resolves once every envelope is stored or rejected (and
+ * returns the rejected ones); throws on a transient failure, so the whole batch
+ * is delivered again later.
+ */
+export type EnvelopeHandler = (batch: MessageEnvelope[]) => Promise<Rejection[]>;
 
 export interface EventLog {
   /** Resolves once the log holds the envelope durably; from then on it will be stored. */

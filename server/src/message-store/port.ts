@@ -11,12 +11,17 @@ export interface SeqRange {
 }
 
 /**
- * Where messages live. Writes are idempotent: a message whose id, `(chatId, seq)`
- * or `(senderId, clientId)` is already stored is not written again.
+ * Where messages live. A message whose id, `(chatId, seq)` or
+ * `(senderId, clientId)` is already stored is never written again.
  */
 export interface MessageStore {
-  /** Returns the ids actually inserted; the rest collided with stored rows. */
-  insertMany(messages: readonly Message[]): Promise<Set<string>>;
+  /**
+   * Writes messages in the given order and stops at the first one that collides
+   * with a stored row. Returns how many were written: always a prefix of the
+   * input (possibly empty, e.g. when an adapter writes all or nothing), never a
+   * row after a collision, so a caller that retries the rest leaves no seq hole.
+   */
+  insertMany(messages: readonly Message[]): Promise<number>;
   findByIds(ids: readonly string[]): Promise<Message[]>;
   /** Highest stored seq per chat (0 for none). */
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;

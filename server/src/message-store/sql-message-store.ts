@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { sql, type Kysely } from 'kysely';
 import type { Message } from '../domain/models.js';
 import type { RelationalOrm } from '../relational/orm.js';
@@ -14,6 +15,10 @@ const toMessage = (row: MessagesTable): Message => ({
   createdAt: toDate(row.created_at),
 });
 
+/** Kysely hands back the driver's error: SQLSTATE 23505 is unique_violation. */
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+
 /** The embedded message store: a `messages` table in the relational database. */
 export class SqlMessageStore implements MessageStore {
   constructor(private readonly orm: RelationalOrm) {}
@@ -22,25 +27,25 @@ export class SqlMessageStore implements MessageStore {
     return this.orm.em.fork().getKysely<Tables>();
   }
 
-  async insertMany(messages: readonly Message[]): Promise<Set<string>> {
-    if (messages.length === 0) return new Set();
-    const rows = await this.db()
-      .insertInto('messages')
-      .values(
-        messages.map((m) => ({
-          id: m.id,
-          chat_id: m.chatId,
-          seq: m.seq,
-          sender_id: m.senderId,
-          body: m.body,
-          client_id: m.clientId,
-          created_at: m.createdAt,
-        })),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .execute();
-    return new Set(rows.map((r) => r.id));
+  /** One statement, so all or nothing: any collision writes no row and returns 0. */
+  async insertMany(messages: readonly Message[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const rows = messages.map((m) => ({
+      id: m.id,
+      chat_id: m.chatId,
+      seq: m.seq,
+      sender_id: m.senderId,
+      body: m.body,
+      client_id: m.clientId,
+      created_at: m.createdAt,
+    }));
+    try {
+      await this.db().insertInto('messages').values(rows).execute();
+      return messages.length;
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException || isUniqueViolation(error)) return 0;
+      throw error;
+    }
   }
 
   async findByIds(ids: readonly string[]): Promise<Message[]> {

@@ -77,6 +77,12 @@ export class SqlChatRepository implements ChatRepository {
     return row ? toChat(row) : null;
   }
 
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db().selectFrom('chats').select('id').where('id', 'in', [...ids]).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   async findForMember(chatId: string, userId: string): Promise<MemberChat | null> {
     const row = await this.db()
       .selectFrom('chats as c')

@@ -39,6 +39,8 @@ export interface ChatRepository {
   /** Returns the existing chat for that direct key, creating it if needed, safe under races. */
   findOrCreateDirect(chat: NewChat & { directKey: string }): Promise<Chat>;
   findById(id: string): Promise<Chat | null>;
+  /** The subset of ids that name existing chats. */
+  existingIds(ids: readonly string[]): Promise<Set<string>>;
   findForMember(chatId: string, userId: string): Promise<MemberChat | null>;
   listForMember(userId: string, limit: number, after: ChatPosition | null): Promise<MemberChat[]>;
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>>;

@@ -35,6 +35,7 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
       await log.consume(async (batch) => {
         await pause(20);
         handled.push(...batch.map((e) => e.messageId));
+        return [];
       });
       const e = envelope(chatA, 'hello');
       await log.append(e);
@@ -48,6 +49,7 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
         batchSizes.push(batch.length);
         await pause(1);
         seen.push(...batch);
+        return [];
       });
       const chats = [chatA, chatB, chatC];
       const sent = Array.from({ length: 600 }, (_, i) => envelope(chats[i % 3], `m${i}`));
@@ -69,6 +71,7 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
         const failed = batch.some((e) => e.body === 'poison');
         batches.push({ ids: batch.map((e) => e.messageId), failed });
         if (failed) throw failure;
+        return [];
       });
       const sent = [envelope(chatA, 'before'), envelope(chatA, 'poison'), envelope(chatB, 'after')];
       const results = await Promise.allSettled(sent.map((e) => log.append(e)));
@@ -89,6 +92,7 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
       await log.consume(async (batch) => {
         await pause(10);
         handled.push(...batch.map((e) => e.messageId));
+        return [];
       });
       const sent = Array.from({ length: 20 }, (_, i) => envelope(chatA, `m${i}`));
       const settled: string[] = [];

@@ -16,11 +16,27 @@ describe('LocalEventLog batching', () => {
     await log.consume(async (batch: MessageEnvelope[]) => {
       sizes.push(batch.length);
       await new Promise((resolve) => setTimeout(resolve, 5));
+      return [];
     });
     const chatId = randomUUID();
     await Promise.all(Array.from({ length: 120 }, (_, i) => log.append(envelope(chatId, `m${i}`))));
     await log.close();
     // All 120 arrive in one tick: one yield collects them, then maxBatch splits them.
     expect(sizes).toEqual([50, 50, 20]);
+  });
+});
+
+describe('LocalEventLog rejections', () => {
+  it('fails only the appends the handler rejects, with the reason, as BAD_USER_INPUT', async () => {
+    const log = new LocalEventLog();
+    await log.consume(async (batch: MessageEnvelope[]) =>
+      batch.filter((e) => e.body === 'bad').map((e) => ({ envelope: e, reason: 'chat does not exist' })),
+    );
+    const chatId = randomUUID();
+    const [good, bad] = await Promise.allSettled([log.append(envelope(chatId, 'good')), log.append(envelope(chatId, 'bad'))]);
+    expect(good.status).toBe('fulfilled');
+    expect(bad).toMatchObject({ status: 'rejected', reason: { extensions: { code: 'BAD_USER_INPUT' } } });
+    expect((bad as PromiseRejectedResult).reason.message).toContain('chat does not exist');
+    await log.close();
   });
 });
