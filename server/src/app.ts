@@ -7,19 +7,10 @@ import { ChatService } from './domain/chat-service.js';
 import { MessageService } from './domain/message-service.js';
 import { TokenService } from './domain/tokens.js';
 import { UserService } from './domain/user-service.js';
-import { LocalEventLog } from './event-log/local-event-log.js';
-import type { EventLog } from './event-log/port.js';
+import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { startHttpServer } from './http/server.js';
-import type { MessageStore } from './message-store/port.js';
-import { SqlMessageStore } from './message-store/sql-message-store.js';
-import { LocalRealtimeBus } from './realtime/local-realtime-bus.js';
-import type { RealtimeBus } from './realtime/port.js';
-import { SqlChatRepository } from './relational/chat-repository.js';
-import { migrate, openRelational, type RelationalOrm } from './relational/orm.js';
-import { SqlUserRepository } from './relational/user-repository.js';
 import { consoleLogger, type Logger } from './support/logger.js';
-import { Persister } from './workers/persister.js';
 
 export interface Parley {
   port: number;
@@ -36,85 +27,40 @@ async function jwtSecret(config: Config): Promise<string> {
     return (await readFile(file, 'utf8')).trim();
   } catch {
     await mkdir(config.dataDir, { recursive: true });
-    const secret = randomBytes(48).toString('base64url');
-    await writeFile(file, secret, { mode: 0o600, flag: 'wx' }).catch(async () => undefined);
+    // `wx`: when two instances race on a fresh data dir, both end up reading the winner's secret.
+    await writeFile(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' }).catch(() => undefined);
     return (await readFile(file, 'utf8')).trim();
   }
 }
 
-/** Adapters not built yet must not be silently replaced by embedded ones. */
-function refuseUnbuiltEngines(config: Config): void {
-  const unbuilt = [
-    ['REDIS_URL', config.redisUrl],
-    ['KAFKA_BROKERS', config.kafkaBrokers],
-    ['MONGO_URL', config.mongoUrl],
-  ].filter(([, value]) => value !== undefined);
-  if (unbuilt.length > 0) {
-    throw new Error(`${unbuilt.map(([name]) => name).join(', ')}: this build of Parley has no adapter for it yet; unset it to use the embedded engine`);
-  }
-}
-
-/** The composition root: reads config, picks one adapter per port, wires services and servers. */
+/** The composition root of the API process: engines, services, HTTP and WebSocket. */
 export async function startParley(config: Config, logger: Logger = consoleLogger): Promise<Parley> {
-  refuseUnbuiltEngines(config);
-  const orm: RelationalOrm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const closers: (() => Promise<void>)[] = [() => orm.close()];
+  const engines = await openEngines(config, logger);
   try {
-    const applied = await migrate(orm);
-    if (applied.length > 0) logger.info('migrations applied', { applied });
+    if (config.persister === 'inline') await engines.log.consume(engines.persister.handle);
 
-    const users = new SqlUserRepository(orm);
-    const chats = new SqlChatRepository(orm);
-    const store: MessageStore = new SqlMessageStore(orm);
-    const bus: RealtimeBus = new LocalRealtimeBus();
-    const log: EventLog = new LocalEventLog();
-    closers.unshift(() => bus.close(), () => store.close(), () => log.close());
-
-    await log.consume(new Persister(store, chats, users, bus, logger).handle);
-
-    const chatService = new ChatService(chats, users);
+    const chats = new ChatService(engines.chats, engines.users);
     const tokens = new TokenService(await jwtSecret(config));
     const services = {
-      auth: new AuthService(users, tokens),
-      users: new UserService(users),
-      chats: chatService,
-      messages: new MessageService(chatService, store, log, bus),
+      auth: new AuthService(engines.users, tokens),
+      users: new UserService(engines.users),
+      chats,
+      messages: new MessageService(chats, engines.store, engines.log, engines.bus),
     };
-    const probe = async (check: () => Promise<unknown>) => check().then(() => 'up' as const, () => 'down' as const);
     const http = await startHttpServer(
-      {
-        schema: await buildParleySchema(),
-        services,
-        tokens,
-        logger,
-        readiness: async () => ({
-          relational: await probe(() => orm.em.fork().execute('select 1')),
-          messageStore: await probe(() => store.ping()),
-        }),
-      },
+      { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness },
       config.port,
     );
-    // In-flight sends finish while HTTP drains; then the log, the bus and the database close.
-    closers.unshift(() => http.close());
 
     let closing: Promise<void> | null = null;
     return {
       port: http.port,
       url: http.url,
-      close: () => (closing ??= runClosers(closers, logger)),
+      // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
+      close: () => (closing ??= http.close().finally(() => engines.close())),
     };
   } catch (error) {
-    await runClosers(closers, logger);
+    await engines.close();
     throw error;
-  }
-}
-
-async function runClosers(closers: (() => Promise<void>)[], logger: Logger): Promise<void> {
-  for (const close of closers) {
-    try {
-      await close();
-    } catch (error) {
-      logger.warn('error while shutting down', { error: error instanceof Error ? error.message : String(error) });
-    }
   }
 }

@@ -12,6 +12,11 @@ describe('configuration', () => {
       mongoUrl: undefined,
       kafkaBrokers: undefined,
       jwtSecret: undefined,
+      databasePoolSize: 10,
+      kafkaPartitions: 6,
+      persister: 'inline',
+      sendRateLimit: { limit: 30, windowMs: 10_000 },
+      loginRateLimit: { limit: 10, windowMs: 60_000 },
     });
   });
 
@@ -25,8 +30,23 @@ describe('configuration', () => {
       MONGO_URL: 'mongodb://mongo:27017/parley',
       JWT_SECRET: 's'.repeat(32),
       NODE_ENV: 'production',
+      DATABASE_POOL_SIZE: '25',
+      KAFKA_PARTITIONS: '12',
+      PERSISTER: 'external',
+      SEND_RATE_LIMIT: '5/1s',
+      LOGIN_RATE_LIMIT: 'off',
     });
-    expect(config).toMatchObject({ port: 8080, dataDir: '/var/parley', kafkaBrokers: ['k1:9092', 'k2:9092'], production: true });
+    expect(config).toMatchObject({
+      port: 8080,
+      dataDir: '/var/parley',
+      kafkaBrokers: ['k1:9092', 'k2:9092'],
+      production: true,
+      databasePoolSize: 25,
+      kafkaPartitions: 12,
+      persister: 'external',
+      sendRateLimit: { limit: 5, windowMs: 1000 },
+      loginRateLimit: null,
+    });
   });
 
   it.each([
@@ -39,6 +59,12 @@ describe('configuration', () => {
     [{ KAFKA_BROKERS: 'k1' }, /^KAFKA_BROKERS /],
     [{ JWT_SECRET: 'short' }, /^JWT_SECRET /],
     [{ NODE_ENV: 'production' }, /^JWT_SECRET is required/],
+    [{ DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE /],
+    [{ KAFKA_PARTITIONS: 'many' }, /^KAFKA_PARTITIONS /],
+    [{ PERSISTER: 'sometimes' }, /^PERSISTER /],
+    [{ PERSISTER: 'external' }, /^PERSISTER=external needs KAFKA_BROKERS/],
+    [{ SEND_RATE_LIMIT: '10' }, /^SEND_RATE_LIMIT /],
+    [{ LOGIN_RATE_LIMIT: '0/10s' }, /^LOGIN_RATE_LIMIT /],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -13,6 +13,20 @@ export interface Config {
   mongoUrl?: string;
   /** Unset outside production: generated once and kept in `dataDir`. */
   jwtSecret?: string;
+  /** Connections per process to PostgreSQL. */
+  databasePoolSize: number;
+  /** Partitions of `parley.messages` when Parley creates the topic. */
+  kafkaPartitions: number;
+  /** 'inline': the API process runs the persister; 'external': `npm run persister` does. */
+  persister: 'inline' | 'external';
+  /** Sends per user, and login attempts per username, within a window; null: unlimited. */
+  sendRateLimit: RateLimit | null;
+  loginRateLimit: RateLimit | null;
+}
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
 }
 
 /** A bad environment value; its message is the one line printed before exiting. */
@@ -33,6 +47,24 @@ const urlWithScheme = (name: string, value: string, schemes: string[]): string =
 
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
+
+const positiveInt = (name: string, value: string | undefined, fallback: number, max = 1_000_000): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > max) throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+/** `<count>/<seconds>s`, e.g. `20/10s`; `off` disables the limit. */
+const rateLimit = (name: string, value: string | undefined, fallback: string): RateLimit | null => {
+  const text = value ?? fallback;
+  if (text === 'off') return null;
+  const match = /^(\d+)\/(\d+)s$/.exec(text);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+    throw new ConfigError(`${name} must look like 20/10s (count per seconds) or off, got ${JSON.stringify(text)}`);
+  }
+  return { limit: Number(match[1]), windowMs: Number(match[2]) * 1000 };
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -60,6 +92,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
   }
 
+  const persister = nonEmpty(env.PERSISTER) ?? 'inline';
+  if (persister !== 'inline' && persister !== 'external') {
+    throw new ConfigError(`PERSISTER must be inline or external, got ${JSON.stringify(env.PERSISTER)}`);
+  }
+  if (persister === 'external' && !kafkaBrokers) {
+    throw new ConfigError('PERSISTER=external needs KAFKA_BROKERS: the embedded event log lives inside the API process');
+  }
+
   return {
     production,
     port,
@@ -69,5 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongoUrl: mongoUrl && urlWithScheme('MONGO_URL', mongoUrl, ['mongodb:', 'mongodb+srv:']),
     kafkaBrokers,
     jwtSecret,
+    databasePoolSize: positiveInt('DATABASE_POOL_SIZE', nonEmpty(env.DATABASE_POOL_SIZE), 10, 1000),
+    kafkaPartitions: positiveInt('KAFKA_PARTITIONS', nonEmpty(env.KAFKA_PARTITIONS), 6, 10_000),
+    persister,
+    sendRateLimit: rateLimit('SEND_RATE_LIMIT', nonEmpty(env.SEND_RATE_LIMIT), '30/10s'),
+    loginRateLimit: rateLimit('LOGIN_RATE_LIMIT', nonEmpty(env.LOGIN_RATE_LIMIT), '10/60s'),
   };
 }

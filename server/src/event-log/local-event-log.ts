@@ -34,6 +34,10 @@ export class LocalEventLog implements EventLog {
     this.handler = handler;
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw unavailable('The event log is closed');
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.draining;

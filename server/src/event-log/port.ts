@@ -26,6 +26,8 @@ export interface EventLog {
   append(envelope: MessageEnvelope): Promise<void>;
   /** Starts delivering batches, in per-chat order, to the handler. */
   consume(handler: EnvelopeHandler): Promise<void>;
+  /** Rejects when the log cannot take appends (readiness). */
+  ping(): Promise<void>;
   /** Stops accepting appends and waits for everything accepted to be handled. */
   close(): Promise<void>;
 }

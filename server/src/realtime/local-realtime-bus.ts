@@ -85,6 +85,8 @@ export class LocalRealtimeBus implements RealtimeBus {
     return sub as unknown as BusSubscription<T>;
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const subs of [...this.channels.values()]) for (const sub of [...subs]) sub.close();
     this.channels.clear();

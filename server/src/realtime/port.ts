@@ -8,6 +8,8 @@ export interface RealtimeBus {
   publish(channel: string, payload: unknown): Promise<void>;
   /** Resolves once the subscription is live, so nothing published afterwards is missed. */
   subscribe<T>(channel: string): Promise<BusSubscription<T>>;
+  /** Rejects when the bus cannot deliver (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -18,8 +18,12 @@ export class TestServer {
   parley!: Parley;
   private storage!: Awaited<ReturnType<RelationalTarget['provision']>>;
 
-  static async start(target: RelationalTarget): Promise<TestServer> {
+  /** Extra environment for this server; rate limits are off unless a test turns them on. */
+  private env: Record<string, string> = {};
+
+  static async start(target: RelationalTarget, env: Record<string, string> = {}): Promise<TestServer> {
     const server = new TestServer();
+    server.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env };
     server.storage = await target.provision();
     await server.boot();
     return server;
@@ -30,6 +34,7 @@ export class TestServer {
       PORT: '0',
       DATA_DIR: this.storage.dataDir,
       ...(this.storage.databaseUrl ? { DATABASE_URL: this.storage.databaseUrl } : {}),
+      ...this.env,
     });
     this.parley = await startParley(config, silentLogger);
   }

@@ -1,0 +1,77 @@
+import type { Config } from './config/config.js';
+import { openEventLog } from './event-log/open-event-log.js';
+import type { EventLog } from './event-log/port.js';
+import { openMessageStore } from './message-store/open-message-store.js';
+import type { MessageStore } from './message-store/port.js';
+import { openRealtimeBus } from './realtime/open-realtime-bus.js';
+import type { RealtimeBus } from './realtime/port.js';
+import { SqlChatRepository } from './relational/chat-repository.js';
+import { migrate, openRelational, type RelationalOrm } from './relational/orm.js';
+import { SqlUserRepository } from './relational/user-repository.js';
+import { errorFields, type Logger } from './support/logger.js';
+import { Persister } from './workers/persister.js';
+
+export type EngineState = 'up' | 'down';
+
+/** One adapter per port, chosen by config; shared by the API and the persister process. */
+export interface Engines {
+  orm: RelationalOrm;
+  users: SqlUserRepository;
+  chats: SqlChatRepository;
+  store: MessageStore;
+  bus: RealtimeBus;
+  log: EventLog;
+  persister: Persister;
+  /** Each configured engine, up or down, for /readyz. */
+  readiness(): Promise<Record<string, EngineState>>;
+  /** Drains the log first (accepted sends get stored), then closes the rest. */
+  close(): Promise<void>;
+}
+
+export async function openEngines(config: Config, logger: Logger): Promise<Engines> {
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  const close = async () => {
+    for (const { name, close } of closers.reverse().splice(0)) {
+      await close().catch((error) => logger.warn(`closing ${name} failed`, errorFields(error)));
+    }
+  };
+  try {
+    const orm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+    closers.push({ name: 'relational database', close: () => orm.close() });
+    const applied = await migrate(orm);
+    if (applied.length > 0) logger.info('migrations applied', { applied });
+
+    const store = await openMessageStore(config, orm, logger);
+    closers.push({ name: 'message store', close: () => store.close() });
+    const bus = await openRealtimeBus(config, logger);
+    closers.push({ name: 'realtime bus', close: () => bus.close() });
+    const log = await openEventLog(config, logger);
+    closers.push({ name: 'event log', close: () => log.close() });
+
+    const users = new SqlUserRepository(orm);
+    const chats = new SqlChatRepository(orm);
+    const probe = (check: () => Promise<unknown>): Promise<EngineState> => check().then(() => 'up', () => 'down');
+    return {
+      orm,
+      users,
+      chats,
+      store,
+      bus,
+      log,
+      persister: new Persister(store, chats, users, bus, logger),
+      readiness: async () => {
+        const [relational, messageStore, realtimeBus, eventLog] = await Promise.all([
+          probe(() => orm.em.fork().execute('select 1')),
+          probe(() => store.ping()),
+          probe(() => bus.ping()),
+          probe(() => log.ping()),
+        ]);
+        return { relational, messageStore, realtimeBus, eventLog };
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
