@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import { AuthService } from './domain/auth-service.js';
 import { ChatService } from './domain/chat-service.js';
 import { MessageService } from './domain/message-service.js';
+import { RateLimits } from './domain/rate-limits.js';
 import { TokenService } from './domain/tokens.js';
 import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
@@ -39,13 +40,14 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
   try {
     if (config.persister === 'inline') await engines.log.consume(engines.persister.handle);
 
-    const chats = new ChatService(engines.chats, engines.users);
+    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus);
     const tokens = new TokenService(await jwtSecret(config));
+    const limits = new RateLimits(engines.limiter, config);
     const services = {
-      auth: new AuthService(engines.users, tokens),
+      auth: new AuthService(engines.users, tokens, limits),
       users: new UserService(engines.users),
       chats,
-      messages: new MessageService(chats, engines.store, engines.log, engines.bus),
+      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits),
     };
     const http = await startHttpServer(
       { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness },

@@ -1,6 +1,12 @@
 import type { Config } from './config/config.js';
 import { openEventLog } from './event-log/open-event-log.js';
 import type { EventLog } from './event-log/port.js';
+import { UncachedMembership, type MembershipCache } from './membership/port.js';
+import { RedisMembershipCache } from './membership/redis-membership-cache.js';
+import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
+import type { RateLimiter } from './rate-limit/port.js';
+import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
+import { connectRedis, pingRedis, startRedis } from './support/redis.js';
 import { openMessageStore } from './message-store/open-message-store.js';
 import type { MessageStore } from './message-store/port.js';
 import { openRealtimeBus } from './realtime/open-realtime-bus.js';
@@ -22,6 +28,8 @@ export interface Engines {
   bus: RealtimeBus;
   log: EventLog;
   persister: Persister;
+  membership: MembershipCache;
+  limiter: RateLimiter;
   /** Each configured engine, up or down, for /readyz. */
   readiness(): Promise<Record<string, EngineState>>;
   /** Drains the log first (accepted sends get stored), then closes the rest. */
@@ -50,6 +58,18 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
 
     const users = new SqlUserRepository(orm);
     const chats = new SqlChatRepository(orm);
+    const loadMembers = (chatId: string) => chats.membersOf(chatId);
+    let membership: MembershipCache = new UncachedMembership(loadMembers);
+    let limiter: RateLimiter = new LocalRateLimiter();
+    let redisPing = async () => {};
+    if (config.redisUrl) {
+      // Shared by the membership cache and the rate limits; the bus has its own pair.
+      const redis = await startRedis(connectRedis(config.redisUrl, 'commands', logger));
+      closers.push({ name: 'redis', close: async () => redis.disconnect() });
+      membership = new RedisMembershipCache(redis, loadMembers, logger);
+      limiter = new RedisRateLimiter(redis, logger);
+      redisPing = () => pingRedis(redis);
+    }
     const probe = (check: () => Promise<unknown>): Promise<EngineState> => check().then(() => 'up', () => 'down');
     return {
       orm,
@@ -59,14 +79,17 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       bus,
       log,
       persister: new Persister(store, chats, users, bus, logger),
+      membership,
+      limiter,
       readiness: async () => {
-        const [relational, messageStore, realtimeBus, eventLog] = await Promise.all([
+        const [relational, messageStore, realtimeBus, eventLog, cache] = await Promise.all([
           probe(() => orm.em.fork().execute('select 1')),
           probe(() => store.ping()),
           probe(() => bus.ping()),
           probe(() => log.ping()),
+          probe(redisPing),
         ]);
-        return { relational, messageStore, realtimeBus, eventLog };
+        return { relational, messageStore, realtimeBus, eventLog, ...(config.redisUrl ? { cache } : {}) };
       },
       close,
     };

@@ -3,6 +3,7 @@ import { newId } from './ids.js';
 import { charCount, LIMITS } from './limits.js';
 import type { User } from './models.js';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords.js';
+import type { RateLimits } from './rate-limits.js';
 import type { TokenService } from './tokens.js';
 import type { UserRepository } from '../relational/ports.js';
 
@@ -26,6 +27,7 @@ export class AuthService {
   constructor(
     private readonly users: UserRepository,
     private readonly tokens: TokenService,
+    private readonly limits: RateLimits,
   ) {}
 
   async signup(rawUsername: string, password: string, rawDisplayName?: string | null): Promise<AuthResult> {
@@ -43,6 +45,7 @@ export class AuthService {
   async login(rawUsername: string, password: string): Promise<AuthResult> {
     const failure = unauthenticated('Invalid username or password');
     const username = rawUsername.trim().toLowerCase();
+    await this.limits.checkLogin(username);
     const found = username ? await this.users.findCredentials(username) : null;
     // Always pay for one hash, so timing does not tell whether the user exists.
     const ok = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);

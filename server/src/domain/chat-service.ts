@@ -1,3 +1,5 @@
+import type { MembershipCache } from '../membership/port.js';
+import { chatChannel, type RealtimeBus } from '../realtime/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { parseChatCursor, type ChatPosition } from './cursor.js';
 import { badInput, forbidden, notFound } from './errors.js';
@@ -10,11 +12,43 @@ export interface ChatPage {
   hasNextPage: boolean;
 }
 
+/** Published on a chat's channel when someone leaves, so their open subscriptions end. */
+export interface MemberLeftEvent {
+  kind: 'memberLeft';
+  chatId: string;
+  userId: string;
+}
+
 export class ChatService {
   constructor(
     private readonly chats: ChatRepository,
     private readonly users: UserRepository,
+    private readonly membership: MembershipCache,
+    private readonly bus: RealtimeBus,
   ) {}
+
+  /** The cached membership gate of the hot paths (send, subscribe); returns the parsed chat id. */
+  async assertMember(viewerId: string, rawChatId: string): Promise<string> {
+    const chatId = parseId(rawChatId, 'chatId');
+    const member = await this.membership.isMember(chatId, viewerId);
+    if (member === null) throw notFound('Chat not found');
+    if (!member) throw forbidden('You are not a member of this chat');
+    return chatId;
+  }
+
+  /** Leaving is for groups; a direct chat always has its two people. */
+  async leave(viewerId: string, rawChatId: string): Promise<boolean> {
+    const chat = await this.requireMember(viewerId, rawChatId);
+    if (chat.kind === 'DIRECT') throw badInput('You cannot leave a direct chat');
+    // Invalidate before and after: a failure before leaves the membership untouched,
+    // and the second catches a cache fill that raced the delete.
+    await this.membership.invalidate(chat.id);
+    await this.chats.removeMember(chat.id, viewerId);
+    await this.membership.invalidate(chat.id);
+    const event: MemberLeftEvent = { kind: 'memberLeft', chatId: chat.id, userId: viewerId };
+    await this.bus.publish(chatChannel(chat.id), event).catch(() => undefined);
+    return true;
+  }
 
   /** The one membership gate: NOT_FOUND for a chat that does not exist, FORBIDDEN for one the viewer is not in. */
   async requireMember(viewerId: string, rawChatId: string): Promise<MemberChat> {

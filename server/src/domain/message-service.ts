@@ -1,9 +1,10 @@
 import type { EventLog, MessageEnvelope } from '../event-log/port.js';
 import type { MessageStore } from '../message-store/port.js';
 import { chatChannel, type RealtimeBus } from '../realtime/port.js';
-import type { ChatService } from './chat-service.js';
+import type { ChatService, MemberLeftEvent } from './chat-service.js';
+import type { RateLimits } from './rate-limits.js';
 import { parseMessageCursor } from './cursor.js';
-import { badInput, DomainError, unavailable } from './errors.js';
+import { badInput, DomainError, forbidden, unavailable } from './errors.js';
 import { messageIdFor, newId } from './ids.js';
 import { charCount, LIMITS, pageSize } from './limits.js';
 import type { Message } from './models.js';
@@ -39,6 +40,7 @@ export class MessageService {
     private readonly store: MessageStore,
     private readonly log: EventLog,
     private readonly bus: RealtimeBus,
+    private readonly limits: RateLimits,
   ) {}
 
   async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null): Promise<SendResult> {
@@ -49,10 +51,11 @@ export class MessageService {
     if (clientId.length < 1 || clientId.length > LIMITS.clientIdMax) {
       throw badInput(`clientId must be 1 to ${LIMITS.clientIdMax} characters`);
     }
-    const chat = await this.chats.requireMember(viewerId, rawChatId);
+    const chatId = await this.chats.assertMember(viewerId, rawChatId);
+    await this.limits.checkSend(viewerId);
     const envelope: MessageEnvelope = {
       messageId: messageIdFor(viewerId, clientId),
-      chatId: chat.id,
+      chatId,
       senderId: viewerId,
       body,
       clientId,
@@ -64,7 +67,7 @@ export class MessageService {
       if (error instanceof DomainError) throw error;
       throw unavailable('The message could not be accepted; retry with the same clientId');
     }
-    return { messageId: envelope.messageId, chatId: chat.id, clientId, acceptedAt: new Date(envelope.acceptedAt) };
+    return { messageId: envelope.messageId, chatId, clientId, acceptedAt: new Date(envelope.acceptedAt) };
   }
 
   /** Relay-style paging over seq; pages are always oldest → newest. */
@@ -100,15 +103,15 @@ export class MessageService {
     if (afterSeq != null && (!Number.isInteger(afterSeq) || afterSeq < 0)) {
       throw badInput('afterSeq must be a non-negative integer');
     }
-    const chat = await this.chats.requireMember(viewerId, rawChatId);
-    const subscription = await this.bus.subscribe<Message>(chatChannel(chat.id));
+    const chatId = await this.chats.assertMember(viewerId, rawChatId);
+    const subscription = await this.bus.subscribe<Message | MemberLeftEvent>(chatChannel(chatId));
     const store = this.store;
 
     async function* merged(): AsyncGenerator<Message> {
       let last = afterSeq ?? null;
       async function* storedAfter(seq: number, beforeSeq?: number): AsyncGenerator<Message> {
         for (let from = seq; ; ) {
-          const page = await store.range(chat.id, { afterSeq: from, beforeSeq, limit: REPLAY_PAGE, from: 'oldest' });
+          const page = await store.range(chatId, { afterSeq: from, beforeSeq, limit: REPLAY_PAGE, from: 'oldest' });
           yield* page;
           if (page.length < REPLAY_PAGE) return;
           from = page[page.length - 1].seq;
@@ -121,8 +124,12 @@ export class MessageService {
             last = m.seq;
           }
         }
-        for await (const wire of subscription) {
-          const message = fromWire(wire);
+        for await (const event of subscription) {
+          if ('kind' in event) {
+            if (event.userId === viewerId) throw forbidden('You left this chat');
+            continue;
+          }
+          const message = fromWire(event);
           if (last !== null && message.seq <= last) continue;
           if (last !== null && message.seq > last + 1) {
             // A publish was missed or overtaken: fill the hole from the store.

@@ -1,10 +1,16 @@
 import type { Config } from '../config/config.js';
+import { connectRedis, startRedis } from '../support/redis.js';
 import type { Logger } from '../support/logger.js';
 import { LocalRealtimeBus } from './local-realtime-bus.js';
 import type { RealtimeBus } from './port.js';
+import { RedisRealtimeBus } from './redis-realtime-bus.js';
 
 /** REDIS_URL picks Redis; otherwise in-process fan-out. */
-export async function openRealtimeBus(config: Config, _logger: Logger): Promise<RealtimeBus> {
-  if (config.redisUrl) throw new Error('REDIS_URL: the Redis realtime bus is not built yet');
-  return new LocalRealtimeBus();
+export async function openRealtimeBus(config: Config, logger: Logger): Promise<RealtimeBus> {
+  if (!config.redisUrl) return new LocalRealtimeBus();
+  const [publisher, subscriber] = await Promise.all([
+    startRedis(connectRedis(config.redisUrl, 'publisher', logger)),
+    startRedis(connectRedis(config.redisUrl, 'subscriber', logger, 'subscriber')),
+  ]);
+  return new RedisRealtimeBus(publisher, subscriber, logger);
 }

@@ -123,6 +123,22 @@ export class SqlChatRepository implements ChatRepository {
     return result;
   }
 
+  async membersOf(chatId: string): Promise<string[] | null> {
+    const rows = await this.db()
+      .selectFrom('chats as c')
+      .leftJoin('members as m', 'm.chat_id', 'c.id')
+      .select('m.user_id')
+      .where('c.id', '=', chatId)
+      .execute();
+    if (rows.length === 0) return null;
+    return rows.flatMap((r) => (r.user_id ? [r.user_id] : []));
+  }
+
+  async removeMember(chatId: string, userId: string): Promise<boolean> {
+    const result = await this.db().deleteFrom('members').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   async markRead(chatId: string, userId: string, seq: number): Promise<void> {
     await this.db()
       .updateTable('members as m')

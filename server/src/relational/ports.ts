@@ -44,6 +44,10 @@ export interface ChatRepository {
   findForMember(chatId: string, userId: string): Promise<MemberChat | null>;
   listForMember(userId: string, limit: number, after: ChatPosition | null): Promise<MemberChat[]>;
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Member ids of one chat, or null when the chat does not exist. */
+  membersOf(chatId: string): Promise<string[] | null>;
+  /** Returns whether the user was a member. */
+  removeMember(chatId: string, userId: string): Promise<boolean>;
   /** lastReadSeq only moves forward and never past the chat's lastSeq. */
   markRead(chatId: string, userId: string, seq: number): Promise<void>;
   recordActivity(activity: ChatActivity[]): Promise<void>;

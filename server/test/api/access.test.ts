@@ -91,3 +91,60 @@ describe.each(relationalTargets)('access control on $name', (target) => {
     expect(unknown.errors![0].message).toBe(known.errors![0].message);
   });
 });
+
+describe('leaving a group (embedded engines)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await TestServer.start(relationalTargets[0]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('removes the member everywhere at once and ends their live subscription; direct chats cannot be left', async () => {
+    const [ada, bob] = [await signup(server), await signup(server)];
+    const group = await server.ok(`mutation ($m: [ID!]!) { createGroupChat(title: "g", memberIds: $m) { id } }`, { m: [bob.id] }, ada.token);
+    const chatId = group.createGroupChat.id;
+    const ws = server.wsClient(bob.token);
+    const sub = subscribeMessages(ws, chatId, 0);
+    try {
+      await send(server, ada, chatId, 'welcome');
+      await sub.waitFor(1);
+      expect((await server.ok(`mutation ($c: ID!) { leaveChat(chatId: $c) }`, { c: chatId }, bob.token)).leaveChat).toBe(true);
+      expect(JSON.stringify(await sub.waitForError())).toContain('FORBIDDEN');
+      expect(codeOf(await server.gql(`mutation ($c: ID!) { sendMessage(chatId: $c, body: "hi") { messageId } }`, { c: chatId }, bob.token))).toBe('FORBIDDEN');
+      expect(codeOf(await server.gql(`mutation ($c: ID!) { leaveChat(chatId: $c) }`, { c: chatId }, bob.token))).toBe('FORBIDDEN');
+      const bobsChats = await server.ok(`{ chats { edges { node { id } } } }`, {}, bob.token);
+      expect(bobsChats.chats.edges.map((e: any) => e.node.id)).not.toContain(chatId);
+      const members = await server.ok(`query ($c: ID!) { chat(id: $c) { members { id } } }`, { c: chatId }, ada.token);
+      expect(members.chat.members.map((m: any) => m.id)).toEqual([ada.id]);
+
+      const direct = await directChat(server, ada, bob);
+      expect(codeOf(await server.gql(`mutation ($c: ID!) { leaveChat(chatId: $c) }`, { c: direct }, bob.token))).toBe('BAD_USER_INPUT');
+    } finally {
+      sub.close();
+      await ws.dispose();
+    }
+  });
+
+  it('limits sends per user with RATE_LIMITED on a burst over the limit', async () => {
+    const limited = await TestServer.start(relationalTargets[0], { SEND_RATE_LIMIT: '5/60s' });
+    try {
+      const [ada, bob] = [await signup(limited), await signup(limited)];
+      const chatId = await directChat(limited, ada, bob);
+      const burst = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          limited.gql(`mutation ($c: ID!, $b: String!) { sendMessage(chatId: $c, body: $b) { messageId } }`, { c: chatId, b: `m${i}` }, ada.token),
+        ),
+      );
+      expect(burst.filter((r) => codeOf(r) === undefined)).toHaveLength(5);
+      expect(burst.filter((r) => codeOf(r) === 'RATE_LIMITED')).toHaveLength(3);
+      // Another user has a budget of their own.
+      await send(limited, bob, chatId, 'my turn');
+      const stored = await limited.ok(`query ($c: ID!) { chat(id: $c) { lastSeq } }`, { c: chatId }, ada.token);
+      expect(stored.chat.lastSeq).toBe(6);
+    } finally {
+      await limited.stop();
+    }
+  });
+});

@@ -5,6 +5,8 @@ import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/support/logger.js';
 import type { RelationalTarget } from './targets.js';
 
+type Storage = Awaited<ReturnType<RelationalTarget['provision']>>;
+
 export interface GraphQLResponse<T = any> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string }; path?: (string | number)[] }[];
@@ -16,7 +18,9 @@ export const codeOf = (result: GraphQLResponse): string | undefined => result.er
 /** A real Parley on an ephemeral port, over real storage, restartable on the same storage. */
 export class TestServer {
   parley!: Parley;
-  private storage!: Awaited<ReturnType<RelationalTarget['provision']>>;
+  private storage!: Storage;
+  /** Whether stop() disposes the storage (false when servers share it). */
+  private ownsStorage = true;
 
   /** Extra environment for this server; rate limits are off unless a test turns them on. */
   private env: Record<string, string> = {};
@@ -25,6 +29,16 @@ export class TestServer {
     const server = new TestServer();
     server.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env };
     server.storage = await target.provision();
+    await server.boot();
+    return server;
+  }
+
+  /** Another instance on storage someone else provisioned and disposes (multi-instance tests). */
+  static async attach(storage: Storage, env: Record<string, string> = {}): Promise<TestServer> {
+    const server = new TestServer();
+    server.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env };
+    server.storage = storage;
+    server.ownsStorage = false;
     await server.boot();
     return server;
   }
@@ -54,7 +68,12 @@ export class TestServer {
 
   async stop(): Promise<void> {
     await this.parley.close();
-    await this.storage.dispose();
+    if (this.ownsStorage) await this.storage.dispose();
+  }
+
+  async readiness(): Promise<{ status: number; body: { engines: Record<string, string> } }> {
+    const response = await fetch(this.url.replace(/\/graphql$/, '/readyz'));
+    return { status: response.status, body: (await response.json()) as { engines: Record<string, string> } };
   }
 
   async gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {

@@ -38,6 +38,11 @@ export class ChatResolver {
     return asChat(await context.services.chats.markRead(requireViewer(context), chatId, seq));
   }
 
+  @Mutation(() => Boolean, { description: 'Leave a group chat: you can no longer read, send to or subscribe to it.' })
+  leaveChat(@Arg('chatId', () => ID) chatId: string, @Ctx() context: Context): Promise<boolean> {
+    return context.services.chats.leave(requireViewer(context), chatId);
+  }
+
   @FieldResolver(() => [User])
   async members(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<User[]> {
     const ids = await loaders.chatMemberIds.load(chat.id);

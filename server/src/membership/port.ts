@@ -1,0 +1,22 @@
+/** Loads a chat's member ids from the database; null when the chat does not exist. */
+export type MemberLoader = (chatId: string) => Promise<string[] | null>;
+
+/** Answers "is this user a member of this chat?" on the hot paths (send, subscribe). */
+export interface MembershipCache {
+  /** true / false, or null when the chat does not exist. */
+  isMember(chatId: string, userId: string): Promise<boolean | null>;
+  /** Called after every membership change, once the database has it. */
+  invalidate(chatId: string): Promise<void>;
+}
+
+/** The embedded mode: no cache, the database is in the process anyway. */
+export class UncachedMembership implements MembershipCache {
+  constructor(private readonly load: MemberLoader) {}
+
+  async isMember(chatId: string, userId: string): Promise<boolean | null> {
+    const members = await this.load(chatId);
+    return members === null ? null : members.includes(userId);
+  }
+
+  async invalidate(): Promise<void> {}
+}

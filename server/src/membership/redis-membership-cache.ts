@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import { unavailable } from '../domain/errors.js';
+import { errorFields, type Logger } from '../support/logger.js';
+import type { MemberLoader, MembershipCache } from './port.js';
+
+const TTL_MS = 60 * 60 * 1000;
+/** Marks a loaded set, so a chat whose members all left is not taken for "not cached". */
+const LOADED = '';
+
+/** 1 / 0 for a cached answer, -1 when the chat's members are not cached. */
+const CHECK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('SISMEMBER', KEYS[1], ARGV[1])`;
+
+/**
+ * Fills the cache only if no change happened since the loader read the
+ * database: every change bumps the generation, so a slow loader holding a
+ * pre-change member list can never write it back after the invalidation.
+ */
+const FILL = `
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SADD', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+const INVALIDATE = `
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/**
+ * Members per chat as Redis sets shared by every instance: a removal on one
+ * instance is enforced by all the others on their next check. Redis being
+ * down costs speed, not correctness: answers come from the database.
+ */
+export class RedisMembershipCache implements MembershipCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly load: MemberLoader,
+    private readonly logger: Logger,
+  ) {}
+
+  private keys(chatId: string): [string, string] {
+    return [`parley:chat:${chatId}:members`, `parley:chat:${chatId}:members:gen`];
+  }
+
+  async isMember(chatId: string, userId: string): Promise<boolean | null> {
+    const [members, generation] = this.keys(chatId);
+    try {
+      const cached = (await this.redis.eval(CHECK, 1, members, userId)) as number;
+      if (cached !== -1) return cached === 1;
+      const seenGeneration = (await this.redis.get(generation)) ?? '0';
+      const ids = await this.load(chatId);
+      if (ids === null) return null;
+      await this.redis.eval(FILL, 2, members, generation, seenGeneration, TTL_MS, LOADED, ...ids);
+      return ids.includes(userId);
+    } catch (error) {
+      this.logger.warn('membership cache unavailable, asking the database', errorFields(error));
+      const ids = await this.load(chatId);
+      return ids === null ? null : ids.includes(userId);
+    }
+  }
+
+  async invalidate(chatId: string): Promise<void> {
+    const [members, generation] = this.keys(chatId);
+    try {
+      await this.redis.eval(INVALIDATE, 2, members, generation, 24 * TTL_MS);
+    } catch (error) {
+      // Not swallowed: a change that cannot be invalidated must not go ahead.
+      this.logger.warn('membership cache invalidation failed', errorFields(error));
+      throw unavailable('Membership changes are unavailable right now; retry shortly');
+    }
+  }
+}

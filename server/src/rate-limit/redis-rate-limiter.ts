@@ -1,0 +1,32 @@
+import type { Redis } from 'ioredis';
+import type { RateLimit } from '../config/config.js';
+import { errorFields, type Logger } from '../support/logger.js';
+import type { RateLimiter } from './port.js';
+
+/** One atomic step: count the hit, start the window on the first, report what is left of it. */
+const HIT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return { count, redis.call('PTTL', KEYS[1]) }`;
+
+/**
+ * Fixed windows in Redis, so a limit holds across every API instance. When
+ * Redis is down it fails open: refusing every send because the limiter is
+ * unreachable would turn a Redis outage into a chat outage.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  async hit(key: string, { limit, windowMs }: RateLimit): Promise<number | null> {
+    try {
+      const [count, ttl] = (await this.redis.eval(HIT, 1, `parley:rate:${key}`, windowMs)) as [number, number];
+      return count <= limit ? null : Math.max(ttl, 1);
+    } catch (error) {
+      this.logger.warn('rate limiter unavailable, allowing the request', errorFields(error));
+      return null;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { unavailable } from '../domain/errors.js';
+import type { BusSubscription } from './port.js';
+
+/** How far a subscriber may fall behind before it is cut off and must resume by seq. */
+export const MAX_BUFFERED = 10_000;
+
+/**
+ * The receiving end of one bus subscription: buffers what arrives until the
+ * consumer reads it, and ends with an error when the consumer falls too far
+ * behind or the bus loses its connection. Clients recover either way with
+ * afterSeq, so ending loudly beats delivering with a silent hole.
+ */
+export class SubscriptionQueue<T> implements BusSubscription<T> {
+  private buffer: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  private failWaiting: ((error: unknown) => void) | null = null;
+  private done = false;
+  private error: unknown = null;
+
+  constructor(private readonly onClose: () => void) {}
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  push(value: T): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = this.failWaiting = null;
+      resolve({ value, done: false });
+      return;
+    }
+    if (this.buffer.length >= MAX_BUFFERED) {
+      this.fail(unavailable('Subscriber fell too far behind; resubscribe with afterSeq to catch up'));
+      return;
+    }
+    this.buffer.push(value);
+  }
+
+  /** Ends the subscription with an error the consumer sees on its next read. */
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.error = error;
+    // A pending read must see the error, not the plain end that close() gives it.
+    const reject = this.failWaiting;
+    this.waiting = this.failWaiting = null;
+    this.close();
+    reject?.(error);
+  }
+
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    // Closed means ended: unread messages are not handed out afterwards (resume is by seq).
+    this.buffer = [];
+    this.onClose();
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = this.failWaiting = null;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => {
+        if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+        if (this.error) return Promise.reject(this.error);
+        if (this.done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => {
+          this.waiting = resolve;
+          this.failWaiting = reject;
+        });
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UncachedMembership, type MemberLoader, type MembershipCache } from '../../src/membership/port.js';
+import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
+import { silentLogger } from '../../src/support/logger.js';
+import { connectRedis, startRedis } from '../../src/support/redis.js';
+import { REDIS_URL, redisSkipReason } from '../support/redis.js';
+
+/** A stand-in for the members table, counting how often it is asked. */
+class MembersTable {
+  chats = new Map<string, Set<string>>();
+  loads = 0;
+  load: MemberLoader = async (chatId) => {
+    this.loads++;
+    const members = this.chats.get(chatId);
+    return members ? [...members] : null;
+  };
+}
+
+function membershipContract(name: string, make: (table: MembersTable) => Promise<MembershipCache>) {
+  describe(`MembershipCache contract: ${name}`, () => {
+    it('answers members, non-members and missing chats', async () => {
+      const table = new MembersTable();
+      const cache = await make(table);
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada]));
+      expect(await cache.isMember(chat, ada)).toBe(true);
+      expect(await cache.isMember(chat, bob)).toBe(false);
+      expect(await cache.isMember(randomUUID(), ada)).toBeNull();
+    });
+
+    it('is never stale after a removal is invalidated', async () => {
+      const table = new MembersTable();
+      const cache = await make(table);
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada, bob]));
+      expect(await cache.isMember(chat, bob)).toBe(true);
+      table.chats.get(chat)!.delete(bob);
+      await cache.invalidate(chat);
+      expect(await cache.isMember(chat, bob)).toBe(false);
+      expect(await cache.isMember(chat, ada)).toBe(true);
+    });
+
+    it('tells an emptied chat from an unknown one', async () => {
+      const table = new MembersTable();
+      const cache = await make(table);
+      const [chat, ada] = [randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set());
+      expect(await cache.isMember(chat, ada)).toBe(false);
+      expect(await cache.isMember(chat, ada)).toBe(false);
+    });
+  });
+}
+
+membershipContract('uncached (embedded)', async (table) => new UncachedMembership(table.load));
+
+if (redisSkipReason) {
+  describe.skip(`redis membership cache: skipped, ${redisSkipReason}`, () => it.skip('contract'));
+} else {
+  const clients: Redis[] = [];
+  const connect = async () => {
+    const client = await startRedis(connectRedis(REDIS_URL, 'test', silentLogger));
+    clients.push(client);
+    return client;
+  };
+  afterAll(() => clients.forEach((c) => c.disconnect()));
+  membershipContract('redis', async (table) => new RedisMembershipCache(await connect(), table.load, silentLogger));
+
+  describe('RedisMembershipCache', () => {
+    it('serves repeated checks from Redis, shared between instances', async () => {
+      const table = new MembersTable();
+      const [one, two] = [new RedisMembershipCache(await connect(), table.load, silentLogger), new RedisMembershipCache(await connect(), table.load, silentLogger)];
+      const [chat, ada] = [randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada]));
+      for (let i = 0; i < 5; i++) expect(await one.isMember(chat, ada)).toBe(true);
+      expect(await two.isMember(chat, ada)).toBe(true);
+      expect(table.loads).toBe(1);
+    });
+
+    it('drops a fill that read the members before a removal it finishes after', async () => {
+      const table = new MembersTable();
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada, bob]));
+      let releaseLoad!: () => void;
+      const slowLoad: MemberLoader = async (chatId) => {
+        const snapshot = await table.load(chatId);
+        await new Promise<void>((resolve) => (releaseLoad = resolve));
+        return snapshot;
+      };
+      const slow = new RedisMembershipCache(await connect(), slowLoad, silentLogger);
+      const other = new RedisMembershipCache(await connect(), table.load, silentLogger);
+
+      const stale = slow.isMember(chat, bob);
+      await new Promise((r) => setTimeout(r, 50));
+      table.chats.get(chat)!.delete(bob);
+      await other.invalidate(chat);
+      releaseLoad();
+      expect(await stale).toBe(true); // it answered from its snapshot...
+      expect(await other.isMember(chat, bob)).toBe(false); // ...but did not poison the cache
+    });
+
+    it('answers from the database when Redis is down', async () => {
+      const table = new MembersTable();
+      const dead = connectRedis('redis://127.0.0.1:1', 'dead', silentLogger);
+      clients.push(dead);
+      const cache = new RedisMembershipCache(dead, table.load, silentLogger);
+      const [chat, ada] = [randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada]));
+      expect(await cache.isMember(chat, ada)).toBe(true);
+      await expect(cache.invalidate(chat)).rejects.toThrow();
+    });
+  });
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalRateLimiter } from '../../src/rate-limit/local-rate-limiter.js';
+import type { RateLimiter } from '../../src/rate-limit/port.js';
+import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
+import { silentLogger } from '../../src/support/logger.js';
+import { connectRedis, startRedis } from '../../src/support/redis.js';
+import { REDIS_URL, redisSkipReason } from '../support/redis.js';
+
+function rateLimiterContract(name: string, make: () => Promise<RateLimiter>) {
+  describe(`RateLimiter contract: ${name}`, () => {
+    it('allows up to the limit within a window, then reports how long until the window ends', async () => {
+      const limiter = await make();
+      const key = randomUUID();
+      const window = { limit: 3, windowMs: 2000 };
+      expect([await limiter.hit(key, window), await limiter.hit(key, window), await limiter.hit(key, window)]).toEqual([null, null, null]);
+      const retry = await limiter.hit(key, window);
+      expect(retry).toBeGreaterThan(0);
+      expect(retry).toBeLessThanOrEqual(2000);
+      expect(await limiter.hit(randomUUID(), window)).toBeNull();
+    });
+
+    it('opens a new window once the old one ends', async () => {
+      const limiter = await make();
+      const key = randomUUID();
+      const window = { limit: 1, windowMs: 150 };
+      expect(await limiter.hit(key, window)).toBeNull();
+      expect(await limiter.hit(key, window)).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await limiter.hit(key, window)).toBeNull();
+    });
+  });
+}
+
+rateLimiterContract('local', async () => new LocalRateLimiter());
+
+if (redisSkipReason) {
+  describe.skip(`redis rate limiter: skipped, ${redisSkipReason}`, () => it.skip('contract'));
+} else {
+  const clients: Redis[] = [];
+  const connect = async () => {
+    const client = await startRedis(connectRedis(REDIS_URL, 'test', silentLogger));
+    clients.push(client);
+    return client;
+  };
+  afterAll(() => clients.forEach((c) => c.disconnect()));
+  rateLimiterContract('redis', async () => new RedisRateLimiter(await connect(), silentLogger));
+
+  describe('RedisRateLimiter', () => {
+    it('holds one limit across limiters on separate connections (separate instances)', async () => {
+      const a = new RedisRateLimiter(await connect(), silentLogger);
+      const b = new RedisRateLimiter(await connect(), silentLogger);
+      const key = randomUUID();
+      const window = { limit: 2, windowMs: 5000 };
+      expect(await a.hit(key, window)).toBeNull();
+      expect(await b.hit(key, window)).toBeNull();
+      expect(await a.hit(key, window)).not.toBeNull();
+      expect(await b.hit(key, window)).not.toBeNull();
+    });
+
+    it('fails open when Redis cannot be reached', async () => {
+      const dead = connectRedis('redis://127.0.0.1:1', 'dead', silentLogger);
+      clients.push(dead);
+      const limiter = new RedisRateLimiter(dead, silentLogger);
+      expect(await limiter.hit(randomUUID(), { limit: 1, windowMs: 1000 })).toBeNull();
+    });
+  });
+}
