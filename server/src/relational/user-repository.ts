@@ -1,7 +1,9 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { conflict } from '../domain/errors.js';
 import type { User } from '../domain/models.js';
+import { sql } from 'kysely';
 import { UserEntity } from './entities.js';
+import { toDate, type Tables } from './tables.js';
 import type { RelationalOrm } from './orm.js';
 import type { NewUser, UserRepository } from './ports.js';
 
@@ -41,14 +43,14 @@ export class SqlUserRepository implements UserRepository {
     return rows.map(toUser);
   }
 
+  /** Prefix match on username or display name, case-insensitive: what a person types first. */
   async search(text: string | null, limit: number): Promise<User[]> {
-    const em = this.orm.em.fork();
-    const pattern = text ? `%${escapeLike(text)}%` : null;
-    const rows = await em.find(
-      UserEntity,
-      pattern ? { $or: [{ username: { $ilike: pattern } }, { displayName: { $ilike: pattern } }] } : {},
-      { orderBy: { username: 'asc' }, limit },
-    );
-    return rows.map(toUser);
+    let query = this.orm.em.fork().getKysely<Tables>().selectFrom('users').select(['id', 'username', 'display_name', 'created_at']);
+    if (text) {
+      const prefix = `${escapeLike(text.toLowerCase())}%`;
+      query = query.where((eb) => eb.or([eb('username', 'like', prefix), eb(sql<string>`lower(display_name)`, 'like', prefix)]));
+    }
+    const rows = await query.orderBy('username').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, createdAt: toDate(r.created_at) }));
   }
 }

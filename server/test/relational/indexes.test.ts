@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
+import { relationalTargets } from '../support/targets.js';
+
+const ID = "'00000000-0000-4000-8000-000000000000'";
+
+/** The statements behind every API query, in the shape the repositories send them. */
+const queries: [string, string][] = [
+  ['login by username', `select * from users where username = 'ada'`],
+  ['user search by username prefix', `select * from users where username like 'ad%' order by username limit 20`],
+  ['user search by display-name prefix', `select * from users where lower(display_name) like 'ad%' limit 20`],
+  ['chat list of a member', `select c.* from members m join chats c on c.id = m.chat_id where m.user_id = ${ID}`],
+  ['membership check', `select last_read_seq from members where chat_id = ${ID} and user_id = ${ID}`],
+  ['members of a chat', `select user_id from members where chat_id = ${ID}`],
+  ['direct chat of a pair', `select * from chats where direct_key = 'a:b'`],
+  ['history forward', `select * from messages where chat_id = ${ID} and seq > 100 order by seq limit 51`],
+  ['history backward', `select * from messages where chat_id = ${ID} and seq < 100 order by seq desc limit 51`],
+  ['next seq of a chat', `select max(seq) from messages where chat_id = ${ID}`],
+  ['messages by id', `select * from messages where id in (${ID}, ${ID})`],
+];
+
+describe.each(relationalTargets)('indexes on $name', (target) => {
+  let storage: Awaited<ReturnType<typeof target.provision>>;
+  let orm: RelationalOrm;
+  beforeAll(async () => {
+    storage = await target.provision();
+    orm = await openRelational({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl });
+    await migrate(orm);
+  });
+  afterAll(async () => {
+    await orm?.close();
+    await storage?.dispose();
+  });
+
+  // With sequential scans priced out, the planner still picks one only when no index can serve.
+  it.each(queries)('%s is served by an index', async (_name, query) => {
+    const plan = await orm.em.fork().transactional(async (em) => {
+      await em.execute('set local enable_seqscan = off');
+      const rows = await em.execute<{ 'QUERY PLAN': string }[]>(`explain ${query}`);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).not.toMatch(/Seq Scan/);
+  });
+});
