@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UncachedMembership, type MemberLoader, type MembershipCache } from '../../src/membership/port.js';
 import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
 import { silentLogger } from '../../src/support/logger.js';
-import { connectRedis, startRedis } from '../../src/support/redis.js';
-import { REDIS_URL, redisSkipReason } from '../support/redis.js';
+import { redisClients, redisSkipReason } from '../support/redis.js';
 
 /** A stand-in for the members table, counting how often it is asked. */
 class MembersTable {
@@ -58,13 +56,7 @@ membershipContract('uncached (embedded)', async (table) => new UncachedMembershi
 if (redisSkipReason) {
   describe.skip(`redis membership cache: skipped, ${redisSkipReason}`, () => it.skip('contract'));
 } else {
-  const clients: Redis[] = [];
-  const connect = async () => {
-    const client = await startRedis(connectRedis(REDIS_URL, 'test', silentLogger));
-    clients.push(client);
-    return client;
-  };
-  afterAll(() => clients.forEach((c) => c.disconnect()));
+  const { connect, dead: deadRedis } = redisClients();
   membershipContract('redis', async (table) => new RedisMembershipCache(await connect(), table.load, silentLogger));
 
   describe('RedisMembershipCache', () => {
@@ -102,8 +94,7 @@ if (redisSkipReason) {
 
     it('answers from the database when Redis is down', async () => {
       const table = new MembersTable();
-      const dead = connectRedis('redis://127.0.0.1:1', 'dead', silentLogger);
-      clients.push(dead);
+      const dead = deadRedis();
       const cache = new RedisMembershipCache(dead, table.load, silentLogger);
       const [chat, ada] = [randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada]));

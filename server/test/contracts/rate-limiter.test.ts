@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalRateLimiter } from '../../src/rate-limit/local-rate-limiter.js';
 import type { RateLimiter } from '../../src/rate-limit/port.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { silentLogger } from '../../src/support/logger.js';
-import { connectRedis, startRedis } from '../../src/support/redis.js';
-import { REDIS_URL, redisSkipReason } from '../support/redis.js';
+import { redisClients, redisSkipReason } from '../support/redis.js';
 
 function rateLimiterContract(name: string, make: () => Promise<RateLimiter>) {
   describe(`RateLimiter contract: ${name}`, () => {
@@ -38,13 +36,7 @@ rateLimiterContract('local', async () => new LocalRateLimiter());
 if (redisSkipReason) {
   describe.skip(`redis rate limiter: skipped, ${redisSkipReason}`, () => it.skip('contract'));
 } else {
-  const clients: Redis[] = [];
-  const connect = async () => {
-    const client = await startRedis(connectRedis(REDIS_URL, 'test', silentLogger));
-    clients.push(client);
-    return client;
-  };
-  afterAll(() => clients.forEach((c) => c.disconnect()));
+  const { connect, dead: deadRedis } = redisClients();
   rateLimiterContract('redis', async () => new RedisRateLimiter(await connect(), silentLogger));
 
   describe('RedisRateLimiter', () => {
@@ -60,8 +52,7 @@ if (redisSkipReason) {
     });
 
     it('fails open when Redis cannot be reached', async () => {
-      const dead = connectRedis('redis://127.0.0.1:1', 'dead', silentLogger);
-      clients.push(dead);
+      const dead = deadRedis();
       const limiter = new RedisRateLimiter(dead, silentLogger);
       expect(await limiter.hit(randomUUID(), { limit: 1, windowMs: 1000 })).toBeNull();
     });

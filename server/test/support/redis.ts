@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
+import { silentLogger } from '../../src/support/logger.js';
+import { connectRedis, startRedis } from '../../src/support/redis.js';
 
 /** The machine's Redis; tests use unique keys and channels, so they can share it. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -86,4 +89,23 @@ export class DisposableRedis {
       child.kill('SIGKILL');
     });
   }
+}
+
+/** Redis clients as the app makes them, all disconnected after the file's tests. */
+export function redisClients() {
+  const clients: Redis[] = [];
+  afterAll(() => clients.forEach((c) => c.disconnect()));
+  return {
+    connect: async (url = REDIS_URL) => {
+      const client = await startRedis(connectRedis(url, 'test', silentLogger));
+      clients.push(client);
+      return client;
+    },
+    /** A client for a Redis that is not there. */
+    dead: () => {
+      const client = connectRedis('redis://127.0.0.1:1', 'dead', silentLogger);
+      clients.push(client);
+      return client;
+    },
+  };
 }
