@@ -49,6 +49,11 @@ describe('configuration', () => {
     });
   });
 
+  it('accepts multi-host MongoDB URLs (replica sets)', () => {
+    const url = 'mongodb://a:27017,b:27017/parley?replicaSet=rs0';
+    expect(loadConfig({ MONGO_URL: url }).mongoUrl).toBe(url);
+  });
+
   it.each([
     [{ PORT: 'abc' }, /^PORT /],
     [{ PORT: '70000' }, /^PORT /],
@@ -56,6 +61,7 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL /],
     [{ REDIS_URL: 'http://x' }, /^REDIS_URL /],
     [{ MONGO_URL: 'postgres://x' }, /^MONGO_URL /],
+    [{ MONGO_URL: 'mongodb://' }, /^MONGO_URL /],
     [{ KAFKA_BROKERS: 'k1' }, /^KAFKA_BROKERS /],
     [{ JWT_SECRET: 'short' }, /^JWT_SECRET /],
     [{ NODE_ENV: 'production' }, /^JWT_SECRET is required/],

@@ -45,6 +45,14 @@ const urlWithScheme = (name: string, value: string, schemes: string[]): string =
   return value;
 };
 
+/** MongoDB URLs may list several hosts (`a:27017,b:27017`), which WHATWG URL rejects: check the scheme only. */
+const mongoConnectionString = (value: string): string => {
+  if (!/^mongodb(\+srv)?:\/\/[^/\s]+/.test(value)) {
+    throw new ConfigError(`MONGO_URL must start with mongodb:// or mongodb+srv:// and name a host, got ${JSON.stringify(value.replace(/\/\/[^@/]*@/, '//***@'))}`);
+  }
+  return value;
+};
+
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
@@ -106,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
     databaseUrl: databaseUrl && urlWithScheme('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),
     redisUrl: redisUrl && urlWithScheme('REDIS_URL', redisUrl, ['redis:', 'rediss:']),
-    mongoUrl: mongoUrl && urlWithScheme('MONGO_URL', mongoUrl, ['mongodb:', 'mongodb+srv:']),
+    mongoUrl: mongoUrl && mongoConnectionString(mongoUrl),
     kafkaBrokers,
     jwtSecret,
     databasePoolSize: positiveInt('DATABASE_POOL_SIZE', nonEmpty(env.DATABASE_POOL_SIZE), 10, 1000),

@@ -16,8 +16,8 @@ export type ErrorCode =
 export class DomainError extends Error {
   readonly extensions: { code: ErrorCode };
 
-  constructor(code: ErrorCode, message: string) {
-    super(message);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'DomainError';
     this.extensions = { code };
   }

@@ -31,6 +31,12 @@ export interface HistoryPage {
 
 const REPLAY_PAGE = 100;
 
+/** A store failure is the engine's, not the client's: say UNAVAILABLE, keep the cause for the log. */
+function storeUnavailable(error: unknown): never {
+  if (error instanceof DomainError) throw error;
+  throw new DomainError('UNAVAILABLE', 'Message history is unavailable right now; retry shortly', { cause: error });
+}
+
 /** Messages cross the realtime bus as JSON on some adapters: dates arrive as strings. */
 const fromWire = (m: Message): Message => (m.createdAt instanceof Date ? m : { ...m, createdAt: new Date(m.createdAt) });
 
@@ -80,7 +86,9 @@ export class MessageService {
     const limit = pageSize(backward ? last : first, backward ? 'last' : 'first');
     const chat = await this.chats.requireMember(viewerId, rawChatId);
 
-    const rows = await this.store.range(chat.id, { afterSeq, beforeSeq, limit: limit + 1, from: backward ? 'newest' : 'oldest' });
+    const rows = await this.store
+      .range(chat.id, { afterSeq, beforeSeq, limit: limit + 1, from: backward ? 'newest' : 'oldest' })
+      .catch(storeUnavailable);
     const more = rows.length > limit;
     const messages = backward ? rows.slice(rows.length - Math.min(rows.length, limit)) : rows.slice(0, limit);
     // Seqs are dense from 1, so what lies beyond a cursor is known without another query.
@@ -90,7 +98,7 @@ export class MessageService {
   }
 
   byIds(ids: readonly string[]): Promise<Message[]> {
-    return this.store.findByIds(ids);
+    return this.store.findByIds(ids).catch(storeUnavailable);
   }
 
   /**
@@ -111,7 +119,7 @@ export class MessageService {
       let last = afterSeq ?? null;
       async function* storedAfter(seq: number, beforeSeq?: number): AsyncGenerator<Message> {
         for (let from = seq; ; ) {
-          const page = await store.range(chatId, { afterSeq: from, beforeSeq, limit: REPLAY_PAGE, from: 'oldest' });
+          const page = await store.range(chatId, { afterSeq: from, beforeSeq, limit: REPLAY_PAGE, from: 'oldest' }).catch(storeUnavailable);
           yield* page;
           if (page.length < REPLAY_PAGE) return;
           from = page[page.length - 1].seq;

@@ -13,6 +13,8 @@ export function createErrorFormatter(logger: Logger) {
     while (original instanceof GraphQLError && original.originalError) original = original.originalError;
     const { message, locations, path } = formatted;
     if (original instanceof DomainError) {
+      // An engine outage behind an expected error still deserves a log line for operators.
+      if (original.code === 'UNAVAILABLE' && original.cause) logger.warn(original.message, { path, ...errorFields(original.cause) });
       return { message: original.message, locations, path, extensions: { code: original.code } };
     }
     const code = formatted.extensions?.code;

@@ -1,0 +1,40 @@
+import type { MongoClientOptions } from 'mongodb';
+
+/** Used when MONGO_URL names no database, e.g. `mongodb+srv://cluster.example.net`. */
+export const DEFAULT_MONGO_DATABASE = 'parley';
+
+/*
+ * Parsed by hand: a replica set URL lists several hosts (`mongodb://a:27017,b:27017/parley`),
+ * which WHATWG `URL` rejects. Credentials must be percent-encoded, so the
+ * authority never holds a raw `/`, `?` or `@` of its own.
+ */
+const MONGO_URL = /^(mongodb(?:\+srv)?:\/\/)(?:([^@/?]*)@)?([^/?]*)(?:\/([^?]*))?(?:\?(.*))?$/;
+
+/** The database named in the URL's path, or Parley's default. */
+export function mongoDatabaseName(url: string): string {
+  const path = MONGO_URL.exec(url)?.[4];
+  if (!path) return DEFAULT_MONGO_DATABASE;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // a stray `%`: the driver reports the URL itself more usefully than a URIError would
+  }
+}
+
+/** The URL with its password hidden, for error messages and logs. */
+export function redactMongoUrl(url: string): string {
+  return url.replace(/^(mongodb(?:\+srv)?:\/\/)([^@/?:]*):[^@/?]*@/, '$1$2:***@');
+}
+
+/**
+ * The driver waits 30 s for a server by default; Parley would rather fail a
+ * start-up, a read or a persister batch within seconds and let the caller
+ * retry. Any of these set in MONGO_URL itself wins.
+ */
+const BOUNDS = { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 } as const;
+
+export function mongoClientOptions(url: string): MongoClientOptions {
+  const query = MONGO_URL.exec(url)?.[5] ?? '';
+  const set = new Set(query.split('&').map((pair) => pair.split('=')[0].toLowerCase()));
+  return Object.fromEntries(Object.entries(BOUNDS).filter(([name]) => !set.has(name.toLowerCase())));
+}
