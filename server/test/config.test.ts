@@ -68,7 +68,8 @@ describe('configuration', () => {
     [{ DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE /],
     [{ KAFKA_PARTITIONS: 'many' }, /^KAFKA_PARTITIONS /],
     [{ PERSISTER: 'sometimes' }, /^PERSISTER /],
-    [{ PERSISTER: 'external' }, /^PERSISTER=external needs KAFKA_BROKERS/],
+    [{ PERSISTER: 'external' }, /^PERSISTER=external needs KAFKA_BROKERS, DATABASE_URL, REDIS_URL:/],
+    [{ PERSISTER: 'external', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://db/p' }, /^PERSISTER=external needs REDIS_URL:/],
     [{ SEND_RATE_LIMIT: '10' }, /^SEND_RATE_LIMIT /],
     [{ LOGIN_RATE_LIMIT: '0/10s' }, /^LOGIN_RATE_LIMIT /],
   ])('rejects %o with one line naming the variable', (env, message) => {

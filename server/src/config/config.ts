@@ -104,8 +104,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (persister !== 'inline' && persister !== 'external') {
     throw new ConfigError(`PERSISTER must be inline or external, got ${JSON.stringify(env.PERSISTER)}`);
   }
-  if (persister === 'external' && !kafkaBrokers) {
-    throw new ConfigError('PERSISTER=external needs KAFKA_BROKERS: the embedded event log lives inside the API process');
+  if (persister === 'external') {
+    // The persister runs elsewhere: the log, the database and live fan-out must all be shared engines.
+    const missing = [
+      ['KAFKA_BROKERS', kafkaBrokers],
+      ['DATABASE_URL', databaseUrl],
+      ['REDIS_URL', redisUrl],
+    ].filter(([, value]) => value === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(`PERSISTER=external needs ${missing.map(([name]) => name).join(', ')}: an external persister shares the event log, the database and the realtime bus with the API`);
+    }
   }
 
   return {

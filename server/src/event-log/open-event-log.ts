@@ -1,10 +1,18 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../support/logger.js';
+import { messageOf } from './kafka-client.js';
+import { KafkaEventLog } from './kafka-event-log.js';
 import { LocalEventLog } from './local-event-log.js';
 import type { EventLog } from './port.js';
 
 /** KAFKA_BROKERS picks Kafka; otherwise the in-process log. */
-export async function openEventLog(config: Config, _logger: Logger): Promise<EventLog> {
-  if (config.kafkaBrokers) throw new Error('KAFKA_BROKERS: the Kafka event log is not built yet');
-  return new LocalEventLog();
+export async function openEventLog(config: Config, logger: Logger): Promise<EventLog> {
+  if (!config.kafkaBrokers) return new LocalEventLog();
+  const log = new KafkaEventLog({ brokers: config.kafkaBrokers, partitions: config.kafkaPartitions, logger });
+  // Creates the topics now when Kafka is up; when it is not, Parley starts anyway and /readyz says so.
+  log.ping().then(
+    () => logger.info('Kafka event log ready', { topic: log.topic, brokers: config.kafkaBrokers }),
+    (error: unknown) => logger.warn('Kafka is not reachable yet; sends answer UNAVAILABLE until it is', { error: messageOf(error) }),
+  );
+  return log;
 }

@@ -16,8 +16,26 @@ export function envelope(chatId: string, body: string): MessageEnvelope {
 }
 
 /** Lets other appends and timers run, so a log that acknowledges early is caught. */
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `check` holds. A log that hands envelopes to the consumer after
+ * acknowledging them (Kafka) gets time; one that never does fails here.
+ */
+export async function eventually(check: () => boolean, what = 'condition', ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await pause(10);
+  }
+}
+
+const bodiesIn = (chatId: string, list: MessageEnvelope[]) => list.filter((e) => e.chatId === chatId).map((e) => e.body);
+
+/**
+ * What every EventLog promises, whether it hands envelopes over before
+ * acknowledging them (embedded) or after (Kafka).
+ */
 export function eventLogContract(name: string, factory: EventLogFactory): void {
   describe(`EventLog contract: ${name}`, () => {
     let log: EventLog;
@@ -30,16 +48,16 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
       await log.close();
     });
 
-    it('resolves an append only after the handler has finished with its envelope', async () => {
-      const handled: string[] = [];
+    it('resolves an append and hands its envelope, unchanged, to the handler', async () => {
+      const handled: MessageEnvelope[] = [];
       await log.consume(async (batch) => {
-        await pause(20);
-        handled.push(...batch.map((e) => e.messageId));
+        handled.push(...batch);
         return [];
       });
       const e = envelope(chatA, 'hello');
-      await log.append(e);
-      expect(handled).toEqual([e.messageId]);
+      await expect(log.append(e)).resolves.toBeUndefined();
+      await eventually(() => handled.length > 0, 'the envelope');
+      expect(handled).toEqual([e]);
     });
 
     it('keeps per-chat order across many concurrent appends', async () => {
@@ -54,17 +72,118 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
       const chats = [chatA, chatB, chatC];
       const sent = Array.from({ length: 600 }, (_, i) => envelope(chats[i % 3], `m${i}`));
       await Promise.all(sent.map((e) => log.append(e)));
+      await eventually(() => seen.length >= 600, '600 envelopes');
 
       expect(seen).toHaveLength(600);
       expect(new Set(seen.map((e) => e.messageId)).size).toBe(600);
-      for (const chatId of chats) {
-        const bodies = (list: MessageEnvelope[]) => list.filter((e) => e.chatId === chatId).map((e) => e.body);
-        expect(bodies(seen)).toEqual(bodies(sent));
-      }
+      for (const chatId of chats) expect(bodiesIn(chatId, seen)).toEqual(bodiesIn(chatId, sent));
       expect(batchSizes.reduce((a, b) => a + b, 0)).toBe(600);
     });
 
-    it('rejects the appends of a failed batch and keeps accepting later appends', async () => {
+    it('loses nothing to a handler failure: a resolved append is delivered again, a rejected one can be sent again', async () => {
+      const deliveries: string[] = [];
+      const stored: string[] = [];
+      let failures = 0;
+      await log.consume(async (batch) => {
+        deliveries.push(...batch.map((e) => e.messageId));
+        if (failures === 0 && batch.some((e) => e.body === 'poison')) {
+          failures++;
+          throw new Error('the store is down');
+        }
+        stored.push(...batch.map((e) => e.messageId));
+        return [];
+      });
+      const sent = [envelope(chatA, 'before'), envelope(chatA, 'poison'), envelope(chatB, 'after')];
+      const results = await Promise.allSettled(sent.map((e) => log.append(e)));
+      // What a client does when its send fails: send the same message again (same clientId, same envelope).
+      await Promise.all(sent.filter((_, i) => results[i].status === 'rejected').map((e) => log.append(e)));
+
+      await eventually(() => sent.every((e) => stored.includes(e.messageId)), 'every envelope stored');
+      expect(failures).toBe(1);
+      expect(deliveries.filter((id) => id === sent[1].messageId)).toHaveLength(2);
+
+      const later = envelope(chatA, 'later');
+      await expect(log.append(later)).resolves.toBeUndefined();
+      await eventually(() => stored.includes(later.messageId), 'the later envelope');
+    });
+
+    it('does not let a rejected envelope stop later ones, nor delivers it again', async () => {
+      const delivered: MessageEnvelope[] = [];
+      await log.consume(async (batch) => {
+        delivered.push(...batch);
+        return batch.filter((e) => e.body === 'bad').map((e) => ({ envelope: e, reason: 'it cannot be stored' }));
+      });
+      const sent = [envelope(chatA, 'good 1'), envelope(chatA, 'bad'), envelope(chatA, 'good 2')];
+      await Promise.allSettled(sent.map((e) => log.append(e)));
+      const later = envelope(chatA, 'later');
+      await expect(log.append(later)).resolves.toBeUndefined();
+
+      await eventually(() => delivered.some((e) => e.messageId === later.messageId), 'the later envelope');
+      expect(delivered.map((e) => e.body)).toEqual(['good 1', 'bad', 'good 2', 'later']);
+    });
+
+    it('close() lets every accepted append finish, then rejects new appends as UNAVAILABLE', async () => {
+      await log.consume(async () => {
+        await pause(10);
+        return [];
+      });
+      const sent = Array.from({ length: 20 }, (_, i) => envelope(chatA, `m${i}`));
+      const settled: PromiseSettledResult<void>[] = [];
+      const appends = sent.map((e) =>
+        log.append(e).then(
+          (value) => settled.push({ status: 'fulfilled', value }),
+          (reason: unknown) => settled.push({ status: 'rejected', reason }),
+        ),
+      );
+
+      await log.close();
+      expect(settled).toHaveLength(20);
+      expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+      await Promise.all(appends);
+
+      await expect(log.append(envelope(chatA, 'too late'))).rejects.toMatchObject({ extensions: { code: 'UNAVAILABLE' } });
+    });
+  });
+}
+
+/**
+ * What an embedded log adds: the consumer runs before an append is
+ * acknowledged, so a resolved send is already stored and a failed one is the
+ * sender's to retry.
+ */
+export function acknowledgeAfterHandlingContract(name: string, factory: EventLogFactory): void {
+  describe(`EventLog that acknowledges after handling: ${name}`, () => {
+    let log: EventLog;
+
+    beforeEach(async () => {
+      log = await factory();
+    });
+
+    afterEach(async () => {
+      await log.close();
+    });
+
+    it('resolves each append only after the handler has finished with its envelope', async () => {
+      const handled = new Set<string>();
+      await log.consume(async (batch) => {
+        await pause(20);
+        for (const e of batch) handled.add(e.messageId);
+        return [];
+      });
+      const sent = Array.from({ length: 50 }, (_, i) => envelope(i % 2 ? chatA : chatB, `m${i}`));
+      const early: string[] = [];
+      await Promise.all(
+        sent.map((e) =>
+          log.append(e).then(() => {
+            if (!handled.has(e.messageId)) early.push(e.messageId);
+          }),
+        ),
+      );
+      expect(early).toEqual([]);
+      expect(handled.size).toBe(50);
+    });
+
+    it('rejects the appends of a failed batch with the handler error and keeps accepting later appends', async () => {
       const batches: { ids: string[]; failed: boolean }[] = [];
       const failure = new Error('handler failed');
       await log.consume(async (batch) => {
@@ -87,7 +206,7 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
       expect(batches.at(-1)).toEqual({ ids: [later.messageId], failed: false });
     });
 
-    it('close() waits for every accepted envelope, then rejects new appends', async () => {
+    it('close() waits until the handler has every accepted envelope, then rejects new appends', async () => {
       const handled: string[] = [];
       await log.consume(async (batch) => {
         await pause(10);

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LocalEventLog } from '../../src/event-log/local-event-log.js';
 import type { MessageEnvelope } from '../../src/event-log/port.js';
-import { envelope, eventLogContract } from './event-log.contract.js';
+import { KafkaTestbed, kafkaBrokers } from '../support/kafka.js';
+import { acknowledgeAfterHandlingContract, envelope, eventLogContract } from './event-log.contract.js';
+import { redeliveringLogContract } from './redelivering-log.contract.js';
 
 eventLogContract('local', async () => new LocalEventLog());
+acknowledgeAfterHandlingContract('local', async () => new LocalEventLog());
 
-// Issue 3 adds: if (process.env.KAFKA_BROKERS) eventLogContract('kafka', () => KafkaEventLog.connect(...));
-if (!process.env.KAFKA_BROKERS) describe.skip('kafka adapter: skipped, KAFKA_BROKERS is not set', () => it.skip('contract'));
+if (kafkaBrokers) {
+  const testbed = new KafkaTestbed(kafkaBrokers);
+  afterAll(() => testbed.dispose());
+  eventLogContract('kafka', () => testbed.openLog());
+  redeliveringLogContract('kafka', () => testbed.subject());
+} else {
+  describe.skip('kafka adapter: skipped, KAFKA_BROKERS is not set', () => it.skip('contract'));
+}
 
 describe('LocalEventLog batching', () => {
   it('groups appends that arrive while a batch is handled, never above maxBatch', async () => {

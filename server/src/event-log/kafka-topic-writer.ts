@@ -1,0 +1,162 @@
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Logger } from '../support/logger.js';
+import { messageOf } from './kafka-client.js';
+import { withDeadline } from './timing.js';
+
+export interface TopicWriterOptions {
+  kafka: Kafka;
+  topic: string;
+  logger: Logger;
+  /** Runs before each new producer connects: topic setup, so a topic deleted or never created comes back. */
+  prepare: () => Promise<void>;
+  /** A write settles within this many milliseconds, acknowledged or failed. */
+  deadlineMs: number;
+  /** What a write that was not acknowledged rejects with. */
+  failure: () => Error;
+  maxBatch?: number;
+  maxBatchBytes?: number;
+}
+
+interface PendingWrite {
+  record: Message;
+  bytes: number;
+  settle(error?: Error): void;
+}
+
+/** Kafka refuses a record batch above the topic's max.message.bytes (1 MiB by default); stay well below. */
+const MAX_BATCH_BYTES = 512 * 1024;
+
+const sizeOf = (record: Message): number =>
+  (record.value === null ? 0 : Buffer.byteLength(record.value)) + (record.key == null ? 0 : Buffer.byteLength(record.key)) + 64;
+
+/**
+ * Writes records to one topic in call order through one idempotent producer
+ * (`acks: -1`, one request in flight). Writes that queue up while a send is in
+ * flight go out together as the next send: one round trip for many sends, and
+ * the call order is the log order. A write resolves once every in-sync replica
+ * has the record and settles within `deadlineMs` in any case.
+ *
+ * After a failed or timed-out send the producer is dropped and the next send
+ * uses a new one, with a new producer id. kafkajs rewinds a partition's
+ * sequence number when a request fails; had the broker written it after all,
+ * the next, different record under that number would be acknowledged as a
+ * duplicate and silently not written. A fresh producer id cannot collide. A
+ * record from a send that timed out may still land: its sender was told
+ * UNAVAILABLE, retries with the same clientId, and the store keeps one copy.
+ */
+export class TopicWriter {
+  private queue: PendingWrite[] = [];
+  private flushing: Promise<void> | null = null;
+  private producer: Producer | null = null;
+  private dropping = new Set<Promise<void>>();
+  private closed = false;
+  private failing = false;
+  private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
+
+  constructor(private readonly options: TopicWriterOptions) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+  }
+
+  write(record: Message): Promise<void> {
+    if (this.closed) return Promise.reject(this.options.failure());
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const pending: PendingWrite = {
+        record,
+        bytes: sizeOf(record),
+        settle: (error) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      // Still queued at the deadline: it is never sent. Already in flight: see the class comment.
+      const timer = setTimeout(() => {
+        const index = this.queue.indexOf(pending);
+        if (index >= 0) this.queue.splice(index, 1);
+        pending.settle(this.options.failure());
+      }, this.options.deadlineMs);
+      this.queue.push(pending);
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Stops taking writes, lets every queued write settle, then disconnects. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushing;
+    this.drop();
+    await Promise.allSettled([...this.dropping]);
+  }
+
+  private async flush(): Promise<void> {
+    // Yield once so writes made in the same tick share the first send.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        await withDeadline(this.send(batch.map((p) => p.record)), this.options.deadlineMs, () => new Error('Kafka did not acknowledge in time'));
+        for (const p of batch) p.settle();
+        if (this.failing) this.options.logger.info(`writing to Kafka topic ${this.options.topic} again`);
+        this.failing = false;
+      } catch (error) {
+        this.drop();
+        for (const p of batch) p.settle(this.options.failure());
+        // One line per outage, not one per failed send.
+        if (!this.failing) this.options.logger.warn(`cannot write to Kafka topic ${this.options.topic}`, { error: messageOf(error) });
+        this.failing = true;
+      }
+    }
+    this.flushing = null;
+  }
+
+  private takeBatch(): PendingWrite[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < this.maxBatch) {
+      const next = this.queue[count].bytes;
+      if (count > 0 && bytes + next > this.maxBatchBytes) break;
+      bytes += next;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private async send(messages: Message[]): Promise<void> {
+    let producer = this.producer;
+    if (!producer) {
+      await this.options.prepare();
+      producer = this.options.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Murmur2 like the Java client, so other tools agree on which partition holds a chat.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      });
+      this.producer = producer;
+      await producer.connect();
+    }
+    // Dropped while connecting (the deadline passed): this send must not go out on it.
+    if (this.producer !== producer) {
+      await producer.disconnect().catch(() => undefined);
+      throw new Error('the producer was replaced');
+    }
+    await producer.send({ topic: this.options.topic, messages, acks: -1, timeout: 4_000 });
+  }
+
+  private drop(): void {
+    const producer = this.producer;
+    this.producer = null;
+    if (!producer) return;
+    const done = producer
+      .disconnect()
+      .catch(() => undefined)
+      .finally(() => this.dropping.delete(done));
+    this.dropping.add(done);
+  }
+}

@@ -1,0 +1,33 @@
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import type { Logger } from './logger.js';
+
+/** Reads the environment once; a bad value ends the process with one line naming it. */
+export function configOrExit(label: string, env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${label}: invalid configuration: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+/** Shuts down gracefully on the first SIGINT/SIGTERM, then exits. */
+export function stopOnSignals(close: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received, shutting down`);
+    await close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export function exitOnStartFailure(label: string, error: unknown): never {
+  console.error(`${label}: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
