@@ -37,8 +37,18 @@ function storeUnavailable(error: unknown): never {
   throw new DomainError('UNAVAILABLE', 'Message history is unavailable right now; retry shortly', { cause: error });
 }
 
-/** Messages cross the realtime bus as JSON on some adapters: dates arrive as strings. */
-const fromWire = (m: Message): Message => (m.createdAt instanceof Date ? m : { ...m, createdAt: new Date(m.createdAt) });
+/**
+ * Messages cross the realtime bus as JSON on some adapters: dates arrive as
+ * strings. Converted once per received event, so every subscriber gets the
+ * same object and the GraphQL layer can share one execution among them.
+ */
+const converted = new WeakMap<Message, Message>();
+function fromWire(m: Message): Message {
+  if (m.createdAt instanceof Date) return m;
+  let message = converted.get(m);
+  if (!message) converted.set(m, (message = { ...m, createdAt: new Date(m.createdAt) }));
+  return message;
+}
 
 export class MessageService {
   constructor(
@@ -107,7 +117,7 @@ export class MessageService {
    * everything is merged by seq, so nothing falls between replay and live,
    * and nothing is delivered twice.
    */
-  async stream(viewerId: string, rawChatId: string, afterSeq?: number | null): Promise<AsyncIterable<Message>> {
+  async stream(viewerId: string, rawChatId: string, afterSeq?: number | null): Promise<AsyncIterable<Message> & AsyncIterator<Message>> {
     if (afterSeq != null && (!Number.isInteger(afterSeq) || afterSeq < 0)) {
       throw badInput('afterSeq must be a non-negative integer');
     }
@@ -150,6 +160,19 @@ export class MessageService {
         subscription.close();
       }
     }
-    return merged();
+    const stream = merged();
+    // An async generator waiting for the next event only sees return() once that
+    // event arrives; closing the bus subscription first ends the wait right away.
+    return {
+      next: () => stream.next(),
+      return: (value) => {
+        subscription.close();
+        return stream.return(value);
+      },
+      throw: (error) => stream.throw(error),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    } satisfies AsyncIterator<Message> & AsyncIterable<Message>;
   }
 }

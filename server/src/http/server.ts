@@ -11,6 +11,7 @@ import type { TokenService } from '../domain/tokens.js';
 import { createContext, type Context, type Services } from '../graphql/context.js';
 import { depthLimit } from '../graphql/depth-limit.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
+import { subscribeShared } from '../graphql/shared-subscription-execution.js';
 import type { Logger } from '../support/logger.js';
 import { BodyError, readBody } from './read-body.js';
 import { welcomePage } from './welcome-page.js';
@@ -49,6 +50,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
     {
       schema,
       validate: (s, document) => validate(s, document, [...specifiedRules, ...validationRules]),
+      subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const viewerId = await tokens.fromAuthorization(ctx.connectionParams?.authorization);
         if (!viewerId) {
