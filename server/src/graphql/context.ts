@@ -32,18 +32,29 @@ export function createContext(services: Services, viewerId: string | null): Cont
     for (const row of rows) map.set(row.id, row);
     return ids.map((id) => map.get(id) ?? null);
   };
-  return {
-    viewerId,
-    services,
-    loaders: {
-      user: new DataLoader(async (ids) => byId(ids, (await services.users.byIds(ids)).values())),
-      chatMemberIds: new DataLoader(async (ids) => {
+  const make = {
+    user: () => new DataLoader<string, User | null>(async (ids) => byId(ids, (await services.users.byIds(ids)).values())),
+    chatMemberIds: () =>
+      new DataLoader<string, string[]>(async (ids) => {
         const members = await services.chats.memberIds(ids);
         return ids.map((id) => members.get(id) ?? []);
       }),
-      message: new DataLoader(async (ids) => byId(ids, await services.messages.byIds(ids))),
+    message: () => new DataLoader<string, Message | null>(async (ids) => byId(ids, await services.messages.byIds(ids))),
+  };
+  // Created on first use: an idle subscription (one context each) should cost no loaders.
+  const made: Partial<Loaders> = {};
+  const loaders = {
+    get user() {
+      return (made.user ??= make.user());
+    },
+    get chatMemberIds() {
+      return (made.chatMemberIds ??= make.chatMemberIds());
+    },
+    get message() {
+      return (made.message ??= make.message());
     },
   };
+  return { viewerId, services, loaders };
 }
 
 export function requireViewer(context: Context): string {

@@ -7,6 +7,7 @@ import {
   visit,
   type ExecutionArgs,
   type ExecutionResult,
+  type DocumentNode,
   type FieldNode,
 } from 'graphql';
 
@@ -22,8 +23,12 @@ import {
 
 const resultsByEvent = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
+const printed = new WeakMap<DocumentNode, string>();
+
 /** What makes two subscribers' executions of one event identical. */
 function selectionKey(args: ExecutionArgs): string {
+  let text = printed.get(args.document);
+  if (text === undefined) printed.set(args.document, (text = print(args.document)));
   const operation = getOperationAST(args.document, args.operationName);
   const root = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
   const used = new Set<string>();
@@ -31,7 +36,7 @@ function selectionKey(args: ExecutionArgs): string {
     visit(root.selectionSet, { Variable: (node) => void used.add(node.name.value) });
   }
   const variables = [...used].sort().map((name) => [name, args.variableValues?.[name]]);
-  return `${print(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(variables)}`;
+  return `${text}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(variables)}`;
 }
 
 function executeShared(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> {

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { specifiedRules, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../domain/limits.js';
 import type { TokenService } from '../domain/tokens.js';
 import { createContext, type Context, type Services } from '../graphql/context.js';
 import { depthLimit } from '../graphql/depth-limit.js';
+import { DocumentCache } from '../graphql/document-cache.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
 import { subscribeShared } from '../graphql/shared-subscription-execution.js';
 import type { Logger } from '../support/logger.js';
@@ -42,6 +43,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   const { schema, services, tokens, logger } = deps;
   const validationRules = [depthLimit(LIMITS.queryDepthMax)];
   const formatError = createErrorFormatter(logger);
+  const documents = new DocumentCache(schema, [...specifiedRules, ...validationRules]);
 
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
@@ -49,7 +51,12 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   const wsCleanup = useServer<Record<string, unknown>, Extra>(
     {
       schema,
-      validate: (s, document) => validate(s, document, [...specifiedRules, ...validationRules]),
+      onSubscribe: (_ctx, _id, payload) => {
+        const checked = documents.check(payload.query);
+        if (!('document' in checked)) return [...checked];
+        if (checked.errors.length > 0) return [...checked.errors];
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const viewerId = await tokens.fromAuthorization(ctx.connectionParams?.authorization);
