@@ -1,0 +1,58 @@
+import { createHash, createHmac, randomBytes, scryptSync } from 'node:crypto';
+
+/*
+ * Every bench row has a name, and its id is md5(name) read as a uuid: the
+ * seeding SQL computes the same ids with md5(text)::uuid, so the SQL, the
+ * orchestrator and every client process agree on ids without passing lists
+ * around. The run id is part of each name, so ids never repeat across runs
+ * (a shared Redis keeps membership caches keyed by chat id).
+ */
+export function uuidFrom(name) {
+  const h = createHash('md5').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export const names = {
+  user: (runId, i) => `${runId}:user:${i}`,
+  room: (runId, r) => `${runId}:room:${r}`,
+  sendChat: (runId, t) => `${runId}:send:${t}`,
+  fanout: (runId, n) => `${runId}:fanout:${n}`,
+  history: (runId) => `${runId}:history`,
+};
+
+export const userId = (runId, i) => uuidFrom(names.user(runId, i));
+export const roomId = (runId, r) => uuidFrom(names.room(runId, r));
+export const sendChatId = (runId, t) => uuidFrom(names.sendChat(runId, t));
+export const fanoutId = (runId, n) => uuidFrom(names.fanout(runId, n));
+export const historyChatId = (runId) => uuidFrom(names.history(runId));
+
+/** Users per room / per send chat: small groups, as most chats are. */
+export const GROUP_SIZE = 10;
+
+export const newRunId = () => `b${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+export const newJwtSecret = () => randomBytes(36).toString('base64url');
+
+const b64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * The bearer token Parley itself would issue (HS256, iss "parley", sub = user
+ * id; see server/src/domain/tokens.ts), signed with the JWT_SECRET the bench
+ * gives the server. Logging 5,000 seeded users in would cost 5,000 scrypt
+ * hashes (~100 ms each on the server's one core) and measure nothing the
+ * bench is about; one real login is checked per run instead.
+ */
+export function mintToken(secret, uid, nowSeconds = Math.floor(Date.now() / 1000)) {
+  const signingInput = `${b64url({ alg: 'HS256' })}.${b64url({ sub: uid, iss: 'parley', iat: nowSeconds, exp: nowSeconds + 86_400 })}`;
+  const signature = createHmac('sha256', Buffer.from(secret, 'utf8')).update(signingInput).digest('base64url');
+  return `${signingInput}.${signature}`;
+}
+
+export const BENCH_PASSWORD = 'bench-password';
+
+/** A password hash in Parley's own format (server/src/domain/passwords.ts), so seeded users can log in. */
+export function benchPasswordHash() {
+  const params = { N: 2 ** 15, r: 8, p: 1 };
+  const salt = randomBytes(16);
+  const key = scryptSync(BENCH_PASSWORD.normalize('NFC'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 });
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}

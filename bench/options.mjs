@@ -1,0 +1,96 @@
+/*
+ * Command-line flags. Defaults make a run of both engines finish within ten
+ * minutes on the 2-core bench machine; each flag scales one scenario.
+ */
+export const SCENARIOS = ['connections', 'throughput', 'latency', 'history', 'baseline', 'profile'];
+const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency' };
+
+const DEFAULTS = {
+  only: SCENARIOS.join(','),
+  engines: 'embedded,postgres',
+  subscribers: '1,100,1000',
+  connections: '5000',
+  history: '1000000',
+  historyRequests: '200',
+  duration: '10',
+  latencyDuration: '5',
+  saturationDuration: '5',
+  profileDuration: '5',
+  rate: '100',
+  clients: '50',
+  subscriberProcesses: '2',
+  postgresUrl: process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  out: '',
+  keep: 'false',
+  server: 'server/dist/main.js',
+};
+
+export const USAGE = `node bench/run.mjs [flags]   (npm run bench -- [flags])
+  --only=${SCENARIOS.join(',')}   scenarios to run (latency also runs the baseline)
+  --engines=embedded,postgres        engines (postgres = PostgreSQL + Redis, skipped when unreachable)
+  --subscribers=1,100,1000           subscriber counts for delivery latency and saturation
+  --connections=5000                 idle subscribed connections
+  --history=1000000                  messages in the history chat
+  --history-requests=200             page requests per depth
+  --duration=10                      send-throughput seconds (after a 2 s warm-up)
+  --latency-duration=5               seconds of sending at --rate per subscriber count
+  --saturation-duration=5            seconds of sending as fast as possible per subscriber count
+  --profile-duration=5               seconds per profiled scenario
+  --rate=100                         messages per second in the latency phase
+  --clients=50                       concurrent HTTP clients in the throughput scenario
+  --subscriber-processes=2           client processes sharing the subscribers (all on the load core)
+  --postgres-url=URL --redis-url=URL where PostgreSQL (a database is created and dropped) and Redis are
+  --out=FILE                         report path (default: BENCHMARKS.md at the repository root)
+  --server=PATH                      Parley entry point to run (default server/dist/main.js; e.g. a candidate build)
+  --keep                             keep the data directory / database afterwards`;
+
+const camel = (flag) => flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+
+const positiveInts = (name, text) => {
+  const values = text.split(',').filter(Boolean).map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`--${name} needs non-negative integers, got ${text}`);
+  return values;
+};
+
+const oneNumber = (name, text, { min = 0 } = {}) => {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min) throw new Error(`--${name} needs a number >= ${min}, got ${text}`);
+  return value;
+};
+
+export function parseOptions(argv) {
+  const raw = { ...DEFAULTS };
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') return { help: true };
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match || !(camel(match[1]) in DEFAULTS)) throw new Error(`unknown flag ${arg}\n\n${USAGE}`);
+    raw[camel(match[1])] = match[2] ?? 'true';
+  }
+  const only = new Set(raw.only.split(',').filter(Boolean).map((s) => ALIASES[s] ?? s));
+  for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}`);
+  if (only.has('latency')) only.add('baseline');
+  const engines = raw.engines.split(',').filter(Boolean);
+  for (const e of engines) if (!['embedded', 'postgres'].includes(e)) throw new Error(`unknown engine ${e}; choose embedded and/or postgres`);
+  return {
+    only,
+    engines,
+    subscribers: positiveInts('subscribers', raw.subscribers).filter((n) => n > 0),
+    connections: positiveInts('connections', raw.connections)[0],
+    history: positiveInts('history', raw.history)[0],
+    historyRequests: Math.max(1, positiveInts('history-requests', raw.historyRequests)[0]),
+    durationMs: oneNumber('duration', raw.duration, { min: 1 }) * 1000,
+    latencyMs: oneNumber('latency-duration', raw.latencyDuration, { min: 1 }) * 1000,
+    saturationMs: oneNumber('saturation-duration', raw.saturationDuration, { min: 1 }) * 1000,
+    profileMs: oneNumber('profile-duration', raw.profileDuration, { min: 1 }) * 1000,
+    rate: oneNumber('rate', raw.rate, { min: 1 }),
+    clients: Math.max(1, positiveInts('clients', raw.clients)[0]),
+    subscriberProcesses: Math.max(1, positiveInts('subscriber-processes', raw.subscriberProcesses)[0]),
+    postgresUrl: raw.postgresUrl,
+    redisUrl: raw.redisUrl,
+    out: raw.out,
+    keep: raw.keep === 'true',
+    server: raw.server,
+    argv,
+  };
+}
