@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { now, sleep } from './clock.mjs';
-import { CLOCK_TICKS, cpuSeconds } from './processes.mjs';
+import { CLOCK_TICKS } from './processes.mjs';
 import { round } from './stats.mjs';
 
 /*
@@ -93,15 +93,19 @@ export function startMeter(server) {
   };
 }
 
-/** Waits until the server has been (nearly) idle for a moment: no backlog from the previous phase. */
-export async function settle(server, { maxMs = 30_000, quietShare = 0.05 } = {}) {
-  const deadline = now() + maxMs;
+/**
+ * Waits until the server has been (nearly) idle for a moment, so no phase
+ * inherits the previous one's backlog; and, for at most otherMaxMs, until
+ * other work on the machine (someone's tests, a build) has calmed down too.
+ */
+export async function settle(server, { maxMs = 30_000, otherMaxMs = 10_000, quietShare = 0.05, otherQuiet = 0.1 } = {}) {
+  const startedAt = now();
   let quiet = 0;
-  let last = cpuSeconds(server.pid);
-  while (now() < deadline && quiet < 2) {
+  while (now() - startedAt < maxMs && quiet < 2) {
+    const meter = startMeter(server);
     await sleep(250);
-    const cpu = cpuSeconds(server.pid);
-    quiet = cpu - last < 0.25 * quietShare ? quiet + 1 : 0;
-    last = cpu;
+    const { serverProcess, other } = meter();
+    const othersCalm = other < otherQuiet || now() - startedAt > otherMaxMs;
+    quiet = serverProcess < quietShare && othersCalm ? quiet + 1 : 0;
   }
 }

@@ -431,8 +431,10 @@ ${problemsSection(results)}
   server/dist/main.js\`: the preload only lets the bench ask for a full
   garbage collection (SIGUSR2) before each memory reading. The profiled
   server adds \`--cpu-prof\`.
-- The server is left idle (its CPU use below 5% for half a second) before
-  each phase, so no phase inherits the previous one's backlog.
+- Before each phase the bench waits until the server is idle (below 5% of
+  its core for half a second), so no phase inherits the previous one's
+  backlog, and for up to 10 s until other work on the machine has calmed
+  down; whatever other work still ran is in the "other" column.
 - Subscribers check every delivery's seq: gaps, duplicates and ended
   subscriptions are listed under Anomalies.
 `;
