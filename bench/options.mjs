@@ -41,7 +41,8 @@ export const USAGE = `node bench/run.mjs [flags]   (npm run bench -- [flags])
   --clients=50                       concurrent HTTP clients in the throughput scenario
   --subscriber-processes=2           client processes sharing the subscribers (all on the load core)
   --postgres-url=URL --redis-url=URL where PostgreSQL (a database is created and dropped) and Redis are
-  --out=FILE                         report path (default: BENCHMARKS.md at the repository root)
+  --out=FILE                         report path (default: BENCHMARKS.md at the repository root; with
+                                     another path, the JSON goes beside it instead of results/latest.json)
   --server=PATH                      Parley entry point to run (default server/dist/main.js; e.g. a candidate build)
   --keep                             keep the data directory / database afterwards`;
 

@@ -288,6 +288,8 @@ try {
 } finally {
   results.machine.speedAfter = await calibrate(benchDir).catch(() => null);
   results.wallSeconds = Math.round((now() - began) / 1000);
-  const written = writeReport(results, { resultsDir, out: options.out || join(repoRoot, 'BENCHMARKS.md'), notesFile: join(benchDir, 'notes.md') });
+  const defaultOut = join(repoRoot, 'BENCHMARKS.md');
+  const out = options.out ? resolve(options.out) : defaultOut;
+  const written = writeReport(results, { resultsDir, out, defaultOut, notesFile: join(benchDir, 'notes.md') });
   log(`done in ${results.wallSeconds} s; wrote ${written.map((f) => relative(repoRoot, f)).join(' and ')}`);
 }
