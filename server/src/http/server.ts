@@ -4,7 +4,6 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { specifiedRules, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../domain/limits.js';
 import type { TokenService } from '../domain/tokens.js';
@@ -14,6 +13,7 @@ import { DocumentCache } from '../graphql/document-cache.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
 import { subscribeShared } from '../graphql/shared-subscription-execution.js';
 import type { Logger } from '../support/logger.js';
+import { serveGraphqlWs, type Extra as SocketExtra } from './graphql-ws-transport.js';
 import { BodyError, readBody } from './read-body.js';
 import { welcomePage } from './welcome-page.js';
 
@@ -47,8 +47,8 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
 
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  type Extra = { viewerId?: string };
-  const wsCleanup = useServer<Record<string, unknown>, Extra>(
+  type Extra = SocketExtra & { viewerId?: string };
+  const wsCleanup = serveGraphqlWs<Record<string, unknown>, Extra>(
     {
       schema,
       onSubscribe: (_ctx, _id, payload) => {
@@ -64,15 +64,16 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
           ctx.extra.socket.close(UNAUTHORIZED, 'Unauthorized');
           return false;
         }
-        (ctx.extra as Extra).viewerId = viewerId;
+        ctx.extra.viewerId = viewerId;
         return true;
       },
-      context: (ctx) => createContext(services, (ctx.extra as Extra).viewerId ?? null),
+      context: (ctx) => createContext(services, ctx.extra.viewerId ?? null),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
     wsServer,
+    { logger },
   );
 
   const apollo = new ApolloServer<Context>({

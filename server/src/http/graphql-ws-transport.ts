@@ -1,0 +1,116 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../support/logger.js';
+
+/*
+ * Serves graphql-ws over `ws` in place of graphql-ws's own `use/ws` adapter,
+ * which issues one write per frame and awaits each write's callback. A chat
+ * message to 1,000 subscribers was 1,000 writev calls, 44% of the server core
+ * at saturation. Here each socket is corked at its first frame of an event
+ * loop turn and uncorked once the turn is over, so everything a socket gets
+ * in one turn leaves in one write. When the server falls behind, several
+ * messages reach the same turn, and the cost per delivery falls as load rises
+ * instead of latency growing without bound.
+ */
+
+export interface TransportOptions {
+  logger: Logger;
+  /** Ping interval; a peer that misses a pong for as long is dropped. */
+  keepAliveMs?: number;
+  /**
+   * Past this many unsent bytes on a socket, a frame is handed back to
+   * graphql-ws only once written, so a slow reader pauses its subscriptions
+   * (replay stops paging; live events wait in the bounded subscription queue)
+   * instead of growing the socket's buffer.
+   */
+  highWaterBytes?: number;
+}
+
+export interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+
+/** Corks sockets for the rest of the current turn and uncorks them together. */
+class TurnBatcher {
+  private readonly corked = new Set<Socket>();
+
+  private readonly flush = () => {
+    for (const socket of this.corked) socket.uncork();
+    this.corked.clear();
+  };
+
+  hold(socket: Socket): void {
+    if (this.corked.has(socket)) return;
+    if (this.corked.size === 0) setImmediate(this.flush);
+    socket.cork();
+    this.corked.add(socket);
+  }
+}
+
+export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extra>(
+  options: ServerOptions<P, E>,
+  wss: WebSocketServer,
+  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024 }: TransportOptions,
+): { dispose(): Promise<void> } {
+  const server = makeServer<P, E>(options);
+  const batcher = new TurnBatcher();
+  wss.options.handleProtocols = handleProtocols;
+
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const raw = request.socket;
+    socket.once('error', (error) => {
+      logger.warn('websocket error', { error: error.message });
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+
+    let pongWait: NodeJS.Timeout | null = null;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, keepAliveMs);
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => {
+          if (socket.readyState !== socket.OPEN) return;
+          batcher.hold(raw);
+          // Below the high-water mark nothing waits for the write: awaiting each one would end the turn per frame.
+          if (socket.bufferedAmount < highWaterBytes) return socket.send(data);
+          return new Promise<void>((resolve) => socket.send(data, () => resolve()));
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            handle(String(data)).catch((error: unknown) => {
+              logger.error('websocket message handling failed', { error: error instanceof Error ? error.message : String(error) });
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request } as E,
+    );
+
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(ping);
+      void closed(code, String(reason));
+    });
+  });
+
+  return {
+    dispose: async () => {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      wss.removeAllListeners('connection');
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
