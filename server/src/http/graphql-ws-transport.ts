@@ -50,12 +50,47 @@ class TurnBatcher {
   }
 }
 
+/*
+ * A chat message reaches every subscriber as the same result object (see
+ * shared-subscription-execution.ts), yet graphql-ws serializes each frame
+ * whole. The message replacer swaps a `next` payload for a marker and keeps
+ * its JSON, written once per result; send() splices it in. graphql-ws calls
+ * send() with the frame right after stringifying it, so one pending slot is
+ * enough.
+ */
+class SharedPayloads {
+  private static readonly MARK = '\u0000parley-shared-payload';
+  private static readonly TAIL = `"payload":${JSON.stringify(SharedPayloads.MARK)}}`;
+  private readonly json = new WeakMap<object, string>();
+  private pending: string | null = null;
+
+  readonly replacer = (() => {
+    const self = this;
+    return function (this: { type?: unknown }, key: string, value: unknown): unknown {
+      if (key !== 'payload' || this.type !== 'next' || typeof value !== 'object' || value === null) return value;
+      let text = self.json.get(value);
+      if (text === undefined) self.json.set(value, (text = JSON.stringify(value)));
+      self.pending = text;
+      return SharedPayloads.MARK;
+    };
+  })();
+
+  frame(data: string): string {
+    const payload = this.pending;
+    if (payload === null) return data;
+    this.pending = null;
+    if (!data.endsWith(SharedPayloads.TAIL)) return data;
+    return `${data.slice(0, -SharedPayloads.TAIL.length)}"payload":${payload}}`;
+  }
+}
+
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extra>(
   options: ServerOptions<P, E>,
   wss: WebSocketServer,
   { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024 }: TransportOptions,
 ): { dispose(): Promise<void> } {
-  const server = makeServer<P, E>(options);
+  const payloads = new SharedPayloads();
+  const server = makeServer<P, E>({ ...options, jsonMessageReplacer: payloads.replacer });
   const batcher = new TurnBatcher();
   wss.options.handleProtocols = handleProtocols;
 
@@ -80,7 +115,8 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) => {
+        send: (text) => {
+          const data = payloads.frame(text);
           if (socket.readyState !== socket.OPEN) return;
           batcher.hold(raw);
           // Below the high-water mark nothing waits for the write: awaiting each one would end the turn per frame.
