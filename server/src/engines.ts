@@ -1,6 +1,7 @@
 import type { Config } from './config/config.js';
 import { openEventLog } from './event-log/open-event-log.js';
 import type { EventLog } from './event-log/port.js';
+import { LocalMembershipCache } from './membership/local-membership-cache.js';
 import { UncachedMembership, type MembershipCache } from './membership/port.js';
 import { RedisMembershipCache } from './membership/redis-membership-cache.js';
 import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
@@ -59,7 +60,9 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     const users = new SqlUserRepository(orm);
     const chats = new SqlChatRepository(orm);
     const loadMembers = (chatId: string) => chats.membersOf(chatId);
-    let membership: MembershipCache = new UncachedMembership(loadMembers);
+    // Only an embedded database is this process's alone: with PostgreSQL, another
+    // instance's leaveChat would never reach a cache held here.
+    let membership: MembershipCache = config.databaseUrl ? new UncachedMembership(loadMembers) : new LocalMembershipCache(loadMembers);
     let limiter: RateLimiter = new LocalRateLimiter();
     let redisPing = async () => {};
     if (config.redisUrl) {

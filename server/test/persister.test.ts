@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../src/domain/ids.js';
 import type { Message } from '../src/domain/models.js';
 import type { MessageEnvelope } from '../src/event-log/port.js';
+import type { MessageStore, SeqRange } from '../src/message-store/port.js';
 import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
 import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
 import { chatChannel } from '../src/realtime/port.js';
@@ -24,6 +25,55 @@ function envelope(chatId: string, senderId: string, body: string): MessageEnvelo
 }
 
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/**
+ * The store as the persister sees it, counting its reads and recording every
+ * row it is asked to write. `prefix` writes row by row and stops at the first
+ * collision, as MongoDB's ordered insert does, instead of all or nothing.
+ */
+class WatchedStore implements MessageStore {
+  reads = 0;
+  attempted: Message[] = [];
+
+  constructor(
+    private readonly inner: MessageStore,
+    readonly checksReferences = inner.checksReferences,
+    private readonly prefix = false,
+  ) {}
+
+  async insertMany(messages: readonly Message[]): Promise<number> {
+    this.attempted.push(...messages);
+    if (!this.prefix) return this.inner.insertMany(messages);
+    let written = 0;
+    for (const message of messages) {
+      if ((await this.inner.insertMany([message])) === 0) break;
+      written++;
+    }
+    return written;
+  }
+
+  findByIds(ids: readonly string[]): Promise<Message[]> {
+    this.reads++;
+    return this.inner.findByIds(ids);
+  }
+
+  maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>> {
+    this.reads++;
+    return this.inner.maxSeqs(chatIds);
+  }
+
+  range(chatId: string, range: SeqRange): Promise<Message[]> {
+    return this.inner.range(chatId, range);
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
 
 for (const target of relationalTargets) {
   describe(`Persister on ${target.name}`, () => {
@@ -148,6 +198,70 @@ for (const target of relationalTargets) {
         [unknownChat.messageId, `chat ${unknownChat.chatId} does not exist`],
         [unknownSender.messageId, `sender ${unknownSender.senderId} does not exist`],
       ]);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual([[1, 'one'], [2, 'two']]);
+    });
+
+    it('stores a batch for chats it has written to in one insert, reading nothing first', async () => {
+      const { chatId, memberIds } = await newChat();
+      const watched = new WatchedStore(store);
+      const p = new Persister(watched, chats, users, bus, silentLogger);
+      const batch = upTo(6).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
+      await p.handle(batch.slice(0, 3));
+      watched.reads = 0;
+      watched.attempted = [];
+      await p.handle(batch.slice(3));
+      expect(watched.reads).toBe(0);
+      expect(watched.attempted.map((m) => m.seq)).toEqual([4, 5, 6]);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+      expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 6, lastMessageId: batch[5].messageId });
+    });
+
+    for (const prefix of [false, true]) {
+      const writes = prefix ? 'a store that writes up to a collision' : 'a store that writes all or nothing';
+      it(`leaves no hole when another persister took the seqs it expected, with ${writes}`, async () => {
+        const { chatId, memberIds } = await newChat();
+        const batch = upTo(9).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
+        const one = new Persister(new WatchedStore(store, true, prefix), chats, users, bus, silentLogger);
+        await one.handle(batch.slice(0, 3));
+        await persister().handle(batch.slice(3, 6));
+        await one.handle(batch.slice(6));
+        expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+        expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 9, lastMessageId: batch[8].messageId });
+      });
+
+      it(`stores a new message once when it arrives with one already stored, with ${writes}`, async () => {
+        const { chatId, memberIds } = await newChat();
+        const batch = upTo(4).map((i) => envelope(chatId, memberIds[0], `m${i}`));
+        const p = new Persister(new WatchedStore(store, true, prefix), chats, users, bus, silentLogger);
+        await p.handle(batch.slice(0, 3));
+        // The new one first: an ordered insert writes it before meeting the stored one.
+        await p.handle([batch[3], batch[1]]);
+        await p.handle([batch[3], batch[1]]);
+        expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+      });
+    }
+
+    it('rejects an unknown sender or chat in a batch for a chat it has written to, and stores the rest', async () => {
+      const { chatId, memberIds } = await newChat();
+      const p = persister();
+      await p.handle([envelope(chatId, memberIds[0], 'one')]);
+      const good = envelope(chatId, memberIds[1], 'two');
+      const ghost = envelope(chatId, randomUUID(), 'ghost');
+      const nowhere = envelope(randomUUID(), memberIds[0], 'nowhere');
+      expect((await p.handle([ghost, good])).map((r) => r.reason)).toEqual([`sender ${ghost.senderId} does not exist`]);
+      expect((await p.handle([nowhere])).map((r) => r.reason)).toEqual([`chat ${nowhere.chatId} does not exist`]);
+      await p.handle([envelope(chatId, memberIds[0], 'three')]);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual([[1, 'one'], [2, 'two'], [3, 'three']]);
+    });
+
+    it('never asks a store that checks no references to write an unknown sender', async () => {
+      const { chatId, memberIds } = await newChat();
+      const watched = new WatchedStore(store, false);
+      const p = new Persister(watched, chats, users, bus, silentLogger);
+      await p.handle([envelope(chatId, memberIds[0], 'one')]);
+      const ghost = envelope(chatId, randomUUID(), 'ghost');
+      expect((await p.handle([ghost, envelope(chatId, memberIds[1], 'two')])).map((r) => r.envelope)).toEqual([ghost]);
+      expect(watched.attempted.map((m) => m.id)).not.toContain(ghost.messageId);
       expect(bodiesAndSeqs(await stored(chatId))).toEqual([[1, 'one'], [2, 'two']]);
     });
 

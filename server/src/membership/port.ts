@@ -9,7 +9,7 @@ export interface MembershipCache {
   invalidate(chatId: string): Promise<void>;
 }
 
-/** The embedded mode: no cache, the database is in the process anyway. */
+/** PostgreSQL without Redis: other instances may change a membership, and nothing would tell a cache here. */
 export class UncachedMembership implements MembershipCache {
   constructor(private readonly load: MemberLoader) {}
 

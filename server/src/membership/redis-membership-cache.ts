@@ -30,17 +30,36 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[1])
 return 1`;
 
+/** The scripts as commands of the connection, so each call sends the script's hash (EVALSHA), not its text. */
+interface MembershipScripts {
+  parleyMembersCheck(members: string, userId: string): Promise<number>;
+  parleyMembersFill(members: string, generation: string, seenGeneration: string, ttlMs: number, ...ids: string[]): Promise<number>;
+  parleyMembersInvalidate(members: string, generation: string, ttlMs: number): Promise<number>;
+}
+
+function withScripts(redis: Redis): Redis & MembershipScripts {
+  // ioredis sends the text once per connection, and again only if Redis answers NOSCRIPT (after a restart).
+  redis.defineCommand('parleyMembersCheck', { numberOfKeys: 1, lua: CHECK });
+  redis.defineCommand('parleyMembersFill', { numberOfKeys: 2, lua: FILL });
+  redis.defineCommand('parleyMembersInvalidate', { numberOfKeys: 2, lua: INVALIDATE });
+  return redis as Redis & MembershipScripts;
+}
+
 /**
  * Members per chat as Redis sets shared by every instance: a removal on one
  * instance is enforced by all the others on their next check. Redis being
  * down costs speed, not correctness: answers come from the database.
  */
 export class RedisMembershipCache implements MembershipCache {
+  private readonly redis: Redis & MembershipScripts;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly load: MemberLoader,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.redis = withScripts(redis);
+  }
 
   private keys(chatId: string): [string, string] {
     return [`parley:chat:${chatId}:members`, `parley:chat:${chatId}:members:gen`];
@@ -49,12 +68,12 @@ export class RedisMembershipCache implements MembershipCache {
   async isMember(chatId: string, userId: string): Promise<boolean | null> {
     const [members, generation] = this.keys(chatId);
     try {
-      const cached = (await this.redis.eval(CHECK, 1, members, userId)) as number;
+      const cached = await this.redis.parleyMembersCheck(members, userId);
       if (cached !== -1) return cached === 1;
       const seenGeneration = (await this.redis.get(generation)) ?? '0';
       const ids = await this.load(chatId);
       if (ids === null) return null;
-      await this.redis.eval(FILL, 2, members, generation, seenGeneration, TTL_MS, LOADED, ...ids);
+      await this.redis.parleyMembersFill(members, generation, seenGeneration, TTL_MS, LOADED, ...ids);
       return ids.includes(userId);
     } catch (error) {
       this.logger.warn('membership cache unavailable, asking the database', errorFields(error));
@@ -66,7 +85,7 @@ export class RedisMembershipCache implements MembershipCache {
   async invalidate(chatId: string): Promise<void> {
     const [members, generation] = this.keys(chatId);
     try {
-      await this.redis.eval(INVALIDATE, 2, members, generation, 24 * TTL_MS);
+      await this.redis.parleyMembersInvalidate(members, generation, 24 * TTL_MS);
     } catch (error) {
       // Not swallowed: a change that cannot be invalidated must not go ahead.
       this.logger.warn('membership cache invalidation failed', errorFields(error));

@@ -22,6 +22,9 @@ const oneLine = (error: unknown): string => (error instanceof Error ? error.mess
 
 /** The production message store: the `messages` collection of MongoDB. */
 export class MongoMessageStore implements MessageStore {
+  /** MongoDB holds no chats or users to check against. */
+  readonly checksReferences = false;
+
   private constructor(
     private readonly orm: CoreMikroORM<MongoDriver>,
     private readonly messages: Collection<MessageDocument>,

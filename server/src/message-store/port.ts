@@ -10,6 +10,14 @@ export interface SeqRange {
   from: 'oldest' | 'newest';
 }
 
+/** insertMany's refusal of a message whose chat or sender does not exist, from a store that checks them. */
+export class MissingReferenceError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('a message names a chat or sender that does not exist', options);
+    this.name = 'MissingReferenceError';
+  }
+}
+
 /**
  * Where messages live. A message whose id, `(chatId, seq)` or
  * `(senderId, clientId)` is already stored is never written again.
@@ -22,6 +30,12 @@ export interface MessageStore {
    * row after a collision, so a caller that retries the rest leaves no seq hole.
    */
   insertMany(messages: readonly Message[]): Promise<number>;
+  /**
+   * Whether insertMany refuses, with MissingReferenceError and writing nothing,
+   * a message whose chat or sender does not exist. When false it writes such a
+   * message, so callers must check the references before writing.
+   */
+  readonly checksReferences: boolean;
   findByIds(ids: readonly string[]): Promise<Message[]>;
   /** Highest stored seq per chat (0 for none). */
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;

@@ -1,9 +1,9 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { sql, type Kysely } from 'kysely';
 import type { Message } from '../domain/models.js';
 import type { RelationalOrm } from '../relational/orm.js';
 import { toDate, type MessagesTable, type Tables } from '../relational/tables.js';
-import type { MessageStore, SeqRange } from './port.js';
+import { MissingReferenceError, type MessageStore, type SeqRange } from './port.js';
 
 const toMessage = (row: MessagesTable): Message => ({
   id: row.id,
@@ -15,12 +15,15 @@ const toMessage = (row: MessagesTable): Message => ({
   createdAt: toDate(row.created_at),
 });
 
-/** Kysely hands back the driver's error: SQLSTATE 23505 is unique_violation. */
-const isUniqueViolation = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+/** Kysely hands back the driver's error: SQLSTATE 23505 is unique_violation, 23503 foreign_key_violation. */
+const hasCode = (error: unknown, code: string): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 
 /** The embedded message store: a `messages` table in the relational database. */
 export class SqlMessageStore implements MessageStore {
+  /** The messages table's foreign keys to chats and users. */
+  readonly checksReferences = true;
+
   constructor(private readonly orm: RelationalOrm) {}
 
   private db(): Kysely<Tables> {
@@ -43,7 +46,8 @@ export class SqlMessageStore implements MessageStore {
       await this.db().insertInto('messages').values(rows).execute();
       return messages.length;
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException || isUniqueViolation(error)) return 0;
+      if (error instanceof UniqueConstraintViolationException || hasCode(error, '23505')) return 0;
+      if (error instanceof ForeignKeyConstraintViolationException || hasCode(error, '23503')) throw new MissingReferenceError({ cause: error });
       throw error;
     }
   }

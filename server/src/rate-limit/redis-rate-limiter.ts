@@ -14,15 +14,23 @@ return { count, redis.call('PTTL', KEYS[1]) }`;
  * Redis is down it fails open: refusing every send because the limiter is
  * unreachable would turn a Redis outage into a chat outage.
  */
+type WithHit = Redis & { parleyRateHit(key: string, windowMs: number): Promise<[number, number]> };
+
 export class RedisRateLimiter implements RateLimiter {
+  private readonly redis: WithHit;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // A command of the connection: each hit sends the script's hash (EVALSHA), not its text.
+    redis.defineCommand('parleyRateHit', { numberOfKeys: 1, lua: HIT });
+    this.redis = redis as WithHit;
+  }
 
   async hit(key: string, { limit, windowMs }: RateLimit): Promise<number | null> {
     try {
-      const [count, ttl] = (await this.redis.eval(HIT, 1, `parley:rate:${key}`, windowMs)) as [number, number];
+      const [count, ttl] = await this.redis.parleyRateHit(`parley:rate:${key}`, windowMs);
       return count <= limit ? null : Math.max(ttl, 1);
     } catch (error) {
       this.logger.warn('rate limiter unavailable, allowing the request', errorFields(error));

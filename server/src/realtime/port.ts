@@ -5,6 +5,7 @@ export interface BusSubscription<T> extends AsyncIterable<T> {
 
 /** Best-effort fan-out: anything missed is recovered from the store by seq. */
 export interface RealtimeBus {
+  /** Delivered per channel in call order, even when the caller does not wait for each (the persister does not). */
   publish(channel: string, payload: unknown): Promise<void>;
   /** Resolves once the subscription is live, so nothing published afterwards is missed. */
   subscribe<T>(channel: string): Promise<BusSubscription<T>>;

@@ -1,12 +1,14 @@
 import type { MessageEnvelope, Rejection } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
-import type { MessageStore } from '../message-store/port.js';
+import { MissingReferenceError, type MessageStore } from '../message-store/port.js';
 import type { ChatActivity, ChatRepository, UserRepository } from '../relational/ports.js';
 import { chatChannel, type RealtimeBus } from '../realtime/port.js';
 import { errorFields, type Logger } from '../support/logger.js';
 import { invalidEnvelopeReason } from './envelope-check.js';
 
 const MAX_ATTEMPTS = 5;
+/** Chats whose last seq is remembered; past it the map starts over (a miss costs one read). */
+const LAST_SEQ_CHATS = 50_000;
 
 const byChatThenSeq = (a: Message, b: Message): number =>
   a.chatId === b.chatId ? a.seq - b.seq : a.chatId < b.chatId ? -1 : 1;
@@ -31,9 +33,18 @@ export class Persister {
   ) {}
 
   readonly handle = async (batch: MessageEnvelope[]): Promise<Rejection[]> => {
+    if (this.lastSeq.size > LAST_SEQ_CHATS) this.lastSeq.clear();
     try {
-      const { valid, rejected } = await this.screen(batch);
-      const stored = await this.storeBatch(valid);
+      const { candidates, rejected } = wellFormed(batch);
+      let stored = await this.storeAtOnce(candidates);
+      if (!stored) {
+        // Ids only of well-formed envelopes: a malformed one would fail the lookup, and the batch with it.
+        const [valid, known] = await Promise.all([
+          this.screen(candidates, rejected),
+          this.store.findByIds(candidates.map((e) => e.messageId)),
+        ]);
+        stored = await this.storeBatch(valid, known);
+      }
       await this.chats.recordActivity(activityOf(stored));
       await this.publish(stored);
       return rejected;
@@ -44,19 +55,32 @@ export class Persister {
     }
   };
 
-  /** Drops duplicates within the batch and sets aside what can never be stored. */
-  private async screen(batch: MessageEnvelope[]): Promise<{ valid: MessageEnvelope[]; rejected: Rejection[] }> {
-    const rejected: Rejection[] = [];
-    const candidates: MessageEnvelope[] = [];
-    const seen = new Set<string>();
-    for (const envelope of batch) {
-      const reason = invalidEnvelopeReason(envelope);
-      if (reason) rejected.push({ envelope, reason });
-      else if (!seen.has(envelope.messageId)) {
-        seen.add(envelope.messageId);
-        candidates.push(envelope);
-      }
+  /**
+   * The common case in two statements: new messages to chats this persister
+   * has written to, so their seqs follow from `lastSeq`, written in one
+   * insert. Null (nothing or a prefix written, which the careful path finds
+   * by id) when anything is off: a chat it has not seen, an id already
+   * stored, a seq another writer took, a chat or sender that does not exist.
+   * Only for a store that checks references, since this skips `screen`.
+   */
+  private async storeAtOnce(envelopes: MessageEnvelope[]): Promise<Message[] | null> {
+    if (!this.store.checksReferences || envelopes.length === 0) return null;
+    if (envelopes.some((e) => !this.lastSeq.has(e.chatId))) return null;
+    const rows = this.numbered(envelopes);
+    const written = await this.store.insertMany(rows).catch((error: unknown) => {
+      if (error instanceof MissingReferenceError) return 0;
+      throw error;
+    });
+    if (written === rows.length) {
+      for (const row of rows) this.lastSeq.set(row.chatId, row.seq);
+      return rows;
     }
+    for (const row of rows) this.lastSeq.delete(row.chatId);
+    return null;
+  }
+
+  /** Sets aside envelopes whose chat or sender does not exist, adding them to `rejected`. */
+  private async screen(candidates: MessageEnvelope[], rejected: Rejection[]): Promise<MessageEnvelope[]> {
     const [chats, senders] = await Promise.all([
       this.chats.existingIds([...new Set(candidates.map((e) => e.chatId))]),
       this.users.findByIds([...new Set(candidates.map((e) => e.senderId))]).then((users) => new Set(users.map((u) => u.id))),
@@ -67,15 +91,17 @@ export class Persister {
       else if (!senders.has(envelope.senderId)) rejected.push({ envelope, reason: `sender ${envelope.senderId} does not exist` });
       else valid.push(envelope);
     }
-    return { valid, rejected };
+    return valid;
   }
 
-  private async storeBatch(envelopes: MessageEnvelope[]): Promise<Message[]> {
+  /** `known`: what the store held of these ids when screening began, so the first attempt need not ask again. */
+  private async storeBatch(envelopes: MessageEnvelope[], known: Message[]): Promise<Message[]> {
     const stored: Message[] = [];
     let todo = envelopes;
     for (let attempt = 1; todo.length > 0; attempt++) {
       if (attempt > MAX_ATTEMPTS) throw new Error(`could not assign seqs for ${todo.length} messages`);
-      const existing = await this.store.findByIds(todo.map((e) => e.messageId));
+      const ids = new Set(todo.map((e) => e.messageId));
+      const existing = attempt === 1 ? known.filter((m) => ids.has(m.id)) : await this.store.findByIds([...ids]);
       const existingIds = new Set(existing.map((m) => m.id));
       stored.push(...existing);
       const rows = await this.assignSeqs(todo.filter((e) => !existingIds.has(e.messageId)));
@@ -93,12 +119,16 @@ export class Persister {
     return stored.sort(byChatThenSeq);
   }
 
-  /** Rows come out grouped by chat in seq order, as insertMany's prefix rule needs. */
   private async assignSeqs(envelopes: MessageEnvelope[]): Promise<Message[]> {
     const unknown = [...new Set(envelopes.map((e) => e.chatId).filter((id) => !this.lastSeq.has(id)))];
     if (unknown.length > 0) {
       for (const [chatId, seq] of await this.store.maxSeqs(unknown)) this.lastSeq.set(chatId, seq);
     }
+    return this.numbered(envelopes);
+  }
+
+  /** Each chat's next seqs after `lastSeq`; rows come out grouped by chat in seq order, as insertMany's prefix rule needs. */
+  private numbered(envelopes: MessageEnvelope[]): Message[] {
     const next = new Map<string, number>();
     const rows = envelopes.map((e) => {
       const seq = (next.get(e.chatId) ?? this.lastSeq.get(e.chatId)!) + 1;
@@ -116,16 +146,39 @@ export class Persister {
     return rows.sort(byChatThenSeq);
   }
 
+  /**
+   * All at once: each publish is issued before the next, in seq order, and
+   * both buses keep that order per channel (the local one pushes at once,
+   * Redis runs one connection's commands in order).
+   */
   private async publish(messages: Message[]): Promise<void> {
-    for (const message of messages) {
-      try {
-        await this.bus.publish(chatChannel(message.chatId), message);
-      } catch (error) {
-        // Stored is what counts; subscribers recover missed messages with afterSeq.
-        this.logger.warn('realtime publish failed', { chatId: message.chatId, seq: message.seq, ...errorFields(error) });
-      }
+    await Promise.all(messages.map((message) => this.publishOne(message)));
+  }
+
+  private async publishOne(message: Message): Promise<void> {
+    try {
+      await this.bus.publish(chatChannel(message.chatId), message);
+    } catch (error) {
+      // Stored is what counts; subscribers recover missed messages with afterSeq.
+      this.logger.warn('realtime publish failed', { chatId: message.chatId, seq: message.seq, ...errorFields(error) });
     }
   }
+}
+
+/** Sets aside what can never be stored, by the envelope's own fields, and drops duplicates within the batch. */
+function wellFormed(batch: MessageEnvelope[]): { candidates: MessageEnvelope[]; rejected: Rejection[] } {
+  const rejected: Rejection[] = [];
+  const candidates: MessageEnvelope[] = [];
+  const seen = new Set<string>();
+  for (const envelope of batch) {
+    const reason = invalidEnvelopeReason(envelope);
+    if (reason) rejected.push({ envelope, reason });
+    else if (!seen.has(envelope.messageId)) {
+      seen.add(envelope.messageId);
+      candidates.push(envelope);
+    }
+  }
+  return { candidates, rejected };
 }
 
 function activityOf(messages: Message[]): ChatActivity[] {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { LocalMembershipCache } from '../../src/membership/local-membership-cache.js';
 import { UncachedMembership, type MemberLoader, type MembershipCache } from '../../src/membership/port.js';
 import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
 import { silentLogger } from '../../src/support/logger.js';
@@ -9,11 +10,35 @@ import { redisClients, redisSkipReason } from '../support/redis.js';
 class MembersTable {
   chats = new Map<string, Set<string>>();
   loads = 0;
+  /** While set, a load reads the members, then waits for release before answering (a slow database). */
+  private held: { started: () => void; release: Promise<void> } | null = null;
+
   load: MemberLoader = async (chatId) => {
     this.loads++;
     const members = this.chats.get(chatId);
-    return members ? [...members] : null;
+    const snapshot = members ? [...members] : null;
+    const held = this.held;
+    if (held) {
+      held.started();
+      await held.release;
+    }
+    return snapshot;
   };
+
+  /** Holds the next loads back; resolves `loadStarted` once one has read its snapshot. */
+  hold(): { loadStarted: Promise<void>; release: () => void } {
+    let started!: () => void;
+    let release!: () => void;
+    const loadStarted = new Promise<void>((resolve) => (started = resolve));
+    this.held = { started, release: new Promise<void>((resolve) => (release = resolve)) };
+    return {
+      loadStarted,
+      release: () => {
+        this.held = null;
+        release();
+      },
+    };
+  }
 }
 
 function membershipContract(name: string, make: (table: MembersTable) => Promise<MembershipCache>) {
@@ -40,6 +65,30 @@ function membershipContract(name: string, make: (table: MembersTable) => Promise
       expect(await cache.isMember(chat, ada)).toBe(true);
     });
 
+    it('drops a load that read the members before a removal it finishes after', async () => {
+      const table = new MembersTable();
+      const cache = await make(table);
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada, bob]));
+      const slow = table.hold();
+      const stale = cache.isMember(chat, bob);
+      await slow.loadStarted;
+      table.chats.get(chat)!.delete(bob);
+      await cache.invalidate(chat);
+      slow.release();
+      expect(await stale).toBe(true); // it answered from its snapshot...
+      expect(await cache.isMember(chat, bob)).toBe(false); // ...but did not poison the cache
+    });
+
+    it('does not remember a missing chat once it exists', async () => {
+      const table = new MembersTable();
+      const cache = await make(table);
+      const [chat, ada] = [randomUUID(), randomUUID()];
+      expect(await cache.isMember(chat, ada)).toBeNull();
+      table.chats.set(chat, new Set([ada]));
+      expect(await cache.isMember(chat, ada)).toBe(true);
+    });
+
     it('tells an emptied chat from an unknown one', async () => {
       const table = new MembersTable();
       const cache = await make(table);
@@ -51,7 +100,48 @@ function membershipContract(name: string, make: (table: MembersTable) => Promise
   });
 }
 
-membershipContract('uncached (embedded)', async (table) => new UncachedMembership(table.load));
+membershipContract('uncached', async (table) => new UncachedMembership(table.load));
+membershipContract('local (embedded)', async (table) => new LocalMembershipCache(table.load));
+
+describe('LocalMembershipCache', () => {
+  it('serves repeated checks from memory', async () => {
+    const table = new MembersTable();
+    const cache = new LocalMembershipCache(table.load);
+    const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+    table.chats.set(chat, new Set([ada]));
+    for (let i = 0; i < 5; i++) expect(await cache.isMember(chat, ada)).toBe(true);
+    expect(await cache.isMember(chat, bob)).toBe(false);
+    expect(table.loads).toBe(1);
+  });
+
+  it('keeps the most recently used chats, up to its bound', async () => {
+    const table = new MembersTable();
+    const cache = new LocalMembershipCache(table.load, 2);
+    const [a, b, c, ada] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    for (const chat of [a, b, c]) table.chats.set(chat, new Set([ada]));
+    await cache.isMember(a, ada);
+    await cache.isMember(b, ada);
+    await cache.isMember(a, ada); // a is now the most recent: c evicts b
+    await cache.isMember(c, ada);
+    expect(table.loads).toBe(3);
+    await cache.isMember(a, ada);
+    await cache.isMember(c, ada);
+    expect(table.loads).toBe(3);
+    await cache.isMember(b, ada);
+    expect(table.loads).toBe(4);
+  });
+
+  it('stores a load that started after the last change', async () => {
+    const table = new MembersTable();
+    const cache = new LocalMembershipCache(table.load);
+    const [chat, other, ada] = [randomUUID(), randomUUID(), randomUUID()];
+    table.chats.set(chat, new Set([ada]));
+    await cache.invalidate(other);
+    await cache.isMember(chat, ada);
+    await cache.isMember(chat, ada);
+    expect(table.loads).toBe(1);
+  });
+});
 
 if (redisSkipReason) {
   describe.skip(`redis membership cache: skipped, ${redisSkipReason}`, () => it.skip('contract'));
@@ -70,7 +160,7 @@ if (redisSkipReason) {
       expect(table.loads).toBe(1);
     });
 
-    it('drops a fill that read the members before a removal it finishes after', async () => {
+    it('drops a fill that read the members before a removal on another instance', async () => {
       const table = new MembersTable();
       const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada, bob]));
@@ -90,6 +180,21 @@ if (redisSkipReason) {
       releaseLoad();
       expect(await stale).toBe(true); // it answered from its snapshot...
       expect(await other.isMember(chat, bob)).toBe(false); // ...but did not poison the cache
+    });
+
+    it('keeps working after Redis forgets its scripts', async () => {
+      const table = new MembersTable();
+      const redis = await connect();
+      const cache = new RedisMembershipCache(redis, table.load, silentLogger);
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada, bob]));
+      expect(await cache.isMember(chat, bob)).toBe(true);
+      // As after a Redis restart: the next EVALSHA meets NOSCRIPT and ioredis sends the text again.
+      await redis.script('FLUSH');
+      table.chats.get(chat)!.delete(bob);
+      await cache.invalidate(chat);
+      expect(await cache.isMember(chat, bob)).toBe(false);
+      expect(await cache.isMember(chat, ada)).toBe(true);
     });
 
     it('answers from the database when Redis is down', async () => {

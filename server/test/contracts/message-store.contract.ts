@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/domain/models.js';
-import type { MessageStore } from '../../src/message-store/port.js';
+import { MissingReferenceError, type MessageStore } from '../../src/message-store/port.js';
 
 /** A store plus a way to make chats it may write to (SQL needs real chat and user rows). */
 export interface MessageStoreFixture {
@@ -102,6 +102,17 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       // Retrying the rest without the collision leaves no hole.
       expect(await store.insertMany([before, after].slice(written))).toBe(2 - written);
       expect(seqsOf(await store.range(chatId, { limit: 10, from: 'oldest' }))).toEqual([1, 2, 3, 4]);
+    });
+
+    it('refuses, writing nothing, a chat or sender that does not exist, if it checks references', async () => {
+      // A store that does not (MongoDB) writes them: the persister screens first for it.
+      if (!store.checksReferences) return;
+      const { chatId, senderIds } = await fx.newChat();
+      const nowhere = message(randomUUID(), senderIds[0], 1);
+      await expect(store.insertMany([nowhere])).rejects.toBeInstanceOf(MissingReferenceError);
+      const ghost = message(chatId, randomUUID(), 2);
+      await expect(store.insertMany([message(chatId, senderIds[0], 1), ghost])).rejects.toBeInstanceOf(MissingReferenceError);
+      expect(await store.maxSeqs([chatId])).toEqual(new Map([[chatId, 0]]));
     });
 
     it('stores any number of messages without a clientId from one sender', async () => {

@@ -57,6 +57,16 @@ export function realtimeBusContract(name: string, factory: RealtimeBusFactory): 
       for (const sub of subs) expect(await within(take(sub, 101))).toEqual(expected);
     });
 
+    it('delivers in call order what is published without waiting for each', async () => {
+      const ch = channel();
+      const sub = await bus.subscribe<{ n: number }>(ch);
+      const expected = Array.from({ length: 100 }, (_, i) => ({ n: i + 1 }));
+      // The persister publishes a batch this way.
+      await Promise.all(expected.map((payload) => bus.publish(ch, payload)));
+      expect(await within(take(sub, 100))).toEqual(expected);
+      sub.close();
+    });
+
     it('does not deliver to subscribers of other channels', async () => {
       const [a, b] = [channel(), channel()];
       const subB = await bus.subscribe<string>(b);
