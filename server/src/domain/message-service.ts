@@ -94,16 +94,24 @@ export class MessageService {
     const beforeSeq = args.before != null ? parseMessageCursor(args.before) : undefined;
     const backward = last != null || (first == null && beforeSeq !== undefined && afterSeq === undefined);
     const limit = pageSize(backward ? last : first, backward ? 'last' : 'first');
-    const chat = await this.chats.requireMember(viewerId, rawChatId);
-
+    const chatId = await this.chats.assertMember(viewerId, rawChatId);
+    // Seqs are dense from 1 and never reused, so a message exists beyond `before` exactly when
+    // message `before` does: reading it with the page answers hasNextPage in the same query.
+    const probe = backward && beforeSeq !== undefined;
     const rows = await this.store
-      .range(chat.id, { afterSeq, beforeSeq, limit: limit + 1, from: backward ? 'newest' : 'oldest' })
+      .range(chatId, {
+        afterSeq,
+        beforeSeq: probe ? beforeSeq + 1 : beforeSeq,
+        limit: limit + (probe ? 2 : 1),
+        from: backward ? 'newest' : 'oldest',
+      })
       .catch(storeUnavailable);
+    const hasNextPage = probe && rows.at(-1)?.seq === beforeSeq;
+    if (hasNextPage) rows.pop();
     const more = rows.length > limit;
     const messages = backward ? rows.slice(rows.length - Math.min(rows.length, limit)) : rows.slice(0, limit);
-    // Seqs are dense from 1, so what lies beyond a cursor is known without another query.
     return backward
-      ? { messages, hasPreviousPage: more, hasNextPage: beforeSeq !== undefined && beforeSeq <= chat.lastSeq }
+      ? { messages, hasPreviousPage: more, hasNextPage }
       : { messages, hasNextPage: more, hasPreviousPage: afterSeq !== undefined && afterSeq >= 1 };
   }
 

@@ -63,6 +63,19 @@ describe.each(relationalTargets)('history, idempotency and resume on $name', (ta
     expect(pages.reverse().flat()).toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
   });
 
+  it('answers hasNextPage for last/before from the page query: true inside the chat, false past its end', async () => {
+    const cursor = (seq: number) => Buffer.from(`m:${seq}`).toString('base64url');
+    const inside = (await server.ok(PAGE, { c: chatId, last: 3, before: cursor(TOTAL) }, ada.token)).messages;
+    expect(inside.edges.map((e: any) => e.node.seq)).toEqual([TOTAL - 3, TOTAL - 2, TOTAL - 1]);
+    expect(inside.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    const pastEnd = (await server.ok(PAGE, { c: chatId, last: 3, before: cursor(TOTAL + 2) }, ada.token)).messages;
+    expect(pastEnd.edges.map((e: any) => e.node.seq)).toEqual([TOTAL - 2, TOTAL - 1, TOTAL]);
+    expect(pastEnd.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const first = (await server.ok(PAGE, { c: chatId, last: 5, before: cursor(3) }, ada.token)).messages;
+    expect(first.edges.map((e: any) => e.node.seq)).toEqual([1, 2]);
+    expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+  });
+
   it('defaults to 50 from the oldest, and supports a window between two cursors', async () => {
     const first = (await server.ok(PAGE, { c: chatId }, ada.token)).messages;
     expect(first.edges).toHaveLength(50);
