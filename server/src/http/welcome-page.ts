@@ -1,4 +1,4 @@
-/** What a person sees at `/` before a richer client exists: where the API is and how to try it. */
+/** What a person sees at `/`: where the API is, the playground, and a first request. */
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -10,6 +10,7 @@ export const welcomePage = (endpoint: string): string => `<!doctype html>
 <body>
 <h1>Parley is running</h1>
 <p>The GraphQL API answers at <code>${escapeHtml(endpoint)}</code>: <code>POST</code> over HTTP, and subscriptions over WebSocket (graphql-ws) on the same path.</p>
+<p><a href="/graphql">Open the GraphQL playground</a>: GraphiQL, served by Parley itself (it works offline), for queries, mutations and subscriptions with the schema's documentation at hand.</p>
 <p>Sign up, then send the token as <code>Authorization: Bearer &lt;token&gt;</code>:</p>
 <pre>curl -s ${escapeHtml(endpoint)} -H 'content-type: application/json' \\
   -d '{"query":"mutation { signup(username: \\"ada\\", password: \\"correct horse\\") { token user { id } } }"}'</pre>

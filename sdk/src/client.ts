@@ -1,0 +1,195 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { isParleyError } from './errors.js';
+import {
+  ChatDocument,
+  ChatsDocument,
+  CreateDirectChatDocument,
+  CreateGroupChatDocument,
+  LeaveChatDocument,
+  LoginDocument,
+  MarkReadDocument,
+  MeDocument,
+  MessagesDocument,
+  SendMessageDocument,
+  SignupDocument,
+  UsersDocument,
+} from './generated/graphql.js';
+import { postOperation, type FetchLike } from './http.js';
+import { ParleySocket } from './socket.js';
+import { messageStream, type MessageStream, type ReconnectOptions } from './subscriptions.js';
+import type { AuthPayload, Chat, ChatConnection, MessageConnection, RetryEvent, SentMessage, User } from './types.js';
+
+export interface ParleyClientOptions {
+  /** The GraphQL endpoint, e.g. `http://localhost:4000/graphql`. */
+  url: string;
+  /** The WebSocket endpoint; by default `url` with `ws(s)://`. */
+  wsUrl?: string;
+  /** A token from an earlier signup or login; signup() and login() set it themselves. */
+  token?: string | null;
+  /** A WebSocket constructor, where there is no global one (e.g. the `ws` package). */
+  webSocketImpl?: unknown;
+  /** Defaults to the global fetch. */
+  fetch?: FetchLike;
+  /** An HTTP request without an answer by then fails as NETWORK. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** How subscriptions reconnect. Default: 0.5 s doubling to 15 s, without end. */
+  reconnect?: Partial<ReconnectOptions>;
+  /** How a send that met NETWORK or UNAVAILABLE is retried. Default: 3 retries, 0.3 s doubling to 5 s. */
+  sendRetry?: Partial<BackoffOptions & { retries: number }>;
+  /** Ping interval of the socket; a missing pong drops it and the streams reconnect. Default 15 s; 0 turns it off. */
+  keepAliveMs?: number;
+  /** Told before every automatic retry. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface MessagePageArgs {
+  first?: number;
+  after?: string;
+  last?: number;
+  before?: string;
+}
+
+/** Parley's API as typed methods. Every failure is a ParleyError. */
+export interface ParleyClient {
+  /** The token sent with every request and socket, or null. */
+  readonly token: string | null;
+  /** Replaces the token (null signs out); an open socket reconnects with it. */
+  setToken(token: string | null): void;
+
+  me(): Promise<User>;
+  users(args?: { search?: string; first?: number }): Promise<User[]>;
+  chats(args?: { first?: number; after?: string }): Promise<ChatConnection>;
+  chat(id: string): Promise<Chat | null>;
+  messages(chatId: string, page?: MessagePageArgs): Promise<MessageConnection>;
+
+  /** Creates an account and signs this client in with it. */
+  signup(args: { username: string; password: string; displayName?: string }): Promise<AuthPayload>;
+  /** Signs this client in. */
+  login(args: { username: string; password: string }): Promise<AuthPayload>;
+  createDirectChat(userId: string): Promise<Chat>;
+  createGroupChat(args: { title: string; memberIds: string[] }): Promise<Chat>;
+  markRead(chatId: string, seq: number): Promise<Chat>;
+  leaveChat(chatId: string): Promise<boolean>;
+  /**
+   * Sends a message once, even when retried: every attempt carries the same
+   * `clientId` (a new UUID unless given). NETWORK and UNAVAILABLE are retried
+   * with backoff; the last error is thrown when the retries run out.
+   */
+  sendMessage(chatId: string, body: string, options?: { clientId?: string }): Promise<SentMessage>;
+
+  /**
+   * New messages of a chat, for `for await`: each once, in seq order, across
+   * reconnects. With `afterSeq`, stored messages after it come first; without,
+   * the stream starts at the chat's current end. Breaking out of the loop or
+   * close() unsubscribes. Throws (from the loop) a ParleyError that retrying
+   * cannot fix, e.g. FORBIDDEN once the user left the chat.
+   */
+  messageAdded(chatId: string, options?: { afterSeq?: number; signal?: AbortSignal }): MessageStream;
+
+  /** Ends every stream and closes the socket. */
+  close(): Promise<void>;
+}
+
+const httpToWs = (url: string) => url.replace(/^http(s?):/i, 'ws$1:');
+
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  let token = options.token ?? null;
+  let closed = false;
+  const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const http = { url: options.url, fetch: fetchImpl, token: () => token, timeoutMs: options.requestTimeoutMs ?? 30_000 };
+  const reconnect: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 15_000, attempts: Infinity, ...options.reconnect };
+  const sendRetry = { initialDelayMs: 300, maxDelayMs: 5_000, retries: 3, ...options.sendRetry };
+  const webSocketImpl = options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket;
+  const socket = new ParleySocket({
+    url: options.wsUrl ?? httpToWs(options.url),
+    token: () => token,
+    webSocketImpl,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+  });
+  const streams = new Set<MessageStream>();
+
+  const run = async <Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result> => {
+    if (closed) throw new Error('The Parley client is closed');
+    return postOperation(http, document, variables);
+  };
+
+  const setToken = (next: string | null) => {
+    if (next === token) return;
+    token = next;
+    // connection_init is the only place a socket presents a token: one opened with the old
+    // token keeps its identity until it is replaced.
+    socket.reconnect();
+  };
+
+  const client: ParleyClient = {
+    get token() {
+      return token;
+    },
+    setToken,
+
+    me: async () => (await run(MeDocument, {})).me,
+    users: async ({ search, first } = {}) => (await run(UsersDocument, { search, first })).users,
+    chats: async ({ first, after } = {}) => (await run(ChatsDocument, { first, after })).chats,
+    chat: async (id) => (await run(ChatDocument, { id })).chat,
+    messages: async (chatId, { first, after, last, before } = {}) =>
+      (await run(MessagesDocument, { chatId, first, after, last, before })).messages,
+
+    signup: async ({ username, password, displayName }) => {
+      const { signup } = await run(SignupDocument, { username, password, displayName });
+      setToken(signup.token);
+      return signup;
+    },
+    login: async ({ username, password }) => {
+      const { login } = await run(LoginDocument, { username, password });
+      setToken(login.token);
+      return login;
+    },
+    createDirectChat: async (userId) => (await run(CreateDirectChatDocument, { userId })).createDirectChat,
+    createGroupChat: async ({ title, memberIds }) => (await run(CreateGroupChatDocument, { title, memberIds })).createGroupChat,
+    markRead: async (chatId, seq) => (await run(MarkReadDocument, { chatId, seq })).markRead,
+    leaveChat: async (chatId) => (await run(LeaveChatDocument, { chatId })).leaveChat,
+
+    sendMessage: async (chatId, body, { clientId = globalThis.crypto.randomUUID() } = {}) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await run(SendMessageDocument, { chatId, body, clientId })).sendMessage;
+        } catch (error) {
+          // Safe to repeat: the server stores one message per (sender, clientId), even if the
+          // attempt that "failed" did land.
+          if (!isParleyError(error) || !error.retryable || attempt >= sendRetry.retries || closed) throw error;
+          const delayMs = backoffDelay(attempt, sendRetry);
+          options.onRetry?.({ operation: 'sendMessage', chatId, attempt: attempt + 1, delayMs, error, clientId });
+          await sleep(delayMs);
+        }
+      }
+    },
+
+    messageAdded: (chatId, { afterSeq, signal } = {}) => {
+      if (closed) throw new Error('The Parley client is closed');
+      if (!webSocketImpl) {
+        throw new TypeError('No WebSocket implementation: pass `webSocketImpl` (e.g. the `ws` package) to createParleyClient');
+      }
+      const stream = messageStream(
+        {
+          socket,
+          lastSeqOf: async (id) => (await client.chat(id))?.lastSeq ?? 0,
+          reconnect,
+          onRetry: options.onRetry,
+          onEnd: () => streams.delete(stream),
+        },
+        chatId,
+        { afterSeq, signal },
+      );
+      if (!signal?.aborted) streams.add(stream);
+      return stream;
+    },
+
+    close: async () => {
+      closed = true;
+      for (const stream of [...streams]) stream.close();
+      await socket.dispose();
+    },
+  };
+  return client;
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../src/backoff.js';
+import type { ParleySocket } from '../src/socket.js';
+import { messageStream, type StreamDeps } from '../src/subscriptions.js';
+import type { Message, RetryEvent } from '../src/types.js';
+
+/*
+ * The resume logic against a scripted socket: the cases a real server does
+ * not produce on demand (a replay that overlaps, a bare completion, failure
+ * after failure). The real-server behaviour is in resume.test.ts.
+ */
+
+type Sink = Parameters<ParleySocket['subscribe']>[1];
+
+interface Attempt {
+  variables: Record<string, unknown>;
+  sink: Sink;
+  unsubscribed: boolean;
+}
+
+class ScriptedSocket {
+  generation = 0;
+  readonly attempts: Attempt[] = [];
+  private waiters: (() => void)[] = [];
+
+  subscribe(payload: { variables?: Record<string, unknown> | null }, sink: Sink): () => void {
+    const attempt: Attempt = { variables: payload.variables ?? {}, sink, unsubscribed: false };
+    this.attempts.push(attempt);
+    for (const wake of this.waiters.splice(0)) wake();
+    return () => {
+      attempt.unsubscribed = true;
+    };
+  }
+
+  /** The nth subscribe (1-based), once it has happened. */
+  async attempt(n: number): Promise<Attempt> {
+    while (this.attempts.length < n) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.attempts[n - 1]!;
+  }
+}
+
+const message = (seq: number): Message => ({
+  id: `m${seq}`,
+  chatId: 'c1',
+  seq,
+  clientId: null,
+  body: `body ${seq}`,
+  createdAt: new Date(0).toISOString(),
+  sender: { id: 'u1', username: 'ada', displayName: 'Ada', createdAt: new Date(0).toISOString() },
+});
+const next = (seq: number) => ({ data: { messageAdded: message(seq) } });
+const dropped = { code: 1006, reason: '' };
+/** A result carrying an error as the wire does: formatted, not a GraphQLError instance. */
+const refused = (code: string) =>
+  ({ errors: [{ message: `refused: ${code}`, extensions: { code } }] }) as unknown as Parameters<Sink['next']>[0];
+
+function setup(attempts = Infinity) {
+  const socket = new ScriptedSocket();
+  const retries: RetryEvent[] = [];
+  const deps: StreamDeps = {
+    socket: socket as unknown as ParleySocket,
+    lastSeqOf: async () => 41,
+    reconnect: { initialDelayMs: 2, maxDelayMs: 4, attempts },
+    onRetry: (event) => retries.push(event),
+  };
+  return { socket, retries, deps };
+}
+
+describe('resumable message stream', () => {
+  it('resubscribes after the last seq received and drops whatever a replay repeats', async () => {
+    const { socket, retries, deps } = setup();
+    const stream = messageStream(deps, 'c1', { afterSeq: 0 });
+    const first = await socket.attempt(1);
+    expect(first.variables).toEqual({ chatId: 'c1', afterSeq: 0 });
+    first.sink.next(next(1));
+    first.sink.next(next(2));
+    first.sink.error(dropped);
+    expect(first.unsubscribed).toBe(true);
+
+    const second = await socket.attempt(2);
+    expect(second.variables).toEqual({ chatId: 'c1', afterSeq: 2 });
+    for (const seq of [1, 2, 3, 2, 4]) second.sink.next(next(seq));
+    const seen: number[] = [];
+    for await (const m of stream) {
+      seen.push(m.seq);
+      if (m.seq === 4) break;
+    }
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(second.unsubscribed).toBe(true);
+    expect(retries).toEqual([expect.objectContaining({ attempt: 1, afterSeq: 2 })]);
+    expect(retries[0]!.error).toMatchObject({ code: 'NETWORK', closeCode: 1006 });
+  });
+
+  it('without afterSeq starts at the chat end, so a drop before the first message loses nothing', async () => {
+    const { socket, deps } = setup();
+    const stream = messageStream(deps, 'c1', {});
+    await stream.ready;
+    expect(stream.lastSeq).toBe(41);
+    (await socket.attempt(1)).sink.error(dropped);
+    const second = await socket.attempt(2);
+    expect(second.variables).toEqual({ chatId: 'c1', afterSeq: 41 });
+    expect(stream.lastSeq).toBe(41);
+    stream.close();
+  });
+
+  it('resubscribes when the server completes the subscription, and ends for good on FORBIDDEN', async () => {
+    const { socket, deps } = setup();
+    const stream = messageStream(deps, 'c1', { afterSeq: 5 });
+    (await socket.attempt(1)).sink.complete();
+    const second = await socket.attempt(2);
+    expect(second.variables['afterSeq']).toBe(5);
+    second.sink.next(next(6));
+    second.sink.next(refused('FORBIDDEN'));
+    // A message that arrived before the error is still handed out, then the error, then the end.
+    expect((await stream.next()).value).toMatchObject({ seq: 6 });
+    await expect(stream.next()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(socket.attempts).toHaveLength(2);
+  });
+
+  it('gives up after `attempts` failures in a row; a delivered message starts the count over', async () => {
+    const { socket, retries, deps } = setup(2);
+    const stream = messageStream(deps, 'c1', { afterSeq: 0 });
+    (await socket.attempt(1)).sink.error(dropped);
+    (await socket.attempt(2)).sink.error({ code: 1013, reason: 'Try again later' });
+    const third = await socket.attempt(3);
+    third.sink.next(next(1));
+    third.sink.error(dropped);
+    (await socket.attempt(4)).sink.error(dropped);
+    (await socket.attempt(5)).sink.error(dropped);
+
+    expect((await stream.next()).value).toMatchObject({ seq: 1 });
+    await expect(stream.next()).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(socket.attempts).toHaveLength(5);
+    expect(retries.map((r) => [r.attempt, r.error.code])).toEqual([
+      [1, 'NETWORK'],
+      [2, 'UNAVAILABLE'],
+      [1, 'NETWORK'],
+      [2, 'NETWORK'],
+    ]);
+  });
+});
+
+describe('backoff', () => {
+  const options = { initialDelayMs: 100, maxDelayMs: 1_000 };
+
+  it('doubles from the initial delay up to the maximum, with half of each step random', () => {
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, options, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, options, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    for (let i = 0; i < 100; i++) {
+      const delay = backoffDelay(2, options);
+      expect(delay).toBeGreaterThanOrEqual(200);
+      expect(delay).toBeLessThanOrEqual(400);
+    }
+  });
+});

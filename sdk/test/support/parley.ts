@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createParleyClient, type ParleyClient, type ParleyClientOptions, type RetryEvent } from '../../src/index.js';
+
+/*
+ * The SDK is tested against the real, built server (`npm test` builds every
+ * workspace first), on embedded engines in a temp directory and an ephemeral
+ * port. vitest.config.ts leaves server/dist to Node, as in production.
+ */
+
+const serverDist = fileURLToPath(new URL('../../../server/dist/', import.meta.url));
+
+interface Parley {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+async function loadServer() {
+  if (!existsSync(join(serverDist, 'app.js'))) {
+    throw new Error('server/dist is missing: run `npm run build --workspace server` (npm test builds it)');
+  }
+  const [{ startParley }, { loadConfig }, { silentLogger }] = await Promise.all([
+    import(join(serverDist, 'app.js')),
+    import(join(serverDist, 'config/config.js')),
+    import(join(serverDist, 'support/logger.js')),
+  ]);
+  return {
+    start: (env: Record<string, string>) => startParley(loadConfig(env), silentLogger) as Promise<Parley>,
+  };
+}
+
+/** A real Parley: PGlite in a temp dir, rate limits off unless `env` turns them on. */
+export class TestParley {
+  private parley: Parley | null = null;
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<TestParley> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-sdk-test-'));
+    const server = new TestParley(dataDir, { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env });
+    await server.boot('0');
+    return server;
+  }
+
+  private async boot(port: string): Promise<void> {
+    const { start } = await loadServer();
+    this.parley = await start({ PORT: port, DATA_DIR: this.dataDir, ...this.env });
+  }
+
+  get port(): number {
+    return this.parley!.port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/graphql`;
+  }
+
+  /** Graceful stop, as on SIGTERM: sockets are closed, the port stops answering. */
+  async stop(): Promise<void> {
+    await this.parley?.close();
+  }
+
+  /** Starts again on the same port and data. */
+  async resume(): Promise<void> {
+    await this.boot(String(this.port));
+  }
+
+  async dispose(): Promise<void> {
+    await this.parley?.close();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export const uniqueName = (prefix = 'u'): string => `${prefix}_${randomBytes(5).toString('hex')}`;
+
+export const PASSWORD = 'correct horse battery';
+
+/** Collects a client's retry events and lets a test await the one it expects. */
+export class RetryLog {
+  readonly events: RetryEvent[] = [];
+  private waiters: { match: (event: RetryEvent) => boolean; resolve: (event: RetryEvent) => void }[] = [];
+
+  readonly push = (event: RetryEvent): void => {
+    this.events.push(event);
+    for (const waiter of [...this.waiters]) {
+      if (waiter.match(event)) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(event);
+      }
+    }
+  };
+
+  next(match: (event: RetryEvent) => boolean = () => true, ms = 15_000): Promise<RetryEvent> {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching retry event within ${ms} ms`)), ms);
+      this.waiters.push({
+        match,
+        resolve: (event) => {
+          clearTimeout(timer);
+          resolve(event);
+        },
+      });
+    });
+  }
+}
+
+/** Fast reconnects, so tests spend their time on behaviour rather than on waiting. */
+export const FAST: Pick<ParleyClientOptions, 'reconnect' | 'sendRetry'> = {
+  reconnect: { initialDelayMs: 50, maxDelayMs: 400 },
+  sendRetry: { initialDelayMs: 20, maxDelayMs: 100 },
+};
+
+export async function signedUp(url: string, options: Partial<ParleyClientOptions> = {}) {
+  const client = createParleyClient({ url, ...FAST, ...options });
+  const { user } = await client.signup({ username: uniqueName(), password: PASSWORD });
+  return { client, user };
+}
+
+/** Clients a test created, closed after it whatever happened. */
+export class Clients {
+  private readonly all: ParleyClient[] = [];
+  add<T extends { client: ParleyClient }>(value: T): T {
+    this.all.push(value.client);
+    return value;
+  }
+  client(options: ParleyClientOptions): ParleyClient {
+    const client = createParleyClient({ ...FAST, ...options });
+    this.all.push(client);
+    return client;
+  }
+  async closeAll(): Promise<void> {
+    await Promise.all(this.all.splice(0).map((c) => c.close()));
+  }
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A TCP proxy in front of Parley that a test can cut: `drop()` resets every
+ * connection and stops listening (reconnects are refused, as when a network
+ * goes away), `restore()` listens again on the same port.
+ */
+export class TcpProxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  /** Connections accepted so far: one per WebSocket (re)connection or HTTP keep-alive socket. */
+  connections = 0;
+  port = 0;
+
+  constructor(private readonly targetPort: number) {}
+
+  static async start(targetPort: number): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetPort);
+    await proxy.restore();
+    return proxy;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/graphql`;
+  }
+
+  async restore(): Promise<void> {
+    const server = createServer((client) => {
+      this.connections++;
+      const upstream = connect(this.targetPort, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  /** Resets every connection and refuses new ones until restore(). */
+  async drop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  async close(): Promise<void> {
+    await this.drop();
+  }
+}
