@@ -1,5 +1,6 @@
 import type { MembershipCache } from '../membership/port.js';
-import { chatChannel, type RealtimeBus } from '../realtime/port.js';
+import { chatChannel, userChannel, type RealtimeBus } from '../realtime/port.js';
+import { watchChats, type ChatChanged, type UserChatEvent } from './chat-watch.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { parseChatCursor, type ChatPosition } from './cursor.js';
 import { badInput, forbidden, notFound } from './errors.js';
@@ -65,6 +66,7 @@ export class ChatService {
     await this.requireUsers([userId]);
     const pair = [viewerId, userId].sort();
     const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey: pair.join(':') });
+    await this.tell(pair, 'chatJoined', chat.id);
     return this.requireMember(viewerId, chat.id);
   }
 
@@ -79,6 +81,7 @@ export class ChatService {
     const others = [...new Set(rawMemberIds.map((id) => parseId(id, 'memberIds')))].filter((id) => id !== viewerId);
     await this.requireUsers(others);
     const chat = await this.chats.create({ kind: 'GROUP', title, memberIds: [viewerId, ...others], directKey: null });
+    await this.tell([viewerId, ...others], 'chatJoined', chat.id);
     return withReadSeq(chat, 0);
   }
 
@@ -97,7 +100,19 @@ export class ChatService {
     if (!Number.isInteger(seq) || seq < 0) throw badInput('seq must be a non-negative integer');
     const chat = await this.requireMember(viewerId, rawChatId);
     await this.chats.markRead(chat.id, viewerId, seq);
+    await this.tell([viewerId], 'chatRead', chat.id);
     return this.requireMember(viewerId, chat.id);
+  }
+
+  /** Which of the viewer's chats changed, live: for a chat list that reorders and counts unread as it happens. */
+  watch(viewerId: string): Promise<AsyncIterable<ChatChanged> & AsyncIterator<ChatChanged>> {
+    return watchChats(this.bus, viewerId, () => this.chats.chatIdsOf(viewerId));
+  }
+
+  /** Best effort, like every publish: chat lists catch up on their next query. */
+  private async tell(userIds: string[], kind: UserChatEvent['kind'], chatId: string): Promise<void> {
+    const event: UserChatEvent = { kind, chatId };
+    await Promise.all(userIds.map((id) => this.bus.publish(userChannel(id), event).catch(() => undefined)));
   }
 
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>> {

@@ -15,3 +15,5 @@ export interface RealtimeBus {
 }
 
 export const chatChannel = (chatId: string): string => `chat.${chatId}.messages`;
+/** A user's own events: joined a chat, moved a read mark (from any device). */
+export const userChannel = (userId: string): string => `user.${userId}.chats`;

@@ -123,6 +123,11 @@ export class SqlChatRepository implements ChatRepository {
     return result;
   }
 
+  async chatIdsOf(userId: string): Promise<string[]> {
+    const rows = await this.db().selectFrom('members').select('chat_id').where('user_id', '=', userId).execute();
+    return rows.map((r) => r.chat_id);
+  }
+
   async membersOf(chatId: string): Promise<string[] | null> {
     const rows = await this.db()
       .selectFrom('chats as c')

@@ -44,6 +44,8 @@ export interface ChatRepository {
   findForMember(chatId: string, userId: string): Promise<MemberChat | null>;
   listForMember(userId: string, limit: number, after: ChatPosition | null): Promise<MemberChat[]>;
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Every chat the user is a member of. */
+  chatIdsOf(userId: string): Promise<string[]>;
   /** Member ids of one chat, or null when the chat does not exist. */
   membersOf(chatId: string): Promise<string[] | null>;
   /** Returns whether the user was a member. */

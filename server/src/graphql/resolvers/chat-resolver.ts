@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { ChatChanged } from '../../domain/chat-watch.js';
 import { ChatsArgs, CreateGroupChatArgs, MarkReadArgs } from '../args.js';
 import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
@@ -41,6 +42,19 @@ export class ChatResolver {
   @Mutation(() => Boolean, { description: 'Leave a group chat: you can no longer read, send to or subscribe to it.' })
   leaveChat(@Arg('chatId', () => ID) chatId: string, @Ctx() context: Context): Promise<boolean> {
     return context.services.chats.leave(requireViewer(context), chatId);
+  }
+
+  @Subscription(() => Chat, {
+    description:
+      'The viewer’s chats as they change: a message in any of them, a chat joined, a read mark moved (from any device). ' +
+      'Each event is the whole chat as the viewer sees it; after a reconnect, query chats again.',
+    subscribe: ({ context }) => {
+      const ctx = context as Context;
+      return ctx.services.chats.watch(requireViewer(ctx));
+    },
+  })
+  async chatUpdated(@Root() { chatId }: ChatChanged, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.get(requireViewer(context), chatId));
   }
 
   @FieldResolver(() => [User])
