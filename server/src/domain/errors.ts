@@ -14,12 +14,12 @@ export type ErrorCode =
  * over HTTP and over graphql-ws alike.
  */
 export class DomainError extends Error {
-  readonly extensions: { code: ErrorCode };
+  readonly extensions: { code: ErrorCode; retryAfterMs?: number };
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
     this.name = 'DomainError';
-    this.extensions = { code };
+    this.extensions = options?.retryAfterMs === undefined ? { code } : { code, retryAfterMs: options.retryAfterMs };
   }
 
   get code(): ErrorCode {

@@ -3,7 +3,7 @@ import type { RateLimiter } from '../rate-limit/port.js';
 import { DomainError } from './errors.js';
 
 const rateLimited = (what: string, retryMs: number) =>
-  new DomainError('RATE_LIMITED', `Too many ${what}; try again in ${Math.ceil(retryMs / 1000)} s`);
+  new DomainError('RATE_LIMITED', `Too many ${what}; try again in ${Math.ceil(retryMs / 1000)} s`, { retryAfterMs: retryMs });
 
 /** The product's rate limits: sends per user, login attempts per username. */
 export class RateLimits {

@@ -15,7 +15,7 @@ export function createErrorFormatter(logger: Logger) {
     if (original instanceof DomainError) {
       // An engine outage behind an expected error still deserves a log line for operators.
       if (original.code === 'UNAVAILABLE' && original.cause) logger.warn(original.message, { path, ...errorFields(original.cause) });
-      return { message: original.message, locations, path, extensions: { code: original.code } };
+      return { message: original.message, locations, path, extensions: { ...original.extensions } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {

@@ -138,7 +138,12 @@ describe('leaving a group (embedded engines)', () => {
         ),
       );
       expect(burst.filter((r) => codeOf(r) === undefined)).toHaveLength(5);
-      expect(burst.filter((r) => codeOf(r) === 'RATE_LIMITED')).toHaveLength(3);
+      const refused = burst.filter((r) => codeOf(r) === 'RATE_LIMITED');
+      expect(refused).toHaveLength(3);
+      // When to retry, as a number a client need not parse out of the message.
+      const retryAfterMs = (refused[0].errors![0].extensions as { retryAfterMs?: number }).retryAfterMs;
+      expect(retryAfterMs).toBeGreaterThan(50_000);
+      expect(retryAfterMs).toBeLessThanOrEqual(60_000);
       // Another user has a budget of their own.
       await send(limited, bob, chatId, 'my turn');
       const stored = await limited.ok(`query ($c: ID!) { chat(id: $c) { lastSeq } }`, { c: chatId }, ada.token);
