@@ -1,4 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { AnyVariables } from '@urql/core';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { isParleyError } from './errors.js';
 import {
@@ -15,9 +16,16 @@ import {
   SignupDocument,
   UsersDocument,
 } from './generated/graphql.js';
-import { postOperation, type FetchLike } from './http.js';
+import { HttpTransport, type FetchLike } from './http.js';
 import { ParleySocket } from './socket.js';
-import { messageStream, type MessageStream, type ReconnectOptions } from './subscriptions.js';
+import {
+  chatUpdateStream,
+  messageStream,
+  type ChatUpdateOptions,
+  type ChatUpdateStream,
+  type MessageStream,
+  type ReconnectOptions,
+} from './subscriptions.js';
 import type { AuthPayload, Chat, ChatConnection, MessageConnection, RetryEvent, SentMessage, User } from './types.js';
 
 export interface ParleyClientOptions {
@@ -29,7 +37,7 @@ export interface ParleyClientOptions {
   token?: string | null;
   /** A WebSocket constructor, where there is no global one (e.g. the `ws` package). */
   webSocketImpl?: unknown;
-  /** Defaults to the global fetch. */
+  /** Defaults to the global fetch. Queries and mutations go through an @urql/core Client that calls it. */
   fetch?: FetchLike;
   /** An HTTP request without an answer by then fails as NETWORK. Default 30 s. */
   requestTimeoutMs?: number;
@@ -87,6 +95,27 @@ export interface ParleyClient {
    */
   messageAdded(chatId: string, options?: { afterSeq?: number; signal?: AbortSignal }): MessageStream;
 
+  /**
+   * The viewer's chats as they change, for `for await`: the whole chat as the
+   * viewer sees it (unreadCount, lastMessage…) whenever a message arrives in
+   * any of them, a chat is created or joined, or a read mark moves (from any
+   * device). It reconnects like messageAdded (same backoff, `onRetry` with
+   * operation `chatUpdated`), but Parley cannot replay chat events: after
+   * each resubscribe, once the socket is connected again, `onReconnect` is
+   * called, and the caller should query `chats()` again. Merging that answer
+   * with events that arrive meanwhile: lastSeq and lastReadSeq only grow, so
+   * of two versions of a chat the one with the greater pair is the newer.
+   *
+   * Parley does not acknowledge a subscription, so there is no moment known
+   * from which events flow: the server takes the subscribe shortly after it
+   * is sent (after this call; just before `onReconnect` runs). A change in
+   * that instant is in neither the stream nor a refetch that ran first; the
+   * chat's next event repairs it. Breaking out of the loop, `signal` or
+   * close() unsubscribes. Throws (from the loop) a ParleyError that retrying
+   * cannot fix, e.g. UNAUTHENTICATED.
+   */
+  chatUpdated(options?: ChatUpdateOptions): ChatUpdateStream;
+
   /** Ends every stream and closes the socket. */
   close(): Promise<void>;
 }
@@ -97,7 +126,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   let token = options.token ?? null;
   let closed = false;
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const http = { url: options.url, fetch: fetchImpl, token: () => token, timeoutMs: options.requestTimeoutMs ?? 30_000 };
+  const http = new HttpTransport({ url: options.url, fetch: fetchImpl, token: () => token, timeoutMs: options.requestTimeoutMs ?? 30_000 });
   const reconnect: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 15_000, attempts: Infinity, ...options.reconnect };
   const sendRetry = { initialDelayMs: 300, maxDelayMs: 5_000, retries: 3, ...options.sendRetry };
   const webSocketImpl = options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket;
@@ -107,11 +136,18 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     webSocketImpl,
     keepAliveMs: options.keepAliveMs ?? 15_000,
   });
-  const streams = new Set<MessageStream>();
+  const streams = new Set<{ close(): void }>();
 
-  const run = async <Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result> => {
+  const run = async <Result, Variables extends AnyVariables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result> => {
     if (closed) throw new Error('The Parley client is closed');
-    return postOperation(http, document, variables);
+    return http.execute(document, variables);
+  };
+
+  const checkCanSubscribe = () => {
+    if (closed) throw new Error('The Parley client is closed');
+    if (!webSocketImpl) {
+      throw new TypeError('No WebSocket implementation: pass `webSocketImpl` (e.g. the `ws` package) to createParleyClient');
+    }
   };
 
   const setToken = (next: string | null) => {
@@ -166,10 +202,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     },
 
     messageAdded: (chatId, { afterSeq, signal } = {}) => {
-      if (closed) throw new Error('The Parley client is closed');
-      if (!webSocketImpl) {
-        throw new TypeError('No WebSocket implementation: pass `webSocketImpl` (e.g. the `ws` package) to createParleyClient');
-      }
+      checkCanSubscribe();
       const stream = messageStream(
         {
           socket,
@@ -180,6 +213,16 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         },
         chatId,
         { afterSeq, signal },
+      );
+      if (!signal?.aborted) streams.add(stream);
+      return stream;
+    },
+
+    chatUpdated: ({ signal, onReconnect } = {}) => {
+      checkCanSubscribe();
+      const stream = chatUpdateStream(
+        { socket, reconnect, onRetry: options.onRetry, onEnd: () => streams.delete(stream) },
+        { signal, onReconnect },
       );
       if (!signal?.aborted) streams.add(stream);
       return stream;

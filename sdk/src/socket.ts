@@ -25,6 +25,9 @@ export class ParleySocket {
   private client: Client | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  /** Whether the socket is open and the server acknowledged connection_init. */
+  private acknowledged = false;
+  private readonly connectedListeners = new Set<() => void>();
   /**
    * Bumped when the client drops the socket on purpose (a new token), so
    * streams can resubscribe at once instead of backing off as if the network failed.
@@ -38,6 +41,26 @@ export class ParleySocket {
     return this.connection().subscribe(payload, sink);
   }
 
+  /**
+   * Calls `listener` once the socket is connected (acknowledged), at once if
+   * it is, and only after anything subscribed before this call has been sent
+   * (graphql-ws sends a subscribe a few microtasks after the ack: the listener
+   * runs a macrotask later). Returns a function that cancels it.
+   */
+  afterConnected(listener: () => void): () => void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const fire = () => {
+      this.connectedListeners.delete(fire);
+      timer = setTimeout(listener, 0);
+    };
+    if (this.acknowledged) fire();
+    else this.connectedListeners.add(fire);
+    return () => {
+      this.connectedListeners.delete(fire);
+      clearTimeout(timer);
+    };
+  }
+
   /** Drops the open socket, if any; subscriptions see 4499 and reconnect with the current token. */
   reconnect(): void {
     this.generation++;
@@ -47,6 +70,7 @@ export class ParleySocket {
   async dispose(): Promise<void> {
     this.disposed = true;
     clearTimeout(this.pongTimer);
+    this.connectedListeners.clear();
     const client = this.client;
     this.client = null;
     await client?.dispose();
@@ -81,7 +105,17 @@ export class ParleySocket {
         pong: (received) => {
           if (received) clearTimeout(this.pongTimer);
         },
-        closed: () => clearTimeout(this.pongTimer),
+        connecting: () => {
+          this.acknowledged = false;
+        },
+        connected: () => {
+          this.acknowledged = true;
+          for (const listener of [...this.connectedListeners]) listener();
+        },
+        closed: () => {
+          this.acknowledged = false;
+          clearTimeout(this.pongTimer);
+        },
       },
     });
     this.client = client;

@@ -1,9 +1,15 @@
+import type { DocumentNode } from 'graphql';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { operationOf } from './documents.js';
 import { fromGraphQLErrors, ParleyError, toParleyError } from './errors.js';
-import { MessageAddedDocument, type MessageAddedSubscription } from './generated/graphql.js';
-import { operationOf } from './http.js';
+import {
+  ChatUpdatedDocument,
+  MessageAddedDocument,
+  type ChatUpdatedSubscription,
+  type MessageAddedSubscription,
+} from './generated/graphql.js';
 import type { ParleySocket } from './socket.js';
-import type { Message, RetryEvent } from './types.js';
+import type { Chat, Message, RetryEvent } from './types.js';
 
 /** Live messages of one chat, in seq order, each exactly once, across reconnects. */
 export interface MessageStream extends AsyncIterableIterator<Message> {
@@ -22,24 +28,49 @@ export interface MessageStream extends AsyncIterableIterator<Message> {
   close(): void;
 }
 
+/**
+ * The viewer's chats as they change, each event the whole chat as the viewer
+ * sees it. Unlike a MessageStream it cannot replay: events while the stream
+ * was reconnecting are lost, which is what `onReconnect` is for.
+ */
+export interface ChatUpdateStream extends AsyncIterableIterator<Chat> {
+  /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
+  close(): void;
+}
+
 export interface ReconnectOptions extends BackoffOptions {
   /** Consecutive failed attempts before the stream gives up with the last error. */
   attempts: number;
 }
 
-export interface StreamDeps {
+export interface SubscriptionDeps {
   socket: ParleySocket;
-  /** The chat's current lastSeq: where a stream without `afterSeq` starts. */
-  lastSeqOf: (chatId: string) => Promise<number>;
   reconnect: ReconnectOptions;
   onRetry?: (event: RetryEvent) => void;
   /** Called once when the stream is over (closed or failed). */
   onEnd?: () => void;
 }
 
+export interface StreamDeps extends SubscriptionDeps {
+  /** The chat's current lastSeq: where a stream without `afterSeq` starts. */
+  lastSeqOf: (chatId: string) => Promise<number>;
+}
+
 export interface StreamOptions {
   afterSeq?: number | undefined;
   signal?: AbortSignal | undefined;
+}
+
+export interface ChatUpdateOptions {
+  /** Aborting it ends the stream, as close() does. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Called after every resubscribe (a dropped connection, a server restart,
+   * a new token), once the socket is connected again and the subscribe is
+   * sent: events may have been missed meanwhile, so query `chats()` again.
+   * Not called for the first subscribe. Whatever it throws is not caught.
+   */
+  onReconnect?: (() => void) | undefined;
 }
 
 /**
@@ -50,50 +81,63 @@ export interface StreamOptions {
 const STABLE_AFTER_MS = 10_000;
 
 /**
- * One messageAdded subscription that survives disconnects. Each attempt
- * subscribes with `afterSeq` = the last seq received, so the server replays
- * exactly what was missed; anything at or below it is dropped anyway, so an
- * overlapping replay can never surface as a duplicate.
+ * One subscription that survives disconnects: on a retryable failure (NETWORK,
+ * UNAVAILABLE, the server completing it) it subscribes again after a backoff,
+ * at once when the client dropped the socket on purpose (a new token); any
+ * other error ends it and is thrown from the loop. Subclasses say what to
+ * subscribe with and what to let through.
  */
-class ResumableMessageStream implements MessageStream {
-  private readonly buffer: Message[] = [];
-  private waiter: { resolve: (result: IteratorResult<Message>) => void; reject: (error: unknown) => void } | null = null;
+abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
+  private readonly buffer: T[] = [];
+  private waiter: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | null = null;
   private failure: ParleyError | null = null;
   private done = false;
-  /** Newest seq received: where a resubscribe resumes (buffered messages are still to come). */
-  private received: number | null;
-  /** Newest seq handed to the caller: what `lastSeq` reports, so a later stream misses nothing. */
-  private delivered: number | null;
   /** Identifies the current attempt; callbacks of an older one are ignored. */
   private attemptId = 0;
   /** Consecutive failed attempts, for the backoff. */
   private failures = 0;
+  /** Subscribes sent so far: every one after the first is a resubscribe. */
+  private subscribes = 0;
   private unsubscribe: (() => void) | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private readonly signal: AbortSignal | undefined;
-  private markReady!: () => void;
-  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
+  protected constructor(
+    protected readonly deps: SubscriptionDeps,
+    private readonly operation: 'messageAdded' | 'chatUpdated',
+    private readonly document: DocumentNode,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
-  constructor(
-    private readonly deps: StreamDeps,
-    private readonly chatId: string,
-    { afterSeq, signal }: StreamOptions,
-  ) {
-    this.received = this.delivered = afterSeq ?? null;
-    if (this.received !== null) this.markReady();
-    this.signal = signal;
-    if (signal?.aborted) {
+  /** What goes into the subscribe of the next attempt. */
+  protected abstract variables(): Record<string, unknown>;
+  /** The item of one `next` result, if any. */
+  protected abstract pick(data: unknown): T | null | undefined;
+  /** Runs before each attempt's subscribe; a throw fails the attempt. */
+  protected prepare(): Promise<void> | void {}
+  /** Whether an item is new; false drops it (a replay's overlap). */
+  protected accept(_item: T): boolean {
+    return true;
+  }
+  /** An item reached the caller. */
+  protected handedOut(_item: T): void {}
+  /** Told when the stream is over, whether closed, failed or aborted before it started. */
+  protected stopped(): void {}
+  /** What a RetryEvent says beyond the attempt and the error. */
+  protected retryDetails(): Partial<RetryEvent> {
+    return {};
+  }
+  /** Called once a resubscribe (not the first subscribe) is on a connected socket. */
+  protected resubscribed: (() => void) | undefined;
+
+  /** Starts the first attempt; called by the subclass once its own fields are set. */
+  protected start(): void {
+    if (this.signal?.aborted) {
       this.done = true;
-      this.markReady();
+      this.stopped();
       return;
     }
-    signal?.addEventListener('abort', this.close, { once: true });
+    this.signal?.addEventListener('abort', this.close, { once: true });
     void this.attempt();
-  }
-
-  get lastSeq(): number | null {
-    return this.delivered;
   }
 
   private async attempt(): Promise<void> {
@@ -102,21 +146,16 @@ class ResumableMessageStream implements MessageStream {
     const generation = this.deps.socket.generation;
     const failed = (error: unknown) => this.failed(id, toParleyError(error), startedAt, generation);
     try {
-      // Without afterSeq the stream starts at the chat's current end, and has a seq to resume
-      // from even if the socket drops before the first message arrives.
-      if (this.received === null) {
-        this.received = this.delivered = await this.deps.lastSeqOf(this.chatId);
-        this.markReady();
-      }
+      const preparing = this.prepare();
+      if (preparing) await preparing;
     } catch (error) {
       return failed(error);
     }
     if (this.done || id !== this.attemptId) return;
 
-    const { query, operationName } = operationOf(MessageAddedDocument);
     let unsubscribe: () => void;
     try {
-      unsubscribe = this.subscribeOnce(id, query, operationName, failed);
+      unsubscribe = this.subscribeOnce(id, failed);
     } catch (error) {
       // Only a client closed under the stream gets here; nothing to retry.
       return this.fail(toParleyError(error));
@@ -125,38 +164,47 @@ class ResumableMessageStream implements MessageStream {
     else unsubscribe();
   }
 
-  private subscribeOnce(id: number, query: string, operationName: string | undefined, failed: (error: unknown) => void): () => void {
-    return this.deps.socket.subscribe(
-      { query, operationName, variables: { chatId: this.chatId, afterSeq: this.received } },
+  private subscribeOnce(id: number, failed: (error: unknown) => void): () => void {
+    const { query, operationName } = operationOf(this.document);
+    const unsubscribe = this.deps.socket.subscribe(
+      { query, operationName, variables: this.variables() },
       {
         next: (result) => {
           if (id !== this.attemptId) return;
           if (result.errors?.length) return failed(fromGraphQLErrors(result.errors));
-          const message = (result.data as MessageAddedSubscription | null | undefined)?.messageAdded;
-          if (message) this.deliver(message);
+          const item = this.pick(result.data);
+          if (item) this.deliver(item);
         },
         error: (error) => {
           if (id === this.attemptId) failed(error);
         },
-        // messageAdded never ends by itself: a completion means the server dropped it (e.g. shutting down).
+        // These subscriptions never end by themselves: a completion means the server dropped it (e.g. shutting down).
         complete: () => {
           if (id === this.attemptId) failed(new ParleyError('UNAVAILABLE', 'The server ended the subscription'));
         },
       },
     );
+    const resubscribed = this.resubscribed;
+    if (this.subscribes++ === 0 || !resubscribed) return unsubscribe;
+    const cancel = this.deps.socket.afterConnected(() => {
+      if (id === this.attemptId && !this.done) resubscribed();
+    });
+    return () => {
+      cancel();
+      unsubscribe();
+    };
   }
 
-  private deliver(message: Message): void {
-    if (this.received !== null && message.seq <= this.received) return;
-    this.received = message.seq;
+  private deliver(item: T): void {
+    if (!this.accept(item)) return;
     this.failures = 0;
     if (this.waiter) {
       const { resolve } = this.waiter;
       this.waiter = null;
-      this.delivered = message.seq;
-      resolve({ value: message, done: false });
+      this.handedOut(item);
+      resolve({ value: item, done: false });
     } else {
-      this.buffer.push(message);
+      this.buffer.push(item);
     }
   }
 
@@ -173,14 +221,7 @@ class ResumableMessageStream implements MessageStream {
       if (this.failures >= this.deps.reconnect.attempts) return this.fail(error);
       delayMs = backoffDelay(this.failures++, this.deps.reconnect);
     }
-    this.deps.onRetry?.({
-      operation: 'messageAdded',
-      chatId: this.chatId,
-      attempt: this.failures,
-      delayMs,
-      error,
-      afterSeq: this.received,
-    });
+    this.deps.onRetry?.({ operation: this.operation, ...this.retryDetails(), attempt: this.failures, delayMs, error });
     this.retryTimer = setTimeout(() => void this.attempt(), delayMs);
   }
 
@@ -197,7 +238,7 @@ class ResumableMessageStream implements MessageStream {
     this.attemptId++;
     this.release();
     this.signal?.removeEventListener('abort', this.close);
-    this.markReady();
+    this.stopped();
     this.deps.onEnd?.();
   }
 
@@ -222,11 +263,11 @@ class ResumableMessageStream implements MessageStream {
     waiter?.resolve({ value: undefined, done: true });
   };
 
-  next(): Promise<IteratorResult<Message>> {
-    const message = this.buffer.shift();
-    if (message) {
-      this.delivered = message.seq;
-      return Promise.resolve({ value: message, done: false });
+  next(): Promise<IteratorResult<T>> {
+    if (this.buffer.length > 0) {
+      const item = this.buffer.shift()!;
+      this.handedOut(item);
+      return Promise.resolve({ value: item, done: false });
     }
     if (this.failure) {
       const failure = this.failure;
@@ -239,7 +280,7 @@ class ResumableMessageStream implements MessageStream {
     });
   }
 
-  return(): Promise<IteratorResult<Message>> {
+  return(): Promise<IteratorResult<T>> {
     this.close();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -249,5 +290,91 @@ class ResumableMessageStream implements MessageStream {
   }
 }
 
+/**
+ * One messageAdded subscription that survives disconnects. Each attempt
+ * subscribes with `afterSeq` = the last seq received, so the server replays
+ * exactly what was missed; anything at or below it is dropped anyway, so an
+ * overlapping replay can never surface as a duplicate.
+ */
+class ResumableMessageStream extends ResumableStream<Message> implements MessageStream {
+  /** Newest seq received: where a resubscribe resumes (buffered messages are still to come). */
+  private received: number | null;
+  /** Newest seq handed to the caller: what `lastSeq` reports, so a later stream misses nothing. */
+  private delivered: number | null;
+  private markReady!: () => void;
+  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
+
+  constructor(
+    private readonly streamDeps: StreamDeps,
+    private readonly chatId: string,
+    { afterSeq, signal }: StreamOptions,
+  ) {
+    super(streamDeps, 'messageAdded', MessageAddedDocument, signal);
+    this.received = this.delivered = afterSeq ?? null;
+    if (this.received !== null) this.markReady();
+    this.start();
+  }
+
+  get lastSeq(): number | null {
+    return this.delivered;
+  }
+
+  // Without afterSeq the stream starts at the chat's current end, and has a seq to resume
+  // from even if the socket drops before the first message arrives.
+  protected override prepare(): Promise<void> | void {
+    if (this.received !== null) return;
+    return this.streamDeps.lastSeqOf(this.chatId).then((lastSeq) => {
+      this.received = this.delivered = lastSeq;
+      this.markReady();
+    });
+  }
+
+  protected variables(): Record<string, unknown> {
+    return { chatId: this.chatId, afterSeq: this.received };
+  }
+
+  protected pick(data: unknown): Message | null | undefined {
+    return (data as MessageAddedSubscription | null | undefined)?.messageAdded;
+  }
+
+  protected override accept(message: Message): boolean {
+    if (this.received !== null && message.seq <= this.received) return false;
+    this.received = message.seq;
+    return true;
+  }
+
+  protected override handedOut(message: Message): void {
+    this.delivered = message.seq;
+  }
+
+  protected override stopped(): void {
+    this.markReady();
+  }
+
+  protected override retryDetails(): Partial<RetryEvent> {
+    return { chatId: this.chatId, afterSeq: this.received };
+  }
+}
+
+/** One chatUpdated subscription that survives disconnects, telling `onReconnect` after each resubscribe. */
+class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStream {
+  constructor(deps: SubscriptionDeps, { signal, onReconnect }: ChatUpdateOptions) {
+    super(deps, 'chatUpdated', ChatUpdatedDocument, signal);
+    this.resubscribed = onReconnect;
+    this.start();
+  }
+
+  protected variables(): Record<string, unknown> {
+    return {};
+  }
+
+  protected pick(data: unknown): Chat | null | undefined {
+    return (data as ChatUpdatedSubscription | null | undefined)?.chatUpdated;
+  }
+}
+
 export const messageStream = (deps: StreamDeps, chatId: string, options: StreamOptions): MessageStream =>
   new ResumableMessageStream(deps, chatId, options);
+
+export const chatUpdateStream = (deps: SubscriptionDeps, options: ChatUpdateOptions): ChatUpdateStream =>
+  new ResumableChatStream(deps, options);

@@ -25,8 +25,9 @@ export type { ChatKind };
 
 /** Told before each automatic retry, e.g. to show "reconnecting in 2 s". */
 export interface RetryEvent {
-  operation: 'messageAdded' | 'sendMessage';
-  chatId: string;
+  operation: 'messageAdded' | 'chatUpdated' | 'sendMessage';
+  /** messageAdded and sendMessage: the chat (chatUpdated follows all of them). */
+  chatId?: string;
   /** Failed attempts so far in this run of failures: 1 before the first retry (0 for a reconnect on purpose). */
   attempt: number;
   /** How long until the retry; 0 when the client reconnects on purpose (a new token). */

@@ -151,4 +151,24 @@ describe('sendMessage retries', () => {
     const impatient = clients.client({ url: interceptors[0]!.url, token: sender.token, requestTimeoutMs: 200 });
     await expect(impatient.users()).rejects.toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/timeout/i) });
   });
+
+  it('an answer that is no GraphQL result is judged by its status; GraphQL errors keep their code and JSON whatever the status', async () => {
+    const answers: Record<string, { status: number; body: string }> = {
+      Me: { status: 200, body: 'not json' },
+      Users: { status: 200, body: '{}' },
+      Chats: { status: 429, body: '' },
+      Chat: { status: 400, body: JSON.stringify({ errors: [{ message: 'Cannot query field "x"', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }) },
+      Messages: { status: 200, body: JSON.stringify({ data: null, errors: [{ message: 'boom', path: ['messages'] }] }) },
+    };
+    const { sender, chat } = await through((call) => answers[call.operationName] ?? 'pass');
+    await expect(sender.me()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: 'The server answered without data' });
+    await expect(sender.users()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: 'The server answered without data' });
+    await expect(sender.chats()).rejects.toMatchObject({ code: 'RATE_LIMITED', retryable: false });
+    const invalid = await sender.chat(chat.id).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ code: 'BAD_REQUEST', serverCode: 'GRAPHQL_VALIDATION_FAILED', message: 'Cannot query field "x"' });
+    expect((invalid as ParleyError).errors).toEqual([{ message: 'Cannot query field "x"', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+    const failed = await sender.messages(chat.id).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: 'boom', path: ['messages'] });
+    expect((failed as ParleyError).errors).toEqual([{ message: 'boom', path: ['messages'] }]);
+  });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
 import type { ParleySocket } from '../src/socket.js';
-import { messageStream, type StreamDeps } from '../src/subscriptions.js';
-import type { Message, RetryEvent } from '../src/types.js';
+import { chatUpdateStream, messageStream, type StreamDeps } from '../src/subscriptions.js';
+import type { Chat, Message, RetryEvent } from '../src/types.js';
 
 /*
  * The resume logic against a scripted socket: the cases a real server does
@@ -30,6 +30,22 @@ class ScriptedSocket {
     return () => {
       attempt.unsubscribed = true;
     };
+  }
+
+  /** Who waits for the socket to be connected again (see ParleySocket.afterConnected). */
+  readonly connectedListeners = new Set<() => void>();
+
+  afterConnected(listener: () => void): () => void {
+    this.connectedListeners.add(listener);
+    return () => this.connectedListeners.delete(listener);
+  }
+
+  /** The socket is (back) up: whoever waited for it is told. */
+  connect(): void {
+    for (const listener of [...this.connectedListeners]) {
+      this.connectedListeners.delete(listener);
+      listener();
+    }
   }
 
   /** The nth subscribe (1-based), once it has happened. */
@@ -138,6 +154,71 @@ describe('resumable message stream', () => {
       [1, 'NETWORK'],
       [2, 'NETWORK'],
     ]);
+  });
+});
+
+const chat = (lastSeq: number): Chat => ({
+  id: 'c1',
+  kind: 'DIRECT',
+  title: null,
+  lastSeq,
+  lastReadSeq: 0,
+  unreadCount: lastSeq,
+  createdAt: new Date(0).toISOString(),
+  updatedAt: new Date(0).toISOString(),
+  members: [],
+  lastMessage: lastSeq ? message(lastSeq) : null,
+});
+const chatEvent = (lastSeq: number) => ({ data: { chatUpdated: chat(lastSeq) } });
+
+describe('resumable chat updates', () => {
+  it('hands out every event; after a resubscribe calls onReconnect once the socket is back, never for the first subscribe', async () => {
+    const { socket, retries, deps } = setup();
+    let reconnects = 0;
+    const stream = chatUpdateStream(deps, { onReconnect: () => reconnects++ });
+    const first = await socket.attempt(1);
+    expect(first.variables).toEqual({});
+    expect(socket.connectedListeners.size).toBe(0);
+    // No dedup: the same state twice is two events.
+    first.sink.next(chatEvent(1));
+    first.sink.next(chatEvent(1));
+    first.sink.error(dropped);
+
+    // A resubscribe that fails before the socket is back tells nobody.
+    (await socket.attempt(2)).sink.error(dropped);
+    expect(reconnects).toBe(0);
+    const third = await socket.attempt(3);
+    expect(socket.connectedListeners.size).toBe(1);
+    socket.connect();
+    expect(reconnects).toBe(1);
+    third.sink.next(chatEvent(2));
+
+    const seen: number[] = [];
+    for await (const update of stream) {
+      seen.push(update.lastSeq);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual([1, 1, 2]);
+    expect(third.unsubscribed).toBe(true);
+    expect(retries.map((r) => [r.operation, r.attempt, r.error.code, r.chatId])).toEqual([
+      ['chatUpdated', 1, 'NETWORK', undefined],
+      ['chatUpdated', 2, 'NETWORK', undefined],
+    ]);
+  });
+
+  it('resubscribes when the server completes it, and ends for good on UNAUTHENTICATED', async () => {
+    const { socket, deps } = setup();
+    let ended = 0;
+    const stream = chatUpdateStream({ ...deps, onEnd: () => ended++ }, {});
+    (await socket.attempt(1)).sink.complete();
+    const second = await socket.attempt(2);
+    second.sink.next(chatEvent(3));
+    second.sink.error({ code: 4401, reason: 'Unauthorized' });
+    expect((await stream.next()).value).toMatchObject({ lastSeq: 3 });
+    await expect(stream.next()).rejects.toMatchObject({ code: 'UNAUTHENTICATED', closeCode: 4401 });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(socket.attempts).toHaveLength(2);
+    expect(ended).toBe(1);
   });
 });
 
