@@ -39,6 +39,7 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     'sdk/src/generated/graphql.ts': typedDocuments('sdk/src/operations/*.graphql'),
+    'web/src/lib/generated/graphql.ts': typedDocuments('web/src/lib/operations/*.graphql'),
   },
 };
 

@@ -16,6 +16,7 @@ import type { Logger } from '../support/logger.js';
 import { serveGraphqlWs, type Extra as SocketExtra } from './graphql-ws-transport.js';
 import { createPlayground } from './playground.js';
 import { BodyError, readBody } from './read-body.js';
+import { createWebClient } from './web-client.js';
 import { welcomePage } from './welcome-page.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -118,6 +119,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   };
 
   const playground = createPlayground();
+  const webClient = createWebClient();
 
   httpServer.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', 'http://parley');
@@ -132,6 +134,8 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
         const ready = Object.values(engines).every((state) => state === 'up');
         return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', engines });
       }
+      // The built web client at / and /assets/; without a build, / stays the welcome page.
+      if (webClient.handles(req, url) && (await webClient.serve(req, res, url))) return;
       if (path === '/' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(welcomePage(`http://${req.headers.host ?? 'localhost'}${GRAPHQL_PATH}`));
         return;

@@ -1,0 +1,459 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEB_DIST } from '../src/http/web-client.js';
+import { TestServer } from './support/server.js';
+import { pgliteTarget } from './support/targets.js';
+import { directChat, send, signup, uniqueName, type TestUser } from './support/users.js';
+
+/**
+ * The web client (web/, built into web/dist and served by Parley at /), driven
+ * in a real headless Chromium against a real server: sign-up, live chat
+ * between two browsers, unread badges, reload, history paging and a network
+ * drop. Screenshots of the main screens go to server/test-artifacts/.
+ */
+
+const notBuilt = existsSync(join(WEB_DIST, 'index.html'))
+  ? null
+  : `web/dist is missing (${WEB_DIST}). Build it first: \`npm run build --workspace web\` ` +
+    `from the repository root (\`npm test\` builds every workspace before testing).`;
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromiumMissing = existsSync(CHROMIUM)
+  ? null
+  : `Chromium is not installed at ${CHROMIUM} (Debian: \`apt-get install chromium\`; or set CHROMIUM_PATH)`;
+if (chromiumMissing && !process.env.CI) console.warn(`SKIPPED web client browser tests: ${chromiumMissing}`);
+
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const PASSWORD = 'correct horse battery';
+
+/**
+ * A TCP proxy in front of the server whose plug can be pulled: cut() drops
+ * every open connection and refuses new ones until restore(). Chromium's
+ * offline emulation leaves open WebSockets alone, so a real drop needs this.
+ */
+class CuttableProxy {
+  private readonly sockets = new Set<Socket>();
+  private down = false;
+  private server!: Server;
+  origin = '';
+
+  static async start(targetPort: number): Promise<CuttableProxy> {
+    const proxy = new CuttableProxy();
+    proxy.server = createServer((client) => {
+      if (proxy.down) return client.destroy();
+      proxy.pipe(client, targetPort);
+    });
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.origin = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
+    return proxy;
+  }
+
+  private pipe(client: Socket, targetPort: number): void {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  cut(): void {
+    this.down = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  restore(): void {
+    this.down = false;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+// Not a skip: `npm test` builds every workspace first, so a missing bundle is a broken build.
+it('has a built web client to serve', () => {
+  if (notBuilt) throw new Error(notBuilt);
+});
+
+describe.skipIf(notBuilt)('web client', () => {
+  let server: TestServer;
+  let origin: string;
+  beforeAll(async () => {
+    server = await TestServer.start(pgliteTarget);
+    origin = `http://127.0.0.1:${server.parley.port}`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('is served at / under a same-origin-only CSP, with hashed assets cached for a year', async () => {
+    const response = await fetch(`${origin}/`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toMatch(/unsafe|https?:|wss?:|\*/);
+    const html = await response.text();
+    expect(html).toContain('<div id="app">');
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((u) => u.startsWith('/assets/'));
+    expect(assets.some((u) => /^\/assets\/index-[\w-]{8}\.js$/.test(u))).toBe(true);
+    expect(assets.some((u) => /^\/assets\/index-[\w-]{8}\.css$/.test(u))).toBe(true);
+    for (const asset of assets) {
+      const file = await fetch(`${origin}${asset}`);
+      expect(file.status, asset).toBe(200);
+      expect(file.headers.get('cache-control'), asset).toBe('public, max-age=31536000, immutable');
+      expect(file.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    // Nothing outside dist/assets, and the API and playground keep their paths.
+    expect((await fetch(`${origin}/assets/../../package.json`)).status).toBe(404);
+    expect((await fetch(`${origin}/assets/nothing-12345678.js`)).status).toBe(404);
+    expect(await server.ok('{ __typename }')).toEqual({ __typename: 'Query' });
+  });
+
+  describe.skipIf(chromiumMissing && !process.env.CI)('in Chromium', () => {
+    let browser: Browser;
+    let proxy: CuttableProxy;
+    beforeAll(async () => {
+      proxy = await CuttableProxy.start(server.parley.port);
+      // In CI a missing Chromium fails each test below (see open()) rather than skipping it.
+      if (chromiumMissing) return;
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--disable-dev-shm-usage',
+          // Offline for real: no name but the test server's resolves.
+          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+        ],
+      });
+      await mkdir(ARTIFACTS, { recursive: true });
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await proxy?.close();
+    });
+
+    interface Opened {
+      page: Page;
+      context: BrowserContext;
+      /** Page errors and CSP violations: always a failure. */
+      problems: string[];
+      /** Console errors: a failure, except while the network is down on purpose. */
+      consoleErrors: string[];
+      requests: string[];
+    }
+
+    /** A fresh browser profile on the client, optionally already signed in as `user`. */
+    async function open(
+      options: { user?: TestUser; at?: string; viewport?: { width: number; height: number }; via?: string } = {},
+    ): Promise<Opened> {
+      if (chromiumMissing) throw new Error(`${chromiumMissing}. In CI the web client's browser test is required: this is a failure, not a skip.`);
+      const base = options.via ?? origin;
+      const context = await browser.newContext({
+        viewport: options.viewport ?? { width: 1280, height: 800 },
+        deviceScaleFactor: options.viewport && options.viewport.width < 700 ? 2 : 1,
+      });
+      const problems: string[] = [];
+      const consoleErrors: string[] = [];
+      const requests: string[] = [];
+      context.on('request', (r) => requests.push(r.url()));
+      if (options.user) {
+        const session = JSON.stringify({
+          token: options.user.token,
+          user: { id: options.user.id, username: options.user.username, displayName: options.user.username },
+        });
+        // Only the first load: a later reload must find what the app itself kept.
+        await context.addInitScript((value) => {
+          if (!sessionStorage.getItem('seeded')) {
+            localStorage.setItem('parley.session', value);
+            sessionStorage.setItem('seeded', '1');
+          }
+        }, session);
+      }
+      const page = await context.newPage();
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(message.text());
+      });
+      await page.exposeFunction('reportCspViolation', (text: string) => problems.push(`CSP violation: ${text}`));
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(`${e.violatedDirective} ${e.blockedURI}`);
+        });
+      });
+      const response = await page.goto(`${base}/${options.at ?? ''}`);
+      expect(response!.status()).toBe(200);
+      return { page, context, problems, consoleErrors, requests };
+    }
+
+    /** Everything stayed on the test server: no CDN, no font service. */
+    function expectOnlyOrigin(requests: string[], ...origins: string[]): void {
+      const elsewhere = requests.filter((url) => !origins.some((o) => url.startsWith(`${o}/`)) && !url.startsWith('data:'));
+      expect(elsewhere).toEqual([]);
+    }
+
+    async function signUpInBrowser(page: Page, username: string, displayName: string): Promise<void> {
+      await page.getByRole('button', { name: 'Create an account' }).click();
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Display name').fill(displayName);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('button', { name: 'New chat' }).first().waitFor();
+    }
+
+    /** The bodies of the messages shown, top to bottom (pending ones included). */
+    const shownBodies = (page: Page) => page.locator('.message .body').allInnerTexts();
+    const shownSeqs = async (page: Page) =>
+      (await page.locator('.message[data-seq]').evaluateAll((els) => els.map((el) => Number((el as HTMLElement).dataset.seq))));
+
+    it('two people sign up, start a chat and talk live; unread badges appear and clear; a reload keeps session and history', async () => {
+      const ada = await open();
+      const bob = await open();
+      try {
+        await ada.page.getByRole('heading', { name: 'Welcome back' }).waitFor();
+        await ada.page.screenshot({ path: join(ARTIFACTS, 'web-login.png') });
+
+        // A wrong password is answered inline.
+        await ada.page.getByLabel('Username').fill(uniqueName('nobody'));
+        await ada.page.getByLabel('Password').fill('wrong password');
+        await ada.page.getByRole('button', { name: 'Sign in' }).click();
+        await ada.page.getByText('Wrong username or password.').waitFor();
+
+        const adaName = uniqueName('ada');
+        const bobName = uniqueName('bob');
+        await signUpInBrowser(ada.page, adaName, 'Ada Lovelace');
+        await signUpInBrowser(bob.page, bobName, 'Bob Stone');
+
+        // Ada finds Bob in the new chat dialog and starts a direct chat.
+        await ada.page.getByRole('button', { name: 'New chat' }).first().click();
+        const dialog = ada.page.getByRole('dialog', { name: 'New chat' });
+        await dialog.waitFor();
+        await dialog.getByLabel('Find people').fill(bobName);
+        const bobButton = dialog.getByRole('button', { name: new RegExp(`Bob Stone @${bobName}`) });
+        await bobButton.waitFor();
+        await ada.page.screenshot({ path: join(ARTIFACTS, 'web-new-chat-dialog.png') });
+        await bobButton.click();
+        await ada.page.getByRole('heading', { name: 'Bob Stone', level: 2 }).waitFor();
+        expect(ada.page.url()).toMatch(/#\/chats\/[\w-]+$/);
+
+        // Ada's message shows at once, then as stored (seq 1), once.
+        const composer = ada.page.getByLabel('Message Bob Stone');
+        await composer.fill('Hi Bob! Lunch tomorrow?');
+        await composer.press('Enter');
+        await ada.page.locator('.message[data-seq="1"]').getByText('Hi Bob! Lunch tomorrow?').waitFor();
+        expect(await shownBodies(ada.page)).toEqual(['Hi Bob! Lunch tomorrow?']);
+        await expect.poll(() => ada.page.locator('[data-testid="pending-message"]').count()).toBe(0);
+
+        // Bob's list gets the chat live, with Ada's name, the preview and an unread badge.
+        const bobsChat = bob.page.getByRole('link', { name: /Ada Lovelace/ });
+        await bobsChat.waitFor();
+        await expect.poll(() => bobsChat.innerText()).toContain('Hi Bob! Lunch tomorrow?');
+        await expect.poll(() => bobsChat.getByTestId('unread-badge').innerText()).toContain('1');
+
+        // A second message bumps the badge.
+        await composer.fill('Line one');
+        await composer.press('Shift+Enter');
+        await composer.pressSequentially('line two');
+        await composer.press('Enter');
+        await ada.page.locator('.message[data-seq="2"]').waitFor();
+        expect(await shownBodies(ada.page)).toEqual(['Hi Bob! Lunch tomorrow?', 'Line one\nline two']);
+        await expect.poll(() => bobsChat.getByTestId('unread-badge').innerText()).toContain('2');
+        await bob.page.screenshot({ path: join(ARTIFACTS, 'web-chat-list.png') });
+
+        // Bob opens the chat: he sees both, and reading them clears the badge (markRead, then chatUpdated).
+        await bobsChat.click();
+        await bob.page.locator('.message[data-seq="2"]').waitFor();
+        expect(await shownBodies(bob.page)).toEqual(['Hi Bob! Lunch tomorrow?', 'Line one\nline two']);
+        await expect.poll(() => bobsChat.getByTestId('unread-badge').count(), { timeout: 10_000 }).toBe(0);
+
+        // Bob answers; Ada sees it live in the open chat.
+        const bobComposer = bob.page.getByLabel('Message Ada Lovelace');
+        await bobComposer.fill('Sure, 12:30 at the usual place.');
+        await bobComposer.press('Enter');
+        await ada.page.locator('.message[data-seq="3"]').getByText('Sure, 12:30 at the usual place.').waitFor();
+        await ada.page.screenshot({ path: join(ARTIFACTS, 'web-chat-view.png') });
+
+        // A reload keeps Bob signed in, in the same chat, with its history.
+        await bob.page.reload();
+        await bob.page.getByRole('heading', { name: 'Ada Lovelace', level: 2 }).waitFor();
+        await bob.page.locator('.message[data-seq="3"]').waitFor();
+        expect(await shownBodies(bob.page)).toEqual(['Hi Bob! Lunch tomorrow?', 'Line one\nline two', 'Sure, 12:30 at the usual place.']);
+
+        // Logging out clears the session: a reload shows the login screen.
+        await bob.page.getByRole('button', { name: 'Log out' }).click();
+        await bob.page.getByRole('heading', { name: 'Welcome back' }).waitFor();
+        await bob.page.reload();
+        await bob.page.getByRole('heading', { name: 'Welcome back' }).waitFor();
+
+        for (const opened of [ada, bob]) {
+          expect(opened.problems).toEqual([]);
+          // The one expected console error is the wrong-password answer's HTTP status, if Chromium logs it.
+          expect(opened.consoleErrors.filter((text) => !/status of 4\d\d/.test(text))).toEqual([]);
+          expectOnlyOrigin(opened.requests, origin);
+        }
+      } finally {
+        await ada.context.close();
+        await bob.context.close();
+      }
+    });
+
+    it('pages upward through history as the reader scrolls, each message once and in order', async () => {
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const chatId = await directChat(server, ada, bob);
+      for (let i = 1; i <= 75; i++) await send(server, bob, chatId, `history ${i}`);
+
+      const opened = await open({ user: ada, at: `#/chats/${chatId}` });
+      try {
+        const { page } = opened;
+        await page.locator('.message[data-seq="75"]').waitFor();
+        // The first page is the newest 30, scrolled to the bottom.
+        expect((await shownSeqs(page))[0]).toBeGreaterThan(1);
+        for (let round = 0; round < 10 && (await page.locator('.message[data-seq="1"]').count()) === 0; round++) {
+          await page.locator('.messages').evaluate((el) => el.scrollTo({ top: 0 }));
+          await page.waitForTimeout(300);
+        }
+        await page.getByText('This is the start of the conversation.').waitFor();
+        expect(await shownSeqs(page)).toEqual(Array.from({ length: 75 }, (_, i) => i + 1));
+        // Reading to the bottom marked everything read: the badge is gone.
+        await page.locator('.messages').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+        await expect.poll(async () => (await server.ok(`{ chat(id: "${chatId}") { unreadCount } }`, {}, ada.token)).chat.unreadCount, { timeout: 10_000 }).toBe(0);
+        expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.context.close();
+      }
+    });
+
+    it('shows that it is reconnecting when the connection drops, then catches up: every missed message once, in order', async () => {
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const chatId = await directChat(server, ada, bob);
+      await send(server, bob, chatId, 'before the drop');
+
+      // Ada's browser talks to the server through the proxy whose plug the test pulls.
+      const opened = await open({ user: ada, at: `#/chats/${chatId}`, via: proxy.origin });
+      try {
+        const { page } = opened;
+        await page.locator('.message[data-seq="1"]').waitFor();
+        const banner = page.getByRole('status').filter({ hasText: /Reconnecting/ });
+
+        proxy.cut();
+        await banner.waitFor({ timeout: 10_000 });
+        for (const body of ['missed one', 'missed two', 'missed three']) await send(server, bob, chatId, body);
+        // Ada writes while offline: shown at once, kept, and sent once the connection is back.
+        const composer = page.getByLabel(/^Message /);
+        await composer.fill('written offline');
+        await composer.press('Enter');
+        await page.locator('[data-testid="pending-message"]').getByText('written offline').waitFor();
+        await page.screenshot({ path: join(ARTIFACTS, 'web-reconnecting.png') });
+
+        proxy.restore();
+        await banner.waitFor({ state: 'detached', timeout: 15_000 });
+        await page.locator('.message[data-seq="5"]').waitFor({ timeout: 15_000 });
+        await expect.poll(() => page.locator('[data-testid="pending-message"]').count()).toBe(0);
+        expect(await shownBodies(page)).toEqual(['before the drop', 'missed one', 'missed two', 'missed three', 'written offline']);
+        expect(await shownSeqs(page)).toEqual([1, 2, 3, 4, 5]);
+
+        // Still live after the catch-up, and the list was refreshed (its preview is the newest message).
+        await send(server, bob, chatId, 'after the drop');
+        await page.locator('.message[data-seq="6"]').getByText('after the drop').waitFor();
+        expect(await shownSeqs(page)).toEqual([1, 2, 3, 4, 5, 6]);
+        await expect.poll(() => page.locator('.chat-item').first().innerText()).toContain('after the drop');
+        const stored = await server.ok(`{ messages(chatId: "${chatId}") { edges { node { body } } } }`, {}, ada.token);
+        expect(stored.messages.edges.filter((e: { node: { body: string } }) => e.node.body === 'written offline')).toHaveLength(1);
+        // What Ada saw is marked read, the markRead lost in the drop included.
+        await expect.poll(async () => (await server.ok(`{ chat(id: "${chatId}") { unreadCount } }`, {}, ada.token)).chat.unreadCount, { timeout: 10_000 }).toBe(0);
+        expect(opened.problems).toEqual([]);
+      } finally {
+        proxy.restore();
+        await opened.context.close();
+      }
+    });
+
+    it('returns to the login screen, saying why, when the stored token is no longer accepted', async () => {
+      const ada = await signup(server);
+      const opened = await open({ user: { ...ada, token: `${ada.token}x` } });
+      try {
+        await opened.page.getByRole('heading', { name: 'Welcome back' }).waitFor();
+        await opened.page.getByText('Your session has ended. Please sign in again.').waitFor();
+        expect(await opened.page.evaluate(() => localStorage.getItem('parley.session'))).toBeNull();
+        expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.context.close();
+      }
+    });
+
+    it('works by keyboard in the new chat dialog and as separate list and chat screens on a phone', async () => {
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const chatId = await directChat(server, ada, bob);
+      await send(server, bob, chatId, 'Are you on your phone?');
+      await send(server, ada, chatId, 'Yes! It fits nicely.');
+
+      const phone = { width: 390, height: 844 };
+      const loggedOut = await open({ viewport: phone });
+      await loggedOut.page.getByRole('heading', { name: 'Welcome back' }).waitFor();
+      await loggedOut.page.screenshot({ path: join(ARTIFACTS, 'web-phone-login.png') });
+      await loggedOut.context.close();
+
+      const opened = await open({ user: ada, viewport: phone });
+      try {
+        const { page } = opened;
+        // The list alone; the chat pane is not shown.
+        const chat = page.getByRole('link', { name: new RegExp(bob.username) });
+        await chat.waitFor();
+        expect(await page.locator('.main').isVisible()).toBe(false);
+        await page.screenshot({ path: join(ARTIFACTS, 'web-phone-list.png') });
+
+        // The dialog by keyboard: opens on Enter with focus in the search, keeps Tab inside, closes on Escape.
+        const newChat = page.getByRole('button', { name: 'New chat' }).first();
+        await newChat.focus();
+        await page.keyboard.press('Enter');
+        const dialog = page.getByRole('dialog', { name: 'New chat' });
+        await dialog.waitFor();
+        expect(await page.evaluate(() => document.activeElement?.id)).toBe('new-chat-search');
+        for (let i = 0; i < 12; i++) {
+          await page.keyboard.press('Tab');
+          expect(await page.evaluate(() => !!document.activeElement?.closest('dialog'))).toBe(true);
+        }
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'hidden' });
+        expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('New chat');
+
+        // The chat alone, with a way back.
+        await chat.click();
+        await page.locator('.message[data-seq="2"]').waitFor();
+        expect(await page.locator('.sidebar').isVisible()).toBe(false);
+        await page.screenshot({ path: join(ARTIFACTS, 'web-phone-chat.png') });
+        await page.getByRole('link', { name: 'Back to chats' }).click();
+        await chat.waitFor();
+        expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.context.close();
+      }
+    });
+  });
+});

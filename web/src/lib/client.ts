@@ -1,0 +1,95 @@
+import { Client, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import type { ConnectionState } from './connection.svelte';
+
+/** graphql-ws close code for a missing, bad or expired token (README: "closes the socket with code 4401"). */
+const UNAUTHORIZED = 4401;
+
+export interface ParleyClient {
+  urql: Client;
+  /** Closes the socket and stops reconnecting (sign-out). */
+  dispose(): void;
+}
+
+export interface ClientOptions {
+  token: string;
+  connection: ConnectionState;
+  /** The server no longer accepts the token: the session is over. */
+  onUnauthenticated(): void;
+  /** Same-origin by default: the API serves this client, and Vite proxies it in development. */
+  httpUrl?: string;
+  wsUrl?: string;
+}
+
+/** Reconnect quickly at first, then every few seconds: a chat should come back soon after the network does. */
+const retryDelay = (retries: number) => Math.min(500 * 2 ** retries, 5_000) + Math.random() * 300;
+
+/**
+ * graphql-ws rejects an internal promise nobody awaits when a subscription is
+ * released while its socket is still connecting and the socket then closes
+ * (sign-out on a refused token does exactly that). The close itself is
+ * handled in `on.closed`; only the stray rejection is silenced, nothing else.
+ */
+function ignoreStrayCloseRejections(): void {
+  if (typeof window === 'undefined' || (window as { parleyCloseGuard?: boolean }).parleyCloseGuard) return;
+  (window as { parleyCloseGuard?: boolean }).parleyCloseGuard = true;
+  window.addEventListener('unhandledrejection', (event) => {
+    if (typeof CloseEvent !== 'undefined' && event.reason instanceof CloseEvent) event.preventDefault();
+  });
+}
+
+export function createParleyClient(options: ClientOptions): ParleyClient {
+  ignoreStrayCloseRejections();
+  const { token, connection, onUnauthenticated } = options;
+  const httpUrl = options.httpUrl ?? '/graphql';
+  const wsUrl = options.wsUrl ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+
+  const ws: WsClient = createWsClient({
+    url: wsUrl,
+    connectionParams: { authorization: `Bearer ${token}` },
+    lazy: true,
+    retryAttempts: Infinity,
+    // A refused token never gets better by retrying; everything else (network, server restart) might.
+    shouldRetry: (event) => !isClose(event, UNAUTHORIZED),
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelay(retries))),
+    on: {
+      connected: () => connection.connected(),
+      closed: (event) => {
+        if (isClose(event, UNAUTHORIZED)) onUnauthenticated();
+        // 1000 is graphql-ws closing an idle lazy socket or our own dispose: not a drop.
+        else if (!isClose(event, 1000)) connection.dropped();
+      },
+    },
+  });
+
+  const urql = new Client({
+    url: httpUrl,
+    // Stores in lib/ hold the state and merge live events; a document cache would only duplicate them.
+    requestPolicy: 'network-only',
+    // urql would GET queries, which Apollo's CSRF prevention rejects without a preflight header; POST always passes.
+    preferGetMethod: false,
+    fetchOptions: () => ({ headers: { authorization: `Bearer ${token}` } }),
+    exchanges: [
+      mapExchange({
+        onError(error) {
+          if (error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) onUnauthenticated();
+        },
+      }),
+      subscriptionExchange({
+        forwardSubscription: (request) => ({
+          subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+        }),
+      }),
+      fetchExchange,
+    ],
+  });
+
+  return {
+    urql,
+    dispose: () => void ws.dispose(),
+  };
+}
+
+function isClose(event: unknown, code: number): boolean {
+  return typeof event === 'object' && event !== null && (event as { code?: unknown }).code === code;
+}

@@ -1,0 +1,60 @@
+import type { CombinedError } from '@urql/core';
+
+/** Parley's stable error codes (README, "Errors"), plus what the client adds for a network failure. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
+  | 'NETWORK'
+  | 'UNKNOWN';
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export function toApiError(error: CombinedError): ApiError {
+  if (error.networkError && error.graphQLErrors.length === 0) {
+    return { code: 'NETWORK', message: 'Parley cannot be reached. Check your connection and try again.' };
+  }
+  const first = error.graphQLErrors[0];
+  const code = (first?.extensions?.code as ErrorCode | undefined) ?? 'UNKNOWN';
+  return { code, message: first?.message ?? error.message };
+}
+
+export type AuthField = 'username' | 'password' | 'displayName';
+
+/**
+ * Where a sign-up or login error belongs on the form, in words for a person.
+ * Parley's input errors start with the field's name ("password must be at
+ * least 8 characters"), which is how they find their input here.
+ */
+export function describeAuthError(error: ApiError, mode: 'login' | 'signup'): { field: AuthField | null; message: string } {
+  switch (error.code) {
+    case 'CONFLICT':
+      return { field: 'username', message: 'That username is taken. Try another one.' };
+    case 'UNAUTHENTICATED':
+      return { field: 'password', message: 'Wrong username or password.' };
+    case 'RATE_LIMITED':
+      return { field: null, message: `Too many attempts. ${retryHint(error.message)}` };
+    case 'BAD_USER_INPUT': {
+      const field = (['username', 'password', 'displayName'] as const).find((name) => error.message.startsWith(name)) ?? null;
+      const text = field ? error.message.replace(/^displayName/, 'Display name').replace(/^\w/, (c) => c.toUpperCase()) : error.message;
+      // Login never validates a password's length; a short one is simply wrong.
+      if (mode === 'login' && field === 'password') return { field, message: 'Wrong username or password.' };
+      return { field, message: `${text}.` };
+    }
+    default:
+      return { field: null, message: error.message };
+  }
+}
+
+/** "Too many login attempts; try again in 42 s" → "Try again in 42 s." */
+function retryHint(message: string): string {
+  const match = /try again in ([^.;]+)/i.exec(message);
+  return match ? `Try again in ${match[1]}.` : 'Wait a moment and try again.';
+}

@@ -1,0 +1,69 @@
+import type { MessageFieldsFragment, UserFieldsFragment } from './generated/graphql';
+
+/** An own message not yet seen back from the server. */
+export interface PendingMessage {
+  clientId: string;
+  body: string;
+  createdAt: string;
+  sender: UserFieldsFragment;
+  /** sending: request out; accepted: the log has it (it will arrive); failed: say so, offer a retry. */
+  state: 'sending' | 'accepted' | 'failed';
+  error?: string;
+}
+
+export type TimelineItem =
+  | { key: string; kind: 'message'; message: MessageFieldsFragment }
+  | { key: string; kind: 'pending'; pending: PendingMessage };
+
+/**
+ * One chat's messages as shown: stored messages ordered by `seq`, each once
+ * (history pages, live events and post-reconnect replays overlap freely),
+ * followed by the viewer's pending sends. A pending send is replaced by its
+ * stored message when one with the same `clientId` from the viewer arrives.
+ */
+export class Timeline {
+  messages = $state.raw<MessageFieldsFragment[]>([]);
+  pending = $state.raw<PendingMessage[]>([]);
+  private seqs = new Set<number>();
+
+  constructor(private readonly viewerId: string) {}
+
+  get lastSeq(): number {
+    return this.messages.at(-1)?.seq ?? 0;
+  }
+
+  get items(): TimelineItem[] {
+    return [
+      ...this.messages.map((message) => ({ key: message.id, kind: 'message' as const, message })),
+      // Keyed by clientId: the stored message takes the pending one's place without a flash.
+      ...this.pending.map((pending) => ({ key: `pending:${pending.clientId}`, kind: 'pending' as const, pending })),
+    ];
+  }
+
+  /** Adds stored messages (a page or one live event); returns those that were new. */
+  add(incoming: MessageFieldsFragment[]): MessageFieldsFragment[] {
+    const fresh = incoming.filter((m) => !this.seqs.has(m.seq));
+    if (fresh.length === 0) return [];
+    for (const m of fresh) this.seqs.add(m.seq);
+    const last = this.lastSeq;
+    const appended = fresh.every((m) => m.seq > last);
+    this.messages = appended ? [...this.messages, ...fresh.sort((a, b) => a.seq - b.seq)] : [...this.messages, ...fresh].sort((a, b) => a.seq - b.seq);
+    const own = new Set(fresh.filter((m) => m.sender.id === this.viewerId && m.clientId).map((m) => m.clientId));
+    if (own.size > 0 && this.pending.some((p) => own.has(p.clientId))) {
+      this.pending = this.pending.filter((p) => !own.has(p.clientId));
+    }
+    return fresh;
+  }
+
+  addPending(message: Omit<PendingMessage, 'state'>): void {
+    this.pending = [...this.pending, { ...message, state: 'sending' }];
+  }
+
+  setPending(clientId: string, state: PendingMessage['state'], error?: string): void {
+    this.pending = this.pending.map((p) => (p.clientId === clientId ? { ...p, state, error } : p));
+  }
+
+  findPending(clientId: string): PendingMessage | undefined {
+    return this.pending.find((p) => p.clientId === clientId);
+  }
+}
