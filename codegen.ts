@@ -6,12 +6,15 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * own operation files. The generated code is committed; the SDK's tests fail
  * when it is stale.
  *
- * A client adds itself as one more entry of `generates`, e.g. for a web app:
- *
- *   'web/src/lib/generated/graphql.ts': typedDocuments('web/src/lib/operations/*.graphql'),
- *
- * and gets the same scalar mapping and document style as the SDK.
+ * A client adds itself as one more entry of `generates` and gets the same
+ * scalar mapping and document style as the SDK. It reuses the SDK's
+ * operations (`SDK_OPERATIONS`) rather than copying them, and lists files of
+ * its own only for operations the SDK does not have: within one target every
+ * operation and fragment name must be unique.
  */
+
+/** The SDK's operations and fragments: one definition of each, shared by every client. */
+const SDK_OPERATIONS = 'sdk/src/operations/*.graphql';
 
 /**
  * Typed documents (one `TypedDocumentNode` per operation, with its result and
@@ -38,8 +41,9 @@ const config: CodegenConfig = {
   schema: 'schema.graphql',
   overwrite: true,
   generates: {
-    'sdk/src/generated/graphql.ts': typedDocuments('sdk/src/operations/*.graphql'),
-    'web/src/lib/generated/graphql.ts': typedDocuments('web/src/lib/operations/*.graphql'),
+    'sdk/src/generated/graphql.ts': typedDocuments(SDK_OPERATIONS),
+    // The web client needs nothing the SDK's operations do not select (web-only ones would go in web/src/lib/operations/).
+    'web/src/lib/generated/graphql.ts': typedDocuments(SDK_OPERATIONS),
   },
 };
 

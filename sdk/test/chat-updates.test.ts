@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isParleyError, type Chat, type ChatUpdateStream, type ParleyClient } from '../src/index.js';
 import { Clients, RetryLog, signedUp, TcpProxy, TestParley } from './support/parley.js';
 
@@ -34,17 +34,8 @@ async function until(stream: ChatUpdateStream, match: (chat: Chat) => boolean): 
 }
 
 describe('live chat list (chatUpdated)', () => {
-  let server: TestParley;
-  const clients = new Clients();
-  const proxies: TcpProxy[] = [];
-  beforeAll(async () => {
-    server = await TestParley.start();
-  });
-  afterEach(async () => {
-    await clients.closeAll();
-    await Promise.all(proxies.splice(0).map((p) => p.close()));
-  });
-  afterAll(() => server?.dispose());
+  const server = TestParley.forSuite();
+  const clients = Clients.forEachTest();
 
   it('shows a message from the other side as unread, a read mark moved, and a chat joined', async () => {
     const ada = clients.add(await signedUp(server.url));
@@ -84,8 +75,7 @@ describe('live chat list (chatUpdated)', () => {
   });
 
   it('after a dropped connection it resubscribes with backoff and calls onReconnect, so the caller refetches what it missed', async () => {
-    const proxy = await TcpProxy.start(server.port);
-    proxies.push(proxy);
+    const proxy = clients.closing(await TcpProxy.start(server.port));
     const retries = new RetryLog();
     const ada = clients.add(await signedUp(proxy.url, { onRetry: retries.push }));
     const bob = clients.add(await signedUp(server.url));

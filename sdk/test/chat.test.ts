@@ -1,26 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createParleyClient, type Message, type MessageStream } from '../src/index.js';
-import { Clients, PASSWORD, signedUp, TestParley, uniqueName } from './support/parley.js';
-
-/** The next `count` messages of a stream (the stream stays open). */
-async function take(stream: MessageStream, count: number): Promise<Message[]> {
-  const got: Message[] = [];
-  while (got.length < count) {
-    const { value, done } = await stream.next();
-    if (done) throw new Error(`stream ended after ${got.length}/${count} messages`);
-    got.push(value);
-  }
-  return got;
-}
+import { describe, expect, it } from 'vitest';
+import { createParleyClient } from '../src/index.js';
+import { Clients, PASSWORD, signedUp, take, TestParley, uniqueName } from './support/parley.js';
 
 describe('a chat between two SDK clients', () => {
-  let server: TestParley;
-  const clients = new Clients();
-  beforeAll(async () => {
-    server = await TestParley.start();
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(() => server?.dispose());
+  const server = TestParley.forSuite();
+  const clients = Clients.forEachTest();
 
   it('signs up, opens a direct chat, delivers live on both sides, pages history, marks read and lists chats', async () => {
     const ada = clients.add(await signedUp(server.url));

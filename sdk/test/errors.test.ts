@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createParleyClient, isParleyError, ParleyError, type MessageStream, type ParleyErrorCode } from '../src/index.js';
 import { Clients, closedPort, FAST, PASSWORD, RetryLog, signedUp, TestParley, uniqueName } from './support/parley.js';
 
@@ -25,13 +25,8 @@ async function expectCode(promise: Promise<unknown>, code: ParleyErrorCode): Pro
 }
 
 describe('errors as ParleyError codes', () => {
-  let server: TestParley;
-  const clients = new Clients();
-  beforeAll(async () => {
-    server = await TestParley.start();
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(() => server?.dispose());
+  const server = TestParley.forSuite();
+  const clients = Clients.forEachTest();
 
   it('BAD_USER_INPUT: a broken limit or a malformed id, with the field path, not retried', async () => {
     const retries = new RetryLog();
@@ -129,13 +124,8 @@ describe('errors as ParleyError codes', () => {
 });
 
 describe('RATE_LIMITED', () => {
-  let server: TestParley;
-  const clients = new Clients();
-  beforeAll(async () => {
-    server = await TestParley.start({ SEND_RATE_LIMIT: '2/10s', LOGIN_RATE_LIMIT: '2/60s' });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(() => server?.dispose());
+  const server = TestParley.forSuite({ SEND_RATE_LIMIT: '2/10s', LOGIN_RATE_LIMIT: '2/60s' });
+  const clients = Clients.forEachTest();
 
   it('says when to retry, and the SDK leaves the retry to the caller', async () => {
     const retries = new RetryLog();

@@ -1,16 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isParleyError, type Message, type MessageStream } from '../src/index.js';
-import { Clients, RetryLog, signedUp, TcpProxy, TestParley } from './support/parley.js';
-
-async function take(stream: MessageStream, count: number): Promise<Message[]> {
-  const got: Message[] = [];
-  while (got.length < count) {
-    const { value, done } = await stream.next();
-    if (done) throw new Error(`stream ended after ${got.length}/${count} messages`);
-    got.push(value);
-  }
-  return got;
-}
+import { describe, expect, it } from 'vitest';
+import { isParleyError } from '../src/index.js';
+import { Clients, RetryLog, signedUp, take, TcpProxy, TestParley } from './support/parley.js';
 
 /** A WebSocket that remembers the variables of every subscribe it sends: what went on the wire. */
 function recordingWebSocket() {
@@ -28,21 +18,11 @@ function recordingWebSocket() {
 }
 
 describe('resuming live messages', () => {
-  let server: TestParley;
-  const clients = new Clients();
-  const proxies: TcpProxy[] = [];
-  beforeAll(async () => {
-    server = await TestParley.start();
-  });
-  afterEach(async () => {
-    await clients.closeAll();
-    await Promise.all(proxies.splice(0).map((p) => p.close()));
-  });
-  afterAll(() => server?.dispose());
+  const server = TestParley.forSuite();
+  const clients = Clients.forEachTest();
 
   it('after a dropped connection, every message arrives exactly once and in order, resumed from the last seq', async () => {
-    const proxy = await TcpProxy.start(server.port);
-    proxies.push(proxy);
+    const proxy = clients.closing(await TcpProxy.start(server.port));
     const retries = new RetryLog();
     const wire = recordingWebSocket();
     const ada = clients.add(await signedUp(server.url));

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ParleyError } from '../src/index.js';
 import { Clients, RetryLog, signedUp, TestParley } from './support/parley.js';
 
@@ -73,21 +73,11 @@ const UNAVAILABLE = {
 };
 
 describe('sendMessage retries', () => {
-  let server: TestParley;
-  const clients = new Clients();
-  const interceptors: Interceptor[] = [];
-  beforeAll(async () => {
-    server = await TestParley.start();
-  });
-  afterEach(async () => {
-    await clients.closeAll();
-    await Promise.all(interceptors.splice(0).map((i) => i.close()));
-  });
-  afterAll(() => server?.dispose());
+  const server = TestParley.forSuite();
+  const clients = Clients.forEachTest();
 
   async function through(plan: Plan) {
-    const interceptor = await new Interceptor(server.url, plan).start();
-    interceptors.push(interceptor);
+    const interceptor = clients.closing(await new Interceptor(server.url, plan).start());
     const ada = clients.add(await signedUp(server.url));
     const bob = clients.add(await signedUp(server.url));
     const chat = await ada.client.createDirectChat(bob.user.id);
@@ -144,11 +134,11 @@ describe('sendMessage retries', () => {
   });
 
   it('a 503 from a proxy is UNAVAILABLE; a request without an answer times out as NETWORK', async () => {
-    const { sender } = await through((call) =>
+    const { sender, interceptor } = await through((call) =>
       call.operationName === 'Me' ? { status: 503, body: '<h1>Service Unavailable</h1>' } : call.operationName === 'Users' ? 'hang' : 'pass',
     );
     await expect(sender.me()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    const impatient = clients.client({ url: interceptors[0]!.url, token: sender.token, requestTimeoutMs: 200 });
+    const impatient = clients.client({ url: interceptor.url, token: sender.token, requestTimeoutMs: 200 });
     await expect(impatient.users()).rejects.toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/timeout/i) });
   });
 

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlayground, PLAYGROUND_DIST } from '../src/http/playground.js';
+import { ARTIFACTS, launchChromium, newContext, reportPageProblems, requestsElsewhere, requireBundle, skipWithoutChromium } from './support/browser.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
 import { directChat, send, signup } from './support/users.js';
@@ -18,19 +17,6 @@ import { directChat, send, signup } from './support/users.js';
  * bundled at build time (playground/dist), driven here in a real headless Chromium
  * against a real server.
  */
-
-const notBuilt = existsSync(join(PLAYGROUND_DIST, 'index.html'))
-  ? null
-  : `playground/dist is missing (${PLAYGROUND_DIST}). Build it first: \`npm run build --workspace playground\` ` +
-    `from the repository root (\`npm test\` builds every workspace before testing).`;
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM)
-  ? null
-  : `Chromium is not installed at ${CHROMIUM} (Debian: \`apt-get install chromium\`; or set CHROMIUM_PATH)`;
-if (chromiumMissing && !process.env.CI) console.warn(`SKIPPED playground browser tests: ${chromiumMissing}`);
-
-const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 /** A raw GET: fetch() would normalize `..` segments away before they reach the server. */
 function rawGet(
@@ -87,12 +73,7 @@ describe('playground without a build', () => {
   });
 });
 
-// Not a skip: `npm test` builds every workspace first, so a missing bundle is a broken build.
-it('has a built playground to serve', () => {
-  if (notBuilt) throw new Error(notBuilt);
-});
-
-describe.skipIf(notBuilt)('playground', () => {
+describe.skipIf(requireBundle('playground', PLAYGROUND_DIST, 'playground'))('playground', () => {
   let server: TestServer;
   let origin: string;
   beforeAll(async () => {
@@ -203,29 +184,10 @@ describe.skipIf(notBuilt)('playground', () => {
     });
   });
 
-  describe.skipIf(chromiumMissing && !process.env.CI)('in Chromium', () => {
-    let browser: Browser;
+  describe.skipIf(skipWithoutChromium('playground'))('in Chromium', () => {
+    let browser: Browser | null = null;
     beforeAll(async () => {
-      // In CI a missing Chromium fails each test below (see open()) rather than skipping it.
-      if (chromiumMissing) return;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          // Docker's /dev/shm is 64 MB by default, too small for a renderer with Monaco in it.
-          '--disable-dev-shm-usage',
-          // Offline for real: no name but the test server's resolves.
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-        ],
-      });
-      await mkdir(ARTIFACTS, { recursive: true });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
@@ -233,24 +195,17 @@ describe.skipIf(notBuilt)('playground', () => {
 
     /** A fresh browser profile on the playground, recording every request it makes. */
     async function open(): Promise<{ page: Page; context: BrowserContext; requests: string[]; sockets: string[]; problems: string[] }> {
-      if (chromiumMissing) throw new Error(`${chromiumMissing}. In CI the playground's browser test is required: this is a failure, not a skip.`);
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const context = await newContext(browser, "the playground's", { viewport: { width: 1400, height: 900 } });
       const requests: string[] = [];
       const sockets: string[] = [];
       const problems: string[] = [];
       context.on('request', (r) => requests.push(r.url()));
       const page = await context.newPage();
       page.on('websocket', (ws) => sockets.push(ws.url()));
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
       });
-      await page.exposeFunction('reportCspViolation', (text: string) => problems.push(`CSP violation: ${text}`));
-      await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => {
-          (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(`${e.violatedDirective} ${e.blockedURI}`);
-        });
-      });
+      await reportPageProblems(page, problems);
       const response = await page.goto(server.url);
       expect(response!.status()).toBe(200);
       await page.locator('.graphiql-query-editor .monaco-editor').waitFor();
@@ -260,8 +215,7 @@ describe.skipIf(notBuilt)('playground', () => {
     /** Everything stayed on the test server: no CDN, no font service, nothing else. */
     function expectOnlyOrigin(requests: string[], sockets: string[]): void {
       expect(requests.length).toBeGreaterThan(3);
-      const elsewhere = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
-      expect(elsewhere).toEqual([]);
+      expect(requestsElsewhere(requests, [origin], ['blob:', 'data:'])).toEqual([]);
       for (const socket of sockets) expect(socket).toBe(server.wsUrl);
     }
 

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../src/http/web-client.js';
+import { ARTIFACTS, launchChromium, newContext, reportPageProblems, requestsElsewhere, requireBundle, skipWithoutChromium } from './support/browser.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
 import { directChat, send, signup, uniqueName, type TestUser } from './support/users.js';
@@ -18,18 +16,6 @@ import { directChat, send, signup, uniqueName, type TestUser } from './support/u
  * drop. Screenshots of the main screens go to server/test-artifacts/.
  */
 
-const notBuilt = existsSync(join(WEB_DIST, 'index.html'))
-  ? null
-  : `web/dist is missing (${WEB_DIST}). Build it first: \`npm run build --workspace web\` ` +
-    `from the repository root (\`npm test\` builds every workspace before testing).`;
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM)
-  ? null
-  : `Chromium is not installed at ${CHROMIUM} (Debian: \`apt-get install chromium\`; or set CHROMIUM_PATH)`;
-if (chromiumMissing && !process.env.CI) console.warn(`SKIPPED web client browser tests: ${chromiumMissing}`);
-
-const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const PASSWORD = 'correct horse battery';
 
 /**
@@ -83,12 +69,7 @@ class CuttableProxy {
   }
 }
 
-// Not a skip: `npm test` builds every workspace first, so a missing bundle is a broken build.
-it('has a built web client to serve', () => {
-  if (notBuilt) throw new Error(notBuilt);
-});
-
-describe.skipIf(notBuilt)('web client', () => {
+describe.skipIf(requireBundle('web', WEB_DIST, 'web client'))('web client', () => {
   let server: TestServer;
   let origin: string;
   beforeAll(async () => {
@@ -126,30 +107,12 @@ describe.skipIf(notBuilt)('web client', () => {
     expect(await server.ok('{ __typename }')).toEqual({ __typename: 'Query' });
   });
 
-  describe.skipIf(chromiumMissing && !process.env.CI)('in Chromium', () => {
-    let browser: Browser;
+  describe.skipIf(skipWithoutChromium('web client'))('in Chromium', () => {
+    let browser: Browser | null = null;
     let proxy: CuttableProxy;
     beforeAll(async () => {
       proxy = await CuttableProxy.start(server.parley.port);
-      // In CI a missing Chromium fails each test below (see open()) rather than skipping it.
-      if (chromiumMissing) return;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--disable-dev-shm-usage',
-          // Offline for real: no name but the test server's resolves.
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-        ],
-      });
-      await mkdir(ARTIFACTS, { recursive: true });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
@@ -170,9 +133,8 @@ describe.skipIf(notBuilt)('web client', () => {
     async function open(
       options: { user?: TestUser; at?: string; viewport?: { width: number; height: number }; via?: string } = {},
     ): Promise<Opened> {
-      if (chromiumMissing) throw new Error(`${chromiumMissing}. In CI the web client's browser test is required: this is a failure, not a skip.`);
       const base = options.via ?? origin;
-      const context = await browser.newContext({
+      const context = await newContext(browser, "the web client's", {
         viewport: options.viewport ?? { width: 1280, height: 800 },
         deviceScaleFactor: options.viewport && options.viewport.width < 700 ? 2 : 1,
       });
@@ -194,25 +156,13 @@ describe.skipIf(notBuilt)('web client', () => {
         }, session);
       }
       const page = await context.newPage();
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
       page.on('console', (message) => {
         if (message.type() === 'error') consoleErrors.push(message.text());
       });
-      await page.exposeFunction('reportCspViolation', (text: string) => problems.push(`CSP violation: ${text}`));
-      await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => {
-          (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(`${e.violatedDirective} ${e.blockedURI}`);
-        });
-      });
+      await reportPageProblems(page, problems);
       const response = await page.goto(`${base}/${options.at ?? ''}`);
       expect(response!.status()).toBe(200);
       return { page, context, problems, consoleErrors, requests };
-    }
-
-    /** Everything stayed on the test server: no CDN, no font service. */
-    function expectOnlyOrigin(requests: string[], ...origins: string[]): void {
-      const elsewhere = requests.filter((url) => !origins.some((o) => url.startsWith(`${o}/`)) && !url.startsWith('data:'));
-      expect(elsewhere).toEqual([]);
     }
 
     async function signUpInBrowser(page: Page, username: string, displayName: string): Promise<void> {
@@ -312,7 +262,7 @@ describe.skipIf(notBuilt)('web client', () => {
           expect(opened.problems).toEqual([]);
           // The one expected console error is the wrong-password answer's HTTP status, if Chromium logs it.
           expect(opened.consoleErrors.filter((text) => !/status of 4\d\d/.test(text))).toEqual([]);
-          expectOnlyOrigin(opened.requests, origin);
+          expect(requestsElsewhere(opened.requests, [origin])).toEqual([]);
         }
       } finally {
         await ada.context.close();

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import ChatList from '../src/lib/components/ChatList.svelte';
 import type { ChatFieldsFragment } from '../src/lib/generated/graphql';
 
-const ada = { id: 'ada', username: 'ada', displayName: 'Ada Lovelace' };
-const bob = { id: 'bob', username: 'bob', displayName: 'Bob' };
+const ada = { id: 'ada', username: 'ada', displayName: 'Ada Lovelace', createdAt: new Date().toISOString() };
+const bob = { id: 'bob', username: 'bob', displayName: 'Bob', createdAt: new Date().toISOString() };
 
 const chat = (id: string, extra: Partial<ChatFieldsFragment>): ChatFieldsFragment => ({
   id,
@@ -13,6 +13,7 @@ const chat = (id: string, extra: Partial<ChatFieldsFragment>): ChatFieldsFragmen
   lastSeq: 0,
   lastReadSeq: 0,
   unreadCount: 0,
+  createdAt: new Date().toISOString(),
   updatedAt: new Date().toISOString(),
   members: [ada, bob],
   lastMessage: null,
@@ -26,14 +27,14 @@ describe('chat list', () => {
         lastSeq: 3,
         lastReadSeq: 1,
         unreadCount: 2,
-        lastMessage: { id: 'm3', seq: 3, body: 'are you there?', createdAt: new Date().toISOString(), sender: { id: 'bob', displayName: 'Bob' } },
+        lastMessage: { id: 'm3', chatId: 'c1', seq: 3, clientId: null, body: 'are you there?', createdAt: new Date().toISOString(), sender: bob },
       }),
       chat('c2', {
         kind: 'GROUP',
         title: 'Book club',
         lastSeq: 1,
         lastReadSeq: 1,
-        lastMessage: { id: 'm1', seq: 1, body: 'see you', createdAt: new Date().toISOString(), sender: { id: 'ada', displayName: 'Ada Lovelace' } },
+        lastMessage: { id: 'm1', chatId: 'c2', seq: 1, clientId: null, body: 'see you', createdAt: new Date().toISOString(), sender: ada },
       }),
     ];
     render(ChatList, { chats, viewerId: 'ada' });

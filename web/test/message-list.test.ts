@@ -4,9 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import MessageList from '../src/lib/components/MessageList.svelte';
 import { Timeline } from '../src/lib/timeline.svelte';
 
-const ada = { id: 'ada', username: 'ada', displayName: 'Ada' };
-const bob = { id: 'bob', username: 'bob', displayName: 'Bob' };
 const now = new Date().toISOString();
+const ada = { id: 'ada', username: 'ada', displayName: 'Ada', createdAt: now };
+const bob = { id: 'bob', username: 'bob', displayName: 'Bob', createdAt: now };
 const stored = (seq: number, sender = bob, body = `message ${seq}`, clientId: string | null = null) => ({
   id: `m${seq}`,
   chatId: 'c1',

@@ -5,7 +5,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createParleyClient, type ParleyClient, type ParleyClientOptions, type RetryEvent } from '../../src/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createParleyClient, type Message, type MessageStream, type ParleyClient, type ParleyClientOptions, type RetryEvent } from '../../src/index.js';
 
 /*
  * The SDK is tested against the real, built server (`npm test` builds every
@@ -38,22 +39,27 @@ async function loadServer() {
 /** A real Parley: PGlite in a temp dir, rate limits off unless `env` turns them on. */
 export class TestParley {
   private parley: Parley | null = null;
+  private dataDir: string | null = null;
+  private readonly env: Record<string, string>;
 
-  private constructor(
-    private readonly dataDir: string,
-    private readonly env: Record<string, string>,
-  ) {}
+  private constructor(env: Record<string, string>) {
+    this.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env };
+  }
 
-  static async start(env: Record<string, string> = {}): Promise<TestParley> {
-    const dataDir = await mkdtemp(join(tmpdir(), 'parley-sdk-test-'));
-    const server = new TestParley(dataDir, { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env });
-    await server.boot('0');
+  /** One Parley for the enclosing describe block: started before its tests, removed after them. */
+  static forSuite(env: Record<string, string> = {}): TestParley {
+    const server = new TestParley(env);
+    beforeAll(async () => {
+      server.dataDir = await mkdtemp(join(tmpdir(), 'parley-sdk-test-'));
+      await server.boot('0', server.dataDir);
+    });
+    afterAll(() => server.dispose());
     return server;
   }
 
-  private async boot(port: string): Promise<void> {
+  private async boot(port: string, dataDir: string): Promise<void> {
     const { start } = await loadServer();
-    this.parley = await start({ PORT: port, DATA_DIR: this.dataDir, ...this.env });
+    this.parley = await start({ PORT: port, DATA_DIR: dataDir, ...this.env });
   }
 
   get port(): number {
@@ -71,12 +77,12 @@ export class TestParley {
 
   /** Starts again on the same port and data. */
   async resume(): Promise<void> {
-    await this.boot(String(this.port));
+    await this.boot(String(this.port), this.dataDir!);
   }
 
   async dispose(): Promise<void> {
     await this.parley?.close();
-    await rm(this.dataDir, { recursive: true, force: true });
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 }
 
@@ -127,9 +133,18 @@ export async function signedUp(url: string, options: Partial<ParleyClientOptions
   return { client, user };
 }
 
-/** Clients a test created, closed after it whatever happened. */
+/** Clients a test created (and proxies it put in front of Parley), closed after it whatever happened. */
 export class Clients {
   private readonly all: ParleyClient[] = [];
+  private readonly others: { close(): Promise<void> }[] = [];
+
+  /** Closes what each test of the enclosing describe block opened, after that test. */
+  static forEachTest(): Clients {
+    const clients = new Clients();
+    afterEach(() => clients.closeAll());
+    return clients;
+  }
+
   add<T extends { client: ParleyClient }>(value: T): T {
     this.all.push(value.client);
     return value;
@@ -139,9 +154,26 @@ export class Clients {
     this.all.push(client);
     return client;
   }
+  /** Something else to close after the test, once its clients are closed (a proxy, an interceptor). */
+  closing<T extends { close(): Promise<void> }>(resource: T): T {
+    this.others.push(resource);
+    return resource;
+  }
   async closeAll(): Promise<void> {
     await Promise.all(this.all.splice(0).map((c) => c.close()));
+    await Promise.all(this.others.splice(0).map((r) => r.close()));
   }
+}
+
+/** The next `count` messages of a stream (the stream stays open). */
+export async function take(stream: MessageStream, count: number): Promise<Message[]> {
+  const got: Message[] = [];
+  while (got.length < count) {
+    const { value, done } = await stream.next();
+    if (done) throw new Error(`stream ended after ${got.length}/${count} messages`);
+    got.push(value);
+  }
+  return got;
 }
 
 /** A port nothing listens on (bound, then released). */

@@ -1,16 +1,12 @@
+import type { ParleyErrorCode } from '@parley/sdk';
 import type { CombinedError } from '@urql/core';
 
-/** Parley's stable error codes (README, "Errors"), plus what the client adds for a network failure. */
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE'
-  | 'NETWORK'
-  | 'UNKNOWN';
+/**
+ * Parley's error codes as the SDK names them (README, "Errors"; NETWORK for no
+ * answer at all), plus UNKNOWN for a GraphQL error without a code. A type-only
+ * import: the web bundle takes nothing of the SDK's code.
+ */
+export type ErrorCode = ParleyErrorCode | 'UNKNOWN';
 
 export interface ApiError {
   code: ErrorCode;
