@@ -34,8 +34,9 @@ RUN npm run build
 FROM build AS test
 # The playground test drives a real headless Chromium: Debian's, never a
 # downloaded browser build. Only this stage has it; the runtime image does not.
+# python3 runs the Airflow DAG's tests (airflow/tests), which stub Airflow itself.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation python3 \
  && rm -rf /var/lib/apt/lists/*
 
 

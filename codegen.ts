@@ -30,7 +30,7 @@ export function typedDocuments(documents: string | string[]): CodegenConfig['gen
     plugins: ['typescript-operations', 'typed-document-node'],
     config: {
       // JSON has no date type: a DateTime arrives, and is sent, as an ISO 8601 string.
-      scalars: { DateTime: 'string' },
+      scalars: { DateTime: 'string', Date: 'string' },
       enumType: 'string-literal',
       useTypeImports: true,
     },

@@ -4,6 +4,7 @@ import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { isParleyError } from './errors.js';
 import {
   ChatDocument,
+  ChatStatsDocument,
   ChatsDocument,
   CreateDirectChatDocument,
   CreateGroupChatDocument,
@@ -26,7 +27,7 @@ import {
   type MessageStream,
   type ReconnectOptions,
 } from './subscriptions.js';
-import type { AuthPayload, Chat, ChatConnection, MessageConnection, RetryEvent, SentMessage, User } from './types.js';
+import type { AuthPayload, Chat, ChatConnection, ChatDayStats, MessageConnection, RetryEvent, SentMessage, User } from './types.js';
 
 export interface ParleyClientOptions {
   /** The GraphQL endpoint, e.g. `http://localhost:4000/graphql`. */
@@ -70,6 +71,8 @@ export interface ParleyClient {
   chats(args?: { first?: number; after?: string }): Promise<ChatConnection>;
   chat(id: string): Promise<Chat | null>;
   messages(chatId: string, page?: MessagePageArgs): Promise<MessageConnection>;
+  /** Per-day figures of a chat from the nightly summary job, days with messages only, oldest first; `from`/`to` are `YYYY-MM-DD`, inclusive, at most 366 days. */
+  chatStats(chatId: string, range: { from: string; to: string }): Promise<ChatDayStats[]>;
 
   /** Creates an account and signs this client in with it. */
   signup(args: { username: string; password: string; displayName?: string }): Promise<AuthPayload>;
@@ -166,6 +169,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
     me: async () => (await run(MeDocument, {})).me,
     users: async ({ search, first } = {}) => (await run(UsersDocument, { search, first })).users,
+    chatStats: async (chatId, { from, to }) => (await run(ChatStatsDocument, { chatId, from, to })).chatStats,
     chats: async ({ first, after } = {}) => (await run(ChatsDocument, { first, after })).chats,
     chat: async (id) => (await run(ChatDocument, { id })).chat,
     messages: async (chatId, { first, after, last, before } = {}) =>

@@ -7,6 +7,7 @@ export type {
   AuthPayload,
   Chat,
   ChatConnection,
+  ChatDayStats,
   ChatKind,
   Message,
   MessageConnection,

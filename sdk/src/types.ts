@@ -1,6 +1,7 @@
 import type {
   ChatFieldsFragment,
   ChatKind,
+  ChatStatsQuery,
   ChatsQuery,
   MessageFieldsFragment,
   MessagesQuery,
@@ -21,6 +22,7 @@ export type ChatConnection = ChatsQuery['chats'];
 export type MessageConnection = MessagesQuery['messages'];
 export type AuthPayload = SignupMutation['signup'];
 export type SentMessage = SendMessageMutation['sendMessage'];
+export type ChatDayStats = ChatStatsQuery['chatStats'][number];
 export type { ChatKind };
 
 /** Told before each automatic retry, e.g. to show "reconnecting in 2 s". */

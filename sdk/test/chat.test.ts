@@ -127,4 +127,17 @@ describe('a chat between two SDK clients', () => {
     controller.abort();
     expect(await pending).toEqual({ value: undefined, done: true });
   });
+
+  it('reads per-day chat stats: typed rows for a member, typed errors otherwise', async () => {
+    const ada = clients.add(await signedUp(server.url));
+    const bob = clients.add(await signedUp(server.url));
+    const carol = clients.add(await signedUp(server.url));
+    const chat = await ada.client.createDirectChat(bob.user.id);
+    await ada.client.sendMessage(chat.id, 'counted tonight');
+    // The summary job has not run for today yet: no rows, not an error.
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await ada.client.chatStats(chat.id, { from: today, to: today })).toEqual([]);
+    await expect(carol.client.chatStats(chat.id, { from: today, to: today })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(ada.client.chatStats(chat.id, { from: '2020-01-01', to: '2026-01-01' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
 });

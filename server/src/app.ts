@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Config } from './config/config.js';
 import { AuthService } from './domain/auth-service.js';
 import { ChatService } from './domain/chat-service.js';
+import { ChatStatsService } from './domain/chat-stats-service.js';
 import { MessageService } from './domain/message-service.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { TokenService } from './domain/tokens.js';
@@ -48,6 +49,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       users: new UserService(engines.users),
       chats,
       messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits),
+      chatStats: new ChatStatsService(chats, engines.dailyStats),
     };
     const http = await startHttpServer(
       { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness },

@@ -13,6 +13,7 @@ import type { MessageStore } from './message-store/port.js';
 import { openRealtimeBus } from './realtime/open-realtime-bus.js';
 import type { RealtimeBus } from './realtime/port.js';
 import { SqlChatRepository } from './relational/chat-repository.js';
+import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js';
 import { migrate, openRelational, type RelationalOrm } from './relational/orm.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import { errorFields, type Logger } from './support/logger.js';
@@ -25,6 +26,8 @@ export interface Engines {
   orm: RelationalOrm;
   users: SqlUserRepository;
   chats: SqlChatRepository;
+  /** What the chat summary job recorded, for `chatStats`. */
+  dailyStats: SqlDailyStatsRepository;
   store: MessageStore;
   bus: RealtimeBus;
   log: EventLog;
@@ -78,6 +81,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       orm,
       users,
       chats,
+      dailyStats: new SqlDailyStatsRepository(orm),
       store,
       bus,
       log,

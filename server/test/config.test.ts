@@ -76,4 +76,8 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
+
+  it('does not demand JWT_SECRET in production of a process that signs no tokens (the summary job)', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }, { signsTokens: false })).toMatchObject({ production: true, jwtSecret: undefined });
+  });
 });

@@ -74,7 +74,15 @@ const rateLimit = (name: string, value: string | undefined, fallback: string): R
   return { limit: Number(match[1]), windowMs: Number(match[2]) * 1000 };
 };
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export interface LoadOptions {
+  /**
+   * False for processes that never issue or verify a token (the chat summary
+   * job): production then does not demand JWT_SECRET of them.
+   */
+  signsTokens?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens = true }: LoadOptions = {}): Config {
   const production = env.NODE_ENV === 'production';
 
   const portText = nonEmpty(env.PORT) ?? '4000';
@@ -96,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters long');
   }
-  if (production && jwtSecret === undefined) {
+  if (production && signsTokens && jwtSecret === undefined) {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
   }
 

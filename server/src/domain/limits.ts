@@ -15,6 +15,8 @@ export const LIMITS = {
   groupMembersMax: 1000,
   searchMax: 50,
   queryDepthMax: 10,
+  /** Days one chatStats query may span, both ends included: a leap year. */
+  statsDaysMax: 366,
 } as const;
 
 /** Counts what a person sees as characters (code points), not UTF-16 units. */

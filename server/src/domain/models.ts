@@ -32,3 +32,14 @@ export interface Message {
   clientId: string | null;
   createdAt: Date;
 }
+
+/** One UTC day of a chat, as the daily summary job recorded it. */
+export interface ChatDayStats {
+  /** `YYYY-MM-DD`. */
+  day: string;
+  messages: number;
+  /** Distinct senders that day. */
+  senders: number;
+  firstMessageAt: Date;
+  lastMessageAt: Date;
+}

@@ -1,3 +1,4 @@
+import { GraphQLDate } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int } from 'type-graphql';
 
 /*
@@ -99,4 +100,16 @@ export class MessageAddedArgs {
 
   @Field(() => Int, { nullable: true, description: 'Replay stored messages with a greater seq first, then go live.' })
   afterSeq?: number | null;
+}
+
+@ArgsType()
+export class ChatStatsArgs {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => GraphQLDate, { description: 'First UTC day, included.' })
+  from!: Date;
+
+  @Field(() => GraphQLDate, { description: 'Last UTC day, included.' })
+  to!: Date;
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { AuthService } from '../domain/auth-service.js';
 import type { ChatService } from '../domain/chat-service.js';
+import type { ChatStatsService } from '../domain/chat-stats-service.js';
 import { unauthenticated } from '../domain/errors.js';
 import type { MessageService } from '../domain/message-service.js';
 import type { Message, User } from '../domain/models.js';
@@ -11,6 +12,7 @@ export interface Services {
   users: UserService;
   chats: ChatService;
   messages: MessageService;
+  chatStats: ChatStatsService;
 }
 
 /** Per-operation batching: a page of chats costs one query per field, not one per chat. */

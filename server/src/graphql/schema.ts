@@ -4,6 +4,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from './resolvers/auth-resolver.js';
 import { ChatResolver } from './resolvers/chat-resolver.js';
+import { ChatStatsResolver } from './resolvers/chat-stats-resolver.js';
 import { MessageResolver } from './resolvers/message-resolver.js';
 
 /**
@@ -21,7 +22,7 @@ const unusedPubSub = {
 
 export function buildParleySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ChatResolver, MessageResolver],
+    resolvers: [AuthResolver, ChatResolver, MessageResolver, ChatStatsResolver],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     pubSub: unusedPubSub,
     validate: false,

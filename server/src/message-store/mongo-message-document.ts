@@ -41,6 +41,8 @@ export const messageIndexes: IndexDescription[] = [
     unique: true,
     partialFilterExpression: { clientId: { $type: 'string' } },
   },
+  // The daily summary reads one day of messages: a range on createdAt, not a collection scan.
+  { name: 'created_at', key: { createdAt: 1 } },
 ];
 
 export const toDocument = (message: Message): MessageDocument => ({

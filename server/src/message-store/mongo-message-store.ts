@@ -5,7 +5,8 @@ import type { Message } from '../domain/models.js';
 import { writtenBeforeDuplicateKey } from './mongo-duplicate-key.js';
 import { MessageDocumentEntity, messageIndexes, toDocument, toMessage, type MessageDocument } from './mongo-message-document.js';
 import { mongoClientOptions, mongoDatabaseName, redactMongoUrl } from './mongo-url.js';
-import type { MessageStore, SeqRange } from './port.js';
+import type { MessageStore, SeqRange, TimeWindow, WindowActivity } from './port.js';
+import { activityPipeline, foldActivity, type ChatActivityGroup } from './mongo-activity.js';
 
 export interface MongoMessageStoreOptions {
   /** MONGO_URL. */
@@ -114,6 +115,12 @@ export class MongoMessageStore implements MessageStore {
       .toArray();
     if (range.from === 'newest') documents.reverse();
     return documents.map(toMessage);
+  }
+
+  async activity(window: TimeWindow): Promise<WindowActivity> {
+    // A day of a busy deployment can outgrow $group's 100 MB in memory: let it spill to disk.
+    const groups = await this.messages.aggregate<ChatActivityGroup>(activityPipeline(window), { allowDiskUse: true }).toArray();
+    return foldActivity(groups);
   }
 
   async ping(): Promise<void> {

@@ -10,6 +10,29 @@ export interface SeqRange {
   from: 'oldest' | 'newest';
 }
 
+/** A half-open time window: `from` included, `to` excluded. */
+export interface TimeWindow {
+  from: Date;
+  to: Date;
+}
+
+/** What one chat saw within a window: only chats with at least one message have one. */
+export interface ChatWindowActivity {
+  chatId: string;
+  messages: number;
+  /** Distinct senders. */
+  senders: number;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+export interface WindowActivity {
+  /** Ordered by chat id. */
+  chats: ChatWindowActivity[];
+  /** Distinct senders across every chat: not the sum of the chats' senders. */
+  activeUsers: number;
+}
+
 /** insertMany's refusal of a message whose chat or sender does not exist, from a store that checks them. */
 export class MissingReferenceError extends Error {
   constructor(options?: ErrorOptions) {
@@ -41,6 +64,8 @@ export interface MessageStore {
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;
   /** Always returned oldest → newest. */
   range(chatId: string, range: SeqRange): Promise<Message[]>;
+  /** Counts messages by `createdAt` within the window, per chat and overall, in one pass over the store. */
+  activity(window: TimeWindow): Promise<WindowActivity>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Message } from '../domain/models.js';
 import type { RelationalOrm } from '../relational/orm.js';
 import { toDate, type MessagesTable, type Tables } from '../relational/tables.js';
-import { MissingReferenceError, type MessageStore, type SeqRange } from './port.js';
+import { MissingReferenceError, type MessageStore, type SeqRange, type TimeWindow, type WindowActivity } from './port.js';
 
 const toMessage = (row: MessagesTable): Message => ({
   id: row.id,
@@ -81,6 +81,40 @@ export class SqlMessageStore implements MessageStore {
       .execute();
     if (range.from === 'newest') rows.reverse();
     return rows.map(toMessage);
+  }
+
+  /**
+   * One statement: `grouping sets ((chat_id), ())` yields a row per chat plus a
+   * total row (chat_id null) whose distinct-sender count spans every chat, and
+   * which exists even for an empty window.
+   */
+  async activity(window: TimeWindow): Promise<WindowActivity> {
+    const rows = await this.db()
+      .selectFrom('messages')
+      .select([
+        'chat_id',
+        sql<number>`grouping(chat_id)`.as('total'),
+        sql<number>`count(*)::int`.as('messages'),
+        sql<number>`count(distinct sender_id)::int`.as('senders'),
+        sql<Date | string>`min(created_at)`.as('first_at'),
+        sql<Date | string>`max(created_at)`.as('last_at'),
+      ])
+      .where('created_at', '>=', window.from)
+      .where('created_at', '<', window.to)
+      .groupBy(sql`grouping sets ((chat_id), ())`)
+      .orderBy('chat_id')
+      .execute();
+    const chats = rows
+      .filter((row) => Number(row.total) === 0)
+      .map((row) => ({
+        chatId: row.chat_id,
+        messages: Number(row.messages),
+        senders: Number(row.senders),
+        firstAt: toDate(row.first_at),
+        lastAt: toDate(row.last_at),
+      }));
+    const total = rows.find((row) => Number(row.total) === 1);
+    return { chats, activeUsers: Number(total?.senders ?? 0) };
   }
 
   async ping(): Promise<void> {

@@ -58,4 +58,28 @@ export const MessageEntity = defineEntity({
   },
 });
 
-export const relationalEntities = [UserEntity, ChatEntity, MemberEntity, MessageEntity];
+/** Written by the daily chat summary job; `day` is a UTC calendar day. */
+export const ChatDailyStatsEntity = defineEntity({
+  name: 'ChatDailyStats',
+  tableName: 'chat_daily_stats',
+  properties: {
+    chatId: p.uuid().primary(),
+    day: p.date().primary(),
+    messages: p.integer(),
+    senders: p.integer(),
+    firstAt: p.datetime(3),
+    lastAt: p.datetime(3),
+  },
+});
+
+export const DailyActivityEntity = defineEntity({
+  name: 'DailyActivity',
+  tableName: 'daily_activity',
+  properties: {
+    day: p.date().primary(),
+    activeUsers: p.integer(),
+    activeChats: p.integer(),
+  },
+});
+
+export const relationalEntities = [UserEntity, ChatEntity, MemberEntity, MessageEntity, ChatDailyStatsEntity, DailyActivityEntity];

@@ -1,4 +1,6 @@
-import type { Chat, ChatKind, MemberChat, User } from '../domain/models.js';
+import type { Day } from '../domain/day.js';
+import type { Chat, ChatDayStats, ChatKind, MemberChat, User } from '../domain/models.js';
+import type { WindowActivity } from '../message-store/port.js';
 import type { ChatPosition } from '../domain/cursor.js';
 
 export interface NewUser {
@@ -53,4 +55,15 @@ export interface ChatRepository {
   /** lastReadSeq only moves forward and never past the chat's lastSeq. */
   markRead(chatId: string, userId: string, seq: number): Promise<void>;
   recordActivity(activity: ChatActivity[]): Promise<void>;
+}
+
+/** The daily summaries: `chat_daily_stats` and `daily_activity`. */
+export interface DailyStatsRepository {
+  /**
+   * Replaces everything recorded for the day with this activity, in one
+   * transaction: a re-run leaves exactly its own rows, never a mix.
+   */
+  replaceDay(day: Day, activity: WindowActivity): Promise<void>;
+  /** The chat's recorded days within `from..to` (both included), oldest first. */
+  forChat(chatId: string, from: Day, to: Day): Promise<ChatDayStats[]>;
 }

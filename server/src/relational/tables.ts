@@ -39,11 +39,29 @@ export interface MessagesTable {
   created_at: Date | string;
 }
 
+/** `day` columns are read back as `day::text`: drivers turn a bare `date` into a local-time Date. */
+export interface ChatDailyStatsTable {
+  chat_id: string;
+  day: string;
+  messages: number;
+  senders: number;
+  first_at: Date | string;
+  last_at: Date | string;
+}
+
+export interface DailyActivityTable {
+  day: string;
+  active_users: number;
+  active_chats: number;
+}
+
 export interface Tables {
   users: UsersTable;
   chats: ChatsTable;
   members: MembersTable;
   messages: MessagesTable;
+  chat_daily_stats: ChatDailyStatsTable;
+  daily_activity: DailyActivityTable;
 }
 
 export const toDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));

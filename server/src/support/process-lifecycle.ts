@@ -1,10 +1,10 @@
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { ConfigError, loadConfig, type Config, type LoadOptions } from '../config/config.js';
 import type { Logger } from './logger.js';
 
 /** Reads the environment once; a bad value ends the process with one line naming it. */
-export function configOrExit(label: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function configOrExit(label: string, env: NodeJS.ProcessEnv = process.env, options?: LoadOptions): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, options);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${label}: invalid configuration: ${error.message}`);

@@ -159,6 +159,37 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       expect(await store.range(chatId, { afterSeq: 0, limit: 100, from: 'oldest' })).toEqual(messages);
     });
 
+    it('counts the activity of a time window per chat and overall: from included, to excluded', async () => {
+      // 2030: no other test writes there, so the window holds only these messages.
+      const at = (iso: string) => ({ createdAt: new Date(iso) });
+      const a = await fx.newChat();
+      const b = await fx.newChat();
+      const [ada, bob] = a.senderIds;
+      const cy = b.senderIds[0];
+      expect(
+        await store.insertMany([
+          message(a.chatId, ada, 1, at('2030-05-31T23:59:59.999Z')),
+          message(a.chatId, ada, 2, at('2030-06-01T00:00:00.000Z')),
+          message(a.chatId, bob, 3, at('2030-06-01T12:00:00.000Z')),
+          message(a.chatId, ada, 4, at('2030-06-01T23:59:59.999Z')),
+          message(a.chatId, bob, 5, at('2030-06-02T00:00:00.000Z')),
+        ]),
+      ).toBe(5);
+      // Ada writes in both chats: one active user, counted once.
+      expect(await store.insertMany([message(b.chatId, ada, 1, at('2030-06-01T08:00:00.000Z')), message(b.chatId, cy, 2, at('2030-06-01T09:00:00.000Z'))])).toBe(2);
+
+      const day = await store.activity({ from: new Date('2030-06-01T00:00:00.000Z'), to: new Date('2030-06-02T00:00:00.000Z') });
+      const expected = [
+        { chatId: a.chatId, messages: 3, senders: 2, firstAt: new Date('2030-06-01T00:00:00.000Z'), lastAt: new Date('2030-06-01T23:59:59.999Z') },
+        { chatId: b.chatId, messages: 2, senders: 2, firstAt: new Date('2030-06-01T08:00:00.000Z'), lastAt: new Date('2030-06-01T09:00:00.000Z') },
+      ].sort((x, y) => (x.chatId < y.chatId ? -1 : 1));
+      expect(day).toEqual({ chats: expected, activeUsers: 3 });
+
+      const edge = await store.activity({ from: new Date('2030-06-02T00:00:00.000Z'), to: new Date('2030-06-02T00:00:00.001Z') });
+      expect(edge).toEqual({ chats: [{ chatId: a.chatId, messages: 1, senders: 1, firstAt: new Date('2030-06-02T00:00:00.000Z'), lastAt: new Date('2030-06-02T00:00:00.000Z') }], activeUsers: 1 });
+      expect(await store.activity({ from: new Date('2030-07-01T00:00:00.000Z'), to: new Date('2030-07-02T00:00:00.000Z') })).toEqual({ chats: [], activeUsers: 0 });
+    });
+
     it('pages a 1,000-message chat both ways with no gap and no overlap', async () => {
       const { chatId } = await chatWith(1000);
       // A cursor that does not advance would page forever: more than 1,000 seqs means it repeats.

@@ -45,7 +45,7 @@ describe('MongoDB message documents', () => {
     expect(toMessage(throughBson(withoutClientId) as MessageDocument).clientId).toBeNull();
   });
 
-  it('declare the unique indexes the store relies on', () => {
+  it('declare the indexes the store relies on: the unique ones, and createdAt for the daily summary', () => {
     expect(messageIndexes).toEqual([
       { name: 'chat_seq', key: { chatId: 1, seq: 1 }, unique: true },
       {
@@ -54,6 +54,7 @@ describe('MongoDB message documents', () => {
         unique: true,
         partialFilterExpression: { clientId: { $type: 'string' } },
       },
+      { name: 'created_at', key: { createdAt: 1 } },
     ]);
   });
 

@@ -17,6 +17,14 @@ const queries: [string, string][] = [
   ['history backward', `select * from messages where chat_id = ${ID} and seq < 100 order by seq desc limit 51`],
   ['next seq of a chat', `select max(seq) from messages where chat_id = ${ID}`],
   ['messages by id', `select * from messages where id in (${ID}, ${ID})`],
+  [
+    'one day of messages for the chat summary job',
+    `select chat_id, count(*), count(distinct sender_id), min(created_at), max(created_at) from messages
+      where created_at >= '2026-03-14T00:00:00Z' and created_at < '2026-03-15T00:00:00Z' group by grouping sets ((chat_id), ())`,
+  ],
+  ['a re-run replacing its day of chat stats', `delete from chat_daily_stats where day = '2026-03-14'`],
+  ['chatStats of one chat', `select * from chat_daily_stats where chat_id = ${ID} and day >= '2026-01-01' and day <= '2026-12-31' order by day`],
+  ['a re-run replacing its day of activity', `delete from daily_activity where day = '2026-03-14'`],
 ];
 
 describe.each(relationalTargets)('indexes on $name', (target) => {
