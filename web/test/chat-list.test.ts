@@ -1,7 +1,7 @@
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import ChatList from '../src/lib/components/ChatList.svelte';
-import type { ChatFieldsFragment } from '../src/lib/generated/graphql';
+import type { ChatFieldsFragment } from '@parley/sdk/documents';
 
 const ada = { id: 'ada', username: 'ada', displayName: 'Ada Lovelace', createdAt: new Date().toISOString() };
 const bob = { id: 'bob', username: 'bob', displayName: 'Bob', createdAt: new Date().toISOString() };

@@ -1,5 +1,5 @@
 import type { Client } from '@urql/core';
-import { MessageAddedDocument, MessagesDocument, SendMessageDocument, type UserFieldsFragment } from './generated/graphql';
+import { MessageAddedDocument, MessagesDocument, SendMessageDocument, type UserFieldsFragment } from '@parley/sdk/documents';
 import { newClientId } from './client-id';
 import { toApiError, type ErrorCode } from './errors';
 import { Timeline } from './timeline.svelte';

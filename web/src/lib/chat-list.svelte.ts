@@ -1,5 +1,5 @@
 import type { Client } from '@urql/core';
-import { ChatsDocument, ChatUpdatedDocument, type ChatFieldsFragment } from './generated/graphql';
+import { ChatsDocument, ChatUpdatedDocument, type ChatFieldsFragment } from '@parley/sdk/documents';
 import { toApiError } from './errors';
 
 /** How many chats the list loads; the API's page maximum, far more than a sidebar shows at once. */

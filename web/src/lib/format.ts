@@ -1,4 +1,4 @@
-import type { ChatFieldsFragment, UserFieldsFragment } from './generated/graphql';
+import type { ChatFieldsFragment, UserFieldsFragment } from '@parley/sdk/documents';
 
 /** A group's title, or the other member's name for a direct chat. */
 export function chatTitle(chat: Pick<ChatFieldsFragment, 'kind' | 'title' | 'members'>, viewerId: string): string {

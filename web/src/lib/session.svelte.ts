@@ -1,4 +1,4 @@
-import type { UserFieldsFragment } from './generated/graphql';
+import type { UserFieldsFragment } from '@parley/sdk/documents';
 
 /**
  * Who is signed in: the token and user, kept in localStorage so a reload (or a

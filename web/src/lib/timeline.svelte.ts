@@ -1,4 +1,4 @@
-import type { MessageFieldsFragment, UserFieldsFragment } from './generated/graphql';
+import type { MessageFieldsFragment, UserFieldsFragment } from '@parley/sdk/documents';
 
 /** An own message not yet seen back from the server. */
 export interface PendingMessage {
