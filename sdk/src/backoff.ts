@@ -1,3 +1,4 @@
+// No imports: the web client takes this module alone (`@parley/sdk/backoff`).
 export interface BackoffOptions {
   /** Upper bound of the first wait. */
   initialDelayMs: number;

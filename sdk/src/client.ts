@@ -1,6 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { AnyVariables } from '@urql/core';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { newClientId } from './client-id.js';
 import { isParleyError } from './errors.js';
 import {
   ChatDocument,
@@ -84,7 +85,7 @@ export interface ParleyClient {
   leaveChat(chatId: string): Promise<boolean>;
   /**
    * Sends a message once, even when retried: every attempt carries the same
-   * `clientId` (a new UUID unless given). NETWORK and UNAVAILABLE are retried
+   * `clientId` (a new random one unless given). NETWORK and UNAVAILABLE are retried
    * with backoff; the last error is thrown when the retries run out.
    */
   sendMessage(chatId: string, body: string, options?: { clientId?: string }): Promise<SentMessage>;
@@ -190,7 +191,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     markRead: async (chatId, seq) => (await run(MarkReadDocument, { chatId, seq })).markRead,
     leaveChat: async (chatId) => (await run(LeaveChatDocument, { chatId })).leaveChat,
 
-    sendMessage: async (chatId, body, { clientId = globalThis.crypto.randomUUID() } = {}) => {
+    sendMessage: async (chatId, body, { clientId = newClientId() } = {}) => {
       for (let attempt = 0; ; attempt++) {
         try {
           return (await run(SendMessageDocument, { chatId, body, clientId })).sendMessage;

@@ -1,6 +1,6 @@
 import type { Client } from '@urql/core';
 import { MessageAddedDocument, MessagesDocument, SendMessageDocument, type UserFieldsFragment } from '@parley/sdk/documents';
-import { newClientId } from './client-id';
+import { newClientId } from '@parley/sdk/client-id';
 import { toApiError, type ErrorCode } from './errors';
 import { Timeline } from './timeline.svelte';
 
@@ -26,7 +26,6 @@ export class ChatFeed {
   private live: { unsubscribe(): void } | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
-  private failedCodes = new Map<string, ErrorCode>();
 
   constructor(
     private readonly client: Client,
@@ -89,8 +88,7 @@ export class ChatFeed {
     }
     this.follow();
     for (const pending of this.timeline.pending) {
-      const code = this.failedCodes.get(pending.clientId);
-      if (pending.state === 'failed' && code && TRANSIENT.includes(code)) void this.deliver(pending.clientId, pending.body);
+      if (pending.state === 'failed' && TRANSIENT.includes(pending.code as ErrorCode)) void this.deliver(pending.clientId, pending.body);
     }
   }
 
@@ -129,10 +127,8 @@ export class ChatFeed {
     if (!this.timeline.findPending(clientId)) return; // already arrived live
     if (result.error) {
       const error = toApiError(result.error);
-      this.failedCodes.set(clientId, error.code);
-      this.timeline.setPending(clientId, 'failed', error.code === 'NETWORK' ? 'Not sent: no connection' : error.message);
+      this.timeline.setPending(clientId, 'failed', error.code === 'NETWORK' ? 'Not sent: no connection' : error.message, error.code);
     } else {
-      this.failedCodes.delete(clientId);
       this.timeline.setPending(clientId, 'accepted');
     }
   }

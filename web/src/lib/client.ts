@@ -1,4 +1,5 @@
 import { Client, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
+import { backoffDelay } from '@parley/sdk/backoff';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import type { ConnectionState } from './connection.svelte';
 
@@ -22,7 +23,7 @@ export interface ClientOptions {
 }
 
 /** Reconnect quickly at first, then every few seconds: a chat should come back soon after the network does. */
-const retryDelay = (retries: number) => Math.min(500 * 2 ** retries, 5_000) + Math.random() * 300;
+const RECONNECT = { initialDelayMs: 1_000, maxDelayMs: 5_000 };
 
 /**
  * graphql-ws rejects an internal promise nobody awaits when a subscription is
@@ -51,7 +52,7 @@ export function createParleyClient(options: ClientOptions): ParleyClient {
     retryAttempts: Infinity,
     // A refused token never gets better by retrying; everything else (network, server restart) might.
     shouldRetry: (event) => !isClose(event, UNAUTHORIZED),
-    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelay(retries))),
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, backoffDelay(retries, RECONNECT))),
     on: {
       connected: () => connection.connected(),
       closed: (event) => {

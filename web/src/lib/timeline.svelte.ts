@@ -9,6 +9,8 @@ export interface PendingMessage {
   /** sending: request out; accepted: the log has it (it will arrive); failed: say so, offer a retry. */
   state: 'sending' | 'accepted' | 'failed';
   error?: string;
+  /** The error code of a failed send: a transient one is resent after a reconnect. */
+  code?: string;
 }
 
 export type TimelineItem =
@@ -45,9 +47,7 @@ export class Timeline {
     const fresh = incoming.filter((m) => !this.seqs.has(m.seq));
     if (fresh.length === 0) return [];
     for (const m of fresh) this.seqs.add(m.seq);
-    const last = this.lastSeq;
-    const appended = fresh.every((m) => m.seq > last);
-    this.messages = appended ? [...this.messages, ...fresh.sort((a, b) => a.seq - b.seq)] : [...this.messages, ...fresh].sort((a, b) => a.seq - b.seq);
+    this.messages = [...this.messages, ...fresh].sort((a, b) => a.seq - b.seq);
     const own = new Set(fresh.filter((m) => m.sender.id === this.viewerId && m.clientId).map((m) => m.clientId));
     if (own.size > 0 && this.pending.some((p) => own.has(p.clientId))) {
       this.pending = this.pending.filter((p) => !own.has(p.clientId));
@@ -59,8 +59,8 @@ export class Timeline {
     this.pending = [...this.pending, { ...message, state: 'sending' }];
   }
 
-  setPending(clientId: string, state: PendingMessage['state'], error?: string): void {
-    this.pending = this.pending.map((p) => (p.clientId === clientId ? { ...p, state, error } : p));
+  setPending(clientId: string, state: PendingMessage['state'], error?: string, code?: string): void {
+    this.pending = this.pending.map((p) => (p.clientId === clientId ? { ...p, state, error, code } : p));
   }
 
   findPending(clientId: string): PendingMessage | undefined {
