@@ -1,6 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
-import { errorFields, type Logger } from '../support/logger.js';
-import { messageOf } from './kafka-client.js';
+import { errorFields, errorMessage, type Logger } from '../support/logger.js';
 import { deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
 import type { EnvelopeHandler, MessageEnvelope, Rejection } from './port.js';
 import { retryDelayMs, sleep } from './timing.js';
@@ -99,7 +98,7 @@ export class KafkaBatchConsumer {
       } catch (error) {
         this.consumer = null;
         await consumer.disconnect().catch(() => undefined);
-        logger.warn('cannot consume the Kafka event log yet; retrying', { topic, groupId, attempt: attempt + 1, error: messageOf(error) });
+        logger.warn('cannot consume the Kafka event log yet; retrying', { topic, groupId, attempt: attempt + 1, error: errorMessage(error) });
       }
       await sleep(retryDelayMs(attempt), this.stopping.signal);
     }

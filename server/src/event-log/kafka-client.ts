@@ -55,6 +55,3 @@ function bridgeLogs(logger: Logger): logCreator {
       if (level <= logLevel.WARN) logger.warn(`kafka: ${message}`, fields);
     };
 }
-
-/** An expected connectivity failure is one line: its message, without a stack. */
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,6 +1,5 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import type { Logger } from '../support/logger.js';
-import { messageOf } from './kafka-client.js';
+import { errorMessage, type Logger } from '../support/logger.js';
 import { withDeadline } from './timing.js';
 
 export interface TopicWriterOptions {
@@ -107,7 +106,7 @@ export class TopicWriter {
         this.drop();
         for (const p of batch) p.settle(this.options.failure());
         // One line per outage, not one per failed send.
-        if (!this.failing) this.options.logger.warn(`cannot write to Kafka topic ${this.options.topic}`, { error: messageOf(error) });
+        if (!this.failing) this.options.logger.warn(`cannot write to Kafka topic ${this.options.topic}`, { error: errorMessage(error) });
         this.failing = true;
       }
     }

@@ -1,6 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { Logger } from '../support/logger.js';
-import { messageOf } from './kafka-client.js';
+import { errorMessage, type Logger } from '../support/logger.js';
 import { KafkaEventLog } from './kafka-event-log.js';
 import { LocalEventLog } from './local-event-log.js';
 import type { EventLog } from './port.js';
@@ -12,7 +11,7 @@ export async function openEventLog(config: Config, logger: Logger): Promise<Even
   // Creates the topics now when Kafka is up; when it is not, Parley starts anyway and /readyz says so.
   log.ping().then(
     () => logger.info('Kafka event log ready', { topic: log.topic, brokers: config.kafkaBrokers }),
-    (error: unknown) => logger.warn('Kafka is not reachable yet; sends answer UNAVAILABLE until it is', { error: messageOf(error) }),
+    (error: unknown) => logger.warn('Kafka is not reachable yet; sends answer UNAVAILABLE until it is', { error: errorMessage(error) }),
   );
   return log;
 }

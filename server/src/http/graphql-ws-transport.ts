@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from '../support/logger.js';
+import { errorMessage, type Logger } from '../support/logger.js';
 
 /*
  * Serves graphql-ws over `ws` in place of graphql-ws's own `use/ws` adapter,
@@ -127,7 +127,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
         onMessage: (handle) =>
           socket.on('message', (data) => {
             handle(String(data)).catch((error: unknown) => {
-              logger.error('websocket message handling failed', { error: error instanceof Error ? error.message : String(error) });
+              logger.error('websocket message handling failed', { error: errorMessage(error) });
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           }),

@@ -27,7 +27,7 @@ export const PLAYGROUND_DIST = fileURLToPath(new URL('../../../playground/dist/'
  * and icons are data: URLs inside its CSS. `connect-src 'self'` covers
  * ws(s): on the same host and port.
  */
-export const PLAYGROUND_CSP = [
+const PLAYGROUND_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",

@@ -22,7 +22,7 @@ export const WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.
  * covers the graphql-ws socket on the same host and port; `data:` images
  * are Vite's inlined favicon.
  */
-export const WEB_CSP = [
+const WEB_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDay, type Day } from '../domain/day.js';
+import { errorMessage } from '../support/logger.js';
 
 /** A command line the job cannot run with; its message is the one line printed before exiting. */
 export class UsageError extends Error {}
@@ -9,7 +10,7 @@ export function dayFromArgs(argv: string[]): Day {
   try {
     ({ date } = parseArgs({ args: argv, options: { date: { type: 'string' } }, strict: true, allowPositionals: false }).values);
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (usage: --date YYYY-MM-DD)`);
+    throw new UsageError(`${errorMessage(error)} (usage: --date YYYY-MM-DD)`);
   }
   if (date === undefined) throw new UsageError('--date YYYY-MM-DD is required: the UTC day to summarize');
   const day = parseDay(date);

@@ -3,7 +3,7 @@ import { openMessageStore } from '../message-store/open-message-store.js';
 import type { MessageStore } from '../message-store/port.js';
 import { SqlDailyStatsRepository } from '../relational/daily-stats-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../relational/orm.js';
-import { silentLogger } from '../support/logger.js';
+import { oneLine, silentLogger } from '../support/logger.js';
 import { configOrExit } from '../support/process-lifecycle.js';
 import { dayFromArgs, UsageError } from './chat-summary-args.js';
 import { summarizeDay } from './chat-summary.js';
@@ -18,7 +18,6 @@ import { summarizeDay } from './chat-summary.js';
  */
 const LABEL = 'parley chat-summary';
 const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
-const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 
 let day: string;
 try {

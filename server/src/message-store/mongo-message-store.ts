@@ -2,6 +2,7 @@ import type { MikroORM as CoreMikroORM } from '@mikro-orm/core';
 import { MikroORM, MongoDriver } from '@mikro-orm/mongodb';
 import type { Collection, Filter } from 'mongodb';
 import type { Message } from '../domain/models.js';
+import { oneLine } from '../support/logger.js';
 import { writtenBeforeDuplicateKey } from './mongo-duplicate-key.js';
 import { MessageDocumentEntity, messageIndexes, toDocument, toMessage, type MessageDocument } from './mongo-message-document.js';
 import { mongoClientOptions, mongoDatabaseName, redactMongoUrl } from './mongo-url.js';
@@ -17,9 +18,6 @@ export interface MongoMessageStoreOptions {
 
 /** /readyz must answer promptly even while MongoDB is unreachable. */
 const PING_TIMEOUT_MS = 2000;
-
-/** The driver's message on one line, so `parley: could not start: …` stays one line. */
-const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 
 /** The production message store: the `messages` collection of MongoDB. */
 export class MongoMessageStore implements MessageStore {

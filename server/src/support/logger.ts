@@ -16,5 +16,11 @@ export const consoleLogger: Logger = {
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
+/** An error's message alone: for expected failures, logged or printed without a stack. */
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The message on one line, so a driver's multi-line error still prints as `label: …` on one line. */
+export const oneLine = (error: unknown): string => errorMessage(error).replace(/\s+/g, ' ').trim();
+
 export const errorFields = (error: unknown): Record<string, unknown> =>
   error instanceof Error ? { error: error.message, stack: error.stack } : { error: String(error) };

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config, type LoadOptions } from '../config/config.js';
-import type { Logger } from './logger.js';
+import { errorMessage, type Logger } from './logger.js';
 
 /** Reads the environment once; a bad value ends the process with one line naming it. */
 export function configOrExit(label: string, env: NodeJS.ProcessEnv = process.env, options?: LoadOptions): Config {
@@ -28,6 +28,6 @@ export function stopOnSignals(close: () => Promise<void>, logger: Logger): void 
 }
 
 export function exitOnStartFailure(label: string, error: unknown): never {
-  console.error(`${label}: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`${label}: could not start: ${errorMessage(error)}`);
   process.exit(1);
 }
