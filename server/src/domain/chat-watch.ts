@@ -33,6 +33,18 @@ export async function watchChats(
     followed.clear();
   });
 
+  /*
+   * Chats queued but not yet read. The resolver reads a chat's current state,
+   * so a chat already waiting needs no second entry: a burst of messages costs
+   * each watcher one chat load per read, not one per message.
+   */
+  const waiting = new Set<string>();
+  const changed = (chatId: string) => {
+    if (waiting.has(chatId)) return;
+    waiting.add(chatId);
+    queue.push({ chatId });
+  };
+
   const pump = async (subscription: BusSubscription<unknown>, onEvent: (event: unknown) => void) => {
     try {
       for await (const event of subscription) onEvent(event);
@@ -53,7 +65,7 @@ export async function watchChats(
         followed.delete(chatId);
         return;
       }
-      queue.push({ chatId });
+      changed(chatId);
     });
   };
 
@@ -63,7 +75,7 @@ export async function watchChats(
   void pump(own, (event) => {
     const { kind, chatId } = event as UserChatEvent;
     if (kind === 'chatJoined') follow(chatId).catch((error: unknown) => queue.fail(error));
-    queue.push({ chatId });
+    changed(chatId);
   });
   try {
     await Promise.all((await chatIds()).map(follow));
@@ -74,7 +86,11 @@ export async function watchChats(
 
   const iterator = queue[Symbol.asyncIterator]();
   const watch: AsyncIterable<ChatChanged> & AsyncIterator<ChatChanged> = {
-    next: () => iterator.next(),
+    next: () =>
+      iterator.next().then((result) => {
+        if (!result.done) waiting.delete(result.value.chatId);
+        return result;
+      }),
     return: () => iterator.return!(),
     [Symbol.asyncIterator]: () => watch,
   };
