@@ -24,11 +24,13 @@ export interface Loaders {
 
 export interface Context {
   viewerId: string | null;
+  /** The client's network address, for limits keyed by address (signup, login). */
+  clientIp: string;
   services: Services;
   loaders: Loaders;
 }
 
-export function createContext(services: Services, viewerId: string | null): Context {
+export function createContext(services: Services, viewerId: string | null, clientIp: string): Context {
   const byId = <T extends { id: string }>(ids: readonly string[], rows: Iterable<T>) => {
     const map = new Map<string, T>();
     for (const row of rows) map.set(row.id, row);
@@ -56,7 +58,7 @@ export function createContext(services: Services, viewerId: string | null): Cont
       return (made.message ??= make.message());
     },
   };
-  return { viewerId, services, loaders };
+  return { viewerId, clientIp, services, loaders };
 }
 
 export function requireViewer(context: Context): string {

@@ -14,6 +14,7 @@ import { createErrorFormatter } from '../graphql/format-error.js';
 import { subscribeShared } from '../graphql/shared-subscription-execution.js';
 import type { Logger } from '../support/logger.js';
 import { serveGraphqlWs, type Extra as SocketExtra } from './graphql-ws-transport.js';
+import { clientAddress } from './client-address.js';
 import { createPlayground } from './playground.js';
 import { BodyError, readBody } from './read-body.js';
 import { createWebClient } from './web-client.js';
@@ -69,7 +70,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
         ctx.extra.viewerId = viewerId;
         return true;
       },
-      context: (ctx) => createContext(services, ctx.extra.viewerId ?? null),
+      context: (ctx) => createContext(services, ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
@@ -102,7 +103,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
     const body = req.method === 'POST' ? await readBody(req, MAX_BODY) : undefined;
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: new URL(req.url!, 'http://parley').search, body },
-      context: async () => createContext(services, await tokens.fromAuthorization(req.headers.authorization)),
+      context: async () => createContext(services, await tokens.fromAuthorization(req.headers.authorization), clientAddress(req)),
     });
     res.statusCode = result.status ?? 200;
     for (const [key, value] of result.headers) res.setHeader(key, value);
