@@ -17,6 +17,8 @@ describe('configuration', () => {
       persister: 'inline',
       sendRateLimit: { limit: 30, windowMs: 10_000 },
       loginRateLimit: { limit: 10, windowMs: 60_000 },
+      loginIpRateLimit: { limit: 10, windowMs: 300_000 },
+      signupRateLimit: { limit: 20, windowMs: 3_600_000 },
     });
   });
 
@@ -35,6 +37,8 @@ describe('configuration', () => {
       PERSISTER: 'external',
       SEND_RATE_LIMIT: '5/1s',
       LOGIN_RATE_LIMIT: 'off',
+      LOGIN_IP_RATE_LIMIT: '7/120s',
+      SIGNUP_RATE_LIMIT: 'off',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -46,6 +50,8 @@ describe('configuration', () => {
       persister: 'external',
       sendRateLimit: { limit: 5, windowMs: 1000 },
       loginRateLimit: null,
+      loginIpRateLimit: { limit: 7, windowMs: 120_000 },
+      signupRateLimit: null,
     });
   });
 
@@ -72,6 +78,8 @@ describe('configuration', () => {
     [{ PERSISTER: 'external', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://db/p' }, /^PERSISTER=external needs REDIS_URL:/],
     [{ SEND_RATE_LIMIT: '10' }, /^SEND_RATE_LIMIT /],
     [{ LOGIN_RATE_LIMIT: '0/10s' }, /^LOGIN_RATE_LIMIT /],
+    [{ LOGIN_IP_RATE_LIMIT: '5/5m' }, /^LOGIN_IP_RATE_LIMIT /],
+    [{ SIGNUP_RATE_LIMIT: 'unlimited' }, /^SIGNUP_RATE_LIMIT /],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

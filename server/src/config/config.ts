@@ -19,9 +19,14 @@ export interface Config {
   kafkaPartitions: number;
   /** 'inline': the API process runs the persister; 'external': `npm run persister` does. */
   persister: 'inline' | 'external';
-  /** Sends per user, and login attempts per username, within a window; null: unlimited. */
+  /** Sends per user within a window; null: unlimited. */
   sendRateLimit: RateLimit | null;
+  /** Failed logins per username within a window; past it only addresses with no recent failure may try. Null: unlimited. */
   loginRateLimit: RateLimit | null;
+  /** Failed (and in-flight) logins per client address within a window; null: unlimited. */
+  loginIpRateLimit: RateLimit | null;
+  /** Signups per client address within a window, each aliased signup counted; null: unlimited. */
+  signupRateLimit: RateLimit | null;
 }
 
 export interface RateLimit {
@@ -138,5 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     persister,
     sendRateLimit: rateLimit('SEND_RATE_LIMIT', nonEmpty(env.SEND_RATE_LIMIT), '30/10s'),
     loginRateLimit: rateLimit('LOGIN_RATE_LIMIT', nonEmpty(env.LOGIN_RATE_LIMIT), '10/60s'),
+    // Ten failures per address in five minutes stop a password sprayer early and are more typos than one address makes.
+    loginIpRateLimit: rateLimit('LOGIN_IP_RATE_LIMIT', nonEmpty(env.LOGIN_IP_RATE_LIMIT), '10/300s'),
+    // Twenty accounts an hour per address: a class or a meetup behind one NAT can join, a script gets 480 a day, not 40 a request.
+    signupRateLimit: rateLimit('SIGNUP_RATE_LIMIT', nonEmpty(env.SIGNUP_RATE_LIMIT), '20/3600s'),
   };
 }

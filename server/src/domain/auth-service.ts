@@ -1,6 +1,7 @@
 import { badInput, unauthenticated } from './errors.js';
 import { newId } from './ids.js';
 import { charCount, LIMITS } from './limits.js';
+import { bounded, nameText } from './text.js';
 import type { User } from './models.js';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords.js';
 import type { RateLimits } from './rate-limits.js';
@@ -14,6 +15,7 @@ export interface AuthResult {
 
 /** Usernames are case-insensitive: stored lower-case, validated after lower-casing. */
 export function normalizeUsername(raw: string): string {
+  bounded(raw, 'username', LIMITS.usernameMax);
   const username = raw.trim().toLowerCase();
   if (username.length < LIMITS.usernameMin || username.length > LIMITS.usernameMax || !/^[a-z0-9_]+$/.test(username)) {
     throw badInput(
@@ -23,6 +25,19 @@ export function normalizeUsername(raw: string): string {
   return username;
 }
 
+/**
+ * Passwords are never shown or stored, so any character will do (NFC before
+ * hashing); only their length is limited, checked before any hashing. At
+ * login the minimum is not checked: a short password is just a wrong one.
+ */
+function checkPassword(password: string, { forSignup }: { forSignup: boolean }): void {
+  bounded(password, 'password', LIMITS.passwordMax);
+  const length = charCount(password);
+  if (forSignup && length < LIMITS.passwordMin) throw badInput(`password must be at least ${LIMITS.passwordMin} characters`);
+  if (length > LIMITS.passwordMax) throw badInput(`password must be at most ${LIMITS.passwordMax} characters`);
+  if (!password.isWellFormed()) throw badInput('password is not well-formed Unicode text (lone surrogate)');
+}
+
 export class AuthService {
   constructor(
     private readonly users: UserRepository,
@@ -30,26 +45,40 @@ export class AuthService {
     private readonly limits: RateLimits,
   ) {}
 
-  async signup(rawUsername: string, password: string, rawDisplayName?: string | null): Promise<AuthResult> {
+  /** Everything is validated before the address's signup is counted, and counted before the hash is paid for. */
+  async signup(rawUsername: string, password: string, rawDisplayName: string | null | undefined, clientIp: string): Promise<AuthResult> {
     const username = normalizeUsername(rawUsername);
-    if (charCount(password) < LIMITS.passwordMin) throw badInput(`password must be at least ${LIMITS.passwordMin} characters`);
-    if (charCount(password) > LIMITS.passwordMax) throw badInput(`password must be at most ${LIMITS.passwordMax} characters`);
-    const displayName = (rawDisplayName ?? '').trim() || rawUsername.trim();
-    if (charCount(displayName) > LIMITS.displayNameMax) {
-      throw badInput(`displayName must be at most ${LIMITS.displayNameMax} characters`);
-    }
+    checkPassword(password, { forSignup: true });
+    // Left blank (absent, empty or whitespace), the display name is the username as typed.
+    const displayName = (rawDisplayName == null ? '' : nameText(rawDisplayName, 'displayName', LIMITS.displayNameMax)) || rawUsername.trim();
+    await this.limits.checkSignup(clientIp);
     const user = await this.users.create({ id: newId(), username, displayName, passwordHash: await hashPassword(password) });
     return { user, token: await this.tokens.issue(user.id) };
   }
 
-  async login(rawUsername: string, password: string): Promise<AuthResult> {
-    const failure = unauthenticated('Invalid username or password');
-    const username = rawUsername.trim().toLowerCase();
-    await this.limits.checkLogin(username);
-    const found = username ? await this.users.findCredentials(username) : null;
-    // Always pay for one hash, so timing does not tell whether the user exists.
-    const ok = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);
-    if (!found || !ok) throw failure;
+  /**
+   * A username or password no account could have is BAD_USER_INPUT before
+   * anything is counted or looked up: that says nothing about who exists.
+   */
+  async login(rawUsername: string, password: string, clientIp: string): Promise<AuthResult> {
+    const username = normalizeUsername(rawUsername);
+    checkPassword(password, { forSignup: false });
+    const attempt = await this.limits.beginLogin(username, clientIp);
+    let found: Awaited<ReturnType<UserRepository['findCredentials']>>;
+    let ok: boolean;
+    try {
+      found = await this.users.findCredentials(username);
+      // Always pay for one hash, so timing does not tell whether the user exists.
+      ok = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);
+    } catch (error) {
+      await attempt.release();
+      throw error;
+    }
+    if (!found || !ok) {
+      await attempt.failed();
+      throw unauthenticated('Invalid username or password');
+    }
+    await attempt.release();
     return { user: found.user, token: await this.tokens.issue(found.user.id) };
   }
 }

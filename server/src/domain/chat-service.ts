@@ -5,7 +5,8 @@ import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { parseChatCursor, type ChatPosition } from './cursor.js';
 import { badInput, forbidden, notFound } from './errors.js';
 import { parseId } from './ids.js';
-import { charCount, LIMITS, pageSize } from './limits.js';
+import { LIMITS, pageSize } from './limits.js';
+import { nameText } from './text.js';
 import type { Chat, MemberChat } from './models.js';
 
 export interface ChatPage {
@@ -71,10 +72,8 @@ export class ChatService {
   }
 
   async createGroup(viewerId: string, rawTitle: string, rawMemberIds: string[]): Promise<MemberChat> {
-    const title = rawTitle.trim();
-    if (charCount(title) < 1 || charCount(title) > LIMITS.titleMax) {
-      throw badInput(`title must be 1 to ${LIMITS.titleMax} characters`);
-    }
+    const title = nameText(rawTitle, 'title', LIMITS.titleMax);
+    if (title === '') throw badInput(`title must be 1 to ${LIMITS.titleMax} characters`);
     if (rawMemberIds.length > LIMITS.groupMembersMax) {
       throw badInput(`a group can start with at most ${LIMITS.groupMembersMax} members`);
     }

@@ -4,11 +4,26 @@ import { badInput } from './errors.js';
 const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 const decode = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
 
+/** Longer than any cursor Parley hands out (a chat cursor is 72): refused before it is decoded. */
+const CURSOR_MAX = 128;
+/** Seqs are PostgreSQL `integer`s. */
+export const SEQ_MAX = 2 ** 31 - 1;
+/**
+ * 9999-12-31T23:59:59.999Z: past it JavaScript writes a date with a six-digit
+ * year that the engines refuse or read differently, and no chat is that new.
+ */
+const CHAT_TIME_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function decoded(cursor: string, what: string): string {
+  if (cursor.length > CURSOR_MAX) throw badInput(`Malformed ${what} cursor`);
+  return decode(cursor);
+}
+
 export const messageCursor = (seq: number): string => encode(`m:${seq}`);
 
 export function parseMessageCursor(cursor: string): number {
-  const match = /^m:(\d{1,10})$/.exec(decode(cursor));
-  if (!match) throw badInput('Malformed message cursor');
+  const match = /^m:(\d{1,10})$/.exec(decoded(cursor, 'message'));
+  if (!match || Number(match[1]) > SEQ_MAX) throw badInput('Malformed message cursor');
   return Number(match[1]);
 }
 
@@ -20,7 +35,7 @@ export interface ChatPosition {
 export const chatCursor = (p: ChatPosition): string => encode(`c:${p.updatedAt.getTime()}:${p.id}`);
 
 export function parseChatCursor(cursor: string): ChatPosition {
-  const match = /^c:(\d{1,15}):([0-9a-f-]{36})$/.exec(decode(cursor));
-  if (!match) throw badInput('Malformed chat cursor');
+  const match = /^c:(\d{1,15}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(decoded(cursor, 'chat'));
+  if (!match || Number(match[1]) > CHAT_TIME_MAX) throw badInput('Malformed chat cursor');
   return { updatedAt: new Date(Number(match[1])), id: match[2] };
 }

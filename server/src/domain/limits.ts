@@ -13,7 +13,10 @@ export const LIMITS = {
   pageDefault: 50,
   pageMax: 100,
   groupMembersMax: 1000,
+  /** Users one search returns. */
   searchMax: 50,
+  /** Characters of search text. */
+  searchTextMax: 100,
   queryDepthMax: 10,
   /** Days one chatStats query may span, both ends included: a leap year. */
   statsDaysMax: 366,

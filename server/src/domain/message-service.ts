@@ -3,10 +3,11 @@ import type { MessageStore } from '../message-store/port.js';
 import { chatChannel, type RealtimeBus } from '../realtime/port.js';
 import type { ChatService, MemberLeftEvent } from './chat-service.js';
 import type { RateLimits } from './rate-limits.js';
-import { parseMessageCursor } from './cursor.js';
+import { parseMessageCursor, SEQ_MAX } from './cursor.js';
 import { badInput, DomainError, forbidden, unavailable } from './errors.js';
 import { messageIdFor, newId } from './ids.js';
-import { charCount, LIMITS, pageSize } from './limits.js';
+import { LIMITS, pageSize } from './limits.js';
+import { bodyText, identifierText } from './text.js';
 import type { Message } from './models.js';
 
 export interface SendResult {
@@ -60,13 +61,8 @@ export class MessageService {
   ) {}
 
   async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null): Promise<SendResult> {
-    const body = rawBody.trim();
-    const length = charCount(body);
-    if (length < 1 || length > LIMITS.bodyMax) throw badInput(`body must be 1 to ${LIMITS.bodyMax} characters`);
-    const clientId = rawClientId ?? newId();
-    if (clientId.length < 1 || clientId.length > LIMITS.clientIdMax) {
-      throw badInput(`clientId must be 1 to ${LIMITS.clientIdMax} characters`);
-    }
+    const body = bodyText(rawBody, 'body', LIMITS.bodyMax);
+    const clientId = rawClientId == null ? newId() : identifierText(rawClientId, 'clientId', LIMITS.clientIdMax);
     const chatId = await this.chats.assertMember(viewerId, rawChatId);
     await this.limits.checkSend(viewerId);
     const envelope: MessageEnvelope = {
@@ -101,7 +97,8 @@ export class MessageService {
     const rows = await this.store
       .range(chatId, {
         afterSeq,
-        beforeSeq: probe ? beforeSeq + 1 : beforeSeq,
+        // No seq lies past SEQ_MAX, so there the probe needs no bound (and + 1 would overflow the column).
+        beforeSeq: probe ? (beforeSeq < SEQ_MAX ? beforeSeq + 1 : undefined) : beforeSeq,
         limit: limit + (probe ? 2 : 1),
         from: backward ? 'newest' : 'oldest',
       })

@@ -1,6 +1,7 @@
 import type { UserRepository } from '../relational/ports.js';
 import { LIMITS } from './limits.js';
 import { badInput } from './errors.js';
+import { searchText } from './text.js';
 import type { User } from './models.js';
 
 /** Profiles never change once created, so a bounded process-wide cache is always fresh. */
@@ -32,8 +33,7 @@ export class UserService {
     if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.searchMax) {
       throw badInput(`first must be between 1 and ${LIMITS.searchMax}`);
     }
-    const query = text?.trim() || null;
-    if (query && query.length > 100) throw badInput('search must be at most 100 characters');
+    const query = text == null ? null : searchText(text, 'search', LIMITS.searchTextMax);
     return this.users.search(query, limit);
   }
 }

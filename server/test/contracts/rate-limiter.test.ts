@@ -19,6 +19,39 @@ function rateLimiterContract(name: string, make: () => Promise<RateLimiter>) {
       expect(await limiter.hit(randomUUID(), window)).toBeNull();
     });
 
+    it('peeks at a window without counting', async () => {
+      const limiter = await make();
+      const key = randomUUID();
+      const window = { limit: 2, windowMs: 2000 };
+      expect(await limiter.peek(key)).toEqual({ count: 0, retryMs: 0 });
+      await limiter.hit(key, window);
+      for (let i = 0; i < 3; i++) {
+        const state = await limiter.peek(key);
+        expect(state.count).toBe(1);
+        expect(state.retryMs).toBeGreaterThan(0);
+        expect(state.retryMs).toBeLessThanOrEqual(2000);
+      }
+      expect(await limiter.hit(key, window)).toBeNull();
+      expect((await limiter.peek(key)).count).toBe(2);
+    });
+
+    it('takes back a hit with undo, never below zero; taking back the last ends the window', async () => {
+      const limiter = await make();
+      const key = randomUUID();
+      const window = { limit: 2, windowMs: 2000 };
+      await limiter.hit(key, window);
+      await limiter.hit(key, window);
+      expect(await limiter.hit(key, window)).not.toBeNull();
+      await limiter.undo(key);
+      await limiter.undo(key);
+      expect((await limiter.peek(key)).count).toBe(1);
+      expect(await limiter.hit(key, window)).toBeNull();
+      for (let i = 0; i < 3; i++) await limiter.undo(key);
+      expect(await limiter.peek(key)).toEqual({ count: 0, retryMs: 0 });
+      await limiter.undo(randomUUID());
+      expect([await limiter.hit(key, window), await limiter.hit(key, window), await limiter.hit(key, window) !== null]).toEqual([null, null, true]);
+    });
+
     it('opens a new window once the old one ends', async () => {
       const limiter = await make();
       const key = randomUUID();
@@ -55,6 +88,8 @@ if (redisSkipReason) {
       const dead = deadRedis();
       const limiter = new RedisRateLimiter(dead, silentLogger);
       expect(await limiter.hit(randomUUID(), { limit: 1, windowMs: 1000 })).toBeNull();
+      expect(await limiter.peek(randomUUID())).toEqual({ count: 0, retryMs: 0 });
+      await expect(limiter.undo(randomUUID())).resolves.toBeUndefined();
     });
   });
 }

@@ -15,6 +15,9 @@ export interface GraphQLResponse<T = any> {
 /** The `extensions.code` of a response's first error. */
 export const codeOf = (result: GraphQLResponse): string | undefined => result.errors?.[0]?.extensions?.code;
 
+/** Rate limits a test server runs without, unless the test turns one on. */
+const LIMITS_OFF = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', LOGIN_IP_RATE_LIMIT: 'off', SIGNUP_RATE_LIMIT: 'off' };
+
 /** A real Parley on an ephemeral port, over real storage, restartable on the same storage. */
 export class TestServer {
   parley!: Parley;
@@ -27,7 +30,7 @@ export class TestServer {
 
   static async start(target: RelationalTarget, env: Record<string, string> = {}): Promise<TestServer> {
     const server = new TestServer();
-    server.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env };
+    server.env = { ...LIMITS_OFF, ...env };
     server.storage = await target.provision();
     await server.boot();
     return server;
@@ -36,7 +39,7 @@ export class TestServer {
   /** Another instance on storage someone else provisioned and disposes (multi-instance tests). */
   static async attach(storage: Storage, env: Record<string, string> = {}): Promise<TestServer> {
     const server = new TestServer();
-    server.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', ...env };
+    server.env = { ...LIMITS_OFF, ...env };
     server.storage = storage;
     server.ownsStorage = false;
     await server.boot();

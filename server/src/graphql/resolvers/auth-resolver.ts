@@ -20,12 +20,12 @@ export class AuthResolver {
   }
 
   @Mutation(() => AuthPayload, { description: 'Create an account. Usernames are case-insensitive.' })
-  signup(@Args() { username, password, displayName }: SignupArgs, @Ctx() { services }: Context): Promise<AuthPayload> {
-    return services.auth.signup(username, password, displayName);
+  signup(@Args() { username, password, displayName }: SignupArgs, @Ctx() { services, clientIp }: Context): Promise<AuthPayload> {
+    return services.auth.signup(username, password, displayName, clientIp);
   }
 
   @Mutation(() => AuthPayload)
-  login(@Args() { username, password }: LoginArgs, @Ctx() { services }: Context): Promise<AuthPayload> {
-    return services.auth.login(username, password);
+  login(@Args() { username, password }: LoginArgs, @Ctx() { services, clientIp }: Context): Promise<AuthPayload> {
+    return services.auth.login(username, password, clientIp);
   }
 }

@@ -1,0 +1,142 @@
+import crypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gqlFrom, loopbackAddress } from '../support/client-address.js';
+import { REDIS_URL, redisSkipReason } from '../support/redis.js';
+import { codeOf, TestServer, type GraphQLResponse } from '../support/server.js';
+import { pgliteTarget, relationalTargets } from '../support/targets.js';
+import { uniqueName } from '../support/users.js';
+
+const SIGNUP = `mutation ($u: String!) { signup(username: $u, password: "correct horse battery") { user { username } } }`;
+const LOGIN = `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }`;
+const RIGHT = 'correct horse battery';
+const WRONG = 'wrong horse battery';
+
+/**
+ * Counts scrypt calls (password hashes and verifications) while a test runs:
+ * the server runs in this process, and its `import { scrypt }` binding follows
+ * `node:crypto` once the builtin's ESM exports are synced.
+ */
+function countScrypt() {
+  const original = crypto.scrypt;
+  let calls = 0;
+  crypto.scrypt = ((...args: Parameters<typeof original>) => {
+    calls++;
+    return (original as (...a: unknown[]) => void)(...args);
+  }) as typeof original;
+  syncBuiltinESMExports();
+  return {
+    get calls() {
+      return calls;
+    },
+    restore() {
+      crypto.scrypt = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+const retryAfterMs = (result: GraphQLResponse): number | undefined =>
+  (result.errors?.[0]?.extensions as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+
+// The limits live in the rate limiter: in process on the embedded setup, in Redis with REDIS_URL.
+const setups = [
+  { name: 'pglite, in-process limiter', target: pgliteTarget, env: {} as Record<string, string> },
+  ...(redisSkipReason
+    ? []
+    : relationalTargets.filter((t) => t.name === 'postgres').map((target) => ({ name: 'postgres, Redis limiter', target, env: { REDIS_URL } }))),
+];
+
+describe.each(setups)('signup and login limits ($name)', ({ target, env }) => {
+  let server: TestServer;
+  let scrypt: ReturnType<typeof countScrypt> | undefined;
+
+  beforeAll(async () => {
+    server = await TestServer.start(target, { ...env, SIGNUP_RATE_LIMIT: '3/3600s', LOGIN_RATE_LIMIT: '3/60s', LOGIN_IP_RATE_LIMIT: '5/300s' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(() => {
+    scrypt?.restore();
+    scrypt = undefined;
+  });
+
+  const createUser = async (): Promise<string> => {
+    const username = uniqueName();
+    expect(codeOf(await gqlFrom(server, loopbackAddress(), SIGNUP, { u: username }))).toBeUndefined();
+    return username;
+  };
+  const login = (address: string, username: string, password: string) => gqlFrom(server, address, LOGIN, { u: username, p: password });
+
+  it('SIGNUP_RATE_LIMIT counts every signup of an address, aliased ones too, before hashing', async () => {
+    const address = loopbackAddress();
+    const names = Array.from({ length: 5 }, () => uniqueName());
+    const aliased = `mutation { ${names.map((u, i) => `s${i}: signup(username: "${u}", password: "${RIGHT}") { user { username } }`).join(' ')} }`;
+    scrypt = countScrypt();
+    const result = await gqlFrom(server, address, aliased);
+    // signup is non-null, so the fourth alias's refusal ends the (serial) mutation and nulls its data.
+    expect(result.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['s3', 'RATE_LIMITED']]);
+    expect(retryAfterMs(result)).toBeGreaterThan(3_500_000);
+    expect(retryAfterMs(result)).toBeLessThanOrEqual(3_600_000);
+    // Three hashes for three accounts: the refused one cost none.
+    expect(scrypt.calls).toBe(3);
+    expect(codeOf(await gqlFrom(server, address, SIGNUP, { u: uniqueName() }))).toBe('RATE_LIMITED');
+    expect(scrypt.calls).toBe(3);
+    // The first three accounts exist, the refused one does not; other addresses are not limited.
+    for (const name of names.slice(0, 3)) expect(codeOf(await gqlFrom(server, loopbackAddress(), SIGNUP, { u: name }))).toBe('CONFLICT');
+    expect(codeOf(await gqlFrom(server, loopbackAddress(), SIGNUP, { u: names[3] }))).toBeUndefined();
+  });
+
+  it('a sprayer from one address is stopped after LOGIN_IP_RATE_LIMIT failures, across usernames, without verifying more passwords', async () => {
+    const users = [await createUser(), await createUser()];
+    const sprayer = loopbackAddress();
+    scrypt = countScrypt();
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push(codeOf(await login(sprayer, i < 2 ? users[i] : uniqueName(), WRONG)));
+    expect(answers).toEqual([...Array(5).fill('UNAUTHENTICATED'), ...Array(7).fill('RATE_LIMITED')]);
+    expect(scrypt.calls).toBe(5);
+    // Even the right password is refused from that address, unverified; the users sign in from theirs.
+    const refused = await login(sprayer, users[0], RIGHT);
+    expect(codeOf(refused)).toBe('RATE_LIMITED');
+    expect(retryAfterMs(refused)).toBeGreaterThan(0);
+    expect(retryAfterMs(refused)).toBeLessThanOrEqual(300_000);
+    expect(scrypt.calls).toBe(5);
+    expect(codeOf(await login(loopbackAddress(), users[0], RIGHT))).toBeUndefined();
+  });
+
+  it("a lockout attack from one address does not stop the user's right password from another", async () => {
+    const victim = await createUser();
+    const attacker = loopbackAddress();
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(codeOf(await login(attacker, victim, WRONG)));
+    // Three failures lock the username for addresses that failed recently, the attacker's first.
+    expect(answers).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED', 'RATE_LIMITED', 'RATE_LIMITED']);
+
+    scrypt = countScrypt();
+    // The victim, from an address with no recent failure: the password is checked, and it is right.
+    const home = loopbackAddress();
+    expect(codeOf(await login(home, victim, RIGHT))).toBeUndefined();
+    expect(scrypt.calls).toBe(1);
+    // A mistake from home is checked and counted; then home too waits for the username's window.
+    expect(codeOf(await login(home, victim, WRONG))).toBe('UNAUTHENTICATED');
+    expect(scrypt.calls).toBe(2);
+    const locked = await login(home, victim, RIGHT);
+    expect(codeOf(locked)).toBe('RATE_LIMITED');
+    expect(retryAfterMs(locked)).toBeLessThanOrEqual(60_000);
+    expect(scrypt.calls).toBe(2);
+    // The attacker, refused, verified no password at all.
+    expect(codeOf(await login(attacker, victim, RIGHT))).toBe('RATE_LIMITED');
+    expect(scrypt.calls).toBe(2);
+    // Another clean address still gets in.
+    expect(codeOf(await login(loopbackAddress(), victim, RIGHT))).toBeUndefined();
+  });
+
+  it('a successful login is not a failure: signing in again and again from one address is never limited', async () => {
+    const user = await createUser();
+    const address = loopbackAddress();
+    for (let i = 0; i < 8; i++) expect(codeOf(await login(address, user, RIGHT))).toBeUndefined();
+    expect(codeOf(await login(address, user, WRONG))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await login(address, user, RIGHT))).toBeUndefined();
+  });
+});
