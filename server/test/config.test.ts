@@ -17,6 +17,10 @@ describe('configuration', () => {
       persister: 'inline',
       sendRateLimit: { limit: 30, windowMs: 10_000 },
       loginRateLimit: { limit: 10, windowMs: 60_000 },
+      liveCheckIntervalMs: 2000,
+      redisCommandTimeoutMs: 500,
+      redisCooldownMs: 5000,
+      singleInstanceCheck: true,
     });
   });
 
@@ -35,6 +39,10 @@ describe('configuration', () => {
       PERSISTER: 'external',
       SEND_RATE_LIMIT: '5/1s',
       LOGIN_RATE_LIMIT: 'off',
+      LIVE_CHECK_INTERVAL_MS: '500',
+      REDIS_COMMAND_TIMEOUT_MS: '100',
+      REDIS_COOLDOWN_MS: '1000',
+      SINGLE_INSTANCE_CHECK: 'off',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -46,6 +54,10 @@ describe('configuration', () => {
       persister: 'external',
       sendRateLimit: { limit: 5, windowMs: 1000 },
       loginRateLimit: null,
+      liveCheckIntervalMs: 500,
+      redisCommandTimeoutMs: 100,
+      redisCooldownMs: 1000,
+      singleInstanceCheck: false,
     });
   });
 
@@ -72,6 +84,10 @@ describe('configuration', () => {
     [{ PERSISTER: 'external', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://db/p' }, /^PERSISTER=external needs REDIS_URL:/],
     [{ SEND_RATE_LIMIT: '10' }, /^SEND_RATE_LIMIT /],
     [{ LOGIN_RATE_LIMIT: '0/10s' }, /^LOGIN_RATE_LIMIT /],
+    [{ LIVE_CHECK_INTERVAL_MS: '0' }, /^LIVE_CHECK_INTERVAL_MS /],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '1.5' }, /^REDIS_COMMAND_TIMEOUT_MS /],
+    [{ REDIS_COOLDOWN_MS: '-1' }, /^REDIS_COOLDOWN_MS /],
+    [{ SINGLE_INSTANCE_CHECK: 'no' }, /^SINGLE_INSTANCE_CHECK must be on or off/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
