@@ -8,6 +8,7 @@ import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
 import type { RateLimiter } from './rate-limit/port.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 import { connectRedis, pingRedis, startRedis } from './support/redis.js';
+import { withEngineFailuresUnavailable } from './support/engine-failure.js';
 import { openMessageStore } from './message-store/open-message-store.js';
 import type { MessageStore } from './message-store/port.js';
 import { openRealtimeBus } from './realtime/open-realtime-bus.js';
@@ -24,6 +25,7 @@ export type EngineState = 'up' | 'down';
 /** One adapter per port, chosen by config; shared by the API and the persister process. */
 export interface Engines {
   orm: RelationalOrm;
+  /** Repositories and store for the API: an engine failure surfaces as UNAVAILABLE (support/engine-failure.ts). */
   users: SqlUserRepository;
   chats: SqlChatRepository;
   /** What the chat summary job recorded, for `chatStats`. */
@@ -60,8 +62,12 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     const log = await openEventLog(config, logger);
     closers.push({ name: 'event log', close: () => log.close() });
 
-    const users = new SqlUserRepository(orm);
-    const chats = new SqlChatRepository(orm);
+    // The persister gets the repositories as they are (its failures are retried and logged
+    // with their cause); everything the API serves sees an engine failure as UNAVAILABLE.
+    const rawUsers = new SqlUserRepository(orm);
+    const rawChats = new SqlChatRepository(orm);
+    const users = withEngineFailuresUnavailable(rawUsers);
+    const chats = withEngineFailuresUnavailable(rawChats);
     const loadMembers = (chatId: string) => chats.membersOf(chatId);
     // Only an embedded database is this process's alone: with PostgreSQL, another
     // instance's leaveChat would never reach a cache held here.
@@ -81,11 +87,11 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       orm,
       users,
       chats,
-      dailyStats: new SqlDailyStatsRepository(orm),
-      store,
+      dailyStats: withEngineFailuresUnavailable(new SqlDailyStatsRepository(orm)),
+      store: withEngineFailuresUnavailable(store),
       bus,
       log,
-      persister: new Persister(store, chats, users, bus, logger),
+      persister: new Persister(store, rawChats, rawUsers, bus, logger),
       membership,
       limiter,
       readiness: async () => {
