@@ -7,7 +7,7 @@ import { RedisMembershipCache } from './membership/redis-membership-cache.js';
 import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
 import type { RateLimiter } from './rate-limit/port.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
-import { connectRedis, pingRedis, startRedis } from './support/redis.js';
+import { connectRedis, pingRedis, RedisBreaker, startRedis } from './support/redis.js';
 import { withEngineFailuresUnavailable } from './support/engine-failure.js';
 import { openMessageStore } from './message-store/open-message-store.js';
 import type { MessageStore } from './message-store/port.js';
@@ -76,10 +76,13 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     let redisPing = async () => {};
     if (config.redisUrl) {
       // Shared by the membership cache and the rate limits; the bus has its own pair.
-      const redis = await startRedis(connectRedis(config.redisUrl, 'commands', logger));
+      // Both have a fallback (the database, failing open), so a hung Redis costs at most one
+      // short timeout per cool-down instead of a long one per request.
+      const redis = await startRedis(connectRedis(config.redisUrl, 'commands', logger, 'commands', config.redisCommandTimeoutMs));
       closers.push({ name: 'redis', close: async () => redis.disconnect() });
-      membership = new RedisMembershipCache(redis, loadMembers, logger);
-      limiter = new RedisRateLimiter(redis, logger);
+      const breaker = new RedisBreaker(config.redisCooldownMs, logger);
+      membership = new RedisMembershipCache(redis, loadMembers, logger, breaker);
+      limiter = new RedisRateLimiter(redis, logger, breaker);
       redisPing = () => pingRedis(redis);
     }
     const probe = (check: () => Promise<unknown>): Promise<EngineState> => check().then(() => 'up', () => 'down');

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
 import { errorFields, type Logger } from '../support/logger.js';
+import { DEFAULT_COOLDOWN_MS, RedisBreaker } from '../support/redis.js';
 import type { MemberLoader, MembershipCache } from './port.js';
 
 const TTL_MS = 60 * 60 * 1000;
@@ -48,7 +49,8 @@ function withScripts(redis: Redis): Redis & MembershipScripts {
 /**
  * Members per chat as Redis sets shared by every instance: a removal on one
  * instance is enforced by all the others on their next check. Redis being
- * down costs speed, not correctness: answers come from the database.
+ * down or hung costs speed, not correctness: answers come from the database,
+ * and after a failure the breaker sends them straight there for a while.
  */
 export class RedisMembershipCache implements MembershipCache {
   private readonly redis: Redis & MembershipScripts;
@@ -57,6 +59,7 @@ export class RedisMembershipCache implements MembershipCache {
     redis: Redis,
     private readonly load: MemberLoader,
     private readonly logger: Logger,
+    private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
   ) {
     this.redis = withScripts(redis);
   }
@@ -67,25 +70,28 @@ export class RedisMembershipCache implements MembershipCache {
 
   async isMember(chatId: string, userId: string): Promise<boolean | null> {
     const [members, generation] = this.keys(chatId);
+    let seenGeneration: string;
     try {
-      const cached = await this.redis.parleyMembersCheck(members, userId);
+      const cached = await this.breaker.run(() => this.redis.parleyMembersCheck(members, userId));
       if (cached !== -1) return cached === 1;
-      const seenGeneration = (await this.redis.get(generation)) ?? '0';
-      const ids = await this.load(chatId);
-      if (ids === null) return null;
-      await this.redis.parleyMembersFill(members, generation, seenGeneration, TTL_MS, LOADED, ...ids);
-      return ids.includes(userId);
-    } catch (error) {
-      this.logger.warn('membership cache unavailable, asking the database', errorFields(error));
+      seenGeneration = (await this.breaker.run(() => this.redis.get(generation))) ?? '0';
+    } catch {
+      // The breaker logged the failure once; until it closes, the database answers.
       const ids = await this.load(chatId);
       return ids === null ? null : ids.includes(userId);
     }
+    const ids = await this.load(chatId);
+    if (ids === null) return null;
+    // Filling is an optimisation: the answer stands whether or not it lands.
+    await this.breaker.run(() => this.redis.parleyMembersFill(members, generation, seenGeneration, TTL_MS, LOADED, ...ids)).catch(() => undefined);
+    return ids.includes(userId);
   }
 
   async invalidate(chatId: string): Promise<void> {
     const [members, generation] = this.keys(chatId);
     try {
-      await this.redis.parleyMembersInvalidate(members, generation, 24 * TTL_MS);
+      // Tried even while the breaker is open: a membership change has no fallback.
+      await this.breaker.run(() => this.redis.parleyMembersInvalidate(members, generation, 24 * TTL_MS), { force: true });
     } catch (error) {
       // Not swallowed: a change that cannot be invalidated must not go ahead.
       this.logger.warn('membership cache invalidation failed', errorFields(error));

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RateLimit } from '../config/config.js';
 import { errorFields, type Logger } from '../support/logger.js';
+import { DEFAULT_COOLDOWN_MS, RedisBreaker, RedisSkipped } from '../support/redis.js';
 import type { RateLimiter } from './port.js';
 
 /** One atomic step: count the hit, start the window on the first, report what is left of it. */
@@ -22,6 +23,7 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(
     redis: Redis,
     private readonly logger: Logger,
+    private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
   ) {
     // A command of the connection: each hit sends the script's hash (EVALSHA), not its text.
     redis.defineCommand('parleyRateHit', { numberOfKeys: 1, lua: HIT });
@@ -30,10 +32,10 @@ export class RedisRateLimiter implements RateLimiter {
 
   async hit(key: string, { limit, windowMs }: RateLimit): Promise<number | null> {
     try {
-      const [count, ttl] = await this.redis.parleyRateHit(`parley:rate:${key}`, windowMs);
+      const [count, ttl] = await this.breaker.run(() => this.redis.parleyRateHit(`parley:rate:${key}`, windowMs));
       return count <= limit ? null : Math.max(ttl, 1);
     } catch (error) {
-      this.logger.warn('rate limiter unavailable, allowing the request', errorFields(error));
+      if (!(error instanceof RedisSkipped)) this.logger.warn('rate limiter unavailable, allowing the request', errorFields(error));
       return null;
     }
   }
