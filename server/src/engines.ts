@@ -9,6 +9,7 @@ import type { RateLimiter } from './rate-limit/port.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 import { connectRedis, pingRedis, RedisBreaker, startRedis } from './support/redis.js';
 import { withEngineFailuresUnavailable } from './support/engine-failure.js';
+import { holdSingleInstanceLock } from './realtime/single-instance-lock.js';
 import { openMessageStore } from './message-store/open-message-store.js';
 import type { MessageStore } from './message-store/port.js';
 import { openRealtimeBus } from './realtime/open-realtime-bus.js';
@@ -52,6 +53,15 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
   try {
     const orm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
     closers.push({ name: 'relational database', close: () => orm.close() });
+    if (config.databaseUrl && !config.redisUrl) {
+      // Before migrating: an instance that must not run changes nothing.
+      if (config.singleInstanceCheck) {
+        const lock = await holdSingleInstanceLock(config.databaseUrl, logger);
+        closers.push({ name: 'single-instance lock', close: () => lock.release() });
+      } else {
+        logger.warn('SINGLE_INSTANCE_CHECK=off: without REDIS_URL, live messages reach only the subscribers of the instance that stored them');
+      }
+    }
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info('migrations applied', { applied });
 
