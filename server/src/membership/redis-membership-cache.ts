@@ -15,10 +15,15 @@ return redis.call('SISMEMBER', KEYS[1], ARGV[1])`;
 
 /**
  * Fills the cache only if no change happened since the loader read the
- * database: every change bumps the generation, so a slow loader holding a
- * pre-change member list can never write it back after the invalidation.
+ * database, and none is under way: every change bumps the generation, so a
+ * slow loader holding a pre-change member list can never write it back after
+ * the invalidation; and every invalidation opens a change window in which
+ * nothing is filled, so a list read between a change's first invalidation
+ * and its database write cannot land even if the second invalidation never
+ * comes (Redis failed in between).
  */
 const FILL = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SADD', KEYS[1], unpack(ARGV, 3))
@@ -29,20 +34,28 @@ const INVALIDATE = `
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
 return 1`;
+
+/**
+ * How long after an invalidation the chat's members are not cached: far
+ * longer than a membership change takes from its first invalidation to its
+ * second. Changes are rare, so the cost is a few database reads per change.
+ */
+const CHANGE_WINDOW_MS = 30_000;
 
 /** The scripts as commands of the connection, so each call sends the script's hash (EVALSHA), not its text. */
 interface MembershipScripts {
   parleyMembersCheck(members: string, userId: string): Promise<number>;
-  parleyMembersFill(members: string, generation: string, seenGeneration: string, ttlMs: number, ...ids: string[]): Promise<number>;
-  parleyMembersInvalidate(members: string, generation: string, ttlMs: number): Promise<number>;
+  parleyMembersFill(members: string, generation: string, changing: string, seenGeneration: string, ttlMs: number, ...ids: string[]): Promise<number>;
+  parleyMembersInvalidate(members: string, generation: string, changing: string, ttlMs: number, windowMs: number): Promise<number>;
 }
 
 function withScripts(redis: Redis): Redis & MembershipScripts {
   // ioredis sends the text once per connection, and again only if Redis answers NOSCRIPT (after a restart).
   redis.defineCommand('parleyMembersCheck', { numberOfKeys: 1, lua: CHECK });
-  redis.defineCommand('parleyMembersFill', { numberOfKeys: 2, lua: FILL });
-  redis.defineCommand('parleyMembersInvalidate', { numberOfKeys: 2, lua: INVALIDATE });
+  redis.defineCommand('parleyMembersFill', { numberOfKeys: 3, lua: FILL });
+  redis.defineCommand('parleyMembersInvalidate', { numberOfKeys: 3, lua: INVALIDATE });
   return redis as Redis & MembershipScripts;
 }
 
@@ -64,12 +77,13 @@ export class RedisMembershipCache implements MembershipCache {
     this.redis = withScripts(redis);
   }
 
-  private keys(chatId: string): [string, string] {
-    return [`parley:chat:${chatId}:members`, `parley:chat:${chatId}:members:gen`];
+  private keys(chatId: string): [string, string, string] {
+    const members = `parley:chat:${chatId}:members`;
+    return [members, `${members}:gen`, `${members}:changing`];
   }
 
   async isMember(chatId: string, userId: string): Promise<boolean | null> {
-    const [members, generation] = this.keys(chatId);
+    const [members, generation, changing] = this.keys(chatId);
     let seenGeneration: string;
     try {
       const cached = await this.breaker.run(() => this.redis.parleyMembersCheck(members, userId));
@@ -83,15 +97,15 @@ export class RedisMembershipCache implements MembershipCache {
     const ids = await this.load(chatId);
     if (ids === null) return null;
     // Filling is an optimisation: the answer stands whether or not it lands.
-    await this.breaker.run(() => this.redis.parleyMembersFill(members, generation, seenGeneration, TTL_MS, LOADED, ...ids)).catch(() => undefined);
+    await this.breaker.run(() => this.redis.parleyMembersFill(members, generation, changing, seenGeneration, TTL_MS, LOADED, ...ids)).catch(() => undefined);
     return ids.includes(userId);
   }
 
   async invalidate(chatId: string): Promise<void> {
-    const [members, generation] = this.keys(chatId);
+    const [members, generation, changing] = this.keys(chatId);
     try {
       // Tried even while the breaker is open: a membership change has no fallback.
-      await this.breaker.run(() => this.redis.parleyMembersInvalidate(members, generation, 24 * TTL_MS), { force: true });
+      await this.breaker.run(() => this.redis.parleyMembersInvalidate(members, generation, changing, 24 * TTL_MS, CHANGE_WINDOW_MS), { force: true });
     } catch (error) {
       // Not swallowed: a change that cannot be invalidated must not go ahead.
       this.logger.warn('membership cache invalidation failed', errorFields(error));

@@ -184,6 +184,22 @@ if (redisSkipReason) {
       expect(await other.isMember(chat, bob)).toBe(false); // ...but did not poison the cache
     });
 
+    it('caches no list read during a change, even when the change’s second invalidation never comes', async () => {
+      const table = new MembersTable();
+      const cache = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const other = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada, bob]));
+      await cache.invalidate(chat); // the change's first invalidation
+      const slow = table.hold();
+      const stale = other.isMember(chat, bob); // reads the members before the removal...
+      await slow.loadStarted;
+      table.chats.get(chat)!.delete(bob); // ...the removal lands, and Redis fails before the second invalidation
+      slow.release();
+      expect(await stale).toBe(true);
+      expect(await cache.isMember(chat, bob)).toBe(false);
+    });
+
     it('keeps working after Redis forgets its scripts', async () => {
       const table = new MembersTable();
       const redis = await connect();
