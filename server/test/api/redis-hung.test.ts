@@ -96,4 +96,27 @@ suite.each(relationalTargets)('a hung Redis on $name', (target) => {
       await ws.dispose();
     }
   });
+
+  it('answers a new subscription UNAVAILABLE instead of hanging while Redis answers nothing at all', async () => {
+    const [ada, bob] = [await signup(server), await signup(server)];
+    const chatId = await directChat(server, ada, bob);
+    await send(server, ada, chatId, 'before');
+    const ws = server.wsClient(bob.token);
+    const PAUSE_MS = 8000;
+    // ALL holds every command, SUBSCRIBE included, and cannot be lifted early: it runs out on its own.
+    await admin.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
+    const pausedUntil = Date.now() + PAUSE_MS;
+    const during = subscribeMessages(ws, chatId, 0);
+    let after: ReturnType<typeof subscribeMessages> | null = null;
+    try {
+      expect(JSON.stringify(await during.waitForError(PAUSE_MS - 1000))).toContain('UNAVAILABLE');
+      await new Promise((r) => setTimeout(r, Math.max(0, pausedUntil - Date.now()) + 200));
+      after = subscribeMessages(ws, chatId, 0);
+      expect((await after.waitFor(1)).map((m) => m.body)).toEqual(['before']);
+    } finally {
+      during.close();
+      after?.close();
+      await ws.dispose();
+    }
+  });
 });
