@@ -45,7 +45,8 @@ suite('instances on one PostgreSQL without Redis', () => {
   });
 
   it('starts a second instance with SINGLE_INSTANCE_CHECK=off, or with Redis', async () => {
-    for (const env of [{ SINGLE_INSTANCE_CHECK: 'off' }, ...(redisSkipReason ? [] : [{ REDIS_URL }])]) {
+    const envs: Record<string, string>[] = [{ SINGLE_INSTANCE_CHECK: 'off' }, ...(redisSkipReason ? [] : [{ REDIS_URL }])];
+    for (const env of envs) {
       const second = await TestServer.attach(storage, { ...SECRET, ...env });
       expect((await second.readiness()).status).toBe(200);
       await second.stop();
