@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import { AuthService } from './domain/auth-service.js';
 import { ChatService } from './domain/chat-service.js';
 import { ChatStatsService } from './domain/chat-stats-service.js';
+import { LiveCheck } from './domain/live-check.js';
 import { MessageService } from './domain/message-service.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { TokenService } from './domain/tokens.js';
@@ -44,11 +45,12 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus);
     const tokens = new TokenService(await jwtSecret(config));
     const limits = new RateLimits(engines.limiter, config);
+    const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
     const services = {
       auth: new AuthService(engines.users, tokens, limits),
       users: new UserService(engines.users),
       chats,
-      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits),
+      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
     };
     const http = await startHttpServer(
@@ -61,7 +63,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       port: http.port,
       url: http.url,
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
-      close: () => (closing ??= http.close().finally(() => engines.close())),
+      close: () => (closing ??= http.close().finally(() => (liveCheck.close(), engines.close()))),
     };
   } catch (error) {
     await engines.close();

@@ -7,7 +7,9 @@ import { RedisMembershipCache } from './membership/redis-membership-cache.js';
 import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
 import type { RateLimiter } from './rate-limit/port.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
-import { connectRedis, pingRedis, startRedis } from './support/redis.js';
+import { connectRedis, pingRedis, RedisBreaker, startRedis } from './support/redis.js';
+import { withEngineFailuresUnavailable } from './support/engine-failure.js';
+import { holdSingleInstanceLock } from './realtime/single-instance-lock.js';
 import { openMessageStore } from './message-store/open-message-store.js';
 import type { MessageStore } from './message-store/port.js';
 import { openRealtimeBus } from './realtime/open-realtime-bus.js';
@@ -24,6 +26,7 @@ export type EngineState = 'up' | 'down';
 /** One adapter per port, chosen by config; shared by the API and the persister process. */
 export interface Engines {
   orm: RelationalOrm;
+  /** Repositories and store for the API: an engine failure surfaces as UNAVAILABLE (support/engine-failure.ts). */
   users: SqlUserRepository;
   chats: SqlChatRepository;
   /** What the chat summary job recorded, for `chatStats`. */
@@ -50,6 +53,15 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
   try {
     const orm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
     closers.push({ name: 'relational database', close: () => orm.close() });
+    if (config.databaseUrl && !config.redisUrl) {
+      // Before migrating: an instance that must not run changes nothing.
+      if (config.singleInstanceCheck) {
+        const lock = await holdSingleInstanceLock(config.databaseUrl, logger);
+        closers.push({ name: 'single-instance lock', close: () => lock.release() });
+      } else {
+        logger.warn('SINGLE_INSTANCE_CHECK=off: without REDIS_URL, live messages reach only the subscribers of the instance that stored them');
+      }
+    }
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info('migrations applied', { applied });
 
@@ -60,8 +72,12 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     const log = await openEventLog(config, logger);
     closers.push({ name: 'event log', close: () => log.close() });
 
-    const users = new SqlUserRepository(orm);
-    const chats = new SqlChatRepository(orm);
+    // The persister gets the repositories as they are (its failures are retried and logged
+    // with their cause); everything the API serves sees an engine failure as UNAVAILABLE.
+    const rawUsers = new SqlUserRepository(orm);
+    const rawChats = new SqlChatRepository(orm);
+    const users = withEngineFailuresUnavailable(rawUsers);
+    const chats = withEngineFailuresUnavailable(rawChats);
     const loadMembers = (chatId: string) => chats.membersOf(chatId);
     // Only an embedded database is this process's alone: with PostgreSQL, another
     // instance's leaveChat would never reach a cache held here.
@@ -70,10 +86,13 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     let redisPing = async () => {};
     if (config.redisUrl) {
       // Shared by the membership cache and the rate limits; the bus has its own pair.
-      const redis = await startRedis(connectRedis(config.redisUrl, 'commands', logger));
+      // Both have a fallback (the database, failing open), so a hung Redis costs at most one
+      // short timeout per cool-down instead of a long one per request.
+      const redis = await startRedis(connectRedis(config.redisUrl, 'commands', logger, 'commands', config.redisCommandTimeoutMs));
       closers.push({ name: 'redis', close: async () => redis.disconnect() });
-      membership = new RedisMembershipCache(redis, loadMembers, logger);
-      limiter = new RedisRateLimiter(redis, logger);
+      const breaker = new RedisBreaker(config.redisCooldownMs, logger);
+      membership = new RedisMembershipCache(redis, loadMembers, logger, breaker);
+      limiter = new RedisRateLimiter(redis, logger, breaker);
       redisPing = () => pingRedis(redis);
     }
     const probe = (check: () => Promise<unknown>): Promise<EngineState> => check().then(() => 'up', () => 'down');
@@ -81,11 +100,11 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       orm,
       users,
       chats,
-      dailyStats: new SqlDailyStatsRepository(orm),
-      store,
+      dailyStats: withEngineFailuresUnavailable(new SqlDailyStatsRepository(orm)),
+      store: withEngineFailuresUnavailable(store),
       bus,
       log,
-      persister: new Persister(store, chats, users, bus, logger),
+      persister: new Persister(store, rawChats, rawUsers, bus, logger),
       membership,
       limiter,
       readiness: async () => {

@@ -19,6 +19,10 @@ describe('configuration', () => {
       loginRateLimit: { limit: 10, windowMs: 60_000 },
       loginIpRateLimit: { limit: 10, windowMs: 300_000 },
       signupRateLimit: { limit: 20, windowMs: 3_600_000 },
+      liveCheckIntervalMs: 2000,
+      redisCommandTimeoutMs: 500,
+      redisCooldownMs: 5000,
+      singleInstanceCheck: true,
     });
   });
 
@@ -39,6 +43,10 @@ describe('configuration', () => {
       LOGIN_RATE_LIMIT: 'off',
       LOGIN_IP_RATE_LIMIT: '7/120s',
       SIGNUP_RATE_LIMIT: 'off',
+      LIVE_CHECK_INTERVAL_MS: '500',
+      REDIS_COMMAND_TIMEOUT_MS: '100',
+      REDIS_COOLDOWN_MS: '1000',
+      SINGLE_INSTANCE_CHECK: 'off',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -52,6 +60,10 @@ describe('configuration', () => {
       loginRateLimit: null,
       loginIpRateLimit: { limit: 7, windowMs: 120_000 },
       signupRateLimit: null,
+      liveCheckIntervalMs: 500,
+      redisCommandTimeoutMs: 100,
+      redisCooldownMs: 1000,
+      singleInstanceCheck: false,
     });
   });
 
@@ -80,6 +92,10 @@ describe('configuration', () => {
     [{ LOGIN_RATE_LIMIT: '0/10s' }, /^LOGIN_RATE_LIMIT /],
     [{ LOGIN_IP_RATE_LIMIT: '5/5m' }, /^LOGIN_IP_RATE_LIMIT /],
     [{ SIGNUP_RATE_LIMIT: 'unlimited' }, /^SIGNUP_RATE_LIMIT /],
+    [{ LIVE_CHECK_INTERVAL_MS: '0' }, /^LIVE_CHECK_INTERVAL_MS /],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '1.5' }, /^REDIS_COMMAND_TIMEOUT_MS /],
+    [{ REDIS_COOLDOWN_MS: '-1' }, /^REDIS_COOLDOWN_MS /],
+    [{ SINGLE_INSTANCE_CHECK: 'no' }, /^SINGLE_INSTANCE_CHECK must be on or off/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

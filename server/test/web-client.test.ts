@@ -1,10 +1,9 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../src/http/web-client.js';
 import { ARTIFACTS, launchChromium, newContext, reportPageProblems, requestsElsewhere, requireBundle, skipWithoutChromium } from './support/browser.js';
+import { CuttableProxy } from './support/cuttable-proxy.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
 import { directChat, send, signup, uniqueName, type TestUser } from './support/users.js';
@@ -17,57 +16,6 @@ import { directChat, send, signup, uniqueName, type TestUser } from './support/u
  */
 
 const PASSWORD = 'correct horse battery';
-
-/**
- * A TCP proxy in front of the server whose plug can be pulled: cut() drops
- * every open connection and refuses new ones until restore(). Chromium's
- * offline emulation leaves open WebSockets alone, so a real drop needs this.
- */
-class CuttableProxy {
-  private readonly sockets = new Set<Socket>();
-  private down = false;
-  private server!: Server;
-  origin = '';
-
-  static async start(targetPort: number): Promise<CuttableProxy> {
-    const proxy = new CuttableProxy();
-    proxy.server = createServer((client) => {
-      if (proxy.down) return client.destroy();
-      proxy.pipe(client, targetPort);
-    });
-    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-    proxy.origin = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
-    return proxy;
-  }
-
-  private pipe(client: Socket, targetPort: number): void {
-    const upstream = connect(targetPort, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  }
-
-  cut(): void {
-    this.down = true;
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  restore(): void {
-    this.down = false;
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 describe.skipIf(requireBundle('web', WEB_DIST, 'web client'))('web client', () => {
   let server: TestServer;

@@ -27,6 +27,25 @@ export interface Config {
   loginIpRateLimit: RateLimit | null;
   /** Signups per client address within a window, each aliased signup counted; null: unlimited. */
   signupRateLimit: RateLimit | null;
+
+  // Live delivery and engine failures.
+  /**
+   * How often each API instance compares the chats its live subscriptions
+   * watch with the database (one query for all of them): a stored message
+   * whose publish was lost reaches its subscribers within two intervals, and a
+   * leaver whose leave was never published is cut off within one.
+   */
+  liveCheckIntervalMs: number;
+  /** How long a membership or rate-limit command waits on Redis before the database answers instead. */
+  redisCommandTimeoutMs: number;
+  /** After a failed Redis command, membership and rate limits skip Redis this long instead of each waiting for the timeout. */
+  redisCooldownMs: number;
+  /**
+   * With DATABASE_URL and no REDIS_URL live messages stay in their instance, so
+   * a second such instance on the same database refuses to start. False
+   * (SINGLE_INSTANCE_CHECK=off) lets it start anyway.
+   */
+  singleInstanceCheck: boolean;
 }
 
 export interface RateLimit {
@@ -66,6 +85,12 @@ const positiveInt = (name: string, value: string | undefined, fallback: number, 
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > max) throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
   return n;
+};
+
+const onOff = (name: string, value: string | undefined, fallback: boolean): boolean => {
+  if (value === undefined) return fallback;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(value)}`);
 };
 
 /** `<count>/<seconds>s`, e.g. `20/10s`; `off` disables the limit. */
@@ -147,5 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     loginIpRateLimit: rateLimit('LOGIN_IP_RATE_LIMIT', nonEmpty(env.LOGIN_IP_RATE_LIMIT), '10/300s'),
     // Twenty accounts an hour per address: a class or a meetup behind one NAT can join, a script gets 480 a day, not 40 a request.
     signupRateLimit: rateLimit('SIGNUP_RATE_LIMIT', nonEmpty(env.SIGNUP_RATE_LIMIT), '20/3600s'),
+
+    liveCheckIntervalMs: positiveInt('LIVE_CHECK_INTERVAL_MS', nonEmpty(env.LIVE_CHECK_INTERVAL_MS), 2000, 600_000),
+    redisCommandTimeoutMs: positiveInt('REDIS_COMMAND_TIMEOUT_MS', nonEmpty(env.REDIS_COMMAND_TIMEOUT_MS), 500, 60_000),
+    redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
+    singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),
   };
 }

@@ -43,10 +43,15 @@ export class ChatService {
     const chat = await this.requireMember(viewerId, rawChatId);
     if (chat.kind === 'DIRECT') throw badInput('You cannot leave a direct chat');
     // Invalidate before and after: a failure before leaves the membership untouched,
-    // and the second catches a cache fill that raced the delete.
+    // and the second catches a cache fill that raced the delete. If the second fails,
+    // the leave has happened all the same: the first one already kept any such fill
+    // out (see MembershipCache.invalidate), so the leave answers true.
     await this.membership.invalidate(chat.id);
     await this.chats.removeMember(chat.id, viewerId);
-    await this.membership.invalidate(chat.id);
+    await this.membership.invalidate(chat.id).catch(() => undefined);
+    // Ends the leaver's open subscriptions on every instance: each one was live before
+    // its own membership check (message-stream.ts), so none can miss this. Should the
+    // publish itself be lost, the live check cuts them off within LIVE_CHECK_INTERVAL_MS.
     const event: MemberLeftEvent = { kind: 'memberLeft', chatId: chat.id, userId: viewerId };
     await this.bus.publish(chatChannel(chat.id), event).catch(() => undefined);
     return true;

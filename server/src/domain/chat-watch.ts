@@ -78,7 +78,17 @@ export async function watchChats(
     changed(chatId);
   });
   try {
-    await Promise.all((await chatIds()).map(follow));
+    const listed = await chatIds();
+    await Promise.all(listed.map(follow));
+    // Read again once every listed chat is followed: one left in between had its leave
+    // published before this watch listened, so only this read can tell. (Chats joined
+    // meanwhile came by the user channel, and may be newer than this read: they stay.)
+    const current = new Set(await chatIds());
+    for (const chatId of listed) {
+      if (current.has(chatId)) continue;
+      followed.get(chatId)?.close();
+      followed.delete(chatId);
+    }
   } catch (error) {
     queue.close();
     throw error;

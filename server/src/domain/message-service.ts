@@ -4,8 +4,10 @@ import { chatChannel, type RealtimeBus } from '../realtime/port.js';
 import type { ChatService, MemberLeftEvent } from './chat-service.js';
 import type { RateLimits } from './rate-limits.js';
 import { parseMessageCursor, SEQ_MAX } from './cursor.js';
-import { badInput, DomainError, forbidden, unavailable } from './errors.js';
-import { messageIdFor, newId } from './ids.js';
+import { badInput, DomainError, unavailable } from './errors.js';
+import { messageIdFor, newId, parseId } from './ids.js';
+import type { LiveCheck } from './live-check.js';
+import { messageStream, storeUnavailable } from './message-stream.js';
 import { LIMITS, pageSize } from './limits.js';
 import { bodyText, identifierText } from './text.js';
 import type { Message } from './models.js';
@@ -30,27 +32,6 @@ export interface HistoryPage {
   hasPreviousPage: boolean;
 }
 
-const REPLAY_PAGE = 100;
-
-/** A store failure is the engine's, not the client's: say UNAVAILABLE, keep the cause for the log. */
-function storeUnavailable(error: unknown): never {
-  if (error instanceof DomainError) throw error;
-  throw new DomainError('UNAVAILABLE', 'Message history is unavailable right now; retry shortly', { cause: error });
-}
-
-/**
- * Messages cross the realtime bus as JSON on some adapters: dates arrive as
- * strings. Converted once per received event, so every subscriber gets the
- * same object and the GraphQL layer can share one execution among them.
- */
-const converted = new WeakMap<Message, Message>();
-function fromWire(m: Message): Message {
-  if (m.createdAt instanceof Date) return m;
-  let message = converted.get(m);
-  if (!message) converted.set(m, (message = { ...m, createdAt: new Date(m.createdAt) }));
-  return message;
-}
-
 export class MessageService {
   constructor(
     private readonly chats: ChatService,
@@ -58,6 +39,7 @@ export class MessageService {
     private readonly log: EventLog,
     private readonly bus: RealtimeBus,
     private readonly limits: RateLimits,
+    private readonly liveCheck: LiveCheck,
   ) {}
 
   async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null): Promise<SendResult> {
@@ -117,67 +99,26 @@ export class MessageService {
   }
 
   /**
-   * Live messages of a chat. With afterSeq, stored messages after it are
-   * replayed first. The bus subscription opens before history is read and
-   * everything is merged by seq, so nothing falls between replay and live,
-   * and nothing is delivered twice.
+   * Live messages of a chat (see message-stream.ts). With afterSeq, stored
+   * messages after it are replayed first; without, the stream starts at the
+   * chat's current end.
    */
   async stream(viewerId: string, rawChatId: string, afterSeq?: number | null): Promise<AsyncIterable<Message> & AsyncIterator<Message>> {
     if (afterSeq != null && (!Number.isInteger(afterSeq) || afterSeq < 0)) {
       throw badInput('afterSeq must be a non-negative integer');
     }
-    const chatId = await this.chats.assertMember(viewerId, rawChatId);
+    const chatId = parseId(rawChatId, 'chatId');
+    // Subscribe first, then check: a leave this check does not see is published
+    // after the subscription is live, so the stream receives it and ends.
     const subscription = await this.bus.subscribe<Message | MemberLeftEvent>(chatChannel(chatId));
-    const store = this.store;
-
-    async function* merged(): AsyncGenerator<Message> {
-      let last = afterSeq ?? null;
-      async function* storedAfter(seq: number, beforeSeq?: number): AsyncGenerator<Message> {
-        for (let from = seq; ; ) {
-          const page = await store.range(chatId, { afterSeq: from, beforeSeq, limit: REPLAY_PAGE, from: 'oldest' }).catch(storeUnavailable);
-          yield* page;
-          if (page.length < REPLAY_PAGE) return;
-          from = page[page.length - 1].seq;
-        }
-      }
-      try {
-        if (last !== null) {
-          for await (const m of storedAfter(last)) {
-            yield m;
-            last = m.seq;
-          }
-        }
-        for await (const event of subscription) {
-          if ('kind' in event) {
-            if (event.userId === viewerId) throw forbidden('You left this chat');
-            continue;
-          }
-          const message = fromWire(event);
-          if (last !== null && message.seq <= last) continue;
-          if (last !== null && message.seq > last + 1) {
-            // A publish was missed or overtaken: fill the hole from the store.
-            for await (const m of storedAfter(last, message.seq)) yield m;
-          }
-          yield message;
-          last = message.seq;
-        }
-      } finally {
-        subscription.close();
-      }
+    try {
+      // From the database, with the chat's lastSeq in the same read: where a stream
+      // without afterSeq starts, and how far a replay may go.
+      const chat = await this.chats.requireMember(viewerId, chatId);
+      return messageStream({ chatId, viewerId, subscription, lastSeq: chat.lastSeq, afterSeq: afterSeq ?? null, store: this.store, liveCheck: this.liveCheck });
+    } catch (error) {
+      subscription.close();
+      throw error;
     }
-    const stream = merged();
-    // An async generator waiting for the next event only sees return() once that
-    // event arrives; closing the bus subscription first ends the wait right away.
-    return {
-      next: () => stream.next(),
-      return: (value) => {
-        subscription.close();
-        return stream.return(value);
-      },
-      throw: (error) => stream.throw(error),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    } satisfies AsyncIterator<Message> & AsyncIterable<Message>;
   }
 }

@@ -30,7 +30,7 @@ export interface Context {
   loaders: Loaders;
 }
 
-export function createContext(services: Services, viewerId: string | null, clientIp: string): Context {
+function createLoaders(services: Services): Loaders {
   const byId = <T extends { id: string }>(ids: readonly string[], rows: Iterable<T>) => {
     const map = new Map<string, T>();
     for (const row of rows) map.set(row.id, row);
@@ -47,7 +47,7 @@ export function createContext(services: Services, viewerId: string | null, clien
   };
   // Created on first use: an idle subscription (one context each) should cost no loaders.
   const made: Partial<Loaders> = {};
-  const loaders = {
+  return {
     get user() {
       return (made.user ??= make.user());
     },
@@ -58,7 +58,21 @@ export function createContext(services: Services, viewerId: string | null, clien
       return (made.message ??= make.message());
     },
   };
-  return { viewerId, clientIp, services, loaders };
+}
+
+export function createContext(services: Services, viewerId: string | null, clientIp: string): Context {
+  return { viewerId, clientIp, services, loaders: createLoaders(services) };
+}
+
+/**
+ * The context one event of a subscription runs with. A graphql-ws context
+ * lives as long as the subscription, and loaders cache what they read: kept
+ * across events, a chat's members would stay as they were when the
+ * subscription first loaded them. Each event reads afresh.
+ */
+export function contextForEvent<T>(context: T): T {
+  if (typeof context !== 'object' || context === null || !('services' in context) || !('loaders' in context)) return context;
+  return { ...context, loaders: createLoaders((context as unknown as Context).services) };
 }
 
 export function requireViewer(context: Context): string {

@@ -10,6 +10,7 @@ import {
   type DocumentNode,
   type FieldNode,
 } from 'graphql';
+import { contextForEvent } from './context.js';
 
 /*
  * graphql-js runs a subscription's selection set once per subscriber per
@@ -18,7 +19,9 @@ import {
  * and what the selection set reads from it depends neither on the viewer nor
  * on the arguments of the subscription field (chatId, afterSeq), so the
  * result is computed once per (event, query text, variables the selection
- * set itself uses) and shared.
+ * set itself uses) and shared. Each execution gets a fresh context (fresh
+ * loaders): a shared result is read once per event, never from data loaded
+ * for an earlier one.
  */
 
 const resultsByEvent = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
@@ -40,7 +43,8 @@ function selectionKey(args: ExecutionArgs): string {
 }
 
 function executeShared(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> {
-  const run = async () => execute({ ...args, rootValue: event });
+  // Fresh per event (see contextForEvent); a shared result is then computed with fresh data too.
+  const run = async () => execute({ ...args, contextValue: contextForEvent(args.contextValue), rootValue: event });
   if (typeof event !== 'object' || event === null) return run();
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));

@@ -5,7 +5,12 @@ export type MemberLoader = (chatId: string) => Promise<string[] | null>;
 export interface MembershipCache {
   /** true / false, or null when the chat does not exist. */
   isMember(chatId: string, userId: string): Promise<boolean | null>;
-  /** Called after every membership change, once the database has it. */
+  /**
+   * Called before a membership change (a failure stops the change) and again
+   * once the database has it. Rejects when it cannot invalidate. After the
+   * first call succeeded, nothing loaded before the change may be cached,
+   * even if the second call fails.
+   */
   invalidate(chatId: string): Promise<void>;
 }
 

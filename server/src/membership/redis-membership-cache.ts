@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
 import { errorFields, type Logger } from '../support/logger.js';
+import { DEFAULT_COOLDOWN_MS, RedisBreaker } from '../support/redis.js';
 import type { MemberLoader, MembershipCache } from './port.js';
 
 const TTL_MS = 60 * 60 * 1000;
@@ -14,10 +15,15 @@ return redis.call('SISMEMBER', KEYS[1], ARGV[1])`;
 
 /**
  * Fills the cache only if no change happened since the loader read the
- * database: every change bumps the generation, so a slow loader holding a
- * pre-change member list can never write it back after the invalidation.
+ * database, and none is under way: every change bumps the generation, so a
+ * slow loader holding a pre-change member list can never write it back after
+ * the invalidation; and every invalidation opens a change window in which
+ * nothing is filled, so a list read between a change's first invalidation
+ * and its database write cannot land even if the second invalidation never
+ * comes (Redis failed in between).
  */
 const FILL = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SADD', KEYS[1], unpack(ARGV, 3))
@@ -28,27 +34,36 @@ const INVALIDATE = `
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
 return 1`;
+
+/**
+ * How long after an invalidation the chat's members are not cached: far
+ * longer than a membership change takes from its first invalidation to its
+ * second. Changes are rare, so the cost is a few database reads per change.
+ */
+const CHANGE_WINDOW_MS = 30_000;
 
 /** The scripts as commands of the connection, so each call sends the script's hash (EVALSHA), not its text. */
 interface MembershipScripts {
   parleyMembersCheck(members: string, userId: string): Promise<number>;
-  parleyMembersFill(members: string, generation: string, seenGeneration: string, ttlMs: number, ...ids: string[]): Promise<number>;
-  parleyMembersInvalidate(members: string, generation: string, ttlMs: number): Promise<number>;
+  parleyMembersFill(members: string, generation: string, changing: string, seenGeneration: string, ttlMs: number, ...ids: string[]): Promise<number>;
+  parleyMembersInvalidate(members: string, generation: string, changing: string, ttlMs: number, windowMs: number): Promise<number>;
 }
 
 function withScripts(redis: Redis): Redis & MembershipScripts {
   // ioredis sends the text once per connection, and again only if Redis answers NOSCRIPT (after a restart).
   redis.defineCommand('parleyMembersCheck', { numberOfKeys: 1, lua: CHECK });
-  redis.defineCommand('parleyMembersFill', { numberOfKeys: 2, lua: FILL });
-  redis.defineCommand('parleyMembersInvalidate', { numberOfKeys: 2, lua: INVALIDATE });
+  redis.defineCommand('parleyMembersFill', { numberOfKeys: 3, lua: FILL });
+  redis.defineCommand('parleyMembersInvalidate', { numberOfKeys: 3, lua: INVALIDATE });
   return redis as Redis & MembershipScripts;
 }
 
 /**
  * Members per chat as Redis sets shared by every instance: a removal on one
  * instance is enforced by all the others on their next check. Redis being
- * down costs speed, not correctness: answers come from the database.
+ * down or hung costs speed, not correctness: answers come from the database,
+ * and after a failure the breaker sends them straight there for a while.
  */
 export class RedisMembershipCache implements MembershipCache {
   private readonly redis: Redis & MembershipScripts;
@@ -57,35 +72,40 @@ export class RedisMembershipCache implements MembershipCache {
     redis: Redis,
     private readonly load: MemberLoader,
     private readonly logger: Logger,
+    private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
   ) {
     this.redis = withScripts(redis);
   }
 
-  private keys(chatId: string): [string, string] {
-    return [`parley:chat:${chatId}:members`, `parley:chat:${chatId}:members:gen`];
+  private keys(chatId: string): [string, string, string] {
+    const members = `parley:chat:${chatId}:members`;
+    return [members, `${members}:gen`, `${members}:changing`];
   }
 
   async isMember(chatId: string, userId: string): Promise<boolean | null> {
-    const [members, generation] = this.keys(chatId);
+    const [members, generation, changing] = this.keys(chatId);
+    let seenGeneration: string;
     try {
-      const cached = await this.redis.parleyMembersCheck(members, userId);
+      const cached = await this.breaker.run(() => this.redis.parleyMembersCheck(members, userId));
       if (cached !== -1) return cached === 1;
-      const seenGeneration = (await this.redis.get(generation)) ?? '0';
-      const ids = await this.load(chatId);
-      if (ids === null) return null;
-      await this.redis.parleyMembersFill(members, generation, seenGeneration, TTL_MS, LOADED, ...ids);
-      return ids.includes(userId);
-    } catch (error) {
-      this.logger.warn('membership cache unavailable, asking the database', errorFields(error));
+      seenGeneration = (await this.breaker.run(() => this.redis.get(generation))) ?? '0';
+    } catch {
+      // The breaker logged the failure once; until it closes, the database answers.
       const ids = await this.load(chatId);
       return ids === null ? null : ids.includes(userId);
     }
+    const ids = await this.load(chatId);
+    if (ids === null) return null;
+    // Filling is an optimisation: the answer stands whether or not it lands.
+    await this.breaker.run(() => this.redis.parleyMembersFill(members, generation, changing, seenGeneration, TTL_MS, LOADED, ...ids)).catch(() => undefined);
+    return ids.includes(userId);
   }
 
   async invalidate(chatId: string): Promise<void> {
-    const [members, generation] = this.keys(chatId);
+    const [members, generation, changing] = this.keys(chatId);
     try {
-      await this.redis.parleyMembersInvalidate(members, generation, 24 * TTL_MS);
+      // Tried even while the breaker is open: a membership change has no fallback.
+      await this.breaker.run(() => this.redis.parleyMembersInvalidate(members, generation, changing, 24 * TTL_MS, CHANGE_WINDOW_MS), { force: true });
     } catch (error) {
       // Not swallowed: a change that cannot be invalidated must not go ahead.
       this.logger.warn('membership cache invalidation failed', errorFields(error));

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RateLimit } from '../config/config.js';
 import { errorFields, type Logger } from '../support/logger.js';
+import { DEFAULT_COOLDOWN_MS, RedisBreaker, RedisSkipped } from '../support/redis.js';
 import type { RateLimiter, WindowState } from './port.js';
 
 /** One atomic step: count the hit, start the window on the first, report what is left of it. */
@@ -39,6 +40,7 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(
     redis: Redis,
     private readonly logger: Logger,
+    private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
   ) {
     // Commands of the connection: each call sends the script's hash (EVALSHA), not its text.
     redis.defineCommand('parleyRateHit', { numberOfKeys: 1, lua: HIT });
@@ -49,7 +51,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   async hit(key: string, { limit, windowMs }: RateLimit): Promise<number | null> {
     try {
-      const [count, ttl] = await this.redis.parleyRateHit(redisKey(key), windowMs);
+      const [count, ttl] = await this.breaker.run(() => this.redis.parleyRateHit(redisKey(key), windowMs));
       return count <= limit ? null : Math.max(ttl, 1);
     } catch (error) {
       this.failedOpen(error);
@@ -59,7 +61,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   async peek(key: string): Promise<WindowState> {
     try {
-      const [count, ttl] = await this.redis.parleyRatePeek(redisKey(key));
+      const [count, ttl] = await this.breaker.run(() => this.redis.parleyRatePeek(redisKey(key)));
       return count > 0 ? { count, retryMs: Math.max(ttl, 1) } : { count: 0, retryMs: 0 };
     } catch (error) {
       this.failedOpen(error);
@@ -69,13 +71,15 @@ export class RedisRateLimiter implements RateLimiter {
 
   async undo(key: string): Promise<void> {
     try {
-      await this.redis.parleyRateUndo(redisKey(key));
+      await this.breaker.run(() => this.redis.parleyRateUndo(redisKey(key)));
     } catch (error) {
       this.failedOpen(error);
     }
   }
 
+  /** While the breaker skips Redis, nothing is logged: the breaker said so once. */
   private failedOpen(error: unknown): void {
+    if (error instanceof RedisSkipped) return;
     this.logger.warn('rate limiter unavailable, allowing the request', errorFields(error));
   }
 }

@@ -1,10 +1,16 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
-import { pingRedis } from '../support/redis.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
 import type { Logger } from '../support/logger.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
 import { SubscriptionQueue } from './subscription-queue.js';
+
+/**
+ * A hung Redis (connected, answering nothing) would otherwise hold a new
+ * subscription open forever without an error: as long as any command waits.
+ */
+const SUBSCRIBE_TIMEOUT_MS = DEFAULT_COMMAND_TIMEOUT_MS;
 
 /**
  * Fan-out across every API instance and persister through Redis pub/sub.
@@ -41,15 +47,28 @@ export class RedisRealtimeBus implements RealtimeBus {
       if (subId !== null) this.pubsub.unsubscribe(subId);
     });
     this.open.add(queue);
+    // Resolves once Redis acknowledged SUBSCRIBE: from here on nothing is missed.
+    const subscribing = this.pubsub.subscribe(channel, (message: unknown) => queue.push(message));
+    subscribing.then(
+      (id) => {
+        subId = id;
+        // Closed (or given up on) while SUBSCRIBE was in flight: release it now.
+        if (queue.closed) this.pubsub.unsubscribe(id);
+      },
+      () => queue.close(),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('SUBSCRIBE timed out')), SUBSCRIBE_TIMEOUT_MS);
+    });
     try {
-      // Resolves once Redis acknowledged SUBSCRIBE: from here on nothing is missed.
-      subId = await this.pubsub.subscribe(channel, (message: unknown) => queue.push(message));
+      await Promise.race([subscribing, timedOut]);
     } catch {
       queue.close();
       throw unavailable('Realtime delivery is unavailable right now; retry shortly');
+    } finally {
+      clearTimeout(timer);
     }
-    // Closed while SUBSCRIBE was in flight: release it now.
-    if (queue.closed) this.pubsub.unsubscribe(subId);
     return queue as BusSubscription<T>;
   }
 

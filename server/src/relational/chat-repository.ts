@@ -5,7 +5,7 @@ import { newId } from '../domain/ids.js';
 import type { Chat, MemberChat } from '../domain/models.js';
 import { ChatEntity, MemberEntity } from './entities.js';
 import type { RelationalOrm } from './orm.js';
-import type { ChatActivity, ChatRepository, NewChat } from './ports.js';
+import type { ChatActivity, ChatRepository, LiveState, NewChat, WatchedPair } from './ports.js';
 import { toDate, type ChatsTable, type Tables } from './tables.js';
 
 const toChat = (row: ChatsTable): Chat => ({
@@ -153,6 +153,17 @@ export class SqlChatRepository implements ChatRepository {
       .where('m.chat_id', '=', chatId)
       .where('m.user_id', '=', userId)
       .execute();
+  }
+
+  async liveState(pairs: readonly WatchedPair[]): Promise<LiveState[]> {
+    if (pairs.length === 0) return [];
+    // One snapshot for both answers: a member at this instant was one when every message up to lastSeq was recorded.
+    const { rows } = await sql<{ chat_id: string; user_id: string; last_seq: number; member: boolean }>`
+      select v.chat_id, v.user_id, c.last_seq,
+             exists (select 1 from members m where m.chat_id = v.chat_id and m.user_id = v.user_id) as member
+        from unnest(${pairs.map((p) => p.chatId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]) as v(chat_id, user_id)
+        join chats c on c.id = v.chat_id`.execute(this.db());
+    return rows.map((r) => ({ chatId: r.chat_id, userId: r.user_id, lastSeq: r.last_seq, member: r.member }));
   }
 
   async recordActivity(activity: ChatActivity[]): Promise<void> {

@@ -55,6 +55,19 @@ export interface ChatRepository {
   /** lastReadSeq only moves forward and never past the chat's lastSeq. */
   markRead(chatId: string, userId: string, seq: number): Promise<void>;
   recordActivity(activity: ChatActivity[]): Promise<void>;
+  /** For each (chat, user) pair, in one statement: the chat's lastSeq and whether the user is a member (absent: no such chat). */
+  liveState(pairs: readonly WatchedPair[]): Promise<LiveState[]>;
+}
+
+/** A chat a live subscription follows, and whose subscription it is. */
+export interface WatchedPair {
+  chatId: string;
+  userId: string;
+}
+
+export interface LiveState extends WatchedPair {
+  lastSeq: number;
+  member: boolean;
 }
 
 /** The daily summaries: `chat_daily_stats` and `daily_activity`. */

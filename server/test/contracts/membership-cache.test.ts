@@ -4,7 +4,9 @@ import { LocalMembershipCache } from '../../src/membership/local-membership-cach
 import { UncachedMembership, type MemberLoader, type MembershipCache } from '../../src/membership/port.js';
 import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
 import { silentLogger } from '../../src/support/logger.js';
-import { redisClients, redisSkipReason } from '../support/redis.js';
+import type { Redis } from 'ioredis';
+import { connectRedis, RedisBreaker, startRedis } from '../../src/support/redis.js';
+import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
 
 /** A stand-in for the members table, counting how often it is asked. */
 class MembersTable {
@@ -182,6 +184,22 @@ if (redisSkipReason) {
       expect(await other.isMember(chat, bob)).toBe(false); // ...but did not poison the cache
     });
 
+    it('caches no list read during a change, even when the change’s second invalidation never comes', async () => {
+      const table = new MembersTable();
+      const cache = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const other = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada, bob]));
+      await cache.invalidate(chat); // the change's first invalidation
+      const slow = table.hold();
+      const stale = other.isMember(chat, bob); // reads the members before the removal...
+      await slow.loadStarted;
+      table.chats.get(chat)!.delete(bob); // ...the removal lands, and Redis fails before the second invalidation
+      slow.release();
+      expect(await stale).toBe(true);
+      expect(await cache.isMember(chat, bob)).toBe(false);
+    });
+
     it('keeps working after Redis forgets its scripts', async () => {
       const table = new MembersTable();
       const redis = await connect();
@@ -206,5 +224,41 @@ if (redisSkipReason) {
       expect(await cache.isMember(chat, ada)).toBe(true);
       await expect(cache.invalidate(chat)).rejects.toThrow();
     });
+
+    it('skips a hung Redis for the cool-down after one timed-out command, then tries it again', async () => {
+      const redis = await DisposableRedis.start();
+      const admin = await connect(redis.url);
+      const client = await startRedis(connectRedis(redis.url, 'hung', silentLogger, 'commands', 200));
+      try {
+        const table = new MembersTable();
+        const cache = new RedisMembershipCache(client, table.load, silentLogger, new RedisBreaker(1000, silentLogger));
+        const [chat, ada] = [randomUUID(), randomUUID()];
+        table.chats.set(chat, new Set([ada]));
+        await admin.config('RESETSTAT');
+        await admin.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+        try {
+          for (let i = 0; i < 5; i++) expect(await cache.isMember(chat, ada)).toBe(true);
+          expect(table.loads).toBe(5);
+        } finally {
+          await admin.call('CLIENT', 'UNPAUSE');
+        }
+        // Once the held command has run: one script call for five checks.
+        expect(await client.ping()).toBe('PONG');
+        expect(await scriptCalls(admin)).toBe(1);
+
+        await new Promise((r) => setTimeout(r, 1100));
+        expect(await cache.isMember(chat, ada)).toBe(true);
+        expect(await scriptCalls(admin)).toBeGreaterThan(1);
+      } finally {
+        client.disconnect();
+        await redis.stop();
+      }
+    });
   });
+}
+
+/** Scripts Redis has run since the last CONFIG RESETSTAT. */
+async function scriptCalls(admin: Redis): Promise<number> {
+  const stats = await admin.info('commandstats');
+  return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }

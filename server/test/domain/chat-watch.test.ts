@@ -34,4 +34,20 @@ describe('watchChats', () => {
       await bus.close();
     }
   });
+
+  it('drops a chat left while the watch was starting: its chat list no longer follows it', async () => {
+    const bus = new LocalRealtimeBus();
+    // The first read still lists B; the viewer left it (and its leave was published) before the watch followed it.
+    const reads = [[A, B], [A]];
+    const watch = await watchChats(bus, VIEWER, async () => reads.shift() ?? [A]);
+    try {
+      await bus.publish(chatChannel(B), { chatId: B, seq: 2 });
+      await bus.publish(chatChannel(A), { chatId: A, seq: 1 });
+      expect(await within(watch.next())).toBe(A);
+      expect(await within(watch.next())).toBe('none');
+    } finally {
+      await watch.return?.();
+      await bus.close();
+    }
+  });
 });

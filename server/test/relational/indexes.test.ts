@@ -25,6 +25,11 @@ const queries: [string, string][] = [
   ['a re-run replacing its day of chat stats', `delete from chat_daily_stats where day = '2026-03-14'`],
   ['chatStats of one chat', `select * from chat_daily_stats where chat_id = ${ID} and day >= '2026-01-01' and day <= '2026-12-31' order by day`],
   ['a re-run replacing its day of activity', `delete from daily_activity where day = '2026-03-14'`],
+  [
+    'the live check of every watched chat',
+    `select v.chat_id, v.user_id, c.last_seq, exists (select 1 from members m where m.chat_id = v.chat_id and m.user_id = v.user_id) as member
+       from unnest(array[${ID}, ${ID}]::uuid[], array[${ID}, ${ID}]::uuid[]) as v(chat_id, user_id) join chats c on c.id = v.chat_id`,
+  ],
 ];
 
 describe.each(relationalTargets)('indexes on $name', (target) => {
