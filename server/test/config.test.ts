@@ -17,6 +17,7 @@ describe('configuration', () => {
       persister: 'inline',
       sendRateLimit: { limit: 30, windowMs: 10_000 },
       loginRateLimit: { limit: 10, windowMs: 60_000 },
+      edge: { maxRequestBytes: 1024 * 1024, trustProxy: 0, maxSubscriptionsPerSocket: 100, maxSocketsPerUser: 20, tokenLifetimeMs: 30 * 86_400_000 },
     });
   });
 
