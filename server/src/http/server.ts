@@ -11,6 +11,7 @@ import { clientAddress } from './client-address.js';
 import { startGraphqlHttp } from './graphql-http.js';
 import { graphqlWsSessions, type SessionExtra } from './graphql-ws-sessions.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
+import { HttpDrain } from './http-drain.js';
 import { createPlayground } from './playground.js';
 import { BodyError } from './read-body.js';
 import { createWebClient } from './web-client.js';
@@ -42,6 +43,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   const addressOf = (req: Parameters<typeof clientAddress>[0]) => clientAddress(req, edge.trustProxy);
 
   const httpServer = createServer();
+  const drain = new HttpDrain(httpServer);
   // A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: edge.maxRequestBytes });
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
@@ -59,6 +61,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   const webClient = createWebClient();
 
   httpServer.on('request', (req, res) => {
+    if (!drain.admit(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://parley');
     const path = url.pathname;
     const handle = async () => {
@@ -98,8 +101,8 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
     port: actualPort,
     url: `http://localhost:${actualPort}${GRAPHQL_PATH}`,
     close: async () => {
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      await ws.dispose();
+      // Sockets are told 1001 (Going Away) while HTTP finishes what is in flight; Apollo stops last.
+      await Promise.all([drain.close(), ws.dispose()]);
       await graphqlHttp.stop();
     },
   };
