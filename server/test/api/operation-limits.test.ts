@@ -71,4 +71,16 @@ describe('the operations clients send fit the query limits', () => {
     expect(cost(`{ chat(id: "${chat}") { members { id } } }`)).toBe(1 + 1 + (LIMITS.groupMembersMax + 1));
     expect(cost(`{ me { id username } }`)).toBe(3);
   });
+
+  it('remembers estimates per document, by the variables they read', () => {
+    const prepared = pipeline.prepare({ query: 'query ($c: ID!, $n: Int, $b: String, $x: Boolean!) { messages(chatId: $c, last: $n, before: $b) { edges { cursor node { body @include(if: $x) } } } }', variables: { c: 'c', x: true } }, 'http');
+    if (!('document' in prepared)) throw new Error(prepared.map((e) => e.message).join('; '));
+    const cost = (variables: Record<string, unknown>) => queryCost(schema, prepared.document, undefined, { c: 'c', b: 'x', x: true, ...variables });
+    expect(cost({ n: 100 })).toBe(1 + 100 * 4);
+    expect(cost({ n: 1 })).toBe(1 + 1 * 4);
+    expect(cost({ n: 100, b: 'another cursor' })).toBe(1 + 100 * 4);
+    expect(cost({ n: 100, x: false })).toBe(1 + 100 * 3);
+    expect(cost({ n: 100_000 })).toBe(1 + 100 * 4);
+    expect(cost({})).toBe(1 + LIMITS.pageDefault * 4);
+  });
 });
