@@ -30,7 +30,7 @@ const POLL_MS = 20;
  * answers requests that arrive meanwhile on open connections with 503
  * UNAVAILABLE (and `connection: close`), lets in-flight requests finish within
  * a bound, and closes a connection only once it has been idle for a moment.
- * WebSocket connections leave its care when they upgrade.
+ * WebSocket connections leave its care when they upgrade (`forget`).
  */
 export class HttpDrain {
   private closing = false;
@@ -45,7 +45,16 @@ export class HttpDrain {
       this.connections.set(socket, { active: 0, lastActiveAt: Date.now() });
       socket.once('close', () => this.connections.delete(socket));
     });
-    server.on('upgrade', (_req: IncomingMessage, socket: Socket) => this.connections.delete(socket));
+  }
+
+  /**
+   * A connection that became a WebSocket is the WebSocket server's to close.
+   * (Not an 'upgrade' listener here: once the WebSocket server has stopped,
+   * Node must see none, so that an upgrade arriving on a kept-alive
+   * connection is answered like any request, 503, instead of hanging.)
+   */
+  forget(socket: Socket): void {
+    this.connections.delete(socket);
   }
 
   get isClosing(): boolean {

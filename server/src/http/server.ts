@@ -46,6 +46,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   const drain = new HttpDrain(httpServer);
   // A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: edge.maxRequestBytes });
+  wsServer.on('connection', (_socket, request) => drain.forget(request.socket));
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
     graphqlWsSessions({ pipeline, tokens, limits: edge, clientAddress: addressOf }),
     wsServer,

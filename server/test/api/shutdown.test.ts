@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
 import { directChat, signup, type TestUser } from '../support/users.js';
@@ -37,18 +37,38 @@ function post(agent: Agent, url: URL, body: string, token: string): Promise<Outc
   });
 }
 
+/** An upgrade to WebSocket on the agent's kept-alive connection (as undici's WebSocket sends it): the answer, or what happened instead. */
+function upgrade(agent: Agent, url: URL): Promise<Outcome & { upgraded?: boolean }> {
+  return new Promise((resolve) => {
+    const req = request(url, {
+      agent,
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'graphql-transport-ws' },
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      resolve({ upgraded: true });
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode }));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    req.end();
+  });
+}
+
 // Closing HTTP is above the storage ports: one engine is enough here.
 describe('graceful shutdown', () => {
   let server: TestServer;
   let ada: TestUser;
   let chatId: string;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     server = await TestServer.start(pgliteTarget);
     ada = await signup(server);
     chatId = await directChat(server, ada, await signup(server));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await server?.stop();
   });
 
@@ -85,5 +105,15 @@ describe('graceful shutdown', () => {
     // Stopping to accept is allowed to refuse a new connection; the workers above never need one.
     expect(refusedConnections).toBe(0);
     expect(answers.length).toBeGreaterThan(200);
+  });
+
+  it('answers a WebSocket upgrade that arrives on a kept-alive connection while closing (503), instead of leaving it hanging', async () => {
+    const url = new URL(server.url.replace('localhost', '127.0.0.1'));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await post(agent, url, JSON.stringify({ query: '{ me { id } }' }), ada.token)).status).toBe(200);
+    const closing = server.parley.close();
+    expect(await upgrade(agent, url)).toEqual({ status: 503 });
+    await closing;
+    agent.destroy();
   });
 });
