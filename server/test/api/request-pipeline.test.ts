@@ -61,6 +61,12 @@ function badRequests(chatId: string): BadRequest[] {
     { name: '1,000 aliases of messages(last: 100)', query: `{ ${aliases(1_000, messagesPage)} }`, code: 'GRAPHQL_PARSE_FAILED' },
     { name: '1,500 aliases of messages(last: 100)', query: `{ ${aliases(1_500, messagesPage)} }`, code: 'GRAPHQL_PARSE_FAILED' },
     {
+      name: 'fragments that spread each other twice over (2^40 fields)',
+      query: `{ chats(first: 1) { edges { node { ...F0 } } } } ${Array.from({ length: 40 }, (_, i) => `fragment F${i} on Chat { ...F${i + 1} ...F${i + 1} }`).join(' ')} fragment F40 on Chat { id }`,
+      code: 'BAD_USER_INPUT',
+      message: /too costly/,
+    },
+    {
       name: '16 aliases through fragments',
       query: `{ ...A ...B } fragment A on Query { ${aliases(8, messagesPage)} } fragment B on Query { ${aliases(8, messagesPage, 'b')} }`,
       code: 'BAD_USER_INPUT',
