@@ -51,7 +51,7 @@ function isServerOnlyMessage(data: string): boolean {
  * vanished. Worth a debug line, not a warning anyone must read.
  */
 const isClientCaused = (error: NodeJS.ErrnoException): boolean =>
-  (typeof error.code === 'string' && (error.code.startsWith('WS_ERR_') || error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+  typeof error.code === 'string' && (error.code.startsWith('WS_ERR_') || error.code === 'ECONNRESET' || error.code === 'EPIPE');
 
 /** Corks sockets for the rest of the current turn and uncorks them together. */
 class TurnBatcher {
@@ -147,10 +147,10 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
-          socket.on('message', (raw) => {
-            const data = String(raw);
+          socket.on('message', (frame) => {
+            const data = String(frame);
             handle(data).catch((error: unknown) => {
-              // graphql-ws throws on a message type the client may not send; only the happy path skips this second parse.
+              // graphql-ws throws on a message type a client may not send: told apart here, on the failure path only.
               if (isServerOnlyMessage(data)) {
                 logger.debug('websocket closed: the client sent a server-only message', { error: errorMessage(error) });
                 socket.close(CloseCode.BadRequest, 'Unexpected message type');
