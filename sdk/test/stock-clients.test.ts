@@ -16,7 +16,7 @@ describe('a stock urql client, default configuration', () => {
     const client = new Client({
       url: server.url,
       exchanges: [cacheExchange, fetchExchange],
-      fetchOptions: () => ({ headers: token ? { authorization: `Bearer ${token}` } : {} }),
+      fetchOptions: (): RequestInit => ({ headers: token ? { authorization: `Bearer ${token}` } : {} }),
       fetch: (input, init) => {
         methods.push(init?.method ?? 'GET');
         return fetch(input, init);
