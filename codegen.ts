@@ -37,11 +37,28 @@ export function typedDocuments(documents: string | string[]): CodegenConfig['gen
   };
 }
 
+/**
+ * The schema's enums as runtime objects, names kept as in the schema
+ * (`ErrorCode.BAD_USER_INPUT === 'BAD_USER_INPUT'`): a client can list every
+ * error code, not only use it as a type. No operation selects `ErrorCode`
+ * (errors carry it in `extensions.code`), so the documents above never emit it.
+ */
+export const enums: CodegenConfig['generates'][string] = {
+  plugins: ['typescript'],
+  config: {
+    onlyEnums: true,
+    enumsAsConst: true,
+    namingConvention: { enumValues: 'keep' },
+    useTypeImports: true,
+  },
+};
+
 const config: CodegenConfig = {
   schema: 'schema.graphql',
   overwrite: true,
   generates: {
     'sdk/src/generated/graphql.ts': typedDocuments(SDK_OPERATIONS),
+    'sdk/src/generated/enums.ts': enums,
     // The web client imports these same documents (`@parley/sdk/documents`): it needs no operation the SDK lacks.
     // One with operations of its own would add a target here: typedDocuments([SDK_OPERATIONS, 'web/src/lib/operations/*.graphql']).
   },

@@ -1,45 +1,41 @@
 import type { GraphQLFormattedError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { ErrorCode } from './generated/enums.js';
 
 /**
- * What went wrong, as a caller branches on it. The first seven are the codes
- * Parley puts in `extensions.code` (README, "Errors"); the rest are the SDK's
- * names for failures that never reach a resolver.
+ * Server codes that mean the request could not run at all (parse,
+ * validation, protocol): an SDK built for another schema. The SDK reports
+ * each as BAD_REQUEST. Typed by the schema's enum, so a code renamed there
+ * breaks this list at compile time.
+ */
+const REQUEST_CODES = [
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.OPERATION_RESOLUTION_FAILURE,
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+  ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+] as const satisfies readonly ErrorCode[];
+
+type RequestCode = (typeof REQUEST_CODES)[number];
+
+/**
+ * What went wrong, as a caller branches on it: every code of the schema's
+ * `ErrorCode` enum (generated into `generated/enums.ts`; see its comments)
+ * except the request-level ones, which the SDK folds into BAD_REQUEST, plus
+ * the SDK's own name for a failure that never reached the server.
  */
 export type ParleyErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE'
-  /** Parley failed unexpectedly (it logs the cause and says no more). */
-  | 'INTERNAL_SERVER_ERROR'
+  | Exclude<ErrorCode, RequestCode>
   /** The request itself was refused (parse, validation, protocol): an SDK built for another schema. */
   | 'BAD_REQUEST'
   /** No answer: the server could not be reached, the connection dropped, or the request timed out. */
   | 'NETWORK';
 
-const SERVER_CODES: ReadonlySet<string> = new Set<ParleyErrorCode>([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
-]);
+const REQUEST: ReadonlySet<string> = new Set<string>(REQUEST_CODES);
 
-/** Codes GraphQL servers use for a request they could not run at all. */
-const REQUEST_CODES: ReadonlySet<string> = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-]);
+/** The server's codes a ParleyError carries as they are. */
+const SERVER_CODES: ReadonlySet<string> = new Set<string>(Object.values(ErrorCode).filter((code) => !REQUEST.has(code)));
 
 export interface ParleyErrorDetails {
   retryAfterMs?: number;
@@ -93,18 +89,16 @@ export function isParleyError(error: unknown, code?: ParleyErrorCode): error is 
   return like && (code === undefined || (error as ParleyError).code === code);
 }
 
-/** RATE_LIMITED names the wait only in its message ("… try again in 7 s"). */
+/** RATE_LIMITED says how long to wait in `extensions.retryAfterMs`. */
 function retryAfterOf(error: GraphQLFormattedError): number | undefined {
-  const explicit = error.extensions?.['retryAfterMs'];
-  if (typeof explicit === 'number' && Number.isFinite(explicit)) return explicit;
-  const match = /try again in (\d+(?:\.\d+)?)\s*s\b/i.exec(error.message);
-  return match ? Math.round(Number(match[1]) * 1000) : undefined;
+  const value = error.extensions?.['retryAfterMs'];
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 function codeFor(serverCode: unknown): ParleyErrorCode {
   if (typeof serverCode === 'string') {
     if (SERVER_CODES.has(serverCode)) return serverCode as ParleyErrorCode;
-    if (REQUEST_CODES.has(serverCode)) return 'BAD_REQUEST';
+    if (REQUEST.has(serverCode)) return 'BAD_REQUEST';
   }
   return 'INTERNAL_SERVER_ERROR';
 }
@@ -155,20 +149,38 @@ interface CloseLike {
 const isCloseLike = (value: unknown): value is CloseLike =>
   typeof value === 'object' && value !== null && typeof (value as CloseLike).code === 'number' && 'reason' in value;
 
+/** Protocol mistakes and a frame over the server's size limit (1009): a retry would only repeat them. */
+const BAD_REQUEST_CLOSES: readonly number[] = [
+  CloseCode.BadRequest,
+  CloseCode.SubprotocolNotAcceptable,
+  CloseCode.SubscriberAlreadyExists,
+  CloseCode.TooManyInitialisationRequests,
+  1002,
+  1003,
+  1007,
+  1009,
+];
+
 /**
- * A socket close as a ParleyError. Parley closes with 4401 for a missing or
- * bad token; graphql-ws uses 44xx for protocol mistakes, which a retry would
- * only repeat. The server going away (1001, 1012, 1013) is UNAVAILABLE; a
- * connection that just died (1006, our own 4499 after a missed pong) is NETWORK.
+ * The server going away or asking to come back later: 1001 (shutdown), 1012
+ * (restart), 1013 (Try Again Later: Parley's answer when a user has too many
+ * sockets open, until one closes), 1014.
+ */
+const UNAVAILABLE_CLOSES: readonly number[] = [1001, 1012, 1013, 1014];
+
+/**
+ * A socket close as a ParleyError. Parley closes with 4401 for a missing, bad
+ * or expired token. A connection that just died (1006, our own 4499 after a
+ * missed pong) is NETWORK.
  */
 export function fromClose({ code, reason }: CloseLike): ParleyError {
   const details = { closeCode: code };
   const text = `WebSocket closed (${code}${reason ? ` ${reason}` : ''})`;
-  if (code === 4401) return new ParleyError('UNAUTHENTICATED', text, details);
-  if (code === 4403) return new ParleyError('FORBIDDEN', text, details);
-  if ([4400, 4406, 4409, 4429, 1002, 1003, 1007, 1009].includes(code)) return new ParleyError('BAD_REQUEST', text, details);
-  if (code === 1011 || code === 4500) return new ParleyError('INTERNAL_SERVER_ERROR', text, details);
-  if ([1001, 1012, 1013, 1014].includes(code)) return new ParleyError('UNAVAILABLE', text, details);
+  if (code === CloseCode.Unauthorized) return new ParleyError('UNAUTHENTICATED', text, details);
+  if (code === CloseCode.Forbidden) return new ParleyError('FORBIDDEN', text, details);
+  if (BAD_REQUEST_CLOSES.includes(code)) return new ParleyError('BAD_REQUEST', text, details);
+  if (code === 1011 || code === CloseCode.InternalServerError) return new ParleyError('INTERNAL_SERVER_ERROR', text, details);
+  if (UNAVAILABLE_CLOSES.includes(code)) return new ParleyError('UNAVAILABLE', text, details);
   return new ParleyError('NETWORK', text, details);
 }
 

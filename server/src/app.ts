@@ -43,7 +43,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     if (config.persister === 'inline') await engines.log.consume(engines.persister.handle);
 
     const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus);
-    const tokens = new TokenService(await jwtSecret(config));
+    const tokens = new TokenService(await jwtSecret(config), { lifetimeMs: config.edge.tokenLifetimeMs });
     const limits = new RateLimits(engines.limiter, config);
     const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
     const services = {
@@ -54,7 +54,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       chatStats: new ChatStatsService(chats, engines.dailyStats),
     };
     const http = await startHttpServer(
-      { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness },
+      { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness, edge: config.edge },
       config.port,
     );
 

@@ -23,6 +23,7 @@ describe('configuration', () => {
       redisCommandTimeoutMs: 500,
       redisCooldownMs: 5000,
       singleInstanceCheck: true,
+      edge: { maxRequestBytes: 1024 * 1024, trustProxy: 0, maxSubscriptionsPerSocket: 100, maxSocketsPerUser: 20, tokenLifetimeMs: 30 * 86_400_000 },
     });
   });
 

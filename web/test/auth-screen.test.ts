@@ -50,8 +50,9 @@ describe('sign-in and sign-up form', () => {
     expect(username.getAttribute('aria-invalid')).toBeNull();
   });
 
-  it('says when to retry after too many attempts (RATE_LIMITED)', async () => {
-    const { client } = fakeClient({ Login: { code: 'RATE_LIMITED', message: 'Too many login attempts; try again in 42 s' } });
+  it('says when to retry after too many attempts (RATE_LIMITED), from extensions.retryAfterMs', async () => {
+    // The message's own words are not read: only the code and retryAfterMs are the contract.
+    const { client } = fakeClient({ Login: { code: 'RATE_LIMITED', message: 'Too many login attempts; try again in 9 s', retryAfterMs: 41_200 } });
     render(AuthScreen, { client, onSignedIn: vi.fn() });
     await userEvent.type(screen.getByLabelText('Username'), 'ada');
     await userEvent.type(screen.getByLabelText('Password'), 'correct horse{Enter}');

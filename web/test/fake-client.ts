@@ -1,8 +1,8 @@
 import { CombinedError, type Client } from '@urql/core';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 
-/** What a fake server answers for one operation (by name): data, or a Parley error code and message. */
-export type Answer = { data: unknown } | { code: string; message: string };
+/** What a fake server answers for one operation (by name): data, or a Parley error code and message (and `extensions.retryAfterMs`). */
+export type Answer = { data: unknown } | { code: string; message: string; retryAfterMs?: number };
 
 /**
  * Just enough of an urql Client for components that call
@@ -19,7 +19,11 @@ export function fakeClient(answers: Record<string, Answer | ((variables: Record<
       ? { error: new CombinedError({ networkError: new Error(`no answer for ${operation}`) }) }
       : 'data' in answer
         ? { data: answer.data }
-        : { error: new CombinedError({ graphQLErrors: [{ message: answer.message, extensions: { code: answer.code } }] }) };
+        : {
+            error: new CombinedError({
+              graphQLErrors: [{ message: answer.message, extensions: { code: answer.code, ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }) } }],
+            }),
+          };
     return { toPromise: async () => result };
   };
   const client = { mutation: run, query: run } as unknown as Client;

@@ -46,6 +46,21 @@ export interface Config {
    * (SINGLE_INSTANCE_CHECK=off) lets it start anyway.
    */
   singleInstanceCheck: boolean;
+  /** How clients reach Parley: request sizes, proxies, sockets, tokens. */
+  edge: EdgeConfig;
+}
+
+export interface EdgeConfig {
+  /** Largest HTTP body and WebSocket frame, in bytes. */
+  maxRequestBytes: number;
+  /** Proxies in front of Parley whose `X-Forwarded-For` entry is trusted; 0: the socket's address. */
+  trustProxy: number;
+  /** Operations in flight on one graphql-ws socket (subscriptions, and queries sent over it). */
+  maxSubscriptionsPerSocket: number;
+  /** Authenticated sockets one user may hold open on one instance. */
+  maxSocketsPerUser: number;
+  /** How long an issued token is valid. */
+  tokenLifetimeMs: number;
 }
 
 export interface RateLimit {
@@ -103,6 +118,38 @@ const rateLimit = (name: string, value: string | undefined, fallback: string): R
   }
   return { limit: Number(match[1]), windowMs: Number(match[2]) * 1000 };
 };
+
+const nonNegativeInt = (name: string, value: string | undefined, fallback: number, max: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > max) throw new ConfigError(`${name} must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `<count><unit>` with unit s, m, h or d, e.g. `30d`. */
+const duration = (name: string, value: string | undefined, fallback: string): number => {
+  const text = value ?? fallback;
+  const match = /^(\d+)([smhd])$/.exec(text);
+  const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS] : 0;
+  // A year at most: a token is the only credential a client holds, and jose counts in seconds.
+  if (!match || ms < 1000 || ms > 366 * DURATION_UNITS_MS.d) {
+    throw new ConfigError(`${name} must look like 30d, 12h, 15m or 90s (at most 366d), got ${JSON.stringify(text)}`);
+  }
+  return ms;
+};
+
+function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
+  return {
+    // 1 MiB: a 4,000-character message is at most 16 KB; the largest legitimate request is far below.
+    maxRequestBytes: positiveInt('MAX_REQUEST_BYTES', nonEmpty(env.MAX_REQUEST_BYTES), 1024 * 1024, 64 * 1024 * 1024),
+    trustProxy: nonNegativeInt('TRUST_PROXY', nonEmpty(env.TRUST_PROXY), 0, 100),
+    maxSubscriptionsPerSocket: positiveInt('MAX_SUBSCRIPTIONS_PER_SOCKET', nonEmpty(env.MAX_SUBSCRIPTIONS_PER_SOCKET), 100, 100_000),
+    maxSocketsPerUser: positiveInt('MAX_SOCKETS_PER_USER', nonEmpty(env.MAX_SOCKETS_PER_USER), 20, 100_000),
+    tokenLifetimeMs: duration('TOKEN_LIFETIME', nonEmpty(env.TOKEN_LIFETIME), '30d'),
+  };
+}
 
 export interface LoadOptions {
   /**
@@ -177,5 +224,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     redisCommandTimeoutMs: positiveInt('REDIS_COMMAND_TIMEOUT_MS', nonEmpty(env.REDIS_COMMAND_TIMEOUT_MS), 500, 60_000),
     redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
     singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),
+    edge: loadEdge(env),
   };
 }

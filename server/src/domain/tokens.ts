@@ -1,23 +1,38 @@
 import { jwtVerify, SignJWT } from 'jose';
+import { parseId } from './ids.js';
 
 const ISSUER = 'parley';
-const LIFETIME = '30d';
+const DEFAULT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Verified tokens remembered per process; bounded, oldest dropped first. */
 const VERIFIED_MAX = 10_000;
 
+/** Who a valid token names, and until when it may be used. */
+export interface TokenGrant {
+  userId: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface TokenOptions {
+  /** How long an issued token is valid (config: TOKEN_LIFETIME). */
+  lifetimeMs?: number;
+}
+
 /** Signs and verifies the bearer tokens clients send over HTTP and graphql-ws. */
 export class TokenService {
   private readonly key: Uint8Array;
+  private readonly lifetimeSeconds: number;
   /**
    * Every request carries the same token again and again, and WebCrypto HMAC
    * costs an async job each time (a quarter of the server's CPU in the send
    * benchmark): a verified token is trusted until its own expiry.
    */
-  private readonly verified = new Map<string, { userId: string; expiresAt: number }>();
+  private readonly verified = new Map<string, TokenGrant>();
 
-  constructor(secret: string) {
+  constructor(secret: string, { lifetimeMs = DEFAULT_LIFETIME_MS }: TokenOptions = {}) {
     this.key = new TextEncoder().encode(secret);
+    this.lifetimeSeconds = Math.max(1, Math.round(lifetimeMs / 1000));
   }
 
   issue(userId: string): Promise<string> {
@@ -26,30 +41,57 @@ export class TokenService {
       .setSubject(userId)
       .setIssuer(ISSUER)
       .setIssuedAt()
-      .setExpirationTime(LIFETIME)
+      .setExpirationTime(`${this.lifetimeSeconds}s`)
       .sign(this.key);
   }
 
-  /** The user id a valid token names, or null for a bad, expired or foreign token. */
-  async verify(token: string): Promise<string | null> {
+  /** The user and expiry a valid token names, or null for a bad, expired or foreign token. */
+  async grant(token: string): Promise<TokenGrant | null> {
     const known = this.verified.get(token);
-    if (known && known.expiresAt > Date.now()) return known.userId;
+    if (known && known.expiresAt > Date.now()) return known;
     if (known) this.verified.delete(token);
+    let subject: unknown;
+    let expiresAt: number;
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
-      if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { userId: payload.sub, expiresAt: payload.exp * 1000 });
-      return payload.sub;
+      if (typeof payload.exp !== 'number') return null;
+      subject = payload.sub;
+      expiresAt = payload.exp * 1000;
     } catch {
       return null;
     }
+    // Parley only issues tokens for user ids; a signed token naming anything else is refused, not looked up.
+    const userId = userIdOf(subject);
+    if (userId === null) return null;
+    const grant = { userId, expiresAt };
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, grant);
+    return grant;
+  }
+
+  /** The user id a valid token names, or null. */
+  async verify(token: string): Promise<string | null> {
+    return (await this.grant(token))?.userId ?? null;
+  }
+
+  /** Accepts `Bearer <token>` (any case). */
+  async grantFromAuthorization(header: unknown): Promise<TokenGrant | null> {
+    if (typeof header !== 'string') return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    return match ? this.grant(match[1]) : null;
   }
 
   /** Accepts `Bearer <token>` (any case) and returns the user id, or null. */
   async fromAuthorization(header: unknown): Promise<string | null> {
-    if (typeof header !== 'string') return null;
-    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-    return match ? this.verify(match[1]) : null;
+    return (await this.grantFromAuthorization(header))?.userId ?? null;
+  }
+}
+
+function userIdOf(subject: unknown): string | null {
+  if (typeof subject !== 'string') return null;
+  try {
+    return parseId(subject, 'token subject');
+  } catch {
+    return null;
   }
 }

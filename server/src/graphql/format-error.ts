@@ -1,11 +1,25 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, ERROR_CODES, type ErrorCode } from '../domain/errors.js';
 import { errorFields, type Logger } from '../support/logger.js';
 
+const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+
+/** A request-level error with a code of the contract, made where the failure is known (request-pipeline.ts). */
+export function requestError(
+  code: ErrorCode,
+  message: string,
+  options: { nodes?: GraphQLError['nodes']; originalError?: Error; source?: GraphQLError['source']; positions?: readonly number[] } = {},
+): GraphQLError {
+  return new GraphQLError(message, { ...options, extensions: { code } });
+}
+
 /**
- * One error policy for HTTP and graphql-ws: domain errors and GraphQL's own
- * request errors (parse, validation, variables) pass with their code; anything
- * else is logged and masked, so no stack trace or internal message leaks.
+ * The one error policy of HTTP and graphql-ws: domain errors pass with their
+ * code (and `retryAfterMs`), request errors with the code their stage gave
+ * them (parse, validation, operation, variables: see request-pipeline.ts, and
+ * Apollo's own for HTTP); anything else is logged and masked, so no stack
+ * trace or internal message leaks, and no code outside the schema's
+ * `ErrorCode` enum ever reaches a client.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -18,13 +32,10 @@ export function createErrorFormatter(logger: Logger) {
       return { message: original.message, locations, path, extensions: { ...original.extensions } };
     }
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+    if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       return { message, locations, path, extensions: { code } };
     }
-    if (original instanceof GraphQLError) {
-      return { message, locations, path, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
-    }
-    logger.error('unexpected error in a GraphQL operation', { path, ...errorFields(original) });
+    logger.error('unexpected error in a GraphQL operation', { path, code, ...errorFields(original) });
     return { message: 'Internal server error', locations, path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }

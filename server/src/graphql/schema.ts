@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLEnumType, GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { ERROR_CODES } from '../domain/errors.js';
 import { AuthResolver } from './resolvers/auth-resolver.js';
 import { ChatResolver } from './resolvers/chat-resolver.js';
 import { ChatStatsResolver } from './resolvers/chat-stats-resolver.js';
@@ -20,13 +21,25 @@ const unusedPubSub = {
   },
 };
 
-export function buildParleySchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+/**
+ * No field returns it: it is in the schema so that the error codes are part
+ * of the contract clients are generated from (the SDK's `ErrorCode`).
+ */
+const errorCodeEnum = new GraphQLEnumType({
+  name: 'ErrorCode',
+  description: 'Every `extensions.code` a Parley error carries. Branch on the code, never on the message.',
+  values: Object.fromEntries(Object.entries(ERROR_CODES).map(([code, description]) => [code, { description }])),
+});
+
+export async function buildParleySchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [AuthResolver, ChatResolver, MessageResolver, ChatStatsResolver],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     pubSub: unusedPubSub,
     validate: false,
   });
+  const config = schema.toConfig();
+  return new GraphQLSchema({ ...config, types: [...config.types, errorCodeEnum] });
 }
 
 /** The SDL committed as schema.graphql: the contract the SDK and the client are generated from. */

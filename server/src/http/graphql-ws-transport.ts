@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { errorMessage, type Logger } from '../support/logger.js';
 
@@ -32,6 +32,26 @@ export interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
 }
+
+/** Message types only a server sends: a client sending one breaks the protocol. */
+const SERVER_ONLY = new Set<string>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
+
+/** Whether `data` is a well-formed message of a type only the server may send. */
+function isServerOnlyMessage(data: string): boolean {
+  try {
+    return SERVER_ONLY.has(parseMessage(data).type);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A socket error a client causes at will: a frame over `maxPayload` (ws closes
+ * with 1009 itself), invalid framing or UTF-8 (1002, 1007), or a peer that
+ * vanished. Worth a debug line, not a warning anyone must read.
+ */
+const isClientCaused = (error: NodeJS.ErrnoException): boolean =>
+  typeof error.code === 'string' && (error.code.startsWith('WS_ERR_') || error.code === 'ECONNRESET' || error.code === 'EPIPE');
 
 /** Corks sockets for the rest of the current turn and uncorks them together. */
 class TurnBatcher {
@@ -96,8 +116,10 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const raw = request.socket;
-    socket.once('error', (error) => {
-      logger.warn('websocket error', { error: error.message });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      if (isClientCaused(error)) logger.debug('websocket closed on a client error', { error: error.message, code: error.code });
+      else logger.warn('websocket error', { error: error.message });
+      // ws has already begun closing with the fitting code (1009 for an oversized frame); this only covers the rest.
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
 
@@ -125,8 +147,15 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
-          socket.on('message', (data) => {
-            handle(String(data)).catch((error: unknown) => {
+          socket.on('message', (frame) => {
+            const data = String(frame);
+            handle(data).catch((error: unknown) => {
+              // graphql-ws throws on a message type a client may not send: told apart here, on the failure path only.
+              if (isServerOnlyMessage(data)) {
+                logger.debug('websocket closed: the client sent a server-only message', { error: errorMessage(error) });
+                socket.close(CloseCode.BadRequest, 'Unexpected message type');
+                return;
+              }
               logger.error('websocket message handling failed', { error: errorMessage(error) });
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });

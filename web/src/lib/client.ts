@@ -1,10 +1,10 @@
 import { Client, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
 import { backoffDelay } from '@parley/sdk/backoff';
-import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { CloseCode, createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import type { ConnectionState } from './connection.svelte';
 
 /** graphql-ws close code for a missing, bad or expired token (README: "closes the socket with code 4401"). */
-const UNAUTHORIZED = 4401;
+const UNAUTHORIZED = CloseCode.Unauthorized;
 
 export interface ParleyClient {
   urql: Client;

@@ -11,6 +11,8 @@ export type ErrorCode = ParleyErrorCode | 'UNKNOWN';
 export interface ApiError {
   code: ErrorCode;
   message: string;
+  /** RATE_LIMITED: how long to wait, from the error's `extensions.retryAfterMs`. */
+  retryAfterMs?: number;
 }
 
 export function toApiError(error: CombinedError): ApiError {
@@ -19,7 +21,12 @@ export function toApiError(error: CombinedError): ApiError {
   }
   const first = error.graphQLErrors[0];
   const code = (first?.extensions?.code as ErrorCode | undefined) ?? 'UNKNOWN';
-  return { code, message: first?.message ?? error.message };
+  const retryAfterMs = first?.extensions?.retryAfterMs;
+  return {
+    code,
+    message: first?.message ?? error.message,
+    ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { retryAfterMs } : {}),
+  };
 }
 
 export type AuthField = 'username' | 'password' | 'displayName';
@@ -36,7 +43,7 @@ export function describeAuthError(error: ApiError, mode: 'login' | 'signup'): { 
     case 'UNAUTHENTICATED':
       return { field: 'password', message: 'Wrong username or password.' };
     case 'RATE_LIMITED':
-      return { field: null, message: `Too many attempts. ${retryHint(error.message)}` };
+      return { field: null, message: `Too many attempts. ${retryHint(error.retryAfterMs)}` };
     case 'BAD_USER_INPUT': {
       const field = (['username', 'password', 'displayName'] as const).find((name) => error.message.startsWith(name)) ?? null;
       const text = field ? error.message.replace(/^displayName/, 'Display name').replace(/^\w/, (c) => c.toUpperCase()) : error.message;
@@ -49,8 +56,7 @@ export function describeAuthError(error: ApiError, mode: 'login' | 'signup'): { 
   }
 }
 
-/** "Too many login attempts; try again in 42 s" → "Try again in 42 s." */
-function retryHint(message: string): string {
-  const match = /try again in ([^.;]+)/i.exec(message);
-  return match ? `Try again in ${match[1]}.` : 'Wait a moment and try again.';
+/** 41,200 ms → "Try again in 42 s." */
+function retryHint(retryAfterMs: number | undefined): string {
+  return retryAfterMs === undefined ? 'Wait a moment and try again.' : `Try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
 }

@@ -1,0 +1,39 @@
+export const ChatKind = {
+  DIRECT: 'DIRECT',
+  GROUP: 'GROUP'
+} as const;
+
+export type ChatKind = typeof ChatKind[keyof typeof ChatKind];
+/** Every `extensions.code` a Parley error carries. Branch on the code, never on the message. */
+export const ErrorCode = {
+  /** The HTTP request itself is refused: no query, a body that is not JSON or too large, a mutation over GET, or a subscription over HTTP (subscriptions run over graphql-ws). */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The input breaks a limit or is malformed: a length, a page size, an id or cursor, a date, a variable of the wrong type, or a query too deep, too costly or with too many aliases or root fields. Fix the request; retrying it unchanged fails again. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The username is taken (usernames are case-insensitive). */
+  CONFLICT: 'CONFLICT',
+  /** The chat exists but the viewer is not a member (or has left it). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The request is not a GraphQL document, or has more tokens than Parley parses. */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** The document does not fit the schema (an unknown field, a missing argument, a literal of the wrong type). */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** Parley failed unexpectedly; it logged the cause and says no more. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A chat or user id that does not exist. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The operation to run cannot be chosen: `operationName` names none, or is missing where the document holds several. */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  /** Automatic persisted queries: the hash is unknown; send the query text with it. */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** Automatic persisted queries are not available for this request. */
+  PERSISTED_QUERY_NOT_SUPPORTED: 'PERSISTED_QUERY_NOT_SUPPORTED',
+  /** Too many attempts in the window; `extensions.retryAfterMs` says how many milliseconds to wait. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** No valid token where one is needed, or a wrong username or password. Over graphql-ws: close code 4401. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** An engine needed right now is down, or Parley is shutting down. Retry with backoff; for a send, with the same clientId. */
+  UNAVAILABLE: 'UNAVAILABLE'
+} as const;
+
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];

@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, type ServerOptions } from 'graphql-ws';
+import type { EdgeConfig } from '../config/config.js';
+import type { TokenService } from '../domain/tokens.js';
+import { requestError } from '../graphql/format-error.js';
+import type { RequestPipeline } from '../graphql/request-pipeline.js';
+import { subscribeShared } from '../graphql/shared-subscription-execution.js';
+import type { Extra as SocketExtra } from './graphql-ws-transport.js';
+
+/**
+ * Sockets of one user held open on this instance, above which a new one is
+ * refused with 1013 (Try Again Later). graphql-ws's client retries 1013 with
+ * its backoff (it treats 4xxx protocol codes and most 1xxx codes as fatal),
+ * and the condition is temporary: a slot frees as soon as one of the user's
+ * other tabs or clients closes.
+ */
+export const TOO_MANY_SOCKETS = 1013;
+
+/** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days); tokens live longer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export type SessionExtra = SocketExtra & {
+  viewerId?: string;
+  /** Closes the socket when its token expires. */
+  expiry?: { cancel(): void };
+};
+
+export interface SessionDeps {
+  pipeline: RequestPipeline;
+  tokens: TokenService;
+  limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser'>;
+  /** The client's address, from the upgrade request. */
+  clientAddress(request: IncomingMessage): string;
+}
+
+/** Runs `action` at epoch ms `when`, however far off, in steps setTimeout can take. */
+function at(when: number, action: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = when - Date.now();
+    if (left <= 0) return action();
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * The graphql-ws side of Parley: who is on each socket and what it may do.
+ * A socket authenticates once, at connection_init, and is closed with 4401
+ * when that token expires; a user holds at most `maxSocketsPerUser` sockets
+ * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
+ * Every operation goes through the shared request pipeline.
+ */
+export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+  const socketsPerUser = new Map<string, number>();
+
+  const release = (extra: SessionExtra) => {
+    extra.expiry?.cancel();
+    const userId = extra.viewerId;
+    if (userId === undefined) return;
+    extra.viewerId = undefined;
+    const left = (socketsPerUser.get(userId) ?? 1) - 1;
+    if (left > 0) socketsPerUser.set(userId, left);
+    else socketsPerUser.delete(userId);
+  };
+
+  return {
+    schema: pipeline.schema,
+
+    onConnect: async (ctx) => {
+      const { socket } = ctx.extra;
+      const grant = await tokens.grantFromAuthorization(ctx.connectionParams?.authorization);
+      if (!grant) {
+        socket.close(CloseCode.Unauthorized, 'Unauthorized');
+        return false;
+      }
+      // The client may have gone while the token was checked: then there is nothing to count.
+      if (socket.readyState !== socket.OPEN) return false;
+      const open = socketsPerUser.get(grant.userId) ?? 0;
+      if (open >= limits.maxSocketsPerUser) {
+        socket.close(TOO_MANY_SOCKETS, `Too many connections for this user: at most ${limits.maxSocketsPerUser}`);
+        return false;
+      }
+      socketsPerUser.set(grant.userId, open + 1);
+      ctx.extra.viewerId = grant.userId;
+      ctx.extra.expiry = at(grant.expiresAt, () => socket.close(CloseCode.Unauthorized, 'Token expired'));
+      return true;
+    },
+
+    onClose: (ctx) => release(ctx.extra),
+
+    onSubscribe: (ctx, _id, payload) => {
+      // graphql-ws has already registered this operation, so it counts itself.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+        return [requestError('BAD_USER_INPUT', `Too many operations on one socket: at most ${limits.maxSubscriptionsPerSocket} at a time`)];
+      }
+      return pipeline.prepare(payload, 'graphql-ws');
+    },
+    subscribe: subscribeShared,
+    context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors ? { ...result, errors: result.errors.map((e) => pipeline.formatError(e.toJSON(), e)) } : result,
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => pipeline.formatError(e.toJSON(), e)),
+  };
+}
