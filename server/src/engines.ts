@@ -53,15 +53,17 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info('migrations applied', { applied });
 
+    const users = new SqlUserRepository(orm);
+    const chats = new SqlChatRepository(orm);
     const store = await openMessageStore(config, orm, logger);
     closers.push({ name: 'message store', close: () => store.close() });
     const bus = await openRealtimeBus(config, logger);
     closers.push({ name: 'realtime bus', close: () => bus.close() });
     const log = await openEventLog(config, logger);
-    closers.push({ name: 'event log', close: () => log.close() });
+    const persister = new Persister(store, chats, users, bus, logger, { awaitPublish: config.kafkaBrokers !== undefined });
+    // Publishes the drained batches issued go out before the bus closes.
+    closers.push({ name: 'event log', close: () => log.close().finally(() => persister.idle()) });
 
-    const users = new SqlUserRepository(orm);
-    const chats = new SqlChatRepository(orm);
     const loadMembers = (chatId: string) => chats.membersOf(chatId);
     // Only an embedded database is this process's alone: with PostgreSQL, another
     // instance's leaveChat would never reach a cache held here.
@@ -85,7 +87,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       store,
       bus,
       log,
-      persister: new Persister(store, chats, users, bus, logger),
+      persister,
       membership,
       limiter,
       readiness: async () => {
