@@ -162,6 +162,13 @@ export class SqlChatRepository implements ChatRepository {
       .execute();
   }
 
+  async lastSeqsAfter(afterId: string | null, limit: number): Promise<{ chatId: string; lastSeq: number }[]> {
+    let query = this.db().selectFrom('chats').select(['id', 'last_seq']);
+    if (afterId !== null) query = query.where('id', '>', afterId);
+    const rows = await query.orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ chatId: r.id, lastSeq: r.last_seq }));
+  }
+
   /**
    * Rows go in key order, so two persisters recording overlapping chats lock
    * them in the same order; PostgreSQL may still pick another plan, so a

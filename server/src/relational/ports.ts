@@ -55,6 +55,8 @@ export interface ChatRepository {
   /** lastReadSeq only moves forward and never past the chat's lastSeq. */
   markRead(chatId: string, userId: string, seq: number): Promise<void>;
   recordActivity(activity: ChatActivity[]): Promise<void>;
+  /** Chats in id order after `afterId` (from the first when null), with their recorded lastSeq. */
+  lastSeqsAfter(afterId: string | null, limit: number): Promise<{ chatId: string; lastSeq: number }[]>;
 }
 
 /** The daily summaries: `chat_daily_stats` and `daily_activity`. */

@@ -28,6 +28,9 @@ interface Outcome {
 
 const nothing = (): Outcome => ({ written: [], found: [], rejected: [] });
 
+/** Chats per page of the start-up repair: one chats read and one maxSeqs call each. */
+const REPAIR_PAGE = 1_000;
+
 const byChatThenSeq = (a: Message, b: Message): number =>
   a.chatId === b.chatId ? a.seq - b.seq : a.chatId < b.chatId ? -1 : 1;
 
@@ -84,6 +87,31 @@ export class Persister {
     if (this.options.awaitPublish) await publishing;
     return rejected;
   };
+
+  /**
+   * Records the activity of chats whose recorded lastSeq is behind the store:
+   * messages stored by a process that died before it recorded them. Only the
+   * in-process log needs this (Kafka redelivers an uncommitted batch, and its
+   * duplicates are recorded then); run it before consuming. Pages through
+   * every chat, one maxSeqs probe per chat, so it costs a read of the chats
+   * table and an index probe per chat, not a scan of the messages.
+   */
+  async repairActivity(): Promise<number> {
+    let repaired = 0;
+    for (let after: string | null = null; ; ) {
+      const page = await this.chats.lastSeqsAfter(after, REPAIR_PAGE);
+      if (page.length === 0) break;
+      after = page[page.length - 1].chatId;
+      const stored = await this.store.maxSeqs(page.map((c) => c.chatId));
+      const behind = page.filter((c) => (stored.get(c.chatId) ?? 0) > c.lastSeq);
+      if (behind.length === 0) continue;
+      const last = await Promise.all(behind.map((c) => this.store.range(c.chatId, { limit: 1, from: 'newest' })));
+      await this.chats.recordActivity(activityOf(last.flat()));
+      repaired += behind.length;
+    }
+    if (repaired > 0) this.logger.warn('recorded the activity of chats whose last messages were stored but not recorded', { chats: repaired });
+    return repaired;
+  }
 
   /** Resolves once every publish issued so far has settled (close waits for it before the bus goes). */
   async idle(): Promise<void> {
