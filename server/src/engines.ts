@@ -48,7 +48,12 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     }
   };
   try {
-    const orm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+    const orm = await openRelational({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      durable: config.pgliteFsync,
+    });
     closers.push({ name: 'relational database', close: () => orm.close() });
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info('migrations applied', { applied });

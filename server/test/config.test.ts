@@ -17,6 +17,7 @@ describe('configuration', () => {
       persister: 'inline',
       sendRateLimit: { limit: 30, windowMs: 10_000 },
       loginRateLimit: { limit: 10, windowMs: 60_000 },
+      pgliteFsync: true,
     });
   });
 
@@ -35,6 +36,7 @@ describe('configuration', () => {
       PERSISTER: 'external',
       SEND_RATE_LIMIT: '5/1s',
       LOGIN_RATE_LIMIT: 'off',
+      PGLITE_FSYNC: 'off',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -46,6 +48,7 @@ describe('configuration', () => {
       persister: 'external',
       sendRateLimit: { limit: 5, windowMs: 1000 },
       loginRateLimit: null,
+      pgliteFsync: false,
     });
   });
 
@@ -72,6 +75,7 @@ describe('configuration', () => {
     [{ PERSISTER: 'external', KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://db/p' }, /^PERSISTER=external needs REDIS_URL:/],
     [{ SEND_RATE_LIMIT: '10' }, /^SEND_RATE_LIMIT /],
     [{ LOGIN_RATE_LIMIT: '0/10s' }, /^LOGIN_RATE_LIMIT /],
+    [{ PGLITE_FSYNC: 'sometimes' }, /^PGLITE_FSYNC must be on or off/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -22,6 +22,13 @@ export interface Config {
   /** Sends per user, and login attempts per username, within a window; null: unlimited. */
   sendRateLimit: RateLimit | null;
   loginRateLimit: RateLimit | null;
+  // --- write path ---
+  /**
+   * Embedded PGlite only (PGLITE_FSYNC): true, a send is acknowledged once its
+   * WAL is flushed to disk; false, commits skip the flush (faster, and a power
+   * loss or OS crash can lose the last acknowledged sends).
+   */
+  pgliteFsync: boolean;
 }
 
 export interface RateLimit {
@@ -61,6 +68,13 @@ const positiveInt = (name: string, value: string | undefined, fallback: number, 
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > max) throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
   return n;
+};
+
+const onOff = (name: string, value: string | undefined, fallback: boolean): boolean => {
+  if (value === undefined) return fallback;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(value)}`);
 };
 
 /** `<count>/<seconds>s`, e.g. `20/10s`; `off` disables the limit. */
@@ -138,5 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     persister,
     sendRateLimit: rateLimit('SEND_RATE_LIMIT', nonEmpty(env.SEND_RATE_LIMIT), '30/10s'),
     loginRateLimit: rateLimit('LOGIN_RATE_LIMIT', nonEmpty(env.LOGIN_RATE_LIMIT), '10/60s'),
+    // --- write path ---
+    pgliteFsync: onOff('PGLITE_FSYNC', nonEmpty(env.PGLITE_FSYNC)?.toLowerCase(), true),
   };
 }
