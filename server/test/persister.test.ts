@@ -59,10 +59,14 @@ class WatchedStore implements MessageStore {
   appends = 0;
   attempted: NewMessage[] = [];
 
+  readonly recordsActivity: boolean;
+
   constructor(
     private readonly inner: MessageStore,
     readonly checksReferences = inner.checksReferences,
-  ) {}
+  ) {
+    this.recordsActivity = inner.recordsActivity;
+  }
 
   append(messages: readonly NewMessage[]): Promise<Appended> {
     this.appends++;

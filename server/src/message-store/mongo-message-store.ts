@@ -32,6 +32,8 @@ const LAST_SEQ_CHATS = 50_000;
 export class MongoMessageStore implements MessageStore {
   /** MongoDB holds no chats or users to check against. */
   readonly checksReferences = false;
+  /** Chats and members live in the relational database: the persister records their activity. */
+  readonly recordsActivity = false;
   /**
    * Highest seq this store knows is stored per chat, so a chat's next batch
    * needs no maxSeqs read. Wrong only when another writer wrote the chat

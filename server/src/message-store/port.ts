@@ -106,6 +106,13 @@ export interface MessageStore {
    * they store such messages, so callers must check the references first.
    */
   readonly checksReferences: boolean;
+  /**
+   * Whether append records, atomically with the messages it writes, what
+   * ChatRepository.recordActivity would: each chat's lastSeq, last message and
+   * activity time, and each sender's read position. When false the caller
+   * records it after appending.
+   */
+  readonly recordsActivity: boolean;
   findByIds(ids: readonly string[]): Promise<Message[]>;
   /** Highest stored seq per chat (0 for none). */
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;

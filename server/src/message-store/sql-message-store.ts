@@ -41,6 +41,8 @@ function refused(error: unknown): never {
 export class SqlMessageStore implements MessageStore {
   /** The messages table's foreign keys to chats and users. */
   readonly checksReferences = true;
+  /** The append statement updates the chat row it locks, and the senders' read positions. */
+  readonly recordsActivity = true;
 
   constructor(private readonly orm: RelationalOrm) {}
 
@@ -53,7 +55,10 @@ export class SqlMessageStore implements MessageStore {
    * per-chat lock and counter: each chat's row is locked (in id order, so two
    * writers never deadlock on each other's chats), its messages numbered
    * after its `last_seq`, inserted, and `last_seq` / `last_message_id` /
-   * `updated_at` set in the same statement. A concurrent writer of the chat
+   * `updated_at` set in the same statement, with each sender's read position
+   * (their own messages count as read): one commit per batch, so one flush in
+   * embedded durable mode. Member rows are only touched under their chat's
+   * lock, so they add no deadlock either. A concurrent writer of the chat
    * waits for the lock and then reads the committed `last_seq` (PostgreSQL
    * re-reads a locked row after the wait, while the rest of the statement keeps
    * its snapshot): seqs never collide, and a chat's summary is never behind its
@@ -114,6 +119,13 @@ export class SqlMessageStore implements MessageStore {
             from latest l
            where c.id = l.chat_id
           returning c.id
+        ),
+        read_updates as (
+          update members m
+             set last_read_seq = greatest(m.last_read_seq, s.seq)
+            from (select chat_id, sender_id, max(seq) as seq from numbered group by chat_id, sender_id) s
+           where m.chat_id = s.chat_id and m.user_id = s.sender_id
+          returning 1
         )
         select 'written' as kind, i.* from inserted i
         union all

@@ -81,7 +81,8 @@ export class Persister {
     const outcome = await this.storeIsolating(candidates);
     rejected.push(...outcome.rejected);
     // Found sends too: their activity may never have been recorded (a crash in between); replays are harmless.
-    await this.chats.recordActivity(activityOf([...outcome.written, ...outcome.found.map((f) => f.message)]));
+    const unrecorded = this.store.recordsActivity ? [] : outcome.written;
+    await this.chats.recordActivity(activityOf([...unrecorded, ...outcome.found.map((f) => f.message)]));
     const redelivered = outcome.found.filter(isRedelivery).map((f) => f.message);
     const publishing = this.publish([...outcome.written, ...redelivered].sort(byChatThenSeq));
     if (this.options.awaitPublish) await publishing;
