@@ -2,11 +2,12 @@ import { messageIdFor } from '../domain/ids.js';
 import type { MessageEnvelope, Rejection } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
-import type { ChatActivity, ChatRepository, UserRepository } from '../relational/ports.js';
+import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { chatChannel, type RealtimeBus } from '../realtime/port.js';
 import { errorFields, type Logger } from '../support/logger.js';
-import { invalidEnvelopeReason } from './envelope-check.js';
 import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
+import { activityOf, repairChatActivity } from './chat-activity.js';
+import { invalidEnvelopeReason } from './envelope-check.js';
 
 /** An envelope on its way to the store: the envelope as it came (rejections name it), the message it becomes. */
 interface Pending {
@@ -27,9 +28,6 @@ interface Outcome {
 }
 
 const nothing = (): Outcome => ({ written: [], found: [], rejected: [] });
-
-/** Chats per page of the start-up repair: one chats read and one maxSeqs call each. */
-const REPAIR_PAGE = 1_000;
 
 const byChatThenSeq = (a: Message, b: Message): number =>
   a.chatId === b.chatId ? a.seq - b.seq : a.chatId < b.chatId ? -1 : 1;
@@ -89,29 +87,9 @@ export class Persister {
     return rejected;
   };
 
-  /**
-   * Records the activity of chats whose recorded lastSeq is behind the store:
-   * messages stored by a process that died before it recorded them. Only the
-   * in-process log needs this (Kafka redelivers an uncommitted batch, and its
-   * duplicates are recorded then); run it before consuming. Pages through
-   * every chat, one maxSeqs probe per chat, so it costs a read of the chats
-   * table and an index probe per chat, not a scan of the messages.
-   */
-  async repairActivity(): Promise<number> {
-    let repaired = 0;
-    for (let after: string | null = null; ; ) {
-      const page = await this.chats.lastSeqsAfter(after, REPAIR_PAGE);
-      if (page.length === 0) break;
-      after = page[page.length - 1].chatId;
-      const stored = await this.store.maxSeqs(page.map((c) => c.chatId));
-      const behind = page.filter((c) => (stored.get(c.chatId) ?? 0) > c.lastSeq);
-      if (behind.length === 0) continue;
-      const last = await Promise.all(behind.map((c) => this.store.range(c.chatId, { limit: 1, from: 'newest' })));
-      await this.chats.recordActivity(activityOf(last.flat()));
-      repaired += behind.length;
-    }
-    if (repaired > 0) this.logger.warn('recorded the activity of chats whose last messages were stored but not recorded', { chats: repaired });
-    return repaired;
+  /** Records the activity of chats whose recorded lastSeq is behind the store; see repairChatActivity. */
+  repairActivity(): Promise<number> {
+    return repairChatActivity(this.store, this.chats, this.logger);
   }
 
   /** Resolves once every publish issued so far has settled (close waits for it before the bus goes). */
@@ -261,16 +239,3 @@ function settle(todo: Pending[], appended: Appended): { found: Found[]; rest: Pe
 /** The same envelope handled again (a redelivery), rather than a client's later retry of its clientId. */
 const isRedelivery = ({ envelope, message }: Found): boolean =>
   message.id === messageIdFor(envelope.senderId, envelope.chatId, envelope.clientId) && message.createdAt.getTime() === Date.parse(envelope.acceptedAt);
-
-function activityOf(messages: Message[]): ChatActivity[] {
-  const byChat = new Map<string, ChatActivity>();
-  for (const m of messages) {
-    const a = byChat.get(m.chatId) ?? { chatId: m.chatId, lastSeq: 0, lastMessageId: m.id, at: m.createdAt, senderSeqs: [] };
-    if (m.seq > a.lastSeq) Object.assign(a, { lastSeq: m.seq, lastMessageId: m.id, at: m.createdAt });
-    const sender = a.senderSeqs.find((s) => s.senderId === m.senderId);
-    if (sender) sender.seq = Math.max(sender.seq, m.seq);
-    else a.senderSeqs.push({ senderId: m.senderId, seq: m.seq });
-    byChat.set(m.chatId, a);
-  }
-  return [...byChat.values()];
-}
