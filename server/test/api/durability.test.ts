@@ -1,32 +1,23 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { watchFlushes } from '../support/flushes.js';
 import { TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
 import { directChat, send, signup } from '../support/users.js';
 
 /**
  * Embedded mode keeps everything in PGlite under DATA_DIR. An acknowledged
- * send must be on disk: the real fsync(2) calls that reach files of the data
- * folder are what says so (Postgres asks for them at commit; PGlite's file
- * system must pass them on). Recorded by watching Node's fs.fsyncSync, which
- * is what PGlite's Node file system calls, and resolving each descriptor to
- * its file.
+ * send must be on disk: the real fsync(2)/fdatasync(2) calls that reach files
+ * of the data folder are what says so (Postgres asks for a flush at commit;
+ * PGlite's file system must pass it on).
  */
 describe('embedded durability', () => {
-  let synced: string[];
+  let flushes: ReturnType<typeof watchFlushes>;
   beforeEach(() => {
-    synced = [];
-    const fsync = fs.fsyncSync;
-    vi.spyOn(fs, 'fsyncSync').mockImplementation((fd: number) => {
-      synced.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
-      return fsync(fd);
-    });
+    flushes = watchFlushes();
   });
   afterEach(() => {
-    vi.restoreAllMocks();
+    flushes.restore();
   });
-
-  const syncedUnder = (dir: string) => synced.filter((path) => path.startsWith(fs.realpathSync(dir)));
 
   it('flushes a send to disk before acknowledging it, by default', async () => {
     const server = await TestServer.start(pgliteTarget);
@@ -34,11 +25,10 @@ describe('embedded durability', () => {
       const ada = await signup(server);
       const bob = await signup(server);
       const chatId = await directChat(server, ada, bob);
-      const before = syncedUnder(server.dataDir).length;
+      const before = flushes.under(server.dataDir).length;
       await send(server, ada, chatId, 'on disk once answered');
-      const during = syncedUnder(server.dataDir).slice(before);
-      // The write-ahead log is what a commit flushes.
-      expect(during.some((path) => path.includes('/pg_wal/'))).toBe(true);
+      // Counted once the answer is in: the write-ahead log, what a commit flushes, reached the disk first.
+      expect(flushes.under(server.dataDir).slice(before).some((path) => path.includes('/pg_wal/'))).toBe(true);
     } finally {
       await server.stop();
     }
@@ -51,7 +41,7 @@ describe('embedded durability', () => {
       const bob = await signup(server);
       const chatId = await directChat(server, ada, bob);
       for (let i = 0; i < 5; i++) await send(server, ada, chatId, `not flushed ${i}`);
-      expect(syncedUnder(server.dataDir)).toEqual([]);
+      expect(flushes.under(server.dataDir)).toEqual([]);
     } finally {
       await server.stop();
     }
