@@ -89,7 +89,8 @@ export interface MessageStore {
    * list was not stored: its chat does not exist (stores that check
    * references), or another writer took its seq or stored it meanwhile; a
    * retry settles it. Seqs never leave a hole: a chat's written messages
-   * always follow its stored ones directly.
+   * always follow its stored ones directly. The messages' ids and client keys
+   * must be distinct within one call.
    */
   append(messages: readonly NewMessage[]): Promise<Appended>;
   /**

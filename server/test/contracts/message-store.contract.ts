@@ -121,6 +121,17 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       expect(await store.append([])).toEqual({ written: [], existing: [] });
     });
 
+    it('appends any text unchanged, however an array literal would read it', async () => {
+      const { chatId, senderIds } = await fx.newChat();
+      const bodies = ['NULL', 'null', '', ' ', '"quoted"', 'back\\slash', '{braces}', 'a,b', "it's", 'ünïcødé 🙂 \n multi-line\ttab'];
+      const batch = bodies.map((body, i) => newMessage(chatId, senderIds[i % 2], body, { clientId: i === 0 ? 'NULL' : `k,"${i}"` }));
+      const { written } = await store.append(batch);
+      expect(written.map((m) => [m.body, m.clientId])).toEqual(batch.map((m) => [m.body, m.clientId]));
+      expect((await store.range(chatId, { limit: 100, from: 'oldest' })).map((m) => [m.seq, m.body, m.clientId])).toEqual(
+        batch.map((m, i) => [i + 1, m.body, m.clientId]),
+      );
+    });
+
     it('appends nothing already stored under the id or the client key, and returns those as existing', async () => {
       const { chatId, senderIds, messages } = await chatWith(2);
       const sameId = newMessage(chatId, senderIds[1], 'other body', { id: messages[0].id });
