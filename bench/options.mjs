@@ -2,7 +2,7 @@
  * Command-line flags. Defaults make a run of both engines finish within ten
  * minutes on the 2-core bench machine; each flag scales one scenario.
  */
-export const SCENARIOS = ['connections', 'throughput', 'latency', 'history', 'baseline', 'profile'];
+export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'baseline', 'profile'];
 const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency' };
 
 const DEFAULTS = {

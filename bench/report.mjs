@@ -104,6 +104,29 @@ function throughputSection(results) {
   return table(['engine', 'clients', 'chats', 'measured', 'accepted sends/s', 'p50', 'p99', 'errors', BUSY_HEADER], rows);
 }
 
+/** Embedded send throughput with PGLITE_FSYNC on (the default) and off, each run in the order it ran. */
+function durabilitySection(results) {
+  const d = results.engines.embedded?.durability;
+  if (!d) return 'Not measured in this run (`--only=durability` on the embedded engine).';
+  if (failed(d)) return `Failed: ${failed(d)}`;
+  const rows = d.runs.map((t) =>
+    failed(t)
+      ? [`PGLITE_FSYNC=${t.setting}`, failed(t), '', '', '', '']
+      : [
+          `PGLITE_FSYNC=${t.setting}${t.setting === 'on' ? ' (default)' : ''}`,
+          `**${num(t.acceptedPerSecond)}**`,
+          ms(t.latencyMs.p50),
+          ms(t.latencyMs.p99),
+          Object.keys(t.errors).length ? JSON.stringify(t.errors) : 'none',
+          busy(t.busy),
+        ],
+  );
+  const on = d.on?.acceptedPerSecond;
+  const off = d.off?.acceptedPerSecond;
+  const cost = on && off ? `\n\nMean over the runs: ${num(on)} sends/s with the flush, ${num(off)} without: durability costs ${num((1 - on / off) * 100)}% of embedded send throughput here.` : '';
+  return table(['setting (in run order)', 'accepted sends/s', 'p50', 'p99', 'errors', BUSY_HEADER], rows) + cost;
+}
+
 function deliveryRows(results, pick) {
   const rows = [];
   const counts = results.settings.subscribers;
@@ -339,6 +362,18 @@ group chat of 10, one request at a time; sends answered inside the measured
 window count.
 
 ${throughputSection(results)}
+
+## Embedded durability
+
+The send-throughput load on the embedded engine four times, on a fresh server
+each time, in the order on, off, off, on (so a drift of the machine's speed
+weighs on both alike): with \`PGLITE_FSYNC=on\` (the default: a send is
+answered once its WAL is flushed to disk with a real fsync) and \`=off\`
+(commits skip the flush; a power loss can lose the last answered sends). The
+in-process log commits the sends that arrive together as one batch, so they
+share a flush.
+
+${durabilitySection(results)}
 
 ## Delivery latency (fixed rate)
 

@@ -25,6 +25,7 @@ import { summarizeProfile } from './profile.mjs';
 import { writeReport } from './report.mjs';
 import { connectionsScenario } from './scenarios/connections.mjs';
 import { deliveryScenario } from './scenarios/delivery.mjs';
+import { durabilityScenario } from './scenarios/durability.mjs';
 import { historyScenario } from './scenarios/history.mjs';
 import { throughputScenario, WARMUP_MS } from './scenarios/throughput.mjs';
 import { seedPlan, seedSql } from './seed.mjs';
@@ -157,7 +158,7 @@ async function runEngine(engine) {
   const plan = seedPlan({
     connections: wants('connections') ? options.connections : 0,
     subscribers: wants('latency') || wants('profile') ? options.subscribers : [],
-    clients: wants('throughput') || wants('profile') ? options.clients : 0,
+    clients: wants('throughput') || wants('profile') || (wants('durability') && engine.name === 'embedded') ? options.clients : 0,
     history: wants('history') ? options.history : 0,
   });
   const env = { ...engine.env, JWT_SECRET: secret };
@@ -207,6 +208,12 @@ async function runEngine(engine) {
     await server.stop();
   }
 
+  if (wants('durability') && engine.name === 'embedded') {
+    log(`${engine.name}: durability, send throughput with PGLITE_FSYNC=on and =off`);
+    figures.durability = await attempt('durability', () =>
+      durabilityScenario({ repoRoot, entry: serverEntry, env, logFile, context, log }),
+    );
+  }
   if (wants('profile')) figures.profile = await attempt('profile', () => profileEngine(engine, env, logFile));
   return figures;
 }

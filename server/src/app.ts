@@ -40,7 +40,11 @@ async function jwtSecret(config: Config): Promise<string> {
 export async function startParley(config: Config, logger: Logger = consoleLogger): Promise<Parley> {
   const engines = await openEngines(config, logger);
   try {
-    if (config.persister === 'inline') await engines.log.consume(engines.persister.handle);
+    if (config.persister === 'inline') {
+      // Only the in-process log forgets what a crash left stored but unrecorded; Kafka redelivers it.
+      if (!config.kafkaBrokers) await engines.persister.repairActivity();
+      await engines.log.consume(engines.persister.handle);
+    }
 
     const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus);
     const tokens = new TokenService(await jwtSecret(config), { lifetimeMs: config.edge.tokenLifetimeMs });

@@ -51,7 +51,12 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     }
   };
   try {
-    const orm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+    const orm = await openRelational({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      durable: config.pgliteFsync,
+    });
     closers.push({ name: 'relational database', close: () => orm.close() });
     if (config.databaseUrl && !config.redisUrl) {
       // Before migrating: an instance that must not run changes nothing.
@@ -65,19 +70,21 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info('migrations applied', { applied });
 
-    const store = await openMessageStore(config, orm, logger);
-    closers.push({ name: 'message store', close: () => store.close() });
-    const bus = await openRealtimeBus(config, logger);
-    closers.push({ name: 'realtime bus', close: () => bus.close() });
-    const log = await openEventLog(config, logger);
-    closers.push({ name: 'event log', close: () => log.close() });
-
     // The persister gets the repositories as they are (its failures are retried and logged
     // with their cause); everything the API serves sees an engine failure as UNAVAILABLE.
     const rawUsers = new SqlUserRepository(orm);
     const rawChats = new SqlChatRepository(orm);
     const users = withEngineFailuresUnavailable(rawUsers);
     const chats = withEngineFailuresUnavailable(rawChats);
+    const store = await openMessageStore(config, orm, logger);
+    closers.push({ name: 'message store', close: () => store.close() });
+    const bus = await openRealtimeBus(config, logger);
+    closers.push({ name: 'realtime bus', close: () => bus.close() });
+    const log = await openEventLog(config, logger);
+    const persister = new Persister(store, rawChats, rawUsers, bus, logger, { awaitPublish: config.kafkaBrokers !== undefined });
+    // Publishes the drained batches issued go out before the bus closes.
+    closers.push({ name: 'event log', close: () => log.close().finally(() => persister.idle()) });
+
     const loadMembers = (chatId: string) => chats.membersOf(chatId);
     // Only an embedded database is this process's alone: with PostgreSQL, another
     // instance's leaveChat would never reach a cache held here.
@@ -104,7 +111,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       store: withEngineFailuresUnavailable(store),
       bus,
       log,
-      persister: new Persister(store, rawChats, rawUsers, bus, logger),
+      persister,
       membership,
       limiter,
       readiness: async () => {

@@ -24,6 +24,7 @@ describe('configuration', () => {
       redisCooldownMs: 5000,
       singleInstanceCheck: true,
       edge: { maxRequestBytes: 1024 * 1024, trustProxy: 0, maxSubscriptionsPerSocket: 100, maxSocketsPerUser: 20, tokenLifetimeMs: 30 * 86_400_000 },
+      pgliteFsync: true,
     });
   });
 
@@ -48,6 +49,7 @@ describe('configuration', () => {
       REDIS_COMMAND_TIMEOUT_MS: '100',
       REDIS_COOLDOWN_MS: '1000',
       SINGLE_INSTANCE_CHECK: 'off',
+      PGLITE_FSYNC: 'off',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -65,6 +67,7 @@ describe('configuration', () => {
       redisCommandTimeoutMs: 100,
       redisCooldownMs: 1000,
       singleInstanceCheck: false,
+      pgliteFsync: false,
     });
   });
 
@@ -97,6 +100,7 @@ describe('configuration', () => {
     [{ REDIS_COMMAND_TIMEOUT_MS: '1.5' }, /^REDIS_COMMAND_TIMEOUT_MS /],
     [{ REDIS_COOLDOWN_MS: '-1' }, /^REDIS_COOLDOWN_MS /],
     [{ SINGLE_INSTANCE_CHECK: 'no' }, /^SINGLE_INSTANCE_CHECK must be on or off/],
+    [{ PGLITE_FSYNC: 'sometimes' }, /^PGLITE_FSYNC must be on or off/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

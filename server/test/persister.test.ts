@@ -1,9 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../src/domain/ids.js';
 import type { Message } from '../src/domain/models.js';
 import type { MessageEnvelope } from '../src/event-log/port.js';
-import type { MessageStore, SeqRange, TimeWindow, WindowActivity } from '../src/message-store/port.js';
+import type { Appended, MessageStore, NewMessage, SeqRange, TimeWindow, WindowActivity } from '../src/message-store/port.js';
 import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
 import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
 import { chatChannel } from '../src/realtime/port.js';
@@ -17,39 +17,65 @@ import { relationalTargets } from './support/targets.js';
 // Ahead of the wall clock so each message is newer than the chat it lands in.
 let clock = Date.now();
 
-/** What sendMessage would append: the id derives from (sender, clientId), as in production. */
-function envelope(chatId: string, senderId: string, body: string): MessageEnvelope {
-  const clientId = randomUUID();
+/** What sendMessage would append: the id derives from (sender, chat, clientId), as in production. */
+function envelope(chatId: string, senderId: string, body: string, clientId: string = randomUUID()): MessageEnvelope {
   clock += 1000;
-  return { messageId: messageIdFor(senderId, clientId), chatId, senderId, body, clientId, acceptedAt: new Date(clock).toISOString() };
+  return { messageId: messageIdFor(senderId, chatId, clientId), chatId, senderId, body, clientId, acceptedAt: new Date(clock).toISOString() };
+}
+
+/** A client's later retry of a send: the same clientId in a new envelope, accepted later. */
+const retryOf = (e: MessageEnvelope): MessageEnvelope => envelope(e.chatId, e.senderId, e.body, e.clientId);
+
+/** How message ids were derived before idempotency was scoped to the chat: (sender, clientId) only. */
+function legacyMessageId(senderId: string, clientId: string): string {
+  const hash = createHash('sha1').update(Buffer.from('6f1c2a4e9b3d4c5aa1e27f8d0b6c3e91', 'hex')).update(`${senderId}\u0000${clientId}`).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
+/** The next `count` messages a bus subscription receives. */
+async function take(subscription: AsyncIterable<Message>, count: number): Promise<Message[]> {
+  const received: Message[] = [];
+  if (count === 0) return received;
+  for await (const message of subscription) {
+    received.push(message);
+    if (received.length === count) break;
+  }
+  return received;
+}
+
 /**
- * The store as the persister sees it, counting its reads and recording every
- * row it is asked to write. `prefix` writes row by row and stops at the first
- * collision, as MongoDB's ordered insert does, instead of all or nothing.
+ * The store as the persister sees it, counting its reads and appends and
+ * recording every message it is asked to append. `checksReferences` may be
+ * turned off to see what the persister does for a store (MongoDB) that does
+ * not check chats and senders.
  */
 class WatchedStore implements MessageStore {
   reads = 0;
-  attempted: Message[] = [];
+  appends = 0;
+  attempted: NewMessage[] = [];
+
+  readonly recordsActivity: boolean;
 
   constructor(
     private readonly inner: MessageStore,
     readonly checksReferences = inner.checksReferences,
-    private readonly prefix = false,
-  ) {}
+  ) {
+    this.recordsActivity = inner.recordsActivity;
+  }
 
-  async insertMany(messages: readonly Message[]): Promise<number> {
+  append(messages: readonly NewMessage[]): Promise<Appended> {
+    this.appends++;
     this.attempted.push(...messages);
-    if (!this.prefix) return this.inner.insertMany(messages);
-    let written = 0;
-    for (const message of messages) {
-      if ((await this.inner.insertMany([message])) === 0) break;
-      written++;
-    }
-    return written;
+    return this.inner.append(messages);
+  }
+
+  insertMany(messages: readonly Message[]): Promise<number> {
+    return this.inner.insertMany(messages);
   }
 
   findByIds(ids: readonly string[]): Promise<Message[]> {
@@ -205,45 +231,150 @@ for (const target of relationalTargets) {
       expect(bodiesAndSeqs(await stored(chatId))).toEqual([[1, 'one'], [2, 'two']]);
     });
 
-    it('stores a batch for chats it has written to in one insert, reading nothing first', async () => {
+    it('stores a batch in one append, reading nothing first', async () => {
       const { chatId, memberIds } = await newChat();
       const watched = new WatchedStore(store);
       const p = new Persister(watched, chats, users, bus, silentLogger);
       const batch = upTo(6).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
       await p.handle(batch.slice(0, 3));
-      watched.reads = 0;
-      watched.attempted = [];
       await p.handle(batch.slice(3));
       expect(watched.reads).toBe(0);
-      expect(watched.attempted.map((m) => m.seq)).toEqual([4, 5, 6]);
+      expect(watched.appends).toBe(2);
       expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
       expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 6, lastMessageId: batch[5].messageId });
     });
 
-    for (const prefix of [false, true]) {
-      const writes = prefix ? 'a store that writes up to a collision' : 'a store that writes all or nothing';
-      it(`leaves no hole when another persister took the seqs it expected, with ${writes}`, async () => {
-        const { chatId, memberIds } = await newChat();
-        const batch = upTo(9).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
-        const one = new Persister(new WatchedStore(store, true, prefix), chats, users, bus, silentLogger);
-        await one.handle(batch.slice(0, 3));
-        await persister().handle(batch.slice(3, 6));
-        await one.handle(batch.slice(6));
-        expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
-        expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 9, lastMessageId: batch[8].messageId });
-      });
+    it('leaves no hole when two persisters write one chat in turns', async () => {
+      const { chatId, memberIds } = await newChat();
+      const batch = upTo(9).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
+      const one = persister();
+      await one.handle(batch.slice(0, 3));
+      await persister().handle(batch.slice(3, 6));
+      await one.handle(batch.slice(6));
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+      expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 9, lastMessageId: batch[8].messageId });
+    });
 
-      it(`stores a new message once when it arrives with one already stored, with ${writes}`, async () => {
-        const { chatId, memberIds } = await newChat();
-        const batch = upTo(4).map((i) => envelope(chatId, memberIds[0], `m${i}`));
-        const p = new Persister(new WatchedStore(store, true, prefix), chats, users, bus, silentLogger);
-        await p.handle(batch.slice(0, 3));
-        // The new one first: an ordered insert writes it before meeting the stored one.
-        await p.handle([batch[3], batch[1]]);
-        await p.handle([batch[3], batch[1]]);
-        expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
-      });
-    }
+    it('numbers one chat without collisions while persisters write it at once', async () => {
+      const { chatId, memberIds } = await newChat();
+      const writers = upTo(4).map(() => persister());
+      const batches = writers.map((_, w) => upTo(25).map((i) => envelope(chatId, memberIds[w % 2], `w${w} m${i}`)));
+      // Several rounds: each writer's batches race the others'.
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(writers.map((p, w) => p.handle(batches[w].slice(round * 5, round * 5 + 5))));
+      }
+      const all = await stored(chatId);
+      expect(all.map((m) => m.seq)).toEqual(upTo(100));
+      expect(new Set(all.map((m) => m.id)).size).toBe(100);
+      // Each writer's messages keep their order.
+      for (const [w, sent] of batches.entries()) {
+        expect(all.filter((m) => m.body.startsWith(`w${w} `)).map((m) => m.body)).toEqual(sent.map((e) => e.body));
+      }
+      expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 100 });
+    });
+
+    it('stores a new message once when it arrives with one already stored', async () => {
+      const { chatId, memberIds } = await newChat();
+      const batch = upTo(4).map((i) => envelope(chatId, memberIds[0], `m${i}`));
+      const p = persister();
+      await p.handle(batch.slice(0, 3));
+      await p.handle([batch[3], batch[1]]);
+      await p.handle([batch[3], batch[1]]);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+    });
+
+    it('stores the same clientId sent to three chats as three messages, in one batch or two', async () => {
+      const x = await newChat();
+      const sender = x.memberIds[0];
+      const [y, z] = await Promise.all(
+        ['y', 'z'].map((title) => chats.create({ kind: 'GROUP', title, memberIds: x.memberIds, directKey: null })),
+      );
+      const toX = envelope(x.chatId, sender, 'to x', 'one');
+      const toY = envelope(y.id, sender, 'to y', 'one');
+      const toZ = envelope(z.id, sender, 'to z', 'one');
+      expect(new Set([toX.messageId, toY.messageId, toZ.messageId]).size).toBe(3);
+      expect(await persister().handle([toX, toY])).toEqual([]);
+      expect(await persister().handle([toZ])).toEqual([]);
+      expect((await stored(x.chatId)).map((m) => [m.id, m.seq, m.body])).toEqual([[toX.messageId, 1, 'to x']]);
+      expect((await stored(y.id)).map((m) => [m.id, m.seq, m.body])).toEqual([[toY.messageId, 1, 'to y']]);
+      expect((await stored(z.id)).map((m) => [m.id, m.seq, m.body])).toEqual([[toZ.messageId, 1, 'to z']]);
+    });
+
+    it('recognises a retry of a send stored before clientIds were scoped to the chat (an id derived the old way)', async () => {
+      const { chatId, memberIds } = await newChat();
+      const sender = memberIds[0];
+      const legacy: Message = {
+        id: legacyMessageId(sender, 'old-1'),
+        chatId,
+        seq: 1,
+        senderId: sender,
+        body: 'sent before the upgrade',
+        clientId: 'old-1',
+        createdAt: new Date(clock),
+      };
+      expect(await store.insertMany([legacy])).toBe(1);
+      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const retry = envelope(chatId, sender, 'sent before the upgrade', 'old-1');
+      const next = envelope(chatId, sender, 'after the upgrade');
+      expect(await persister().handle([retry, next])).toEqual([]);
+      expect((await stored(chatId)).map((m) => [m.id, m.seq])).toEqual([
+        [legacy.id, 1],
+        [next.messageId, 2],
+      ]);
+      // The retry is not published again: only the new message is.
+      expect((await take(subscription, 1)).map((m) => m.id)).toEqual([next.messageId]);
+      subscription.close();
+    });
+
+    it('stores the envelopes around one the store refuses as invalid, and rejects only that one', async () => {
+      const { chatId, memberIds } = await newChat();
+      const other = await newChat();
+      const batch = upTo(60).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
+      // Not refused at the edge here: the persister must not depend on that. PostgreSQL refuses NUL in text (22021).
+      const nul = envelope(chatId, memberIds[0], 'before\u0000after');
+      const elsewhere = envelope(other.chatId, other.memberIds[0], 'another chat');
+      const mixed = [...batch.slice(0, 37), nul, elsewhere, ...batch.slice(37)];
+      const rejected = await persister().handle(mixed);
+      expect(rejected.map((r) => r.envelope)).toEqual([nul]);
+      expect(rejected[0].reason).toMatch(/refused/);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
+      expect(bodiesAndSeqs(await stored(other.chatId))).toEqual([[1, 'another chat']]);
+      expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 60, lastMessageId: batch[59].messageId });
+    });
+
+    it('rejects every refused envelope of a batch, wherever they are', async () => {
+      const { chatId, memberIds } = await newChat();
+      const good = upTo(20).map((i) => envelope(chatId, memberIds[0], `m${i}`));
+      const bad = upTo(3).map((i) => envelope(chatId, memberIds[1], `bad\u0000${i}`));
+      const mixed = [bad[0], ...good.slice(0, 10), bad[1], ...good.slice(10), bad[2]];
+      expect((await persister().handle(mixed)).map((r) => r.envelope)).toEqual(bad);
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(good));
+    });
+
+    it('never republishes a send the store already held when a client retries it', async () => {
+      const { chatId, memberIds } = await newChat();
+      const batch = upTo(3).map((i) => envelope(chatId, memberIds[0], `m${i}`));
+      const p = persister();
+      await p.handle(batch);
+      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const fourth = envelope(chatId, memberIds[1], 'm4');
+      expect(await p.handle([retryOf(batch[0]), retryOf(batch[2]), fourth])).toEqual([]);
+      expect((await take(subscription, 1)).map((m) => m.seq)).toEqual([4]);
+      subscription.close();
+      expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected([...batch, fourth]));
+    });
+
+    it('records the activity of a found send whose activity was never recorded', async () => {
+      const { chatId, memberIds } = await newChat();
+      const e = envelope(chatId, memberIds[0], 'stored, never recorded');
+      // Stored without its activity: the process died between the two.
+      const message: Message = { id: e.messageId, chatId, seq: 1, senderId: e.senderId, body: e.body, clientId: e.clientId, createdAt: new Date(e.acceptedAt) };
+      expect(await store.insertMany([message])).toBe(1);
+      expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 0 });
+      await persister().handle([retryOf(e)]);
+      expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 1, lastMessageId: e.messageId });
+      expect((await chats.findForMember(chatId, memberIds[0]))!.lastReadSeq).toBe(1);
+    });
 
     it('rejects an unknown sender or chat in a batch for a chat it has written to, and stores the rest', async () => {
       const { chatId, memberIds } = await newChat();

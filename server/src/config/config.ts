@@ -46,6 +46,13 @@ export interface Config {
    * (SINGLE_INSTANCE_CHECK=off) lets it start anyway.
    */
   singleInstanceCheck: boolean;
+  // Write path.
+  /**
+   * Embedded PGlite only (PGLITE_FSYNC): true, a send is acknowledged once its
+   * WAL is flushed to disk; false, commits skip the flush (faster, and a power
+   * loss or OS crash can lose the last acknowledged sends).
+   */
+  pgliteFsync: boolean;
   /** How clients reach Parley: request sizes, proxies, sockets, tokens. */
   edge: EdgeConfig;
 }
@@ -225,5 +232,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
     singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),
     edge: loadEdge(env),
+    pgliteFsync: onOff('PGLITE_FSYNC', nonEmpty(env.PGLITE_FSYNC)?.toLowerCase(), true),
   };
 }

@@ -48,7 +48,7 @@ export class MessageService {
     const chatId = await this.chats.assertMember(viewerId, rawChatId);
     await this.limits.checkSend(viewerId);
     const envelope: MessageEnvelope = {
-      messageId: messageIdFor(viewerId, clientId),
+      messageId: messageIdFor(viewerId, chatId, clientId),
       chatId,
       senderId: viewerId,
       body,

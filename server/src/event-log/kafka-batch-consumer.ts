@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { errorFields, errorMessage, type Logger } from '../support/logger.js';
-import { deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
+import { deadLetterFor, deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
 import type { EnvelopeHandler, MessageEnvelope, Rejection } from './port.js';
 import { retryDelayMs, sleep } from './timing.js';
 
@@ -142,13 +142,12 @@ export class KafkaBatchConsumer {
   }
 
   private letter(rejection: Rejection | null, reason: string, message: KafkaMessage | undefined, partition: number) {
-    const letter: DeadLetter = {
+    const letter = deadLetterFor({
       envelope: rejection?.envelope ?? null,
-      value: rejection || !message?.value ? null : message.value.toString('base64'),
+      original: message?.value ?? null,
       reason,
-      rejectedAt: new Date().toISOString(),
       source: message ? { topic: this.options.topic, partition, offset: message.offset } : null,
-    };
+    });
     return { letter, key: message?.key ?? null };
   }
 

@@ -54,16 +54,68 @@ export interface RecordSource {
 
 /** What the dead-letter topic holds for each record the persister could not store. */
 export interface DeadLetter {
-  /** The envelope as read, or null when the record was not one (see `value`). */
+  /** The envelope as read, or null when the record was not one or too large to copy (see `value`). */
   envelope: MessageEnvelope | null;
-  /** The original record value, base64, when it could not be read as an envelope. */
+  /**
+   * The original record value, base64, when `envelope` is null: at most its
+   * first DEAD_LETTER_COPY_BYTES bytes.
+   */
   value: string | null;
+  /** The original value's size in bytes, when `value` holds it. */
+  valueBytes?: number;
+  /** True when `value` holds only the start of the original. */
+  truncated?: boolean;
   reason: string;
   rejectedAt: string;
   source: RecordSource | null;
 }
 
 export const REASON_HEADER = 'parley-reason';
+
+/**
+ * What a dead letter copies of the original at most. The messages topic takes
+ * records up to the broker's max.message.bytes (1 MiB by default), and base64
+ * grows them by a third: a letter copying a whole large record would be too
+ * large for its own topic, and the consumer would retry writing it forever.
+ * The source (topic, partition, offset) finds the whole original while the
+ * topic retains it.
+ */
+export const DEAD_LETTER_COPY_BYTES = 64 * 1024;
+/** Reasons are ours, but may carry a driver's message: long enough to read, never large. */
+const REASON_MAX_CHARS = 1000;
+/** The most a dead letter record's value can weigh: the base64 copy, the reason, the source and the field names. */
+export const DEAD_LETTER_MAX_BYTES = Math.ceil(DEAD_LETTER_COPY_BYTES / 3) * 4 + REASON_MAX_CHARS * 6 + 2048;
+
+export interface RejectedRecord {
+  /** The envelope read from the record, when it was one. */
+  envelope: MessageEnvelope | null;
+  /** The record's value as fetched, when the consumer has it. */
+  original: Buffer | null;
+  reason: string;
+  source: RecordSource | null;
+}
+
+/** A dead letter that never exceeds DEAD_LETTER_MAX_BYTES, however large the original was. */
+export function deadLetterFor({ envelope, original, reason, source }: RejectedRecord): DeadLetter {
+  const letter: DeadLetter = {
+    envelope,
+    value: null,
+    reason: reason.length > REASON_MAX_CHARS ? `${reason.slice(0, REASON_MAX_CHARS - 1)}…` : reason,
+    rejectedAt: new Date().toISOString(),
+    source,
+  };
+  if (envelope !== null && Buffer.byteLength(JSON.stringify(envelope)) <= DEAD_LETTER_COPY_BYTES) return letter;
+  const bytes = original ?? (envelope ? Buffer.from(JSON.stringify(envelope)) : null);
+  if (bytes === null) return letter;
+  const truncated = bytes.length > DEAD_LETTER_COPY_BYTES;
+  return {
+    ...letter,
+    envelope: null,
+    value: bytes.subarray(0, DEAD_LETTER_COPY_BYTES).toString('base64'),
+    valueBytes: bytes.length,
+    ...(truncated ? { truncated } : {}),
+  };
+}
 
 /** Keyed like the original record; the reason is also a header, for tools that show headers only. */
 export function deadLetterRecord(letter: DeadLetter, key: Buffer | string | null): Message {

@@ -19,6 +19,8 @@ export interface TopicWriterOptions {
 interface PendingWrite {
   record: Message;
   bytes: number;
+  /** Answered already: acknowledged, or told it failed (then it must never be sent). */
+  settled: boolean;
   settle(error?: Error): void;
 }
 
@@ -39,9 +41,14 @@ const sizeOf = (record: Message): number =>
  * uses a new one, with a new producer id. kafkajs rewinds a partition's
  * sequence number when a request fails; had the broker written it after all,
  * the next, different record under that number would be acknowledged as a
- * duplicate and silently not written. A fresh producer id cannot collide. A
- * record from a send that timed out may still land: its sender was told
- * UNAVAILABLE, retries with the same clientId, and the store keeps one copy.
+ * duplicate and silently not written. A fresh producer id cannot collide.
+ *
+ * A write told it failed is never sent afterwards: topic setup and connecting
+ * a producer may outlast a write's deadline, so only writes still waiting are
+ * handed to the producer, in the same turn as the check. A write already
+ * handed over when its deadline passes is in doubt (the broker may have it):
+ * its sender was told UNAVAILABLE, retries with the same clientId, and the
+ * store keeps one copy.
  */
 export class TopicWriter {
   private queue: PendingWrite[] = [];
@@ -61,13 +68,13 @@ export class TopicWriter {
   write(record: Message): Promise<void> {
     if (this.closed) return Promise.reject(this.options.failure());
     return new Promise<void>((resolve, reject) => {
-      let settled = false;
       const pending: PendingWrite = {
         record,
         bytes: sizeOf(record),
+        settled: false,
         settle: (error) => {
-          if (settled) return;
-          settled = true;
+          if (pending.settled) return;
+          pending.settled = true;
           clearTimeout(timer);
           if (error) reject(error);
           else resolve();
@@ -98,7 +105,7 @@ export class TopicWriter {
     while (this.queue.length > 0) {
       const batch = this.takeBatch();
       try {
-        await withDeadline(this.send(batch.map((p) => p.record)), this.options.deadlineMs, () => new Error('Kafka did not acknowledge in time'));
+        await withDeadline(this.send(batch), this.options.deadlineMs, () => new Error('Kafka did not acknowledge in time'));
         for (const p of batch) p.settle();
         if (this.failing) this.options.logger.info(`writing to Kafka topic ${this.options.topic} again`);
         this.failing = false;
@@ -125,7 +132,7 @@ export class TopicWriter {
     return this.queue.splice(0, count);
   }
 
-  private async send(messages: Message[]): Promise<void> {
+  private async send(batch: PendingWrite[]): Promise<void> {
     let producer = this.producer;
     if (!producer) {
       await this.options.prepare();
@@ -145,6 +152,9 @@ export class TopicWriter {
       await producer.disconnect().catch(() => undefined);
       throw new Error('the producer was replaced');
     }
+    // Checked in the same turn as the hand-over: nothing told UNAVAILABLE goes out after it.
+    const messages = batch.filter((p) => !p.settled).map((p) => p.record);
+    if (messages.length === 0) return;
     await producer.send({ topic: this.options.topic, messages, acks: -1, timeout: 4_000 });
   }
 

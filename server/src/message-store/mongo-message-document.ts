@@ -34,16 +34,25 @@ export type MessageDocument = InferEntity<typeof MessageDocumentEntity>;
 export const messageIndexes: IndexDescription[] = [
   // The per-chat spine: uniqueness of seq, history pages in both directions, maxSeqs.
   { name: 'chat_seq', key: { chatId: 1, seq: 1 }, unique: true },
-  // Idempotent retries; a message without a clientId is outside the index, so any number may exist.
+  // Idempotent retries, per chat: the same clientId in another chat is another message. A
+  // message without a clientId is outside the index, so any number may exist. A new name:
+  // MongoDB refuses to create an index under an existing name with another key.
   {
-    name: 'sender_client',
-    key: { senderId: 1, clientId: 1 },
+    name: 'sender_chat_client',
+    key: { senderId: 1, chatId: 1, clientId: 1 },
     unique: true,
     partialFilterExpression: { clientId: { $type: 'string' } },
   },
   // The daily summary reads one day of messages: a range on createdAt, not a collection scan.
   { name: 'created_at', key: { createdAt: 1 } },
 ];
+
+/**
+ * Indexes of earlier versions, dropped at start once their replacements exist.
+ * `sender_client` made (senderId, clientId) unique across chats, refusing the
+ * same clientId in a second chat.
+ */
+export const retiredMessageIndexes = ['sender_client'] as const;
 
 export const toDocument = (message: Message): MessageDocument => ({
   _id: message.id,

@@ -27,11 +27,16 @@ export function redactMongoUrl(url: string): string {
 }
 
 /**
- * The driver waits 30 s for a server by default; Parley would rather fail a
- * start-up, a read or a persister batch within seconds and let the caller
- * retry. Any of these set in MONGO_URL itself wins.
+ * The driver waits 30 s for a server by default, and without `timeoutMS` an
+ * operation on a mongod that accepted the connection but stopped answering
+ * waits forever (a hung persister, with no error to log). Parley would rather
+ * fail a start-up, a read or a persister batch within seconds and let the
+ * caller retry. `timeoutMS` (client-side operation timeout, CSOT) bounds each
+ * operation as a whole, server selection and the majority write concern's
+ * wait included, so it leaves room for a slow replica set. Any of these set
+ * in MONGO_URL itself wins, e.g. `?timeoutMS=30000`.
  */
-const BOUNDS = { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 } as const;
+const BOUNDS = { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, timeoutMS: 10_000 } as const;
 
 export function mongoClientOptions(url: string): MongoClientOptions {
   const query = MONGO_URL.exec(url)?.[5] ?? '';

@@ -33,7 +33,7 @@ export interface WindowActivity {
   activeUsers: number;
 }
 
-/** insertMany's refusal of a message whose chat or sender does not exist, from a store that checks them. */
+/** A refusal of a message whose chat or sender does not exist, from a store that checks them. */
 export class MissingReferenceError extends Error {
   constructor(options?: ErrorOptions) {
     super('a message names a chat or sender that does not exist', options);
@@ -42,23 +42,78 @@ export class MissingReferenceError extends Error {
 }
 
 /**
+ * A refusal of data the store can never hold (PostgreSQL refuses a NUL in
+ * text, for one): retrying cannot help, unlike a collision or an outage.
+ * Nothing in the call that threw is reported as written, though an adapter
+ * that writes a prefix may have written one; callers re-read by key.
+ */
+export class InvalidMessageError extends Error {
+  constructor(detail: string, options?: ErrorOptions) {
+    super(`the message store refused the data: ${detail}`, options);
+    this.name = 'InvalidMessageError';
+  }
+}
+
+/** What a retried send repeats: the sender, the chat and the sender's clientId. */
+export interface ClientKey {
+  senderId: string;
+  chatId: string;
+  clientId: string;
+}
+
+/** A message to store, before its chat has numbered it. */
+export interface NewMessage extends ClientKey {
+  id: string;
+  body: string;
+  createdAt: Date;
+}
+
+export interface Appended {
+  /** Stored by this call, with the seqs it assigned. */
+  written: Message[];
+  /** Already stored under the id or the client key of one of the new messages. */
+  existing: Message[];
+  /** Why some were neither written nor found (another writer got there first), for the log. */
+  collision?: string;
+}
+
+/**
  * Where messages live. A message whose id, `(chatId, seq)` or
- * `(senderId, clientId)` is already stored is never written again.
+ * `(senderId, chatId, clientId)` is already stored is never written again.
  */
 export interface MessageStore {
   /**
-   * Writes messages in the given order and stops at the first one that collides
-   * with a stored row. Returns how many were written: always a prefix of the
-   * input (possibly empty, e.g. when an adapter writes all or nothing), never a
-   * row after a collision, so a caller that retries the rest leaves no seq hole.
+   * Stores new messages after the highest stored seq of their chat, each
+   * chat's in the given order. Messages already stored (by id or client key)
+   * are not written again and come back as `existing`. A message in neither
+   * list was not stored: its chat does not exist (stores that check
+   * references), or another writer took its seq or stored it meanwhile; a
+   * retry settles it. Seqs never leave a hole: a chat's written messages
+   * always follow its stored ones directly. The messages' ids and client keys
+   * must be distinct within one call.
+   */
+  append(messages: readonly NewMessage[]): Promise<Appended>;
+  /**
+   * Writes messages with the seqs they carry, in the given order, and stops
+   * at the first one that collides with a stored row. Returns how many were
+   * written: always a prefix of the input (possibly empty, e.g. when an
+   * adapter writes all or nothing), never a row after a collision. For
+   * imports and tests; the persister appends.
    */
   insertMany(messages: readonly Message[]): Promise<number>;
   /**
-   * Whether insertMany refuses, with MissingReferenceError and writing nothing,
-   * a message whose chat or sender does not exist. When false it writes such a
-   * message, so callers must check the references before writing.
+   * Whether writes refuse, with MissingReferenceError, a message whose sender
+   * does not exist, and never store one whose chat does not exist. When false
+   * they store such messages, so callers must check the references first.
    */
   readonly checksReferences: boolean;
+  /**
+   * Whether append records, atomically with the messages it writes, what
+   * ChatRepository.recordActivity would: each chat's lastSeq, last message and
+   * activity time, and each sender's read position. When false the caller
+   * records it after appending.
+   */
+  readonly recordsActivity: boolean;
   findByIds(ids: readonly string[]): Promise<Message[]>;
   /** Highest stored seq per chat (0 for none). */
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;
@@ -69,3 +124,5 @@ export interface MessageStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+export const clientKeyOf = (m: ClientKey): string => `${m.senderId}/${m.chatId}/${m.clientId}`;

@@ -1,9 +1,19 @@
-import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { sql, type Kysely } from 'kysely';
 import type { Message } from '../domain/models.js';
 import type { RelationalOrm } from '../relational/orm.js';
 import { toDate, type MessagesTable, type Tables } from '../relational/tables.js';
-import { MissingReferenceError, type MessageStore, type SeqRange, type TimeWindow, type WindowActivity } from './port.js';
+import { errorMessage } from '../support/logger.js';
+import {
+  InvalidMessageError,
+  MissingReferenceError,
+  type Appended,
+  type MessageStore,
+  type NewMessage,
+  type SeqRange,
+  type TimeWindow,
+  type WindowActivity,
+} from './port.js';
+import { sqlRefusal } from '../relational/sql-state.js';
 
 const toMessage = (row: MessagesTable): Message => ({
   id: row.id,
@@ -15,19 +25,118 @@ const toMessage = (row: MessagesTable): Message => ({
   createdAt: toDate(row.created_at),
 });
 
-/** Kysely hands back the driver's error: SQLSTATE 23505 is unique_violation, 23503 foreign_key_violation. */
-const hasCode = (error: unknown, code: string): boolean =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+/** Turns the driver's refusal of a write into the port's errors; anything else is rethrown as it is. */
+function refused(error: unknown): never {
+  switch (sqlRefusal(error)) {
+    case 'missing-reference':
+      throw new MissingReferenceError({ cause: error });
+    case 'invalid-data':
+      throw new InvalidMessageError(errorMessage(error), { cause: error });
+    default:
+      throw error;
+  }
+}
 
 /** The embedded message store: a `messages` table in the relational database. */
 export class SqlMessageStore implements MessageStore {
   /** The messages table's foreign keys to chats and users. */
   readonly checksReferences = true;
+  /** The append statement updates the chat row it locks, and the senders' read positions. */
+  readonly recordsActivity = true;
 
   constructor(private readonly orm: RelationalOrm) {}
 
   private db(): Kysely<Tables> {
     return this.orm.em.fork().getKysely<Tables>();
+  }
+
+  /**
+   * One statement, so all or nothing, and one round trip. The chat row is the
+   * per-chat lock and counter: each chat's row is locked (in id order, so two
+   * writers never deadlock on each other's chats), its messages numbered
+   * after its `last_seq`, inserted, and `last_seq` / `last_message_id` /
+   * `updated_at` set in the same statement, with each sender's read position
+   * (their own messages count as read): one commit per batch, so one flush in
+   * embedded durable mode. Member rows are only touched under their chat's
+   * lock, so they add no deadlock either. A concurrent writer of the chat
+   * waits for the lock and then reads the committed `last_seq` (PostgreSQL
+   * re-reads a locked row after the wait, while the rest of the statement keeps
+   * its snapshot): seqs never collide, and a chat's summary is never behind its
+   * messages. `max(seq)` is read too, for rows stored before this statement
+   * kept `last_seq` (one index probe per chat).
+   *
+   * Messages already stored under their id or client key are skipped and come
+   * back as `existing`; messages of chats that do not exist are skipped and
+   * come back in neither list. The only collision left is a duplicate stored
+   * by another writer after this statement's snapshot: nothing is written, and
+   * a retry finds it.
+   */
+  async append(messages: readonly NewMessage[]): Promise<Appended> {
+    if (messages.length === 0) return { written: [], existing: [] };
+    const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key]);
+    let rows: (MessagesTable & { kind: 'written' | 'existing' })[];
+    try {
+      ({ rows } = await sql<MessagesTable & { kind: 'written' | 'existing' }>`
+        with input as (
+          select *
+            from unnest(${column('id')}::uuid[], ${column('chatId')}::uuid[], ${column('senderId')}::uuid[],
+                        ${column('body')}::text[], ${column('clientId')}::text[],
+                        ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[])
+                 with ordinality as v(id, chat_id, sender_id, body, client_id, created_at, ord)
+        ),
+        existing as (
+          select m.* from messages m where m.id in (select id from input)
+          union
+          select m.* from messages m
+            join input i on m.sender_id = i.sender_id and m.chat_id = i.chat_id and m.client_id = i.client_id
+        ),
+        fresh as (
+          select i.* from input i
+           where not exists (
+                   select 1 from existing e
+                    where e.id = i.id or (e.sender_id = i.sender_id and e.chat_id = i.chat_id and e.client_id = i.client_id))
+        ),
+        locked as materialized (
+          select c.id, c.last_seq from chats c where c.id in (select chat_id from fresh) order by c.id for update
+        ),
+        numbered as (
+          select f.id, f.chat_id, f.sender_id, f.body, f.client_id, f.created_at,
+                 (greatest(l.last_seq, coalesce((select max(m.seq) from messages m where m.chat_id = l.id), 0))
+                   + row_number() over (partition by f.chat_id order by f.ord))::int as seq
+            from fresh f join locked l on l.id = f.chat_id
+        ),
+        inserted as (
+          insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at)
+          select id, chat_id, seq, sender_id, body, client_id, created_at from numbered
+          returning *
+        ),
+        latest as (
+          select distinct on (chat_id) chat_id, id, seq, created_at from numbered order by chat_id, seq desc
+        ),
+        chat_updates as (
+          update chats c
+             set last_seq = l.seq, last_message_id = l.id, updated_at = greatest(c.updated_at, l.created_at)
+            from latest l
+           where c.id = l.chat_id
+          returning c.id
+        ),
+        read_updates as (
+          update members m
+             set last_read_seq = greatest(m.last_read_seq, s.seq)
+            from (select chat_id, sender_id, max(seq) as seq from numbered group by chat_id, sender_id) s
+           where m.chat_id = s.chat_id and m.user_id = s.sender_id
+          returning 1
+        )
+        select 'written' as kind, i.* from inserted i
+        union all
+        select 'existing' as kind, e.* from existing e`.execute(this.db()));
+    } catch (error) {
+      if (sqlRefusal(error) === 'conflict') return { written: [], existing: [], collision: errorMessage(error) };
+      refused(error);
+    }
+    const written = rows.filter((r) => r.kind === 'written').map(toMessage);
+    const existing = rows.filter((r) => r.kind === 'existing').map(toMessage);
+    return { written, existing };
   }
 
   /** One statement, so all or nothing: any collision writes no row and returns 0. */
@@ -46,9 +155,8 @@ export class SqlMessageStore implements MessageStore {
       await this.db().insertInto('messages').values(rows).execute();
       return messages.length;
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException || hasCode(error, '23505')) return 0;
-      if (error instanceof ForeignKeyConstraintViolationException || hasCode(error, '23503')) throw new MissingReferenceError({ cause: error });
-      throw error;
+      if (sqlRefusal(error) === 'conflict') return 0;
+      refused(error);
     }
   }
 
@@ -58,16 +166,14 @@ export class SqlMessageStore implements MessageStore {
     return rows.map(toMessage);
   }
 
+  /** One index probe per chat (max over the (chat_id, seq) key), not a scan of every message of each chat. */
   async maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>> {
     const result = new Map<string, number>(chatIds.map((id) => [id, 0]));
     if (chatIds.length === 0) return result;
-    const rows = await this.db()
-      .selectFrom('messages')
-      .select(['chat_id', sql<number>`max(seq)`.as('max_seq')])
-      .where('chat_id', 'in', [...chatIds])
-      .groupBy('chat_id')
-      .execute();
-    for (const row of rows) result.set(row.chat_id, Number(row.max_seq));
+    const { rows } = await sql<{ chat_id: string; max_seq: number | null }>`
+      select c.chat_id, (select max(m.seq) from messages m where m.chat_id = c.chat_id) as max_seq
+        from unnest(${[...new Set(chatIds)]}::uuid[]) as c(chat_id)`.execute(this.db());
+    for (const row of rows) if (row.max_seq !== null) result.set(row.chat_id, Number(row.max_seq));
     return result;
   }
 

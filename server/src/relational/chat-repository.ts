@@ -6,6 +6,8 @@ import type { Chat, MemberChat } from '../domain/models.js';
 import { ChatEntity, MemberEntity } from './entities.js';
 import type { RelationalOrm } from './orm.js';
 import type { ChatActivity, ChatRepository, LiveState, NewChat, WatchedPair } from './ports.js';
+import { conflictBackoffMs, sleep } from '../support/retry.js';
+import { sqlRefusal } from './sql-state.js';
 import { toDate, type ChatsTable, type Tables } from './tables.js';
 
 const toChat = (row: ChatsTable): Chat => ({
@@ -22,6 +24,11 @@ const toMemberChat = (row: ChatsTable & { last_read_seq: number }): MemberChat =
   ...toChat(row),
   lastReadSeq: row.last_read_seq,
 });
+
+/** Tries of one activity statement that keeps losing deadlocks before the error goes up (the batch is retried). */
+const ACTIVITY_ATTEMPTS = 5;
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class SqlChatRepository implements ChatRepository {
   constructor(private readonly orm: RelationalOrm) {}
@@ -166,9 +173,35 @@ export class SqlChatRepository implements ChatRepository {
     return rows.map((r) => ({ chatId: r.chat_id, userId: r.user_id, lastSeq: r.last_seq, member: r.member }));
   }
 
+  async lastSeqsAfter(afterId: string | null, limit: number): Promise<{ chatId: string; lastSeq: number }[]> {
+    let query = this.db().selectFrom('chats').select(['id', 'last_seq']);
+    if (afterId !== null) query = query.where('id', '>', afterId);
+    const rows = await query.orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ chatId: r.id, lastSeq: r.last_seq }));
+  }
+
+  /**
+   * Rows go in key order, so two persisters recording overlapping chats lock
+   * them in the same order; PostgreSQL may still pick another plan, so a
+   * deadlock (40P01) is retried: the statement is idempotent.
+   */
   async recordActivity(activity: ChatActivity[]): Promise<void> {
-    if (activity.length === 0) return;
-    const senders = activity.flatMap((a) => a.senderSeqs.map((s) => ({ chatId: a.chatId, ...s })));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.recordActivityOnce(activity);
+      } catch (error) {
+        if (attempt >= ACTIVITY_ATTEMPTS || sqlRefusal(error) !== 'conflict') throw error;
+        await sleep(conflictBackoffMs(attempt));
+      }
+    }
+  }
+
+  private async recordActivityOnce(unordered: ChatActivity[]): Promise<void> {
+    if (unordered.length === 0) return;
+    const activity = [...unordered].sort((a, b) => compare(a.chatId, b.chatId));
+    const senders = activity
+      .flatMap((a) => a.senderSeqs.map((s) => ({ chatId: a.chatId, ...s })))
+      .sort((a, b) => compare(a.chatId, b.chatId) || compare(a.senderId, b.senderId));
     // One statement, so atomic without a transaction and one round trip instead of four: PostgreSQL
     // runs a data-modifying WITH to completion whether or not the outer update reads it.
     // `<` and `greatest` keep replays harmless.

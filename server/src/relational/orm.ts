@@ -7,6 +7,7 @@ import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { relationalEntities } from './entities.js';
+import { pgliteOptions } from './pglite-durability.js';
 
 /** The repository's top-level `migrations/` folder, wherever this file was compiled to. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations', import.meta.url));
@@ -15,6 +16,12 @@ export interface RelationalOptions {
   databaseUrl?: string;
   dataDir: string;
   poolSize?: number;
+  /**
+   * Embedded only: whether a commit returns only once its WAL is on disk
+   * (PGLITE_FSYNC). Default true; false trades a power loss's last commits
+   * for speed.
+   */
+  durable?: boolean;
 }
 
 export type RelationalOrm = MikroORM & { em: SqlEntityManager };
@@ -38,7 +45,13 @@ export async function openRelational(options: RelationalOptions): Promise<Relati
   }
   const dir = resolve(options.dataDir, 'pglite');
   await mkdir(dir, { recursive: true });
-  return (await MikroORM.init({ ...common, driver: PgliteDriver, dbName: dir })) as RelationalOrm;
+  return (await MikroORM.init({
+    ...common,
+    driver: PgliteDriver,
+    dbName: dir,
+    // Passed through to PGlite.create (MikroORM adds dataDir from dbName); the cluster stays `dbName`.
+    driverOptions: pgliteOptions(dir, options.durable ?? true),
+  })) as RelationalOrm;
 }
 
 export async function migrate(orm: MikroORM): Promise<string[]> {

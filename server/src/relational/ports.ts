@@ -57,6 +57,8 @@ export interface ChatRepository {
   recordActivity(activity: ChatActivity[]): Promise<void>;
   /** For each (chat, user) pair, in one statement: the chat's lastSeq and whether the user is a member (absent: no such chat). */
   liveState(pairs: readonly WatchedPair[]): Promise<LiveState[]>;
+  /** Chats in id order after `afterId` (from the first when null), with their recorded lastSeq. */
+  lastSeqsAfter(afterId: string | null, limit: number): Promise<{ chatId: string; lastSeq: number }[]>;
 }
 
 /** A chat a live subscription follows, and whose subscription it is. */

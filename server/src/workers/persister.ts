@@ -1,28 +1,69 @@
+import { messageIdFor } from '../domain/ids.js';
 import type { MessageEnvelope, Rejection } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
-import { MissingReferenceError, type MessageStore } from '../message-store/port.js';
-import type { ChatActivity, ChatRepository, UserRepository } from '../relational/ports.js';
+import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
+import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { chatChannel, type RealtimeBus } from '../realtime/port.js';
 import { errorFields, type Logger } from '../support/logger.js';
+import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
+import { activityOf, repairChatActivity } from './chat-activity.js';
 import { invalidEnvelopeReason } from './envelope-check.js';
 
-const MAX_ATTEMPTS = 5;
-/** Chats whose last seq is remembered; past it the map starts over (a miss costs one read). */
-const LAST_SEQ_CHATS = 50_000;
+/** An envelope on its way to the store: the envelope as it came (rejections name it), the message it becomes. */
+interface Pending {
+  envelope: MessageEnvelope;
+  message: NewMessage;
+}
+
+/** A send the store already held: a redelivery, or a client's retry. */
+interface Found {
+  envelope: MessageEnvelope;
+  message: Message;
+}
+
+interface Outcome {
+  written: Message[];
+  found: Found[];
+  rejected: Rejection[];
+}
+
+const nothing = (): Outcome => ({ written: [], found: [], rejected: [] });
 
 const byChatThenSeq = (a: Message, b: Message): number =>
   a.chatId === b.chatId ? a.seq - b.seq : a.chatId < b.chatId ? -1 : 1;
 
+export interface PersisterOptions {
+  /**
+   * Whether a batch counts as handled only once its messages are published.
+   * With the in-process log a sender waits for the batch, so live delivery
+   * must not hold up the acknowledgement (a hung Redis would stall every
+   * send): false. With Kafka no sender waits on the persister, and waiting
+   * keeps the batch's offset uncommitted until its messages are published, so
+   * a crash in between redelivers them and they are published then: true.
+   */
+  awaitPublish: boolean;
+}
+
 /**
- * Turns accepted envelopes into stored, ordered messages: assigns each chat's
- * next seq, writes idempotently, folds the batch into the chat summaries, then
- * publishes. Handling the same envelopes again changes nothing but re-publishes,
- * which subscribers drop by seq. Envelopes that can never be stored are
- * returned as rejections instead of failing the batch.
+ * Turns accepted envelopes into stored, ordered messages: the store numbers
+ * each chat's new messages after its last seq and writes them idempotently
+ * (by message id and by `(sender, chat, clientId)`); the batch is folded into
+ * the chat summaries; then the new messages are published in seq order.
+ *
+ * - A send the store already holds is not written again. It is published
+ *   again only when it is the same envelope redelivered (its first publish may
+ *   never have happened); a client's retry of an old clientId is never
+ *   republished, so subscribers never see an old message twice.
+ * - Envelopes that can never be stored are returned as rejections instead of
+ *   failing the batch: malformed ones, unknown chats or senders, and data the
+ *   store refuses as invalid (found by halving the batch until the refused
+ *   envelope stands alone, so its neighbours are stored).
+ * - Another writer winning a race for a message (or, on MongoDB, a seq) is
+ *   retried with jittered back-off within CONFLICT_RETRY_BUDGET_MS, and
+ *   logged; only then does the batch fail as a transient error.
  */
 export class Persister {
-  /** Highest seq this persister knows is stored per chat; rebuilt from the store on a miss. */
-  private lastSeq = new Map<string, number>();
+  private readonly publishing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: MessageStore,
@@ -30,129 +71,143 @@ export class Persister {
     private readonly users: UserRepository,
     private readonly bus: RealtimeBus,
     private readonly logger: Logger,
+    private readonly options: PersisterOptions = { awaitPublish: false },
   ) {}
 
   readonly handle = async (batch: MessageEnvelope[]): Promise<Rejection[]> => {
-    if (this.lastSeq.size > LAST_SEQ_CHATS) this.lastSeq.clear();
-    try {
-      const { candidates, rejected } = wellFormed(batch);
-      let stored = await this.storeAtOnce(candidates);
-      if (!stored) {
-        // Ids only of well-formed envelopes: a malformed one would fail the lookup, and the batch with it.
-        const [valid, known] = await Promise.all([
-          this.screen(candidates, rejected),
-          this.store.findByIds(candidates.map((e) => e.messageId)),
-        ]);
-        stored = await this.storeBatch(valid, known);
-      }
-      await this.chats.recordActivity(activityOf(stored));
-      await this.publish(stored);
-      return rejected;
-    } catch (error) {
-      // After a failure we cannot trust what we think is stored.
-      this.lastSeq.clear();
-      throw error;
-    }
+    const { candidates, rejected } = this.wellFormed(batch);
+    const outcome = await this.storeIsolating(candidates);
+    rejected.push(...outcome.rejected);
+    // Found sends too: their activity may never have been recorded (a crash in between); replays are harmless.
+    const unrecorded = this.store.recordsActivity ? [] : outcome.written;
+    await this.chats.recordActivity(activityOf([...unrecorded, ...outcome.found.map((f) => f.message)]));
+    const redelivered = outcome.found.filter(isRedelivery).map((f) => f.message);
+    const publishing = this.publish([...outcome.written, ...redelivered].sort(byChatThenSeq));
+    if (this.options.awaitPublish) await publishing;
+    return rejected;
   };
 
+  /** Records the activity of chats whose recorded lastSeq is behind the store; see repairChatActivity. */
+  repairActivity(): Promise<number> {
+    return repairChatActivity(this.store, this.chats, this.logger);
+  }
+
+  /** Resolves once every publish issued so far has settled (close waits for it before the bus goes). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.publishing]);
+  }
+
   /**
-   * The common case in two statements: new messages to chats this persister
-   * has written to, so their seqs follow from `lastSeq`, written in one
-   * insert. Null (nothing or a prefix written, which the careful path finds
-   * by id) when anything is off: a chat it has not seen, an id already
-   * stored, a seq another writer took, a chat or sender that does not exist.
-   * Only for a store that checks references, since this skips `screen`.
+   * Sets aside what can never be stored, by the envelope's own fields, and
+   * drops duplicates within the batch. Each message's id is derived from its
+   * `(sender, chat, clientId)`, as sendMessage derives it: an envelope from
+   * before idempotency was scoped to the chat carries an id of
+   * `(sender, clientId)` only, which could name another chat's message.
    */
-  private async storeAtOnce(envelopes: MessageEnvelope[]): Promise<Message[] | null> {
-    if (!this.store.checksReferences || envelopes.length === 0) return null;
-    if (envelopes.some((e) => !this.lastSeq.has(e.chatId))) return null;
-    const rows = this.numbered(envelopes);
-    const written = await this.store.insertMany(rows).catch((error: unknown) => {
-      if (error instanceof MissingReferenceError) return 0;
-      throw error;
-    });
-    if (written === rows.length) {
-      for (const row of rows) this.lastSeq.set(row.chatId, row.seq);
-      return rows;
+  private wellFormed(batch: MessageEnvelope[]): { candidates: Pending[]; rejected: Rejection[] } {
+    const rejected: Rejection[] = [];
+    const candidates: Pending[] = [];
+    const seen = new Set<string>();
+    let rekeyed = 0;
+    for (const envelope of batch) {
+      const reason = invalidEnvelopeReason(envelope);
+      if (reason) {
+        rejected.push({ envelope, reason });
+        continue;
+      }
+      const id = messageIdFor(envelope.senderId, envelope.chatId, envelope.clientId);
+      if (id !== envelope.messageId) rekeyed++;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const { chatId, senderId, body, clientId } = envelope;
+      candidates.push({ envelope, message: { id, chatId, senderId, body, clientId, createdAt: new Date(envelope.acceptedAt) } });
     }
-    for (const row of rows) this.lastSeq.delete(row.chatId);
-    return null;
+    if (rekeyed > 0) this.logger.info('stored envelopes under the id of their (sender, chat, clientId)', { count: rekeyed });
+    return { candidates, rejected };
+  }
+
+  /** Stores the batch; when the store refuses data as invalid, halves it until the refused envelopes stand alone. */
+  private async storeIsolating(pending: Pending[]): Promise<Outcome> {
+    if (pending.length === 0) return nothing();
+    try {
+      return await this.storeWithRetries(pending);
+    } catch (error) {
+      if (!(error instanceof InvalidMessageError)) throw error;
+      if (pending.length === 1) {
+        const [{ envelope }] = pending;
+        this.logger.warn('message store refused a message as invalid; rejecting it', { messageId: envelope.messageId, chatId: envelope.chatId, reason: error.message });
+        return { written: [], found: [], rejected: [{ envelope, reason: error.message }] };
+      }
+      const half = Math.ceil(pending.length / 2);
+      const first = await this.storeIsolating(pending.slice(0, half));
+      const second = await this.storeIsolating(pending.slice(half));
+      return { written: [...first.written, ...second.written], found: [...first.found, ...second.found], rejected: [...first.rejected, ...second.rejected] };
+    }
+  }
+
+  private async storeWithRetries(pending: Pending[]): Promise<Outcome> {
+    const outcome = nothing();
+    let todo = this.store.checksReferences ? pending : await this.screen(pending, outcome.rejected);
+    const started = Date.now();
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      let appended: Appended;
+      try {
+        appended = await this.store.append(todo.map((p) => p.message));
+      } catch (error) {
+        if (!(error instanceof MissingReferenceError)) throw error;
+        // A sender that does not exist; the store wrote nothing.
+        const valid = await this.screen(todo, outcome.rejected);
+        if (valid.length === todo.length) throw error; // the store and the screen disagree: not ours to settle here
+        todo = valid;
+        continue;
+      }
+      const { found, rest } = settle(todo, appended);
+      outcome.written.push(...appended.written);
+      outcome.found.push(...found);
+      // Left out of both lists: a chat that does not exist, or another writer was first.
+      todo = rest.length > 0 && this.store.checksReferences ? await this.screen(rest, outcome.rejected) : rest;
+      if (todo.length === 0) break;
+      const fields = { count: todo.length, chats: [...new Set(todo.map((p) => p.message.chatId))].length, attempt, cause: appended.collision };
+      if (Date.now() - started >= CONFLICT_RETRY_BUDGET_MS) {
+        this.logger.error('message store conflicts did not settle in time; the batch will be retried', fields);
+        throw new Error(`could not store ${todo.length} messages: ${appended.collision ?? 'conflicting writers'}`);
+      }
+      this.logger.warn('message store conflict with another writer; retrying', fields);
+      await sleep(conflictBackoffMs(attempt));
+    }
+    return outcome;
   }
 
   /** Sets aside envelopes whose chat or sender does not exist, adding them to `rejected`. */
-  private async screen(candidates: MessageEnvelope[], rejected: Rejection[]): Promise<MessageEnvelope[]> {
+  private async screen(candidates: Pending[], rejected: Rejection[]): Promise<Pending[]> {
+    if (candidates.length === 0) return [];
     const [chats, senders] = await Promise.all([
-      this.chats.existingIds([...new Set(candidates.map((e) => e.chatId))]),
-      this.users.findByIds([...new Set(candidates.map((e) => e.senderId))]).then((users) => new Set(users.map((u) => u.id))),
+      this.chats.existingIds([...new Set(candidates.map((p) => p.message.chatId))]),
+      this.users.findByIds([...new Set(candidates.map((p) => p.message.senderId))]).then((users) => new Set(users.map((u) => u.id))),
     ]);
-    const valid: MessageEnvelope[] = [];
-    for (const envelope of candidates) {
+    const valid: Pending[] = [];
+    for (const p of candidates) {
+      const { envelope } = p;
       if (!chats.has(envelope.chatId)) rejected.push({ envelope, reason: `chat ${envelope.chatId} does not exist` });
       else if (!senders.has(envelope.senderId)) rejected.push({ envelope, reason: `sender ${envelope.senderId} does not exist` });
-      else valid.push(envelope);
+      else valid.push(p);
     }
     return valid;
-  }
-
-  /** `known`: what the store held of these ids when screening began, so the first attempt need not ask again. */
-  private async storeBatch(envelopes: MessageEnvelope[], known: Message[]): Promise<Message[]> {
-    const stored: Message[] = [];
-    let todo = envelopes;
-    for (let attempt = 1; todo.length > 0; attempt++) {
-      if (attempt > MAX_ATTEMPTS) throw new Error(`could not assign seqs for ${todo.length} messages`);
-      const ids = new Set(todo.map((e) => e.messageId));
-      const existing = attempt === 1 ? known.filter((m) => ids.has(m.id)) : await this.store.findByIds([...ids]);
-      const existingIds = new Set(existing.map((m) => m.id));
-      stored.push(...existing);
-      const rows = await this.assignSeqs(todo.filter((e) => !existingIds.has(e.messageId)));
-      const written = await this.store.insertMany(rows);
-      for (const row of rows.slice(0, written)) {
-        stored.push(row);
-        this.lastSeq.set(row.chatId, row.seq);
-      }
-      // Another writer took a seq, or stored one of these, meanwhile: re-read and retry the rest.
-      const rest = new Set(rows.slice(written).map((r) => r.id));
-      for (const row of rows.slice(written)) this.lastSeq.delete(row.chatId);
-      todo = todo.filter((e) => rest.has(e.messageId));
-      if (todo.length > 0) this.logger.warn('message store collision, retrying', { count: todo.length, attempt });
-    }
-    return stored.sort(byChatThenSeq);
-  }
-
-  private async assignSeqs(envelopes: MessageEnvelope[]): Promise<Message[]> {
-    const unknown = [...new Set(envelopes.map((e) => e.chatId).filter((id) => !this.lastSeq.has(id)))];
-    if (unknown.length > 0) {
-      for (const [chatId, seq] of await this.store.maxSeqs(unknown)) this.lastSeq.set(chatId, seq);
-    }
-    return this.numbered(envelopes);
-  }
-
-  /** Each chat's next seqs after `lastSeq`; rows come out grouped by chat in seq order, as insertMany's prefix rule needs. */
-  private numbered(envelopes: MessageEnvelope[]): Message[] {
-    const next = new Map<string, number>();
-    const rows = envelopes.map((e) => {
-      const seq = (next.get(e.chatId) ?? this.lastSeq.get(e.chatId)!) + 1;
-      next.set(e.chatId, seq);
-      return {
-        id: e.messageId,
-        chatId: e.chatId,
-        seq,
-        senderId: e.senderId,
-        body: e.body,
-        clientId: e.clientId,
-        createdAt: new Date(e.acceptedAt),
-      };
-    });
-    return rows.sort(byChatThenSeq);
   }
 
   /**
    * All at once: each publish is issued before the next, in seq order, and
    * both buses keep that order per channel (the local one pushes at once,
-   * Redis runs one connection's commands in order).
+   * Redis runs one connection's commands in order). Batches are handled one
+   * after another, so a later batch's publishes are issued after these even
+   * when nobody waits for these to settle.
    */
-  private async publish(messages: Message[]): Promise<void> {
-    await Promise.all(messages.map((message) => this.publishOne(message)));
+  private publish(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    const done = Promise.all(messages.map((message) => this.publishOne(message))).then(() => undefined);
+    this.publishing.add(done);
+    void done.finally(() => this.publishing.delete(done));
+    return done;
   }
 
   private async publishOne(message: Message): Promise<void> {
@@ -165,31 +220,22 @@ export class Persister {
   }
 }
 
-/** Sets aside what can never be stored, by the envelope's own fields, and drops duplicates within the batch. */
-function wellFormed(batch: MessageEnvelope[]): { candidates: MessageEnvelope[]; rejected: Rejection[] } {
-  const rejected: Rejection[] = [];
-  const candidates: MessageEnvelope[] = [];
-  const seen = new Set<string>();
-  for (const envelope of batch) {
-    const reason = invalidEnvelopeReason(envelope);
-    if (reason) rejected.push({ envelope, reason });
-    else if (!seen.has(envelope.messageId)) {
-      seen.add(envelope.messageId);
-      candidates.push(envelope);
-    }
+/** Which pending sends the store wrote or already held, and which are left for another attempt. */
+function settle(todo: Pending[], appended: Appended): { found: Found[]; rest: Pending[] } {
+  const written = new Set(appended.written.map((m) => m.id));
+  const byId = new Map(appended.existing.map((m) => [m.id, m]));
+  const byKey = new Map(appended.existing.flatMap((m) => (m.clientId === null ? [] : [[clientKeyOf({ ...m, clientId: m.clientId }), m] as const])));
+  const found: Found[] = [];
+  const rest: Pending[] = [];
+  for (const p of todo) {
+    if (written.has(p.message.id)) continue;
+    const stored = byId.get(p.message.id) ?? byKey.get(clientKeyOf(p.message));
+    if (stored) found.push({ envelope: p.envelope, message: stored });
+    else rest.push(p);
   }
-  return { candidates, rejected };
+  return { found, rest };
 }
 
-function activityOf(messages: Message[]): ChatActivity[] {
-  const byChat = new Map<string, ChatActivity>();
-  for (const m of messages) {
-    const a = byChat.get(m.chatId) ?? { chatId: m.chatId, lastSeq: 0, lastMessageId: m.id, at: m.createdAt, senderSeqs: [] };
-    if (m.seq > a.lastSeq) Object.assign(a, { lastSeq: m.seq, lastMessageId: m.id, at: m.createdAt });
-    const sender = a.senderSeqs.find((s) => s.senderId === m.senderId);
-    if (sender) sender.seq = Math.max(sender.seq, m.seq);
-    else a.senderSeqs.push({ senderId: m.senderId, seq: m.seq });
-    byChat.set(m.chatId, a);
-  }
-  return [...byChat.values()];
-}
+/** The same envelope handled again (a redelivery), rather than a client's later retry of its clientId. */
+const isRedelivery = ({ envelope, message }: Found): boolean =>
+  message.id === messageIdFor(envelope.senderId, envelope.chatId, envelope.clientId) && message.createdAt.getTime() === Date.parse(envelope.acceptedAt);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/domain/models.js';
-import { MissingReferenceError, type MessageStore } from '../../src/message-store/port.js';
+import { InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../../src/message-store/port.js';
 
 /** A store plus a way to make chats it may write to (SQL needs real chat and user rows). */
 export interface MessageStoreFixture {
@@ -23,6 +23,11 @@ export function message(chatId: string, senderId: string, seq: number, overrides
     createdAt: new Date(base + seq * 1000),
     ...overrides,
   };
+}
+
+/** A send as the persister appends it: no seq yet. */
+export function newMessage(chatId: string, senderId: string, body: string, overrides: Partial<NewMessage> = {}): NewMessage {
+  return { id: randomUUID(), chatId, senderId, body, clientId: randomUUID(), createdAt: new Date(base), ...overrides };
 }
 
 const seqsOf = (messages: Message[]) => messages.map((m) => m.seq);
@@ -82,11 +87,120 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       expect(await store.findByIds([clash.id])).toEqual([]);
     });
 
-    it('inserts nothing for a taken (senderId, clientId)', async () => {
+    it('inserts nothing for a taken (senderId, chatId, clientId)', async () => {
       const { chatId, senderIds, messages } = await chatWith(1);
       const retry = message(chatId, senderIds[0], 2, { clientId: messages[0].clientId });
       expect(await store.insertMany([retry])).toBe(0);
       expect(await store.findByIds([retry.id])).toEqual([]);
+    });
+
+    it('takes the same (senderId, clientId) in another chat: a clientId is scoped to its chat', async () => {
+      const { senderIds, messages } = await chatWith(1);
+      const other = await fx.newChat();
+      // The same sender in both chats (stores that check references need a real user).
+      const elsewhere = message(other.chatId, senderIds[0], 1, { clientId: messages[0].clientId });
+      expect(await store.insertMany([elsewhere])).toBe(1);
+      expect(await store.findByIds([elsewhere.id])).toEqual([elsewhere]);
+    });
+
+    it('appends after the stored seqs, each chat in the given order, and returns what it wrote', async () => {
+      const { chatId, senderIds } = await chatWith(2);
+      const other = await fx.newChat();
+      const batch = [
+        newMessage(chatId, senderIds[0], 'three'),
+        newMessage(other.chatId, senderIds[0], 'first elsewhere'),
+        newMessage(chatId, senderIds[1], 'four'),
+      ];
+      const { written, existing } = await store.append(batch);
+      expect(existing).toEqual([]);
+      const byId = new Map(written.map((m) => [m.id, m]));
+      expect(batch.map((m) => byId.get(m.id)?.seq)).toEqual([3, 1, 4]);
+      expect(batch.map((m) => byId.get(m.id))).toEqual(batch.map((m, i) => ({ ...m, seq: [3, 1, 4][i] })));
+      expect((await store.range(chatId, { limit: 10, from: 'oldest' })).map((m) => m.body)).toEqual(['message 1', 'message 2', 'three', 'four']);
+      expect(await store.maxSeqs([chatId, other.chatId])).toEqual(new Map([[chatId, 4], [other.chatId, 1]]));
+      expect(await store.append([])).toEqual({ written: [], existing: [] });
+    });
+
+    it('appends any text unchanged, however an array literal would read it', async () => {
+      const { chatId, senderIds } = await fx.newChat();
+      const bodies = ['NULL', 'null', '', ' ', '"quoted"', 'back\\slash', '{braces}', 'a,b', "it's", 'ünïcødé 🙂 \n multi-line\ttab'];
+      const batch = bodies.map((body, i) => newMessage(chatId, senderIds[i % 2], body, { clientId: i === 0 ? 'NULL' : `k,"${i}"` }));
+      const { written } = await store.append(batch);
+      expect(written.map((m) => [m.body, m.clientId])).toEqual(batch.map((m) => [m.body, m.clientId]));
+      expect((await store.range(chatId, { limit: 100, from: 'oldest' })).map((m) => [m.seq, m.body, m.clientId])).toEqual(
+        batch.map((m, i) => [i + 1, m.body, m.clientId]),
+      );
+    });
+
+    it('appends nothing already stored under the id or the client key, and returns those as existing', async () => {
+      const { chatId, senderIds, messages } = await chatWith(2);
+      const sameId = newMessage(chatId, senderIds[1], 'other body', { id: messages[0].id });
+      // A retry whose id was derived another way (ids of older versions): the client key finds it.
+      const sameKey = newMessage(chatId, senderIds[0], 'retried', { clientId: messages[1].clientId! });
+      const fresh = newMessage(chatId, senderIds[1], 'new');
+      const { written, existing } = await store.append([sameId, fresh, sameKey]);
+      expect(written.map((m) => [m.id, m.seq])).toEqual([[fresh.id, 3]]);
+      expect([...existing].sort(byId)).toEqual([messages[0], messages[1]].sort(byId));
+      expect(await store.maxSeqs([chatId])).toEqual(new Map([[chatId, 3]]));
+    });
+
+    it('appends the same clientId to two chats as two messages', async () => {
+      const a = await fx.newChat();
+      const b = await fx.newChat();
+      const sender = a.senderIds[0];
+      const batch = [newMessage(a.chatId, sender, 'to a', { clientId: '1' }), newMessage(b.chatId, sender, 'to b', { clientId: '1' })];
+      const { written } = await store.append(batch);
+      expect(written.map((m) => [m.chatId, m.seq, m.body]).sort()).toEqual([[a.chatId, 1, 'to a'], [b.chatId, 1, 'to b']].sort());
+    });
+
+    it('leaves no hole and no duplicate when writers append to one chat at once, retrying what they did not store', async () => {
+      const { chatId, senderIds } = await fx.newChat();
+      const writers = [0, 1, 2].map((w) => Array.from({ length: 30 }, (_, i) => newMessage(chatId, senderIds[w % 2], `w${w} ${i}`)));
+      await Promise.all(
+        writers.map(async (messages) => {
+          for (let i = 0; i < messages.length; i += 5) {
+            let todo = messages.slice(i, i + 5);
+            for (let attempt = 0; todo.length > 0; attempt++) {
+              expect(attempt).toBeLessThan(50);
+              const { written, existing } = await store.append(todo);
+              const done = new Set([...written, ...existing].map((m) => m.id));
+              todo = todo.filter((m) => !done.has(m.id));
+            }
+          }
+        }),
+      );
+      const all = await store.range(chatId, { limit: 1000, from: 'oldest' });
+      expect(seqsOf(all)).toEqual(upTo(90));
+      expect(new Set(all.map((m) => m.id)).size).toBe(90);
+      for (const [w, messages] of writers.entries()) {
+        expect(all.filter((m) => m.body.startsWith(`w${w} `)).map((m) => m.body)).toEqual(messages.map((m) => m.body));
+      }
+    });
+
+    it('refuses data it cannot hold with InvalidMessageError, or stores it unchanged', async () => {
+      // PostgreSQL refuses NUL in text; MongoDB stores it. Either way, never a silent change.
+      const { chatId, senderIds } = await fx.newChat();
+      const nul = newMessage(chatId, senderIds[0], 'before\u0000after');
+      const outcome: Appended | Error = await store.append([nul]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      if (outcome instanceof Error) {
+        expect(outcome).toBeInstanceOf(InvalidMessageError);
+        expect(await store.maxSeqs([chatId])).toEqual(new Map([[chatId, 0]]));
+      } else {
+        expect(outcome.written.map((m) => m.body)).toEqual([nul.body]);
+        expect((await store.findByIds([nul.id])).map((m) => m.body)).toEqual([nul.body]);
+      }
+    });
+
+    it('appends nothing for a chat that does not exist or refuses an unknown sender, if it checks references', async () => {
+      if (!store.checksReferences) return;
+      const { chatId, senderIds } = await fx.newChat();
+      const nowhere = newMessage(randomUUID(), senderIds[0], 'nowhere');
+      const here = newMessage(chatId, senderIds[0], 'here');
+      const { written, existing } = await store.append([nowhere, here]);
+      expect(written.map((m) => m.id)).toEqual([here.id]);
+      expect(existing).toEqual([]);
+      await expect(store.append([newMessage(chatId, randomUUID(), 'ghost')])).rejects.toBeInstanceOf(MissingReferenceError);
+      expect(await store.maxSeqs([chatId])).toEqual(new Map([[chatId, 1]]));
     });
 
     it('stops at the first collision: writes a prefix before it and nothing after it', async () => {

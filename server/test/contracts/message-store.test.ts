@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MongoMessageStore } from '../../src/message-store/mongo-message-store.js';
 import { mongoClientOptions } from '../../src/message-store/mongo-url.js';
 import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
@@ -55,6 +55,39 @@ if (mongoUrl) {
         }
       },
     };
+  });
+
+  describe('mongodb store opened over a database of an earlier version', () => {
+    it('replaces the (senderId, clientId) index with (senderId, chatId, clientId), at every start without failing', async () => {
+      const dbName = `parley_test_${randomBytes(6).toString('hex')}`;
+      const client = new MongoClient(mongoUrl, mongoClientOptions(mongoUrl));
+      try {
+        const messages = client.db(dbName).collection('messages');
+        // As an earlier Parley left it: the old unique index, and a message under it.
+        await messages.createIndex({ senderId: 1, clientId: 1 }, { name: 'sender_client', unique: true, partialFilterExpression: { clientId: { $type: 'string' } } });
+        const [sender, chatA, chatB] = [randomUUID(), randomUUID(), randomUUID()];
+        await messages.insertOne({ _id: randomUUID() as never, chatId: chatA, seq: 1, senderId: sender, body: 'old', clientId: '1', createdAt: new Date() });
+
+        for (let start = 0; start < 2; start++) {
+          const store = await MongoMessageStore.open({ url: mongoUrl, dbName });
+          await store.close();
+        }
+        const names = (await messages.listIndexes().toArray()).map((index) => index.name);
+        expect(names).toContain('sender_chat_client');
+        expect(names).not.toContain('sender_client');
+
+        const store = await MongoMessageStore.open({ url: mongoUrl, dbName });
+        try {
+          const { written } = await store.append([{ id: randomUUID(), chatId: chatB, senderId: sender, body: 'same clientId, other chat', clientId: '1', createdAt: new Date() }]);
+          expect(written.map((m) => [m.chatId, m.seq])).toEqual([[chatB, 1]]);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await client.db(dbName).dropDatabase().catch(() => undefined);
+        await client.close();
+      }
+    });
   });
 } else {
   describe.skip('mongo adapter: skipped, MONGO_URL is not set', () => it.skip('contract'));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaBatchConsumer } from '../../src/event-log/kafka-batch-consumer.js';
-import { envelopeRecord, parseDeadLetter } from '../../src/event-log/kafka-records.js';
+import { DEAD_LETTER_COPY_BYTES, DEAD_LETTER_MAX_BYTES, envelopeRecord, parseDeadLetter } from '../../src/event-log/kafka-records.js';
 import type { EnvelopeHandler, MessageEnvelope } from '../../src/event-log/port.js';
 import { silentLogger } from '../../src/support/logger.js';
 
@@ -151,7 +151,7 @@ describe('Kafka batch consumer', () => {
     expect(letters.map((r) => ({ key: r.key, letter: parseDeadLetter(Buffer.from(r.value as string)) }))).toEqual([
       {
         key: Buffer.from(chatId),
-        letter: { envelope: null, value: Buffer.from('garbage').toString('base64'), reason: 'the record value is not JSON', rejectedAt: expect.any(String), source: source('101') },
+        letter: { envelope: null, value: Buffer.from('garbage').toString('base64'), valueBytes: 7, reason: 'the record value is not JSON', rejectedAt: expect.any(String), source: source('101') },
       },
       {
         key: Buffer.from(chatId),
@@ -159,6 +159,28 @@ describe('Kafka batch consumer', () => {
       },
     ]);
     expect(seen.resolved).toEqual(['102']);
+  });
+
+  it('caps what a dead letter copies of an oversized original, so the letter fits its topic', async () => {
+    // Larger than Kafka's default 1 MiB max.message.bytes once base64-encoded into a letter.
+    const garbage = Buffer.alloc(2 * 1024 * 1024, 'x');
+    const huge = envelope('b'.repeat(2 * 1024 * 1024));
+    const { payload, seen } = scriptedBatch([garbage, valueOf(huge)]);
+    const { eachBatch, letters } = await consumer(async (batch) => batch.map((e) => ({ envelope: e, reason: 'the store refused it: '.padEnd(5000, '!') })));
+    await eachBatch(payload);
+
+    expect(letters).toHaveLength(2);
+    for (const record of letters) expect(Buffer.byteLength(record.value as string)).toBeLessThanOrEqual(DEAD_LETTER_MAX_BYTES);
+    const [unreadable, rejected] = letters.map((r) => parseDeadLetter(Buffer.from(r.value as string)));
+    expect(unreadable).toMatchObject({ envelope: null, reason: 'the record value is not JSON', valueBytes: garbage.length, truncated: true });
+    expect(Buffer.from(unreadable.value!, 'base64')).toEqual(garbage.subarray(0, DEAD_LETTER_COPY_BYTES));
+    // Too large to copy whole: the start of the original record stands in for the envelope.
+    const original = valueOf(huge);
+    expect(rejected).toMatchObject({ envelope: null, valueBytes: original.length, truncated: true, source: { offset: '101' } });
+    expect(Buffer.from(rejected.value!, 'base64')).toEqual(original.subarray(0, DEAD_LETTER_COPY_BYTES));
+    expect(rejected.reason.startsWith('the store refused it: ')).toBe(true);
+    expect(letters[1].headers?.['parley-reason']).toBe(rejected.reason);
+    expect(seen.resolved).toEqual(['101']);
   });
 
   it('commits a slice of nothing but unreadable records without calling the handler', async () => {

@@ -11,13 +11,23 @@ import { silentLogger } from '../../src/support/logger.js';
 
 type Script = 'ack' | 'fail' | 'hang';
 
+interface Options {
+  deadlineMs?: number;
+  maxBatch?: number;
+  maxBatchBytes?: number;
+  /** Topic setup; by default it succeeds at once. */
+  prepare?: () => Promise<void>;
+  /** A producer's connect; by default it succeeds at once. */
+  connect?: () => Promise<void>;
+}
+
 interface StandIn {
   config: ProducerConfig | undefined;
   sends: ProducerRecord[];
   disconnected: boolean;
 }
 
-function kafkaWith(scripts: Script[]) {
+function kafkaWith(scripts: Script[], connect: () => Promise<void> = async () => undefined) {
   const producers: StandIn[] = [];
   const kafka = {
     producer: (config?: ProducerConfig) => {
@@ -25,7 +35,7 @@ function kafkaWith(scripts: Script[]) {
       const standIn: StandIn = { config, sends: [], disconnected: false };
       producers.push(standIn);
       return {
-        connect: async () => undefined,
+        connect,
         disconnect: async () => {
           standIn.disconnected = true;
         },
@@ -49,8 +59,8 @@ afterEach(async () => {
   await Promise.all(writers.splice(0).map((w) => w.close()));
 });
 
-function writer(scripts: Script[], options: { deadlineMs?: number; maxBatch?: number; maxBatchBytes?: number } = {}) {
-  const { kafka, producers } = kafkaWith(scripts);
+function writer(scripts: Script[], options: Options = {}) {
+  const { kafka, producers } = kafkaWith(scripts, options.connect);
   let prepared = 0;
   const w = new TopicWriter({
     kafka,
@@ -58,6 +68,7 @@ function writer(scripts: Script[], options: { deadlineMs?: number; maxBatch?: nu
     logger: silentLogger,
     prepare: async () => {
       prepared++;
+      await options.prepare?.();
     },
     deadlineMs: options.deadlineMs ?? 1_000,
     failure: () => new Error('UNAVAILABLE'),
@@ -110,6 +121,40 @@ describe('Kafka topic writer', () => {
     expect(producers[0].disconnected).toBe(true);
     // Record 2 was told UNAVAILABLE while queued: it is never sent, on any producer.
     expect(valuesOf(producers.flatMap((p) => p.sends)).flat()).toEqual([record(1).value, record(3).value]);
+  });
+
+  it('never sends a write told UNAVAILABLE while topic setup outlasted its deadline', async () => {
+    let setupDone!: () => void;
+    const slowSetup = new Promise<void>((resolve) => (setupDone = resolve));
+    const { w, producers } = writer(['ack'], { deadlineMs: 100, prepare: () => slowSetup });
+    await expect(w.write(record(1))).rejects.toThrow('UNAVAILABLE');
+    setupDone();
+    // Later writes still go out, on a producer of their own; the timed-out one never does.
+    await expect(w.write(record(2))).resolves.toBeUndefined();
+    expect(valuesOf(producers.flatMap((p) => p.sends)).flat()).toEqual([record(2).value]);
+  });
+
+  it('never sends a write told UNAVAILABLE while the producer was still connecting', async () => {
+    let connected!: () => void;
+    const slowConnect = new Promise<void>((resolve) => (connected = resolve));
+    const { w, producers } = writer(['ack', 'ack'], { deadlineMs: 100, connect: () => slowConnect });
+    await expect(w.write(record(1))).rejects.toThrow('UNAVAILABLE');
+    connected();
+    await expect(w.write(record(2))).resolves.toBeUndefined();
+    expect(valuesOf(producers.flatMap((p) => p.sends)).flat()).toEqual([record(2).value]);
+  });
+
+  it('sends only the writes of a batch that are still waiting once the producer is ready', async () => {
+    let setupDone!: () => void;
+    const slowSetup = new Promise<void>((resolve) => (setupDone = resolve));
+    const { w, producers } = writer(['ack'], { deadlineMs: 150, prepare: () => slowSetup });
+    const early = w.write(record(1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const late = w.write(record(2)); // queued behind the batch in setup: the next send
+    await expect(early).rejects.toThrow('UNAVAILABLE');
+    setupDone();
+    await expect(late).resolves.toBeUndefined();
+    expect(valuesOf(producers.flatMap((p) => p.sends)).flat()).toEqual([record(2).value]);
   });
 
   it('close() lets queued writes settle, disconnects, and refuses later writes', async () => {

@@ -49,8 +49,8 @@ describe('MongoDB message documents', () => {
     expect(messageIndexes).toEqual([
       { name: 'chat_seq', key: { chatId: 1, seq: 1 }, unique: true },
       {
-        name: 'sender_client',
-        key: { senderId: 1, clientId: 1 },
+        name: 'sender_chat_client',
+        key: { senderId: 1, chatId: 1, clientId: 1 },
         unique: true,
         partialFilterExpression: { clientId: { $type: 'string' } },
       },

@@ -22,8 +22,8 @@ describe('MONGO_URL', () => {
   });
 
   it('bounds server selection and connecting at 5 s unless the URL sets them', () => {
-    expect(mongoClientOptions('mongodb://mongo:27017/chat')).toEqual({ serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
-    expect(mongoClientOptions('mongodb://mongo:27017/chat?serverselectiontimeoutms=20000&w=majority')).toEqual({ connectTimeoutMS: 5000 });
+    expect(mongoClientOptions('mongodb://mongo:27017/chat')).toEqual({ serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, timeoutMS: 10_000 });
+    expect(mongoClientOptions('mongodb://mongo:27017/chat?serverselectiontimeoutms=20000&w=majority')).toEqual({ connectTimeoutMS: 5000, timeoutMS: 10_000 });
   });
 
   it('is what the driver ends up using (the options object would otherwise beat the URL)', () => {

@@ -16,6 +16,8 @@ const queries: [string, string][] = [
   ['history forward', `select * from messages where chat_id = ${ID} and seq > 100 order by seq limit 51`],
   ['history backward', `select * from messages where chat_id = ${ID} and seq < 100 order by seq desc limit 51`],
   ['next seq of a chat', `select max(seq) from messages where chat_id = ${ID}`],
+  ['a retried send by its client key', `select * from messages where sender_id = ${ID} and chat_id = ${ID} and client_id = 'k'`],
+  ['chats after a key, for the start-up activity repair', `select id, last_seq from chats where id > ${ID} order by id limit 1000`],
   ['messages by id', `select * from messages where id in (${ID}, ${ID})`],
   [
     'one day of messages for the chat summary job',

@@ -80,6 +80,22 @@ export class DisposableRedis {
     }
   }
 
+  /**
+   * A hung Redis: connections stay open, and every command from every client
+   * waits unanswered for `ms` (CLIENT PAUSE ALL). Only ever this test's own
+   * Redis: other tests share the machine's.
+   */
+  async hang(ms: number): Promise<void> {
+    const admin = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    admin.on('error', () => undefined);
+    try {
+      await admin.connect();
+      await admin.call('CLIENT', 'PAUSE', String(ms), 'ALL');
+    } finally {
+      admin.disconnect();
+    }
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     this.process = null;

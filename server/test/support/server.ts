@@ -60,6 +60,11 @@ export class TestServer {
     return this.parley.url;
   }
 
+  /** DATA_DIR of this server (embedded PGlite keeps its cluster under it). */
+  get dataDir(): string {
+    return this.storage.dataDir;
+  }
+
   get wsUrl(): string {
     return this.parley.url.replace(/^http/, 'ws');
   }
