@@ -105,6 +105,18 @@ class WatchedStore implements MessageStore {
   }
 }
 
+/**
+ * Hands the real store a NUL where the envelope holds U+2400 (SYMBOL FOR NULL).
+ * The envelope check refuses a NUL before the store sees it, so this is the
+ * only way to make the real engine refuse data as invalid (PostgreSQL: 22021)
+ * and prove the persister isolates what a store refuses, whatever it is.
+ */
+class NulSmugglingStore extends WatchedStore {
+  override append(messages: readonly NewMessage[]): Promise<Appended> {
+    return super.append(messages.map((m) => (m.body.includes('\u2400') ? { ...m, body: m.body.replaceAll('\u2400', '\u0000') } : m)));
+  }
+}
+
 for (const target of relationalTargets) {
   describe(`Persister on ${target.name}`, () => {
     let storage: Awaited<ReturnType<typeof target.provision>>;
@@ -131,6 +143,7 @@ for (const target of relationalTargets) {
     });
 
     const persister = () => new Persister(store, chats, users, bus, silentLogger);
+    const smuggling = () => new Persister(new NulSmugglingStore(store), chats, users, bus, silentLogger);
 
     async function newChat(memberCount = 2) {
       const members = await Promise.all(
@@ -330,11 +343,11 @@ for (const target of relationalTargets) {
       const { chatId, memberIds } = await newChat();
       const other = await newChat();
       const batch = upTo(60).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
-      // Not refused at the edge here: the persister must not depend on that. PostgreSQL refuses NUL in text (22021).
-      const nul = envelope(chatId, memberIds[0], 'before\u0000after');
+      // Passes the envelope check and reaches PostgreSQL as a NUL, which it refuses (22021).
+      const nul = envelope(chatId, memberIds[0], 'before\u2400after');
       const elsewhere = envelope(other.chatId, other.memberIds[0], 'another chat');
       const mixed = [...batch.slice(0, 37), nul, elsewhere, ...batch.slice(37)];
-      const rejected = await persister().handle(mixed);
+      const rejected = await smuggling().handle(mixed);
       expect(rejected.map((r) => r.envelope)).toEqual([nul]);
       expect(rejected[0].reason).toMatch(/refused/);
       expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(batch));
@@ -345,9 +358,9 @@ for (const target of relationalTargets) {
     it('rejects every refused envelope of a batch, wherever they are', async () => {
       const { chatId, memberIds } = await newChat();
       const good = upTo(20).map((i) => envelope(chatId, memberIds[0], `m${i}`));
-      const bad = upTo(3).map((i) => envelope(chatId, memberIds[1], `bad\u0000${i}`));
+      const bad = upTo(3).map((i) => envelope(chatId, memberIds[1], `bad\u2400${i}`));
       const mixed = [bad[0], ...good.slice(0, 10), bad[1], ...good.slice(10), bad[2]];
-      expect((await persister().handle(mixed)).map((r) => r.envelope)).toEqual(bad);
+      expect((await smuggling().handle(mixed)).map((r) => r.envelope)).toEqual(bad);
       expect(bodiesAndSeqs(await stored(chatId))).toEqual(expected(good));
     });
 

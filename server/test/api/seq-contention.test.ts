@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { codeOf, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { directChat, signup, type TestUser } from '../support/users.js';
 
-const canRun = relationalTargets.includes(postgresTarget);
+const canRun = !redisSkipReason && relationalTargets.includes(postgresTarget);
 const suite = canRun ? describe : describe.skip;
-if (!canRun) console.warn('SKIPPED seq contention suite: it needs the machine PostgreSQL');
+if (!canRun) console.warn('SKIPPED seq contention suite: it needs the machine PostgreSQL and Redis');
 
 const SEND = `mutation ($c: ID!, $b: String!, $k: String) { sendMessage(chatId: $c, body: $b, clientId: $k) { messageId } }`;
 const PAGE = `query ($c: ID!, $after: String) {
@@ -18,14 +19,14 @@ const IN_FLIGHT = 32;
 
 /**
  * Two instances, each with its own in-process event log and persister, on
- * one PostgreSQL: both persisters number the same chat at once. Contention
+ * one PostgreSQL and Redis (the shape of a deployment without Kafka): both persisters number the same chat at once. Contention
  * must cost time, never an answer.
  */
 suite('two instances writing one chat at full speed', () => {
   let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
   let a: TestServer;
   let b: TestServer;
-  const env = { JWT_SECRET: 'a-shared-secret-of-at-least-32-characters' };
+  const env = { JWT_SECRET: 'a-shared-secret-of-at-least-32-characters', REDIS_URL };
 
   beforeAll(async () => {
     storage = await postgresTarget.provision();
