@@ -4,6 +4,7 @@ import { subscribeMessages, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { send, signup } from '../support/users.js';
+import { InstancePair } from '../support/instance-pair.js';
 
 const canRun = !redisSkipReason && relationalTargets.includes(postgresTarget);
 const suite = canRun ? describe : describe.skip;
@@ -24,20 +25,16 @@ async function connected(server: TestServer, token: string): Promise<Client> {
 }
 
 suite('leaving a group while subscriptions open on another instance (PostgreSQL + Redis)', () => {
-  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
-  const env = { REDIS_URL, JWT_SECRET: 'a-shared-secret-of-at-least-32-characters' };
 
   beforeAll(async () => {
-    storage = await postgresTarget.provision();
-    a = await TestServer.attach(storage, env);
-    b = await TestServer.attach(storage, env);
+    pair = await InstancePair.start({ REDIS_URL });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await storage?.dispose();
+    await pair?.stop();
   });
 
   it('never lets the leaver receive a message sent after the leave, on any subscription', async () => {

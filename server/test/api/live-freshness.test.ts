@@ -3,17 +3,10 @@ import { Subscription, subscribeMessages, TestServer } from '../support/server.j
 import { relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisClients, redisSkipReason } from '../support/redis.js';
 import { directChat, send, signup } from '../support/users.js';
+import { until } from '../support/until.js';
 
 const CHAT_MEMBERS = `subscription { chatUpdated { id lastSeq members { id } } }`;
 type MembersUpdate = { id: string; lastSeq: number; members: { id: string }[] };
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.each(relationalTargets)('what live subscriptions deliver on $name', (target) => {
   let server: TestServer;

@@ -3,26 +3,23 @@ import { codeOf, subscribeMessages, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { directChat, send, signup } from '../support/users.js';
+import { InstancePair, SHARED_JWT_SECRET } from '../support/instance-pair.js';
 
 const canRun = !redisSkipReason && relationalTargets.includes(postgresTarget);
 const suite = canRun ? describe : describe.skip;
 if (!canRun) console.warn('SKIPPED multi-instance suite: it needs the machine PostgreSQL and Redis');
 
 suite('two API instances sharing PostgreSQL and Redis', () => {
-  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
-  const env = { REDIS_URL, JWT_SECRET: 'a-shared-secret-of-at-least-32-characters', SEND_RATE_LIMIT: '12/60s' };
 
   beforeAll(async () => {
-    storage = await postgresTarget.provision();
-    a = await TestServer.attach(storage, env);
-    b = await TestServer.attach(storage, env);
+    pair = await InstancePair.start({ REDIS_URL, SEND_RATE_LIMIT: '12/60s' });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await storage?.dispose();
+    await pair?.stop();
   });
 
   it('delivers messages sent through either instance to subscribers on both, once and in seq order', async () => {
@@ -95,9 +92,9 @@ suite('two API instances sharing PostgreSQL and Redis', () => {
   });
 
   it('limits login attempts per username across instances', async () => {
-    const limited = { ...env, LOGIN_RATE_LIMIT: '3/60s' };
-    const c = await TestServer.attach(storage, limited);
-    const d = await TestServer.attach(storage, limited);
+    const limited = { REDIS_URL, JWT_SECRET: SHARED_JWT_SECRET, LOGIN_RATE_LIMIT: '3/60s' };
+    const c = await TestServer.attach(pair.storage, limited);
+    const d = await TestServer.attach(pair.storage, limited);
     try {
       const ada = await signup(c);
       const login = (server: TestServer) =>

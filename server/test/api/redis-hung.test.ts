@@ -4,6 +4,7 @@ import { subscribeMessages, TestServer } from '../support/server.js';
 import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
 import { relationalTargets } from '../support/targets.js';
 import { directChat, send, signup } from '../support/users.js';
+import { until } from '../support/until.js';
 
 /*
  * Redis hung rather than down: connected, but not answering. `CLIENT PAUSE
@@ -15,14 +16,6 @@ import { directChat, send, signup } from '../support/users.js';
  */
 
 const suite = redisSkipReason ? describe.skip : describe;
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Scripts Redis has run since the last CONFIG RESETSTAT (membership and rate-limit commands are scripts). */
 async function scriptCalls(admin: Redis): Promise<number> {

@@ -3,16 +3,9 @@ import { codeOf, subscribeMessages, TestServer } from '../support/server.js';
 import { DisposableRedis, redisSkipReason } from '../support/redis.js';
 import { pgliteTarget } from '../support/targets.js';
 import { directChat, send, signup, type TestUser } from '../support/users.js';
+import { until } from '../support/until.js';
 
 const suite = redisSkipReason ? describe.skip : describe;
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 suite('Redis outage', () => {
   let redis: DisposableRedis;

@@ -3,6 +3,7 @@ import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { codeOf, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { directChat, signup, type TestUser } from '../support/users.js';
+import { InstancePair } from '../support/instance-pair.js';
 
 const canRun = !redisSkipReason && relationalTargets.includes(postgresTarget);
 const suite = canRun ? describe : describe.skip;
@@ -23,20 +24,16 @@ const IN_FLIGHT = 32;
  * must cost time, never an answer.
  */
 suite('two instances writing one chat at full speed', () => {
-  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
-  const env = { JWT_SECRET: 'a-shared-secret-of-at-least-32-characters', REDIS_URL };
 
   beforeAll(async () => {
-    storage = await postgresTarget.provision();
-    a = await TestServer.attach(storage, env);
-    b = await TestServer.attach(storage, env);
+    pair = await InstancePair.start({ REDIS_URL });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await storage?.dispose();
+    await pair?.stop();
   });
 
   async function sendAll(server: TestServer, user: TestUser, chatId: string, prefix: string): Promise<string[]> {

@@ -1,0 +1,35 @@
+import { TestServer } from './server.js';
+import { postgresTarget } from './targets.js';
+
+/** The secret every instance of a deployment shares, so a token from one is good on the other. */
+export const SHARED_JWT_SECRET = 'a-shared-secret-of-at-least-32-characters';
+
+/** Two API instances on one throwaway PostgreSQL database: the shape of a multi-instance deployment. */
+export class InstancePair {
+  private constructor(
+    readonly a: TestServer,
+    readonly b: TestServer,
+    readonly storage: Awaited<ReturnType<typeof postgresTarget.provision>>,
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<InstancePair> {
+    const storage = await postgresTarget.provision();
+    const withSecret = { JWT_SECRET: SHARED_JWT_SECRET, ...env };
+    try {
+      const a = await TestServer.attach(storage, withSecret);
+      const b = await TestServer.attach(storage, withSecret).catch(async (error: unknown) => {
+        await a.stop();
+        throw error;
+      });
+      return new InstancePair(a, b, storage);
+    } catch (error) {
+      await storage.dispose();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.a.stop(), this.b.stop()]);
+    await this.storage.dispose();
+  }
+}
