@@ -6,7 +6,8 @@ import type { MessageEnvelope } from '../src/event-log/port.js';
 import type { Appended, MessageStore, NewMessage, SeqRange, TimeWindow, WindowActivity } from '../src/message-store/port.js';
 import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
 import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
-import { chatChannel } from '../src/realtime/port.js';
+import { chatChannel } from '../src/realtime/events.js';
+import type { RealtimeBus } from '../src/realtime/port.js';
 import { SqlChatRepository } from '../src/relational/chat-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../src/relational/orm.js';
 import { SqlUserRepository } from '../src/relational/user-repository.js';
@@ -38,6 +39,21 @@ function legacyMessageId(senderId: string, clientId: string): string {
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** The next `count` messages a bus subscription receives. */
+/** The messages the persister publishes on a chat's channel, with the chat state each carries checked on the way. */
+async function messagesOn(bus: RealtimeBus, chatId: string): Promise<AsyncIterable<Message> & { close(): void }> {
+  const subscription = await bus.subscribe(chatChannel(chatId));
+  return {
+    close: () => subscription.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const event of subscription) {
+        if (event.type !== 'messageStored') continue;
+        expect(event.chat).toEqual({ chatId, lastSeq: event.message.seq, lastMessageId: event.message.id, updatedAt: event.message.createdAt });
+        yield event.message;
+      }
+    },
+  };
+}
+
 async function take(subscription: AsyncIterable<Message>, count: number): Promise<Message[]> {
   const received: Message[] = [];
   if (count === 0) return received;
@@ -326,7 +342,7 @@ for (const target of relationalTargets) {
         createdAt: new Date(clock),
       };
       expect(await store.insertMany([legacy])).toBe(1);
-      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const subscription = await messagesOn(bus, chatId);
       const retry = envelope(chatId, sender, 'sent before the upgrade', 'old-1');
       const next = envelope(chatId, sender, 'after the upgrade');
       expect(await persister().handle([retry, next])).toEqual([]);
@@ -369,7 +385,7 @@ for (const target of relationalTargets) {
       const batch = upTo(3).map((i) => envelope(chatId, memberIds[0], `m${i}`));
       const p = persister();
       await p.handle(batch);
-      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const subscription = await messagesOn(bus, chatId);
       const fourth = envelope(chatId, memberIds[1], 'm4');
       expect(await p.handle([retryOf(batch[0]), retryOf(batch[2]), fourth])).toEqual([]);
       expect((await take(subscription, 1)).map((m) => m.seq)).toEqual([4]);
@@ -416,7 +432,7 @@ for (const target of relationalTargets) {
     it('publishes stored messages on the chat channel in seq order', async () => {
       const { chatId, memberIds } = await newChat();
       const other = await newChat();
-      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const subscription = await messagesOn(bus, chatId);
       const batch = upTo(10).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
       const mixed = [...batch.slice(0, 5), envelope(other.chatId, other.memberIds[0], 'elsewhere'), ...batch.slice(5)];
       await persister().handle(mixed);

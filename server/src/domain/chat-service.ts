@@ -1,6 +1,7 @@
 import type { MembershipCache } from '../membership/port.js';
-import { chatChannel, userChannel, type RealtimeBus } from '../realtime/port.js';
-import { watchChats, type ChatChanged, type UserChatEvent } from './chat-watch.js';
+import type { RealtimeBus } from '../realtime/port.js';
+import { chatChannel, userChannel, type UserChatEvent } from '../realtime/events.js';
+import { watchChats, type WatchedChat } from './chat-watch.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { parseChatCursor, type ChatPosition } from './cursor.js';
 import { badInput, forbidden, notFound } from './errors.js';
@@ -12,13 +13,6 @@ import type { Chat, MemberChat } from './models.js';
 export interface ChatPage {
   chats: MemberChat[];
   hasNextPage: boolean;
-}
-
-/** Published on a chat's channel when someone leaves, so their open subscriptions end. */
-export interface MemberLeftEvent {
-  kind: 'memberLeft';
-  chatId: string;
-  userId: string;
 }
 
 export class ChatService {
@@ -52,8 +46,7 @@ export class ChatService {
     // Ends the leaver's open subscriptions on every instance: each one was live before
     // its own membership check (message-stream.ts), so none can miss this. Should the
     // publish itself be lost, the live check cuts them off within LIVE_CHECK_INTERVAL_MS.
-    const event: MemberLeftEvent = { kind: 'memberLeft', chatId: chat.id, userId: viewerId };
-    await this.bus.publish(chatChannel(chat.id), event).catch(() => undefined);
+    await this.bus.publish(chatChannel(chat.id), { type: 'memberLeft', chatId: chat.id, userId: viewerId }).catch(() => undefined);
     return true;
   }
 
@@ -109,13 +102,16 @@ export class ChatService {
   }
 
   /** Which of the viewer's chats changed, live: for a chat list that reorders and counts unread as it happens. */
-  watch(viewerId: string): Promise<AsyncIterable<ChatChanged> & AsyncIterator<ChatChanged>> {
-    return watchChats(this.bus, viewerId, () => this.chats.chatIdsOf(viewerId));
+  watch(viewerId: string): Promise<AsyncIterable<WatchedChat> & AsyncIterator<WatchedChat>> {
+    return watchChats(this.bus, viewerId, {
+      chatIds: () => this.chats.chatIdsOf(viewerId),
+      load: (chatId) => this.chats.findForMember(chatId, viewerId),
+    });
   }
 
   /** Best effort, like every publish: chat lists catch up on their next query. */
-  private async tell(userIds: string[], kind: UserChatEvent['kind'], chatId: string): Promise<void> {
-    const event: UserChatEvent = { kind, chatId };
+  private async tell(userIds: string[], type: UserChatEvent['type'], chatId: string): Promise<void> {
+    const event: UserChatEvent = { type, chatId };
     await Promise.all(userIds.map((id) => this.bus.publish(userChannel(id), event).catch(() => undefined)));
   }
 

@@ -1,7 +1,8 @@
 import type { EventLog, MessageEnvelope } from '../event-log/port.js';
 import type { MessageStore } from '../message-store/port.js';
-import { chatChannel, type RealtimeBus } from '../realtime/port.js';
-import type { ChatService, MemberLeftEvent } from './chat-service.js';
+import type { RealtimeBus } from '../realtime/port.js';
+import { chatChannel } from '../realtime/events.js';
+import type { ChatService } from './chat-service.js';
 import type { RateLimits } from './rate-limits.js';
 import { parseMessageCursor, SEQ_MAX } from './cursor.js';
 import { badInput, DomainError, unavailable } from './errors.js';
@@ -110,7 +111,7 @@ export class MessageService {
     const chatId = parseId(rawChatId, 'chatId');
     // Subscribe first, then check: a leave this check does not see is published
     // after the subscription is live, so the stream receives it and ends.
-    const subscription = await this.bus.subscribe<Message | MemberLeftEvent>(chatChannel(chatId));
+    const subscription = await this.bus.subscribe(chatChannel(chatId));
     try {
       // From the database, with the chat's lastSeq in the same read: where a stream
       // without afterSeq starts, and how far a replay may go.

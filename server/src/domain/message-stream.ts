@@ -1,7 +1,7 @@
 import type { MessageStore } from '../message-store/port.js';
 import type { BusSubscription } from '../realtime/port.js';
+import type { ChatEvent } from '../realtime/events.js';
 import { SubscriptionQueue } from '../realtime/subscription-queue.js';
-import type { MemberLeftEvent } from './chat-service.js';
 import { DomainError, forbidden } from './errors.js';
 import type { LiveCheck } from './live-check.js';
 import type { Message } from './models.js';
@@ -10,11 +10,11 @@ const REPLAY_PAGE = 100;
 
 /** From the live check: every message up to `seq` is stored. */
 interface CatchUp {
-  kind: 'catchUp';
+  type: 'catchUp';
   seq: number;
 }
 
-type Inbound = Message | MemberLeftEvent | CatchUp;
+type Inbound = ChatEvent | CatchUp;
 
 /** A store failure is the engine's, not the client's: say UNAVAILABLE, keep the cause for the log. */
 export function storeUnavailable(error: unknown): never {
@@ -22,24 +22,11 @@ export function storeUnavailable(error: unknown): never {
   throw new DomainError('UNAVAILABLE', 'Message history is unavailable right now; retry shortly', { cause: error });
 }
 
-/**
- * Messages cross the realtime bus as JSON on some adapters: dates arrive as
- * strings. Converted once per received event, so every subscriber gets the
- * same object and the GraphQL layer can share one execution among them.
- */
-const converted = new WeakMap<Message, Message>();
-function fromWire(m: Message): Message {
-  if (m.createdAt instanceof Date) return m;
-  let message = converted.get(m);
-  if (!message) converted.set(m, (message = { ...m, createdAt: new Date(m.createdAt) }));
-  return message;
-}
-
 export interface MessageStreamSource {
   chatId: string;
   viewerId: string;
   /** Already live when the membership check below was made. */
-  subscription: BusSubscription<Message | MemberLeftEvent>;
+  subscription: BusSubscription<ChatEvent>;
   /** The chat's lastSeq, read with the viewer's membership after the subscription went live. */
   lastSeq: number;
   /** Replay from here when set; otherwise start at lastSeq. */
@@ -74,14 +61,14 @@ export function messageStream(source: MessageStreamSource): AsyncIterable<Messag
     promised: () => promised,
     catchUp: (seq) => {
       promised = Math.max(promised, seq);
-      inbox.push({ kind: 'catchUp', seq });
+      inbox.push({ type: 'catchUp', seq });
     },
     revoke: () => inbox.fail(forbidden('You left this chat')),
   });
   void (async () => {
     try {
       for await (const event of subscription) {
-        if (!('kind' in event)) promised = Math.max(promised, event.seq);
+        if (event.type === 'messageStored') promised = Math.max(promised, event.message.seq);
         inbox.push(event);
       }
       inbox.close();
@@ -108,16 +95,18 @@ export function messageStream(source: MessageStreamSource): AsyncIterable<Messag
         last = message.seq;
       }
       for await (const event of inbox) {
-        if ('kind' in event) {
-          if (event.kind === 'memberLeft' && event.userId === viewerId) throw forbidden('You left this chat');
-          if (event.kind !== 'catchUp') continue;
+        if (event.type === 'memberLeft') {
+          if (event.userId === viewerId) throw forbidden('You left this chat');
+          continue;
+        }
+        if (event.type === 'catchUp') {
           for await (const message of stored(last, event.seq)) {
             yield message;
             last = message.seq;
           }
           continue;
         }
-        const message = fromWire(event);
+        const { message } = event;
         if (message.seq <= last) continue;
         // A publish was missed or overtaken: fill the hole from the store.
         for await (const missed of stored(last, message.seq - 1)) yield missed;

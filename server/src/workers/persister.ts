@@ -3,7 +3,8 @@ import type { MessageEnvelope, Rejection } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
-import { chatChannel, type RealtimeBus } from '../realtime/port.js';
+import type { RealtimeBus } from '../realtime/port.js';
+import { chatChannel } from '../realtime/events.js';
 import { errorFields, type Logger } from '../support/logger.js';
 import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
 import { activityOf, repairChatActivity } from './chat-activity.js';
@@ -212,7 +213,9 @@ export class Persister {
 
   private async publishOne(message: Message): Promise<void> {
     try {
-      await this.bus.publish(chatChannel(message.chatId), message);
+      // The chat's summary as this message left it (a redelivered one's publish may trail a later state: readers keep the newest).
+      const chat = { chatId: message.chatId, lastSeq: message.seq, lastMessageId: message.id, updatedAt: message.createdAt };
+      await this.bus.publish(chatChannel(message.chatId), { type: 'messageStored', message, chat });
     } catch (error) {
       // Stored is what counts; subscribers recover missed messages with afterSeq.
       this.logger.warn('realtime publish failed', { chatId: message.chatId, seq: message.seq, ...errorFields(error) });

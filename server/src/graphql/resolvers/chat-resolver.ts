@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { ChatChanged } from '../../domain/chat-watch.js';
+import type { WatchedChat } from '../../domain/chat-watch.js';
 import { ChatsArgs, CreateGroupChatArgs, MarkReadArgs } from '../args.js';
 import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
@@ -53,8 +53,8 @@ export class ChatResolver {
       return ctx.services.chats.watch(requireViewer(ctx));
     },
   })
-  async chatUpdated(@Root() { chatId }: ChatChanged, @Ctx() context: Context): Promise<Chat> {
-    return asChat(await context.services.chats.get(requireViewer(context), chatId));
+  chatUpdated(@Root() chat: WatchedChat): Chat {
+    return asChat(chat);
   }
 
   @FieldResolver(() => [User])
@@ -65,7 +65,9 @@ export class ChatResolver {
   }
 
   @FieldResolver(() => Message, { nullable: true })
-  lastMessage(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<Message | null> | null {
+  lastMessage(@Root() chat: Chat & Pick<WatchedChat, 'lastMessage'>, @Ctx() { loaders }: Context): Promise<Message | null> | Message | null {
+    // A live chat list brings the message the bus carried: no read per watcher.
+    if (chat.lastMessage && chat.lastMessage.id === chat.lastMessageId) return chat.lastMessage as Message;
     return chat.lastMessageId ? loaders.message.load(chat.lastMessageId) : null;
   }
 
