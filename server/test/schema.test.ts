@@ -1,8 +1,48 @@
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
-import { schemaSdl } from '../src/graphql/schema.js';
+import { getNamedType, isInterfaceType, isObjectType, type GraphQLNamedType } from 'graphql';
+import { sharedSubscriptionFields } from '../src/graphql/execution-sharing.js';
+import { buildParleySchema, schemaSdl } from '../src/graphql/schema.js';
 
 it('schema.graphql is the schema the server builds (run `npm run schema` after changing the API)', async () => {
   const committed = await readFile(new URL('../../schema.graphql', import.meta.url), 'utf8');
   expect(committed).toBe(await schemaSdl());
+});
+
+/**
+ * A subscription declared @SharedExecution hands one result to every
+ * subscriber; a field reachable from it whose value depends on the viewer
+ * and is not marked @ViewerDependent would leak one viewer's data to the
+ * others. This list makes every new reachable field a decision: add it here
+ * once you have checked it is the same for every viewer, or mark it.
+ */
+it('every field a shared subscription can reach has been reviewed for viewer dependence', async () => {
+  const schema = await buildParleySchema();
+  const reachable = new Set<string>();
+  const walk = (type: GraphQLNamedType) => {
+    if (!isObjectType(type) && !isInterfaceType(type)) return;
+    for (const field of Object.values(type.getFields())) {
+      const key = `${type.name}.${field.name}`;
+      if (reachable.has(key)) continue;
+      reachable.add(key);
+      if (field.extensions?.viewerDependent === true) continue;
+      walk(getNamedType(field.type));
+    }
+  };
+  const shared = sharedSubscriptionFields(schema);
+  for (const name of shared) walk(getNamedType(schema.getSubscriptionType()!.getFields()[name].type));
+  expect(shared).toEqual(['messageAdded']);
+  expect([...reachable].sort()).toEqual([
+    'Message.body',
+    'Message.chatId',
+    'Message.clientId',
+    'Message.createdAt',
+    'Message.id',
+    'Message.sender',
+    'Message.seq',
+    'User.createdAt',
+    'User.displayName',
+    'User.id',
+    'User.username',
+  ]);
 });

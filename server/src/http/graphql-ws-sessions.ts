@@ -4,7 +4,7 @@ import type { EdgeConfig } from '../config/config.js';
 import type { TokenService } from '../domain/tokens.js';
 import { requestError } from '../graphql/format-error.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
-import { subscribeShared } from '../graphql/shared-subscription-execution.js';
+import { subscribeWithSharing } from '../graphql/execution-sharing.js';
 import type { Extra as SocketExtra } from './graphql-ws-transport.js';
 
 /**
@@ -97,7 +97,7 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
       }
       return pipeline.prepare(payload, 'graphql-ws');
     },
-    subscribe: subscribeShared,
+    subscribe: subscribeWithSharing,
     context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
     onNext: (_ctx, _id, _payload, _args, result) =>
       result.errors ? { ...result, errors: result.errors.map((e) => pipeline.formatError(e.toJSON(), e)) } : result,

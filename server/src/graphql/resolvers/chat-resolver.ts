@@ -4,6 +4,7 @@ import { ChatsArgs, CreateGroupChatArgs, MarkReadArgs } from '../args.js';
 import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
 import { requireViewer, type Context } from '../context.js';
+import { ViewerDependent } from '../execution-sharing.js';
 import { Chat, ChatConnection } from '../types/chat.js';
 import { toConnection } from '../types/connection.js';
 import { Message } from '../types/message.js';
@@ -72,6 +73,7 @@ export class ChatResolver {
   }
 
   @FieldResolver(() => Int, { description: 'lastSeq - lastReadSeq: own messages count as read.' })
+  @ViewerDependent()
   unreadCount(@Root() chat: Chat): number {
     return Math.max(0, chat.lastSeq - chat.lastReadSeq);
   }

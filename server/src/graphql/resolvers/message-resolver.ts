@@ -2,6 +2,7 @@ import { Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription
 import { MessageAddedArgs, MessagesArgs, SendMessageArgs } from '../args.js';
 import { messageCursor } from '../../domain/cursor.js';
 import { requireViewer, type Context } from '../context.js';
+import { SharedExecution } from '../execution-sharing.js';
 import { toConnection } from '../types/connection.js';
 import { Message, MessageConnection, SendMessagePayload } from '../types/message.js';
 import { User } from '../types/user.js';
@@ -28,6 +29,8 @@ export class MessageResolver {
       return ctx.services.messages.stream(requireViewer(ctx), args.chatId, args.afterSeq);
     },
   })
+  // Every subscriber of a chat receives the same stored message, and nothing of a Message depends on who reads it.
+  @SharedExecution()
   messageAdded(@Root() message: Message, @Args() _args: MessageAddedArgs): Message {
     return message;
   }

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ViewerDependent } from '../execution-sharing.js';
 import { connectionTypes } from './connection.js';
 
 export enum ChatKind {
@@ -22,6 +23,7 @@ export class Chat {
   lastSeq!: number;
 
   @Field(() => Int, { description: 'Seq of the newest message the viewer has read.' })
+  @ViewerDependent()
   lastReadSeq!: number;
 
   @Field()
