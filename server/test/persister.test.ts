@@ -14,6 +14,7 @@ import { SqlUserRepository } from '../src/relational/user-repository.js';
 import { silentLogger } from '../src/support/logger.js';
 import { Persister } from '../src/workers/persister.js';
 import { relationalTargets } from './support/targets.js';
+import { storedMessage } from './support/stored-message.js';
 
 // Ahead of the wall clock so each message is newer than the chat it lands in.
 let clock = Date.now();
@@ -167,7 +168,7 @@ for (const target of relationalTargets) {
           users.create({ id: randomUUID(), username: `p_${randomBytes(6).toString('hex')}`, displayName: 'P', passwordHash: 'x' }),
         ),
       );
-      const chat = await chats.create({ kind: 'GROUP', title: 'persister', memberIds: members.map((m) => m.id), directKey: null });
+      const chat = await chats.create({ kind: 'GROUP', title: 'persister', memberIds: members.map((m) => m.id), directKey: null, ownerId: null });
       return { chatId: chat.id, memberIds: members.map((m) => m.id) };
     }
 
@@ -316,7 +317,7 @@ for (const target of relationalTargets) {
       const x = await newChat();
       const sender = x.memberIds[0];
       const [y, z] = await Promise.all(
-        ['y', 'z'].map((title) => chats.create({ kind: 'GROUP', title, memberIds: x.memberIds, directKey: null })),
+        ['y', 'z'].map((title) => chats.create({ kind: 'GROUP', title, memberIds: x.memberIds, directKey: null, ownerId: null })),
       );
       const toX = envelope(x.chatId, sender, 'to x', 'one');
       const toY = envelope(y.id, sender, 'to y', 'one');
@@ -332,7 +333,7 @@ for (const target of relationalTargets) {
     it('recognises a retry of a send stored before clientIds were scoped to the chat (an id derived the old way)', async () => {
       const { chatId, memberIds } = await newChat();
       const sender = memberIds[0];
-      const legacy: Message = {
+      const legacy = storedMessage({
         id: legacyMessageId(sender, 'old-1'),
         chatId,
         seq: 1,
@@ -340,7 +341,7 @@ for (const target of relationalTargets) {
         body: 'sent before the upgrade',
         clientId: 'old-1',
         createdAt: new Date(clock),
-      };
+      });
       expect(await store.insertMany([legacy])).toBe(1);
       const subscription = await messagesOn(bus, chatId);
       const retry = envelope(chatId, sender, 'sent before the upgrade', 'old-1');
@@ -397,7 +398,7 @@ for (const target of relationalTargets) {
       const { chatId, memberIds } = await newChat();
       const e = envelope(chatId, memberIds[0], 'stored, never recorded');
       // Stored without its activity: the process died between the two.
-      const message: Message = { id: e.messageId, chatId, seq: 1, senderId: e.senderId, body: e.body, clientId: e.clientId, createdAt: new Date(e.acceptedAt) };
+      const message = storedMessage({ id: e.messageId, chatId, seq: 1, senderId: e.senderId, body: e.body, clientId: e.clientId, createdAt: new Date(e.acceptedAt) });
       expect(await store.insertMany([message])).toBe(1);
       expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 0 });
       await persister().handle([retryOf(e)]);

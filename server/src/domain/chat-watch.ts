@@ -67,7 +67,17 @@ export async function watchChats(bus: RealtimeBus, viewerId: string, source: Cha
       return changed(chatId);
     }
     const chat = known.get(chatId);
-    if (chat) apply(chat, event, viewerId);
+    if (event.type === 'messageChanged') {
+      // Only the last message shows in a chat list; one not known here is read with the chat.
+      if (chat?.lastMessageId !== event.message.id) return;
+      chat.lastMessage = event.message;
+      return changed(chatId);
+    }
+    // A membership change may have moved ownership: read the chat again rather than guess.
+    if (event.message.kind.startsWith('MEMBER_')) {
+      known.delete(chatId);
+      if (loading.has(chatId)) loading.set(chatId, null);
+    } else if (chat) apply(chat, event, viewerId);
     else loading.get(chatId)?.push(event);
     changed(chatId);
   };
@@ -149,6 +159,12 @@ function apply(chat: WatchedChat, { message, chat: state }: MessageStored, viewe
     chat.lastMessage = message;
   }
   if (state.updatedAt > chat.updatedAt) chat.updatedAt = state.updatedAt;
+  chat.lastEventSeq = Math.max(chat.lastEventSeq, message.eventSeq);
+  chat.textCount = Math.max(chat.textCount, message.textSeq);
+  if (message.kind === 'CHAT_RENAMED' && message.seq === chat.lastSeq) chat.title = message.body;
   // The persister moves a sender's read mark past their own message.
-  if (message.senderId === viewerId) chat.lastReadSeq = Math.max(chat.lastReadSeq, message.seq);
+  if (message.senderId === viewerId) {
+    chat.lastReadSeq = Math.max(chat.lastReadSeq, message.seq);
+    chat.readTextSeq = Math.max(chat.readTextSeq, message.textSeq);
+  }
 }

@@ -58,6 +58,7 @@ export function messageStream(source: MessageStreamSource): AsyncIterable<Messag
   const unwatch = source.liveCheck.watch({
     chatId,
     viewerId,
+    counter: 'lastSeq',
     promised: () => promised,
     catchUp: (seq) => {
       promised = Math.max(promised, seq);

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { errorFields, errorMessage, type Logger } from '../support/logger.js';
 import { deadLetterFor, deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
-import type { EnvelopeHandler, MessageEnvelope, Rejection } from './port.js';
+import { envelopeId, type EnvelopeHandler, type MessageEnvelope, type Rejection } from './port.js';
 import { retryDelayMs, sleep } from './timing.js';
 
 export interface BatchConsumerOptions {
@@ -212,5 +212,5 @@ export class KafkaBatchConsumer {
 
 /** The persister returns the envelopes it was given; match by identity, else by message id. */
 function sourceOf(rejection: Rejection, sources: Map<MessageEnvelope, KafkaMessage>): KafkaMessage | undefined {
-  return sources.get(rejection.envelope) ?? [...sources].find(([e]) => e.messageId === rejection.envelope.messageId)?.[1];
+  return sources.get(rejection.envelope) ?? [...sources].find(([e]) => envelopeId(e) === envelopeId(rejection.envelope))?.[1];
 }

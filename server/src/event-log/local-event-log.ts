@@ -1,5 +1,5 @@
 import { DomainError, unavailable } from '../domain/errors.js';
-import type { EnvelopeHandler, EventLog, MessageEnvelope } from './port.js';
+import { envelopeId, type EnvelopeHandler, type EventLog, type MessageEnvelope } from './port.js';
 
 interface Pending {
   envelope: MessageEnvelope;
@@ -49,9 +49,9 @@ export class LocalEventLog implements EventLog {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
       try {
-        const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [r.envelope.messageId, r.reason]));
+        const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [envelopeId(r.envelope), r.reason]));
         for (const p of batch) {
-          const reason = rejected.get(p.envelope.messageId);
+          const reason = rejected.get(envelopeId(p.envelope));
           // Without a dead-letter queue, the sender is the one to hear why.
           if (reason === undefined) p.resolve();
           else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${reason}`));

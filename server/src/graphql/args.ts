@@ -91,6 +91,57 @@ export class SendMessageArgs {
 
   @Field(() => String, { nullable: true, description: 'Your id for this send; retries with it are stored once.' })
   clientId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The message of this chat this one replies to.' })
+  replyToId?: string | null;
+}
+
+@ArgsType()
+export class EditMessageArgs {
+  @Field(() => ID, { description: 'A text message you sent, not deleted.' })
+  messageId!: string;
+
+  @Field({ description: 'The new text: 1 to 4000 characters, the same rules as a send.' })
+  body!: string;
+}
+
+@ArgsType()
+export class AddMembersArgs {
+  @Field(() => ID, { description: 'A group you are a member of.' })
+  chatId!: string;
+
+  @Field(() => [ID], { description: 'The people to add; members already in are skipped.' })
+  userIds!: string[];
+}
+
+@ArgsType()
+export class RemoveMemberArgs {
+  @Field(() => ID, { description: 'A group you own.' })
+  chatId!: string;
+
+  @Field(() => ID, { description: 'The member to remove (not yourself: use leaveChat).' })
+  userId!: string;
+}
+
+@ArgsType()
+export class RenameChatArgs {
+  @Field(() => ID, { description: 'A group you are a member of.' })
+  chatId!: string;
+
+  @Field({ description: 'The new title: 1 to 100 characters.' })
+  title!: string;
+}
+
+@ArgsType()
+export class ChatEventsArgs {
+  @Field(() => ID, { description: 'A chat you are a member of.' })
+  chatId!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The cursor of the last event you saw, or the chat’s eventCursor read with its history: every change since then first, then live. Without it, live from now.',
+  })
+  after?: string | null;
 }
 
 @ArgsType()

@@ -7,6 +7,8 @@ import {
   InvalidMessageError,
   MissingReferenceError,
   type Appended,
+  type ChangeOutcome,
+  type MessageChange,
   type MessageStore,
   type NewMessage,
   type SeqRange,
@@ -19,11 +21,21 @@ const toMessage = (row: MessagesTable): Message => ({
   id: row.id,
   chatId: row.chat_id,
   seq: row.seq,
+  kind: row.kind,
   senderId: row.sender_id,
+  subjectId: row.subject_id,
   body: row.body,
   clientId: row.client_id,
+  replyToId: row.reply_to_id,
   createdAt: toDate(row.created_at),
+  editedAt: row.edited_at === null ? null : toDate(row.edited_at),
+  deletedAt: row.deleted_at === null ? null : toDate(row.deleted_at),
+  eventSeq: row.event_seq,
+  changedSeq: row.changed_seq,
+  textSeq: row.text_seq,
 });
+
+type AppendRow = MessagesTable & { outcome: 'written' | 'existing' };
 
 /** Turns the driver's refusal of a write into the port's errors; anything else is rethrown as it is. */
 function refused(error: unknown): never {
@@ -63,7 +75,8 @@ export class SqlMessageStore implements MessageStore {
    * re-reads a locked row after the wait, while the rest of the statement keeps
    * its snapshot): seqs never collide, and a chat's summary is never behind its
    * messages. `max(seq)` is read too, for rows stored before this statement
-   * kept `last_seq` (one index probe per chat).
+   * kept `last_seq` (one index probe per chat), and so is `max(changed_seq)`,
+   * for rows written without their chat's event counter (imports).
    *
    * Messages already stored under their id or client key are skipped and come
    * back as `existing`; messages of chats that do not exist are skipped and
@@ -74,15 +87,16 @@ export class SqlMessageStore implements MessageStore {
   async append(messages: readonly NewMessage[]): Promise<Appended> {
     if (messages.length === 0) return { written: [], existing: [] };
     const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key]);
-    let rows: (MessagesTable & { kind: 'written' | 'existing' })[];
+    let rows: AppendRow[];
     try {
-      ({ rows } = await sql<MessagesTable & { kind: 'written' | 'existing' }>`
+      ({ rows } = await sql<AppendRow>`
         with input as (
           select *
             from unnest(${column('id')}::uuid[], ${column('chatId')}::uuid[], ${column('senderId')}::uuid[],
                         ${column('body')}::text[], ${column('clientId')}::text[],
-                        ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[])
-                 with ordinality as v(id, chat_id, sender_id, body, client_id, created_at, ord)
+                        ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[],
+                        ${column('kind')}::text[], ${column('subjectId')}::uuid[], ${column('replyToId')}::uuid[])
+                 with ordinality as v(id, chat_id, sender_id, body, client_id, created_at, kind, subject_id, reply_to_id, ord)
         ),
         existing as (
           select m.* from messages m where m.id in (select id from input)
@@ -97,45 +111,54 @@ export class SqlMessageStore implements MessageStore {
                     where e.id = i.id or (e.sender_id = i.sender_id and e.chat_id = i.chat_id and e.client_id = i.client_id))
         ),
         locked as materialized (
-          select c.id, c.last_seq from chats c where c.id in (select chat_id from fresh) order by c.id for update
+          select c.id, c.last_seq, c.text_count,
+                 greatest(c.last_seq, coalesce((select max(m.seq) from messages m where m.chat_id = c.id), 0)) as seq_base,
+                 greatest(c.last_event_seq, coalesce((select max(m.changed_seq) from messages m where m.chat_id = c.id), 0)) as event_base
+            from chats c where c.id in (select chat_id from fresh) order by c.id for update
         ),
         numbered as (
-          select f.id, f.chat_id, f.sender_id, f.body, f.client_id, f.created_at,
-                 (greatest(l.last_seq, coalesce((select max(m.seq) from messages m where m.chat_id = l.id), 0))
-                   + row_number() over (partition by f.chat_id order by f.ord))::int as seq
+          select f.id, f.chat_id, f.sender_id, f.body, f.client_id, f.created_at, f.kind, f.subject_id, f.reply_to_id,
+                 (l.seq_base + row_number() over w)::int as seq,
+                 (greatest(l.event_base, l.seq_base) + row_number() over w)::int as event_seq,
+                 -- Messages past last_seq were stored by versions that only knew text messages.
+                 (l.text_count + l.seq_base - l.last_seq + count(*) filter (where f.kind = 'TEXT') over w)::int as text_seq
             from fresh f join locked l on l.id = f.chat_id
+          window w as (partition by f.chat_id order by f.ord)
         ),
         inserted as (
-          insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at)
-          select id, chat_id, seq, sender_id, body, client_id, created_at from numbered
+          insert into messages (id, chat_id, seq, kind, sender_id, subject_id, body, client_id, reply_to_id, created_at,
+                                event_seq, changed_seq, changed_at, text_seq)
+          select id, chat_id, seq, kind, sender_id, subject_id, body, client_id, reply_to_id, created_at,
+                 event_seq, event_seq, created_at, text_seq from numbered
           returning *
         ),
         latest as (
-          select distinct on (chat_id) chat_id, id, seq, created_at from numbered order by chat_id, seq desc
+          select distinct on (chat_id) chat_id, id, seq, event_seq, text_seq, created_at from numbered order by chat_id, seq desc
         ),
         chat_updates as (
           update chats c
-             set last_seq = l.seq, last_message_id = l.id, updated_at = greatest(c.updated_at, l.created_at)
+             set last_seq = l.seq, last_message_id = l.id, updated_at = greatest(c.updated_at, l.created_at),
+                 last_event_seq = l.event_seq, text_count = l.text_seq
             from latest l
            where c.id = l.chat_id
           returning c.id
         ),
         read_updates as (
           update members m
-             set last_read_seq = greatest(m.last_read_seq, s.seq)
-            from (select chat_id, sender_id, max(seq) as seq from numbered group by chat_id, sender_id) s
+             set last_read_seq = greatest(m.last_read_seq, s.seq), read_text_seq = greatest(m.read_text_seq, s.text_seq)
+            from (select chat_id, sender_id, max(seq) as seq, max(text_seq) as text_seq from numbered group by chat_id, sender_id) s
            where m.chat_id = s.chat_id and m.user_id = s.sender_id
           returning 1
         )
-        select 'written' as kind, i.* from inserted i
+        select 'written' as outcome, i.* from inserted i
         union all
-        select 'existing' as kind, e.* from existing e`.execute(this.db()));
+        select 'existing' as outcome, e.* from existing e`.execute(this.db()));
     } catch (error) {
       if (sqlRefusal(error) === 'conflict') return { written: [], existing: [], collision: errorMessage(error) };
       refused(error);
     }
-    const written = rows.filter((r) => r.kind === 'written').map(toMessage);
-    const existing = rows.filter((r) => r.kind === 'existing').map(toMessage);
+    const written = rows.filter((r) => r.outcome === 'written').map(toMessage);
+    const existing = rows.filter((r) => r.outcome === 'existing').map(toMessage);
     return { written, existing };
   }
 
@@ -146,10 +169,20 @@ export class SqlMessageStore implements MessageStore {
       id: m.id,
       chat_id: m.chatId,
       seq: m.seq,
+      kind: m.kind,
       sender_id: m.senderId,
+      subject_id: m.subjectId,
       body: m.body,
       client_id: m.clientId,
+      reply_to_id: m.replyToId,
       created_at: m.createdAt,
+      edited_at: m.editedAt,
+      deleted_at: m.deletedAt,
+      event_seq: m.eventSeq,
+      changed_seq: m.changedSeq,
+      changed_at: m.editedAt ?? m.deletedAt ?? m.createdAt,
+      change_id: null,
+      text_seq: m.textSeq,
     }));
     try {
       await this.db().insertInto('messages').values(rows).execute();
@@ -158,6 +191,72 @@ export class SqlMessageStore implements MessageStore {
       if (sqlRefusal(error) === 'conflict') return 0;
       refused(error);
     }
+  }
+
+  /**
+   * One statement under the chat row's lock, like append: the change takes
+   * the chat's next event seq only when it applies. The message row is found
+   * by id within the chat, so a change can never reach another chat.
+   */
+  async change(change: MessageChange): Promise<ChangeOutcome> {
+    const deleting = change.change === 'delete';
+    const acceptedAt = change.acceptedAt.toISOString();
+    let rows: (MessagesTable & { outcome: 'applied' | 'current' })[];
+    try {
+      ({ rows } = await sql<MessagesTable & { outcome: 'applied' | 'current' }>`
+        with locked as materialized (
+          select c.id, greatest(c.last_event_seq, coalesce((select max(m.changed_seq) from messages m where m.chat_id = c.id), 0)) as last_event_seq
+            from chats c where c.id = ${change.chatId}::uuid for update
+        ),
+        applied as (
+          update messages m
+             set body = ${deleting ? '' : change.body}::text,
+                 edited_at = case when ${deleting} then m.edited_at else ${acceptedAt}::timestamptz end,
+                 deleted_at = case when ${deleting} then ${acceptedAt}::timestamptz else null end,
+                 changed_seq = l.last_event_seq + 1, changed_at = ${acceptedAt}::timestamptz, change_id = ${change.changeId}::uuid
+            from locked l
+           where m.chat_id = l.id and m.id = ${change.messageId}::uuid
+             and m.deleted_at is null and (${deleting} or m.kind = 'TEXT')
+             -- Only other changes order it: the message was stored before the change was accepted, whatever the clocks say.
+             and (m.change_id is null or (m.changed_at, m.change_id) < (${acceptedAt}::timestamptz, ${change.changeId}::uuid))
+          returning m.*
+        ),
+        bumped as (
+          update chats c set last_event_seq = a.changed_seq from applied a where c.id = a.chat_id returning 1
+        )
+        select 'applied' as outcome, a.* from applied a
+        union all
+        select 'current' as outcome, m.* from messages m
+         where m.chat_id = ${change.chatId}::uuid and m.id = ${change.messageId}::uuid and not exists (select 1 from applied)`.execute(this.db()));
+    } catch (error) {
+      refused(error);
+    }
+    const [row] = rows;
+    return { message: row ? toMessage(row) : null, applied: row?.outcome === 'applied' };
+  }
+
+  async changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]> {
+    const rows = await this.db()
+      .selectFrom('messages')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('changed_seq', '>', afterEventSeq)
+      .orderBy('changed_seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async textSeqAt(chatId: string, seq: number): Promise<number> {
+    const row = await this.db()
+      .selectFrom('messages')
+      .select('text_seq')
+      .where('chat_id', '=', chatId)
+      .where('seq', '<=', seq)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.text_seq ?? 0;
   }
 
   async findByIds(ids: readonly string[]): Promise<Message[]> {

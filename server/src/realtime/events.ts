@@ -34,6 +34,13 @@ export interface MessageStored {
   chat: ChatState;
 }
 
+/** A stored message was edited or deleted; `message` is its state after the change. */
+export interface MessageChanged {
+  type: 'messageChanged';
+  change: 'edited' | 'deleted';
+  message: Message;
+}
+
 /** Someone left: published by the API at once, so their open subscriptions to the chat end on every instance. */
 export interface MemberLeft {
   type: 'memberLeft';
@@ -42,7 +49,7 @@ export interface MemberLeft {
 }
 
 /** Everything published on a chat's channel. */
-export type ChatEvent = MessageStored | MemberLeft;
+export type ChatEvent = MessageStored | MessageChanged | MemberLeft;
 
 /** Published on a user's channel: they joined a chat, or their read mark in it moved (from any device). */
 export interface UserChatEvent {
@@ -55,13 +62,20 @@ function jsonCodec<T>(revive: (parsed: T) => T): Codec<T> {
   return { encode: (payload) => JSON.stringify(payload), decode: (wire) => revive(JSON.parse(wire) as T) };
 }
 
-const reviveMessage = (m: Message): Message => ({ ...m, createdAt: new Date(m.createdAt) });
+const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
-const chatEventCodec = jsonCodec<ChatEvent>((event) =>
-  event.type === 'messageStored'
-    ? { ...event, message: reviveMessage(event.message), chat: { ...event.chat, updatedAt: new Date(event.chat.updatedAt) } }
-    : event,
-);
+const reviveMessage = (m: Message): Message => ({ ...m, createdAt: new Date(m.createdAt), editedAt: dateOrNull(m.editedAt), deletedAt: dateOrNull(m.deletedAt) });
+
+const chatEventCodec = jsonCodec<ChatEvent>((event) => {
+  switch (event.type) {
+    case 'messageStored':
+      return { ...event, message: reviveMessage(event.message), chat: { ...event.chat, updatedAt: new Date(event.chat.updatedAt) } };
+    case 'messageChanged':
+      return { ...event, message: reviveMessage(event.message) };
+    default:
+      return event;
+  }
+});
 
 const userEventCodec = jsonCodec<UserChatEvent>((event) => event);
 

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { WatchedChat } from '../../domain/chat-watch.js';
-import { ChatsArgs, CreateGroupChatArgs, MarkReadArgs } from '../args.js';
+import { AddMembersArgs, ChatsArgs, CreateGroupChatArgs, MarkReadArgs, RemoveMemberArgs, RenameChatArgs } from '../args.js';
 import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
 import { requireViewer, type Context } from '../context.js';
@@ -40,9 +40,27 @@ export class ChatResolver {
     return asChat(await context.services.chats.markRead(requireViewer(context), chatId, seq));
   }
 
-  @Mutation(() => Boolean, { description: 'Leave a group chat: you can no longer read, send to or subscribe to it.' })
-  leaveChat(@Arg('chatId', () => ID) chatId: string, @Ctx() context: Context): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description:
+      'Leave a group chat (announced with a MEMBER_LEFT message): you can no longer read, send to or subscribe to it. An owner who leaves passes the group to its longest-standing member.',
+  })
+  leaveChat(@Arg('chatId', () => ID, { description: 'A group you are a member of.' }) chatId: string, @Ctx() context: Context): Promise<boolean> {
     return context.services.chats.leave(requireViewer(context), chatId);
+  }
+
+  @Mutation(() => Chat, { description: 'Any member of a group adds people; each is announced with a MEMBER_JOINED message. Someone removed earlier can be added back.' })
+  async addMembers(@Args() { chatId, userIds }: AddMembersArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.addMembers(requireViewer(context), chatId, userIds));
+  }
+
+  @Mutation(() => Chat, { description: 'The group’s owner removes a member (announced with MEMBER_REMOVED); their open subscriptions to it end at once.' })
+  async removeMember(@Args() { chatId, userId }: RemoveMemberArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.removeMember(requireViewer(context), chatId, userId));
+  }
+
+  @Mutation(() => Chat, { description: 'Any member renames a group (announced with CHAT_RENAMED).' })
+  async renameChat(@Args() { chatId, title }: RenameChatArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.rename(requireViewer(context), chatId, title));
   }
 
   @Subscription(() => Chat, {
@@ -72,9 +90,21 @@ export class ChatResolver {
     return chat.lastMessageId ? loaders.message.load(chat.lastMessageId) : null;
   }
 
-  @FieldResolver(() => Int, { description: 'lastSeq - lastReadSeq: own messages count as read.' })
+  @FieldResolver(() => Int, { description: 'Text messages after lastReadSeq: own messages count as read, system messages never count.' })
   @ViewerDependent()
   unreadCount(@Root() chat: Chat): number {
-    return Math.max(0, chat.lastSeq - chat.lastReadSeq);
+    return Math.max(0, chat.textCount - chat.readTextSeq);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'The group’s owner: its creator, or whom it passed to when they left. Null for direct chats.' })
+  owner(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<User | null> | null {
+    return chat.ownerId ? loaders.user.load(chat.ownerId) : null;
+  }
+
+  @FieldResolver(() => String, {
+    description: 'The position of the chat’s latest event. Read it with (or before) the history, then subscribe to chatEvents(after: eventCursor): nothing in between is missed.',
+  })
+  eventCursor(@Root() chat: Chat, @Ctx() context: Context): string {
+    return context.services.messages.eventCursor(chat.id, chat.lastEventSeq);
   }
 }

@@ -10,10 +10,10 @@ registerEnumType(ChatKind, { name: 'ChatKind' });
 
 @ObjectType({ description: 'A conversation, as the viewer sees it.' })
 export class Chat {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The chat’s id.' })
   id!: string;
 
-  @Field(() => ChatKind)
+  @Field(() => ChatKind, { description: 'DIRECT (two people, for good) or GROUP.' })
   kind!: ChatKind;
 
   @Field(() => String, { nullable: true, description: 'Set for groups; direct chats show the other member instead.' })
@@ -26,7 +26,7 @@ export class Chat {
   @ViewerDependent()
   lastReadSeq!: number;
 
-  @Field()
+  @Field({ description: 'When the chat was created.' })
   createdAt!: Date;
 
   @Field({ description: 'Time of the last activity; chats are listed newest first by it.' })
@@ -34,6 +34,13 @@ export class Chat {
 
   /** Not exposed: resolved into `lastMessage`. */
   lastMessageId!: string | null;
+  /** Not exposed: resolved into `owner`. */
+  ownerId!: string | null;
+  /** Not exposed: resolved into `eventCursor`. */
+  lastEventSeq!: number;
+  /** Not exposed: unreadCount is textCount - readTextSeq. */
+  textCount!: number;
+  readTextSeq!: number;
 }
 
 export const ChatConnection = connectionTypes(Chat, 'Chat');
