@@ -130,7 +130,8 @@ export class Subscription<T> {
           this.notify();
         },
         error: (error) => {
-          this.errors.push(error);
+          // graphql-ws reports a failed execution as the list of its GraphQL errors.
+          this.errors.push(...(Array.isArray(error) ? error : [error]));
           this.notify();
         },
         complete: () => {
