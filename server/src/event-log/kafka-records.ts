@@ -9,7 +9,7 @@ import { isChange, type MessageEnvelope } from './port.js';
 const SEND_FIELDS = ['messageId', 'chatId', 'senderId', 'body', 'clientId', 'acceptedAt'] as const;
 const CHANGE_FIELDS = ['changeId', 'messageId', 'chatId', 'senderId', 'acceptedAt'] as const;
 /** Optional on a send: absent means a text message that replies to nothing (and is how older envelopes look). */
-const SEND_OPTIONAL = ['kind', 'subjectId', 'replyToId'] as const;
+const SEND_OPTIONAL = ['type', 'kind', 'subjectId', 'replyToId'] as const;
 
 /** Only the envelope's own fields: nothing else a caller's object holds reaches the log. */
 export function envelopeRecord(envelope: MessageEnvelope): Message {
@@ -53,6 +53,7 @@ export function decodeEnvelope(value: Buffer | null): DecodedRecord {
     envelope.body = typeof fields.body === 'string' ? fields.body : null;
   } else {
     for (const name of SEND_OPTIONAL) if (typeof fields[name] === 'string') envelope[name] = fields[name];
+    if (envelope.type !== undefined && envelope.type !== 'send') return { reason: `the record value has an unknown type: ${String(envelope.type).slice(0, 40)}` };
   }
   return { envelope: envelope as unknown as MessageEnvelope };
 }
