@@ -3,13 +3,15 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { operationOf } from './documents.js';
 import { fromGraphQLErrors, ParleyError, toParleyError } from './errors.js';
 import {
+  ChatEventsDocument,
   ChatUpdatedDocument,
   MessageAddedDocument,
+  type ChatEventsSubscription,
   type ChatUpdatedSubscription,
   type MessageAddedSubscription,
 } from './generated/graphql.js';
 import type { ParleySocket } from './socket.js';
-import type { Chat, Message, RetryEvent } from './types.js';
+import type { Chat, ChatEvent, Message, RetryEvent } from './types.js';
 
 /** Live messages of one chat, in seq order, each exactly once, across reconnects. */
 export interface MessageStream extends AsyncIterableIterator<Message> {
@@ -26,6 +28,30 @@ export interface MessageStream extends AsyncIterableIterator<Message> {
   readonly ready: Promise<void>;
   /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
   close(): void;
+}
+
+/** Every durable change to one chat, in the chat's order, across reconnects. */
+export interface ChatEventStream extends AsyncIterableIterator<ChatEvent> {
+  /**
+   * The cursor of the newest event handed out (or the starting point before
+   * the first): keep it to resume later with `after`.
+   */
+  readonly cursor: string | null;
+  /** Resolves once the starting point is fixed (at once with `after`); also if the stream ends first. */
+  readonly ready: Promise<void>;
+  /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
+  close(): void;
+}
+
+export interface ChatEventStreamDeps extends SubscriptionDeps {
+  /** The chat's current eventCursor: where a stream without `after` starts. */
+  eventCursorOf: (chatId: string) => Promise<string>;
+}
+
+export interface ChatEventOptions {
+  /** A cursor from an earlier stream, or the chat's eventCursor read with its history. */
+  after?: string | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -103,7 +129,7 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
 
   protected constructor(
     protected readonly deps: SubscriptionDeps,
-    private readonly operation: 'messageAdded' | 'chatUpdated',
+    private readonly operation: 'messageAdded' | 'chatUpdated' | 'chatEvents',
     private readonly document: DocumentNode,
     private readonly signal: AbortSignal | undefined,
   ) {}
@@ -372,6 +398,72 @@ class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStr
     return (data as ChatUpdatedSubscription | null | undefined)?.chatUpdated;
   }
 }
+
+/**
+ * One chatEvents subscription that survives disconnects. Each attempt
+ * subscribes with `after` = the cursor of the last event received, so the
+ * server sends exactly the changes missed meanwhile (a message changed
+ * several times comes once, as it is now).
+ */
+class ResumableChatEventStream extends ResumableStream<ChatEvent> implements ChatEventStream {
+  private received: string | null;
+  private delivered: string | null;
+  private markReady!: () => void;
+  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
+
+  constructor(
+    private readonly streamDeps: ChatEventStreamDeps,
+    private readonly chatId: string,
+    { after, signal }: ChatEventOptions,
+  ) {
+    super(streamDeps, 'chatEvents', ChatEventsDocument, signal);
+    this.received = this.delivered = after ?? null;
+    if (this.received !== null) this.markReady();
+    this.start();
+  }
+
+  get cursor(): string | null {
+    return this.delivered;
+  }
+
+  // Without `after` the stream starts at the chat's latest event, and has a cursor to resume
+  // from even if the socket drops before the first event arrives.
+  protected override prepare(): Promise<void> | void {
+    if (this.received !== null) return;
+    return this.streamDeps.eventCursorOf(this.chatId).then((cursor) => {
+      this.received = this.delivered = cursor;
+      this.markReady();
+    });
+  }
+
+  protected variables(): Record<string, unknown> {
+    return { chatId: this.chatId, after: this.received };
+  }
+
+  protected pick(data: unknown): ChatEvent | null | undefined {
+    return (data as ChatEventsSubscription | null | undefined)?.chatEvents;
+  }
+
+  protected override accept(event: ChatEvent): boolean {
+    this.received = event.cursor;
+    return true;
+  }
+
+  protected override handedOut(event: ChatEvent): void {
+    this.delivered = event.cursor;
+  }
+
+  protected override stopped(): void {
+    this.markReady();
+  }
+
+  protected override retryDetails(): Partial<RetryEvent> {
+    return { chatId: this.chatId, after: this.received };
+  }
+}
+
+export const chatEventStream = (deps: ChatEventStreamDeps, chatId: string, options: ChatEventOptions): ChatEventStream =>
+  new ResumableChatEventStream(deps, chatId, options);
 
 export const messageStream = (deps: StreamDeps, chatId: string, options: StreamOptions): MessageStream =>
   new ResumableMessageStream(deps, chatId, options);
