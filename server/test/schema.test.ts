@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
-import { getNamedType, isInterfaceType, isObjectType, type GraphQLNamedType } from 'graphql';
+import { getNamedType, isAbstractType, isInterfaceType, isObjectType, type GraphQLNamedType } from 'graphql';
 import { sharedSubscriptionFields } from '../src/graphql/execution-sharing.js';
 import { buildParleySchema, schemaSdl } from '../src/graphql/schema.js';
 
@@ -19,27 +19,63 @@ it('schema.graphql is the schema the server builds (run `npm run schema` after c
 it('every field a shared subscription can reach has been reviewed for viewer dependence', async () => {
   const schema = await buildParleySchema();
   const reachable = new Set<string>();
+  const perViewer = new Set<string>();
   const walk = (type: GraphQLNamedType) => {
+    if (isAbstractType(type)) for (const possible of schema.getPossibleTypes(type)) walk(possible);
     if (!isObjectType(type) && !isInterfaceType(type)) return;
     for (const field of Object.values(type.getFields())) {
       const key = `${type.name}.${field.name}`;
-      if (reachable.has(key)) continue;
+      if (reachable.has(key) || perViewer.has(key)) continue;
+      if (field.extensions?.viewerDependent === true) {
+        perViewer.add(key);
+        continue;
+      }
       reachable.add(key);
-      if (field.extensions?.viewerDependent === true) continue;
       walk(getNamedType(field.type));
     }
   };
   const shared = sharedSubscriptionFields(schema);
   for (const name of shared) walk(getNamedType(schema.getSubscriptionType()!.getFields()[name].type));
-  expect(shared).toEqual(['messageAdded']);
+  expect(shared).toEqual(['messageAdded', 'chatEvents']);
+  // Executed per viewer wherever they are selected.
+  expect([...perViewer].sort()).toEqual(['Chat.lastReadSeq', 'Chat.unreadCount']);
   expect([...reachable].sort()).toEqual([
+    'Chat.createdAt',
+    'Chat.eventCursor',
+    'Chat.id',
+    'Chat.kind',
+    'Chat.lastMessage',
+    'Chat.lastSeq',
+    'Chat.members',
+    'Chat.owner',
+    'Chat.title',
+    'Chat.updatedAt',
+    'ChatChanged.chat',
+    'ChatChanged.chatId',
+    'ChatChanged.cursor',
+    'ChatEvent.chatId',
+    'ChatEvent.cursor',
     'Message.body',
     'Message.chatId',
     'Message.clientId',
     'Message.createdAt',
+    'Message.deletedAt',
+    'Message.editedAt',
     'Message.id',
+    'Message.kind',
+    'Message.replyTo',
     'Message.sender',
     'Message.seq',
+    'Message.subject',
+    'MessageAdded.chatId',
+    'MessageAdded.cursor',
+    'MessageAdded.message',
+    'MessageDeleted.chatId',
+    'MessageDeleted.cursor',
+    'MessageDeleted.message',
+    'MessageEdited.chatId',
+    'MessageEdited.cursor',
+    'MessageEdited.message',
     'User.createdAt',
     'User.displayName',
     'User.id',

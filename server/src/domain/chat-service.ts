@@ -184,10 +184,11 @@ export class ChatService {
     if (!Number.isInteger(seq) || seq < 0) throw badInput('seq must be a non-negative integer');
     const chat = await this.requireMember(viewerId, rawChatId);
     const upTo = Math.min(seq, chat.lastSeq);
-    if (upTo <= chat.lastReadSeq) return chat;
-    // Unread counts count text messages: the read mark carries the text count where it stands.
-    const textSeq = await this.store.textSeqAt(chat.id, upTo).catch(storeUnavailable);
-    await this.chats.markRead(chat.id, viewerId, upTo, textSeq);
+    if (upTo > chat.lastReadSeq) {
+      // Unread counts count text messages: the read mark carries the text count where it stands.
+      const textSeq = await this.store.textSeqAt(chat.id, upTo).catch(storeUnavailable);
+      await this.chats.markRead(chat.id, viewerId, upTo, textSeq);
+    }
     await this.tell([viewerId], 'chatRead', chat.id);
     return this.requireMember(viewerId, chat.id);
   }

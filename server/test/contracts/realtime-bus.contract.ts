@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BusSubscription, RealtimeBus } from '../../src/realtime/port.js';
 import { chatChannel, testChannel, type Channel, type ChatEvent } from '../../src/realtime/events.js';
+import { storedMessage } from '../support/stored-message.js';
 
 export type RealtimeBusFactory = () => Promise<RealtimeBus>;
 
@@ -71,13 +72,14 @@ export function realtimeBusContract(name: string, factory: RealtimeBusFactory): 
     it('carries the vocabulary’s types: a stored message arrives with its dates as Dates', async () => {
       const chatId = randomUUID();
       const createdAt = new Date('2026-12-02T10:00:00.123Z');
-      const message = { id: randomUUID(), chatId, seq: 7, senderId: randomUUID(), body: 'hi', clientId: 'c', createdAt };
+      const message = storedMessage({ id: randomUUID(), chatId, seq: 7, senderId: randomUUID(), body: 'hi', clientId: 'c', createdAt, editedAt: new Date(createdAt.getTime() + 5) });
       const event: ChatEvent = { type: 'messageStored', message, chat: { chatId, lastSeq: 7, lastMessageId: message.id, updatedAt: createdAt } };
       const sub = await bus.subscribe(chatChannel(chatId));
       await bus.publish(chatChannel(chatId), event);
       const [received] = await within(take(sub, 1));
       expect(received).toEqual(event);
       expect(received.type === 'messageStored' && received.message.createdAt).toBeInstanceOf(Date);
+      expect(received.type === 'messageStored' && received.message.editedAt).toBeInstanceOf(Date);
       sub.close();
     });
 

@@ -3,6 +3,7 @@ import { watchChats, type ChatSource, type WatchedChat } from '../../src/domain/
 import type { MemberChat } from '../../src/domain/models.js';
 import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
 import { chatChannel, userChannel, type ChatEvent } from '../../src/realtime/events.js';
+import { storedMessage } from '../support/stored-message.js';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -14,16 +15,20 @@ const chatAt = (chatId: string, lastSeq: number, lastReadSeq = 0): MemberChat =>
   id: chatId,
   kind: 'GROUP',
   title: 't',
+  ownerId: null,
   lastSeq,
   lastMessageId: null,
+  lastEventSeq: lastSeq,
+  textCount: lastSeq,
   createdAt: T0,
   updatedAt: T0,
   lastReadSeq,
+  readTextSeq: lastReadSeq,
 });
 
 const stored = (chatId: string, seq: number, senderId = OTHER): ChatEvent => {
   const createdAt = new Date(T0.getTime() + seq * 1000);
-  const message = { id: `${chatId.slice(0, -3)}${String(seq).padStart(3, '0')}`, chatId, seq, senderId, body: `m${seq}`, clientId: null, createdAt };
+  const message = storedMessage({ id: `${chatId.slice(0, -3)}${String(seq).padStart(3, '0')}`, chatId, seq, senderId, body: `m${seq}`, clientId: null, createdAt });
   return { type: 'messageStored', message, chat: { chatId, lastSeq: seq, lastMessageId: message.id, updatedAt: createdAt } };
 };
 
