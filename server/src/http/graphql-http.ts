@@ -15,7 +15,8 @@ export interface GraphqlHttpDeps {
 }
 
 export interface GraphqlHttp {
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `url`: the request's target as server.ts resolved it (request-target.ts). */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,14 +91,14 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
   await apollo.start();
 
   return {
-    async handle(req, res) {
+    async handle(req, res, url) {
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
       const body = req.method === 'POST' ? await readBody(req, maxRequestBytes) : undefined;
       const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: new URL(req.url!, 'http://parley').search, body },
+        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
         context: async () => pipeline.createContext(await tokens.fromAuthorization(req.headers.authorization), clientAddress(req)),
       });
       for (const [key, value] of result.headers) res.setHeader(key, value);

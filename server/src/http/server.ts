@@ -14,6 +14,7 @@ import { serveGraphqlWs } from './graphql-ws-transport.js';
 import { HttpDrain } from './http-drain.js';
 import { createPlayground } from './playground.js';
 import { BodyError } from './read-body.js';
+import { requestTarget } from './request-target.js';
 import { createWebClient } from './web-client.js';
 import { welcomePage } from './welcome-page.js';
 
@@ -63,12 +64,13 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
 
   httpServer.on('request', (req, res) => {
     if (!drain.admit(req, res)) return;
-    const url = new URL(req.url ?? '/', 'http://parley');
+    const url = requestTarget(req);
+    if (!url) return json(res, 400, { errors: [{ message: 'The request target is not a path', extensions: { code: 'BAD_REQUEST' } }] });
     const path = url.pathname;
     const handle = async () => {
       // GraphiQL for a browser's GET /graphql, and its assets; every other /graphql request is GraphQL.
       if (playground.handles(req, url)) return playground.serve(req, res, url);
-      if (path === GRAPHQL_PATH) return graphqlHttp.handle(req, res);
+      if (path === GRAPHQL_PATH) return graphqlHttp.handle(req, res, url);
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         const engines = await deps.readiness();
