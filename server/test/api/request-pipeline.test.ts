@@ -50,7 +50,7 @@ function badRequests(chatId: string): BadRequest[] {
     { name: 'a query nested too deeply', query: introspection(17), code: 'BAD_USER_INPUT', message: /nested too deeply/ },
     {
       name: 'a query too costly',
-      query: `{ ${aliases(2, 'chats(first: 100) { edges { node { members { id username displayName } } } }')} }`,
+      query: `{ ${aliases(4, 'chats(first: 100) { edges { node { members(first: 100) { id username displayName } } } }')} }`,
       code: 'BAD_USER_INPUT',
       message: /too costly/,
     },
