@@ -11,7 +11,7 @@ import { clientAddress } from './client-address.js';
 import { startGraphqlHttp } from './graphql-http.js';
 import { graphqlWsSessions, type SessionExtra } from './graphql-ws-sessions.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
-import { HttpDrain } from './http-drain.js';
+import { DRAIN_DEFAULTS, HttpDrain } from './http-drain.js';
 import { createPlayground } from './playground.js';
 import { BodyError } from './read-body.js';
 import { requestTarget } from './request-target.js';
@@ -44,14 +44,15 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   const addressOf = (req: Parameters<typeof clientAddress>[0]) => clientAddress(req, edge.trustProxy);
 
   const httpServer = createServer();
-  const drain = new HttpDrain(httpServer);
+  const drain = new HttpDrain(httpServer, { ...DRAIN_DEFAULTS, refusedBodyBytes: edge.maxRequestBytes });
   // A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: edge.maxRequestBytes });
   wsServer.on('connection', (_socket, request) => drain.forget(request.socket));
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
     graphqlWsSessions({ pipeline, tokens, limits: edge, clientAddress: addressOf }),
     wsServer,
-    { logger },
+    // Sockets get as long to answer the 1001 as HTTP requests get to finish.
+    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs },
   );
   const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf });
 
