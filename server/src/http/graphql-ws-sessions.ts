@@ -6,6 +6,7 @@ import { requestError } from '../graphql/format-error.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { subscribeShared } from '../graphql/shared-subscription-execution.js';
 import type { Extra as SocketExtra } from './graphql-ws-transport.js';
+import { SocketOperations } from './socket-operations.js';
 
 /**
  * Sockets of one user held open on this instance, above which a new one is
@@ -23,6 +24,8 @@ export type SessionExtra = SocketExtra & {
   viewerId?: string;
   /** Closes the socket when its token expires. */
   expiry?: { cancel(): void };
+  /** What really executes on this socket: the per-socket cap counts these. */
+  operations?: SocketOperations;
 };
 
 export interface SessionDeps {
@@ -88,15 +91,27 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
       return true;
     },
 
-    onClose: (ctx) => release(ctx.extra),
+    onClose: async (ctx) => {
+      release(ctx.extra);
+      await ctx.extra.operations?.close();
+    },
 
-    onSubscribe: (ctx, _id, payload) => {
-      // graphql-ws has already registered this operation, so it counts itself.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+    onSubscribe: (ctx, id, payload) => {
+      const operations = (ctx.extra.operations ??= new SocketOperations());
+      // An id whose execution still runs is in use, whatever graphql-ws's map says (graphql-ws's own code and words).
+      if (operations.has(id)) {
+        ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+        return [requestError('BAD_REQUEST', `Subscriber for ${id} already exists`)];
+      }
+      if (operations.size >= limits.maxSubscriptionsPerSocket) {
         return [requestError('BAD_USER_INPUT', `Too many operations on one socket: at most ${limits.maxSubscriptionsPerSocket} at a time`)];
       }
-      return pipeline.prepare(payload, 'graphql-ws');
+      const prepared = pipeline.prepare(payload, 'graphql-ws');
+      if (!Array.isArray(prepared)) operations.start(id);
+      return prepared;
     },
+    // Called with what the execution returned (before graphql-ws delivers it): where an operation's count ends or its stream is tracked.
+    onOperation: (ctx, id, _payload, _args, result) => ctx.extra.operations?.settled(id, result),
     subscribe: subscribeShared,
     context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
     onNext: (_ctx, _id, _payload, _args, result) =>

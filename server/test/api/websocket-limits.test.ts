@@ -145,6 +145,28 @@ describe('WebSocket limits', () => {
     await raw.closed;
   });
 
+  it('MAX_SUBSCRIPTIONS_PER_SOCKET counts live executions: completing an id during its setup and reusing it runs no more than the cap', async () => {
+    const raw = await rawSocket(server.wsUrl, ada.token);
+    await raw.next('connection_ack');
+    // Each complete arrives while its subscribe is still being set up (membership check, bus subscription),
+    // when graphql-ws holds only a placeholder for the id: it forgets the id, the execution goes on.
+    for (let i = 0; i < 20; i++) {
+      raw.send({ id: 'same', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { c: chatId } } });
+      raw.send({ id: 'same', type: 'complete' });
+    }
+    raw.send({ id: 'same', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { c: chatId } } });
+    const open = await stillOpenAfter(raw, 1_000);
+    const probe = `probe ${randomUUID()}`;
+    await send(server, bob, chatId, probe);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const deliveries = raw.messages.filter((m) => m.type === 'next' && m.payload?.data?.messageAdded?.body === probe).length;
+    // Live executions on this socket: never more than the cap, whatever graphql-ws's own bookkeeping says.
+    expect(deliveries).toBeLessThanOrEqual(3);
+    if (!open) expect((await raw.closed).code).toBe(4409);
+    raw.socket.close();
+    await raw.closed;
+  });
+
   it('closes a socket whose client sends a server-only message type with 4400 (BadRequest)', async () => {
     for (const message of [{ type: 'connection_ack' }, { id: '1', type: 'next', payload: { data: {} } }, { id: '1', type: 'error', payload: [{ message: 'x' }] }]) {
       const raw = await rawSocket(server.wsUrl, ada.token);
