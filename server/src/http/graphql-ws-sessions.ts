@@ -31,7 +31,7 @@ export type SessionExtra = SocketExtra & {
 export interface SessionDeps {
   pipeline: RequestPipeline;
   tokens: TokenService;
-  limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser'>;
+  limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser' | 'connectionInitWaitMs'>;
   /** The client's address, from the upgrade request. */
   clientAddress(request: IncomingMessage): string;
 }
@@ -70,6 +70,8 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
 
   return {
     schema: pipeline.schema,
+    // Then closed with 4408 (graphql-ws's default wait is 3 s).
+    connectionInitWaitTimeout: limits.connectionInitWaitMs,
 
     onConnect: async (ctx) => {
       const { socket } = ctx.extra;

@@ -45,8 +45,12 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
 
   const httpServer = createServer();
   const drain = new HttpDrain(httpServer, { ...DRAIN_DEFAULTS, refusedBodyBytes: edge.maxRequestBytes });
-  // A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: edge.maxRequestBytes });
+  /*
+   * A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
+   * graphql-ws messages get the smaller MAX_WS_MESSAGE_BYTES: a subscribe is parsed and then held
+   * (query text, variables, extensions) for as long as its subscription lives.
+   */
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: Math.min(edge.maxRequestBytes, edge.maxWsMessageBytes) });
   wsServer.on('connection', (_socket, request) => drain.forget(request.socket));
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
     graphqlWsSessions({ pipeline, tokens, limits: edge, clientAddress: addressOf }),
