@@ -45,18 +45,33 @@ function statusFor(status: number, contentType: string | undefined, body: string
 function checkOperationPlugin(pipeline: RequestPipeline): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      // The viewer's slot for this operation (operation-slots.ts), held until the response is sent.
+      let release: (() => void) | undefined;
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
           // An operation Apollo could not choose is refused by Apollo itself (OPERATION_RESOLUTION_FAILURE).
           if (!operation) return;
           const refusal = pipeline.checkOperation({ schema, document, operation, variables: request.variables ?? {}, transport: 'http' });
-          if (!refusal) return;
-          // A refusal thrown here would otherwise be answered 500.
-          throw new GraphQLError(refusal.message, {
-            nodes: refusal.nodes,
-            originalError: refusal.originalError ?? undefined,
-            extensions: { ...refusal.extensions, http: { status: 400 } },
-          });
+          if (refusal) {
+            // A refusal thrown here would otherwise be answered 500.
+            throw new GraphQLError(refusal.message, {
+              nodes: refusal.nodes,
+              originalError: refusal.originalError ?? undefined,
+              extensions: { ...refusal.extensions, http: { status: 400 } },
+            });
+          }
+          const slot = pipeline.operationSlot(contextValue.viewerId);
+          if (slot instanceof GraphQLError) {
+            throw new GraphQLError(slot.message, {
+              originalError: slot.originalError ?? undefined,
+              extensions: { ...slot.extensions, http: { status: 429, headers: new HeaderMap([['retry-after', '1']]) } },
+            });
+          }
+          release = slot;
+        },
+        // Called for every response, whatever failed before it: the slot cannot leak.
+        async willSendResponse() {
+          release?.();
         },
       };
     },

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { execute, GraphQLError } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
+import type { Context } from '../graphql/context.js';
 import type { EdgeConfig } from '../config/config.js';
 import type { TokenService } from '../domain/tokens.js';
 import { requestError } from '../graphql/format-error.js';
@@ -115,6 +117,16 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
     // Called with what the execution returned (before graphql-ws delivers it): where an operation's count ends or its stream is tracked.
     onOperation: (ctx, id, _payload, _args, result) => ctx.extra.operations?.settled(id, result),
     subscribe: subscribeShared,
+    // Queries and mutations only (subscriptions go through `subscribe`): each holds one of the viewer's slots while it runs.
+    execute: async (args) => {
+      const slot = pipeline.operationSlot((args.contextValue as Context).viewerId);
+      if (slot instanceof GraphQLError) return { errors: [slot] };
+      try {
+        return await execute(args);
+      } finally {
+        slot();
+      }
+    },
     context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
     onNext: (_ctx, _id, _payload, _args, result) =>
       result.errors ? { ...result, errors: result.errors.map((e) => pipeline.formatError(e.toJSON(), e)) } : result,
