@@ -23,6 +23,9 @@ import { Persister } from './workers/persister.js';
 
 export type EngineState = 'up' | 'down';
 
+/** /readyz answers within 2 s even when an engine hangs: each probe gets this long, all run at once. */
+export const READINESS_PROBE_MS = 1500;
+
 /** One adapter per port, chosen by config; shared by the API and the persister process. */
 export interface Engines {
   orm: RelationalOrm;
@@ -55,6 +58,8 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       poolSize: config.databasePoolSize,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
       durable: config.pgliteFsync,
     });
     closers.push({ name: 'relational database', close: () => orm.close() });
@@ -102,7 +107,16 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       limiter = new RedisRateLimiter(redis, logger, breaker);
       redisPing = () => pingRedis(redis);
     }
-    const probe = (check: () => Promise<unknown>): Promise<EngineState> => check().then(() => 'up', () => 'down');
+    // Every probe is bounded: a hung engine is 'down' within the deadline instead of holding /readyz
+    // (and the orchestrator's probe) as long as the engine hangs.
+    const probe = (check: () => Promise<unknown>): Promise<EngineState> => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<EngineState>((resolve) => {
+        timer = setTimeout(() => resolve('down'), READINESS_PROBE_MS);
+      });
+      const answer = check().then((): EngineState => 'up', (): EngineState => 'down');
+      return Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
+    };
     return {
       orm,
       users,

@@ -15,6 +15,14 @@ export interface Config {
   jwtSecret?: string;
   /** Connections per process to PostgreSQL. */
   databasePoolSize: number;
+  /** How long opening a PostgreSQL connection (or waiting for a free one in the pool) may take before UNAVAILABLE. */
+  databaseConnectTimeoutMs: number;
+  /**
+   * How long one PostgreSQL statement may run (server side, statement_timeout)
+   * and how long the client waits for its answer (a hung server or a dead route
+   * never answers), before UNAVAILABLE.
+   */
+  databaseStatementTimeoutMs: number;
   /** Partitions of `parley.messages` when Parley creates the topic. */
   kafkaPartitions: number;
   /** 'inline': the API process runs the persister; 'external': `npm run persister` does. */
@@ -218,6 +226,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     kafkaBrokers,
     jwtSecret,
     databasePoolSize: positiveInt('DATABASE_POOL_SIZE', nonEmpty(env.DATABASE_POOL_SIZE), 10, 1000),
+    // Five seconds: a healthy PostgreSQL connects in milliseconds; a client retrying UNAVAILABLE beats one left hanging.
+    databaseConnectTimeoutMs: positiveInt('DATABASE_CONNECT_TIMEOUT_MS', nonEmpty(env.DATABASE_CONNECT_TIMEOUT_MS), 5000, 600_000),
+    // Ten seconds: every statement on the request path is an indexed lookup or a bounded page; the summary job's aggregate is per day.
+    databaseStatementTimeoutMs: positiveInt('DATABASE_STATEMENT_TIMEOUT_MS', nonEmpty(env.DATABASE_STATEMENT_TIMEOUT_MS), 10_000, 3_600_000),
     kafkaPartitions: positiveInt('KAFKA_PARTITIONS', nonEmpty(env.KAFKA_PARTITIONS), 6, 10_000),
     persister,
     sendRateLimit: rateLimit('SEND_RATE_LIMIT', nonEmpty(env.SEND_RATE_LIMIT), '30/10s'),

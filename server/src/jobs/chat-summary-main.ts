@@ -33,7 +33,7 @@ const config = configOrExit(LABEL, process.env, { signsTokens: false });
 let orm: RelationalOrm | undefined;
 let store: MessageStore | undefined;
 try {
-  orm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, durable: config.pgliteFsync });
+  orm = await openRelational({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs, statementTimeoutMs: config.databaseStatementTimeoutMs, durable: config.pgliteFsync });
   // Like every Parley process: the job may be the first to meet a new release's database.
   const applied = await migrate(orm);
   if (applied.length > 0) console.log(`${LABEL}: applied migrations ${applied.join(', ')}`);
