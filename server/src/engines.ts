@@ -63,13 +63,16 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       durable: config.pgliteFsync,
     });
     closers.push({ name: 'relational database', close: () => orm.close() });
-    if (config.databaseUrl && !config.redisUrl) {
-      // Before migrating: an instance that must not run changes nothing.
+    if (config.databaseUrl) {
+      // Before migrating: an instance that must not run changes nothing. Without Redis this
+      // instance must be alone (exclusive); with Redis it may share only with others that have it.
       if (config.singleInstanceCheck) {
-        const lock = await holdSingleInstanceLock(config.databaseUrl, logger);
+        const lock = await holdSingleInstanceLock(config.databaseUrl, config.redisUrl ? 'shared' : 'exclusive', logger);
         closers.push({ name: 'single-instance lock', close: () => lock.release() });
-      } else {
+      } else if (!config.redisUrl) {
         logger.warn('SINGLE_INSTANCE_CHECK=off: without REDIS_URL, live messages reach only the subscribers of the instance that stored them');
+      } else {
+        logger.warn('SINGLE_INSTANCE_CHECK=off: an instance without REDIS_URL on this database would not be detected');
       }
     }
     const applied = await migrate(orm);

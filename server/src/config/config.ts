@@ -50,8 +50,10 @@ export interface Config {
   redisCooldownMs: number;
   /**
    * With DATABASE_URL and no REDIS_URL live messages stay in their instance, so
-   * a second such instance on the same database refuses to start. False
-   * (SINGLE_INSTANCE_CHECK=off) lets it start anyway.
+   * such an instance must be alone on its database: a second instance, with or
+   * without Redis, refuses to start (and so does one without Redis next to
+   * ones with it). False (SINGLE_INSTANCE_CHECK=off) lets this instance start
+   * anyway and takes no part in the check.
    */
   singleInstanceCheck: boolean;
   // Write path.
