@@ -33,6 +33,8 @@ export interface Config {
   loginRateLimit: RateLimit | null;
   /** Failed (and in-flight) logins per client address within a window; null: unlimited. */
   loginIpRateLimit: RateLimit | null;
+  /** Successful (and in-flight) logins per client address within a window, so a stolen password list is checked no faster; null: unlimited. */
+  loginSuccessRateLimit: RateLimit | null;
   /** Signups per client address within a window, each aliased signup counted; null: unlimited. */
   signupRateLimit: RateLimit | null;
 
@@ -238,6 +240,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     loginRateLimit: rateLimit('LOGIN_RATE_LIMIT', nonEmpty(env.LOGIN_RATE_LIMIT), '10/60s'),
     // Ten failures per address in five minutes stop a password sprayer early and are more typos than one address makes.
     loginIpRateLimit: rateLimit('LOGIN_IP_RATE_LIMIT', nonEmpty(env.LOGIN_IP_RATE_LIMIT), '10/300s'),
+    // Thirty sign-ins per address in five minutes: a token lasts for weeks, so even an office behind one NAT
+    // signs in far less often; a list of stolen passwords is checked at six a minute, not thousands.
+    loginSuccessRateLimit: rateLimit('LOGIN_SUCCESS_RATE_LIMIT', nonEmpty(env.LOGIN_SUCCESS_RATE_LIMIT), '30/300s'),
     // Twenty accounts an hour per address: a class or a meetup behind one NAT can join, a script gets 480 a day, not 40 a request.
     signupRateLimit: rateLimit('SIGNUP_RATE_LIMIT', nonEmpty(env.SIGNUP_RATE_LIMIT), '20/3600s'),
 

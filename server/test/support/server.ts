@@ -16,7 +16,14 @@ export interface GraphQLResponse<T = any> {
 export const codeOf = (result: GraphQLResponse): string | undefined => result.errors?.[0]?.extensions?.code;
 
 /** Rate limits a test server runs without, unless the test turns one on. */
-const LIMITS_OFF = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', LOGIN_IP_RATE_LIMIT: 'off', SIGNUP_RATE_LIMIT: 'off' };
+const LIMITS_OFF = {
+  SEND_RATE_LIMIT: 'off',
+  LOGIN_RATE_LIMIT: 'off',
+  LOGIN_IP_RATE_LIMIT: 'off',
+  LOGIN_SUCCESS_RATE_LIMIT: 'off',
+  SIGNUP_RATE_LIMIT: 'off',
+  CHAT_CREATE_RATE_LIMIT: 'off',
+};
 
 /** A real Parley on an ephemeral port, over real storage, restartable on the same storage. */
 export class TestServer {
