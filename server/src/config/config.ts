@@ -46,7 +46,7 @@ export interface Config {
    * leaver whose leave was never published is cut off within one.
    */
   liveCheckIntervalMs: number;
-  /** How long a membership or rate-limit command waits on Redis before the database answers instead. */
+  /** How long a membership or rate-limit command waits on Redis before the database answers instead; also how long a mutation waits for its live announcement (chatJoined, chatRead, memberLeft) to be published. */
   redisCommandTimeoutMs: number;
   /** After a failed Redis command, membership and rate limits skip Redis this long instead of each waiting for the timeout. */
   redisCooldownMs: number;
