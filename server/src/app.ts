@@ -49,9 +49,9 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
 
     // Announcements wait on the bus no longer than membership and rate limits wait on Redis.
     const announcer = new Announcer(engines.bus, config.redisCommandTimeoutMs, logger);
-    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer);
-    const tokens = new TokenService(await jwtSecret(config), { lifetimeMs: config.edge.tokenLifetimeMs });
     const limits = new RateLimits(engines.limiter, config);
+    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits);
+    const tokens = new TokenService(await jwtSecret(config), { lifetimeMs: config.edge.tokenLifetimeMs });
     const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
     const services = {
       auth: new AuthService(engines.users, tokens, limits),

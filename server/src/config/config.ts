@@ -35,6 +35,8 @@ export interface Config {
   loginIpRateLimit: RateLimit | null;
   /** Successful (and in-flight) logins per client address within a window, so a stolen password list is checked no faster; null: unlimited. */
   loginSuccessRateLimit: RateLimit | null;
+  /** Chats (direct or group) one user may create within a window; opening an existing direct chat is not counted. Null: unlimited. */
+  chatCreateRateLimit: RateLimit | null;
   /** Signups per client address within a window, each aliased signup counted; null: unlimited. */
   signupRateLimit: RateLimit | null;
 
@@ -243,6 +245,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     // Thirty sign-ins per address in five minutes: a token lasts for weeks, so even an office behind one NAT
     // signs in far less often; a list of stolen passwords is checked at six a minute, not thousands.
     loginSuccessRateLimit: rateLimit('LOGIN_SUCCESS_RATE_LIMIT', nonEmpty(env.LOGIN_SUCCESS_RATE_LIMIT), '30/300s'),
+    // Thirty new chats per user an hour: more people than anyone starts talking to in an hour, while one
+    // account cannot fill the chats table (and other people's chat lists) without bound.
+    chatCreateRateLimit: rateLimit('CHAT_CREATE_RATE_LIMIT', nonEmpty(env.CHAT_CREATE_RATE_LIMIT), '30/3600s'),
     // Twenty accounts an hour per address: a class or a meetup behind one NAT can join, a script gets 480 a day, not 40 a request.
     signupRateLimit: rateLimit('SIGNUP_RATE_LIMIT', nonEmpty(env.SIGNUP_RATE_LIMIT), '20/3600s'),
 

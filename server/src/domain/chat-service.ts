@@ -1,6 +1,7 @@
 import type { MembershipCache } from '../membership/port.js';
 import { chatChannel, userChannel, type RealtimeBus } from '../realtime/port.js';
 import type { Announcer } from './announcer.js';
+import type { RateLimits } from './rate-limits.js';
 import { watchChats, type ChatChanged, type UserChatEvent } from './chat-watch.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { parseChatCursor, type ChatPosition } from './cursor.js';
@@ -29,6 +30,7 @@ export class ChatService {
     private readonly membership: MembershipCache,
     private readonly bus: RealtimeBus,
     private readonly announcer: Announcer,
+    private readonly limits: RateLimits,
   ) {}
 
   /** The cached membership gate of the hot paths (send, subscribe); returns the parsed chat id. */
@@ -73,7 +75,10 @@ export class ChatService {
     if (userId === viewerId) throw badInput('A direct chat needs another user');
     await this.requireUsers([userId]);
     const pair = [viewerId, userId].sort();
-    const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey: pair.join(':') });
+    const directKey = pair.join(':');
+    // Opening a direct chat the pair already has creates nothing, so only a new one is counted.
+    if (!(await this.chats.findDirect(directKey))) await this.limits.checkChatCreate(viewerId);
+    const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey });
     await this.tell(pair, 'chatJoined', chat.id);
     return this.requireMember(viewerId, chat.id);
   }
@@ -86,6 +91,7 @@ export class ChatService {
     }
     const others = [...new Set(rawMemberIds.map((id) => parseId(id, 'memberIds')))].filter((id) => id !== viewerId);
     await this.requireUsers(others);
+    await this.limits.checkChatCreate(viewerId);
     const chat = await this.chats.create({ kind: 'GROUP', title, memberIds: [viewerId, ...others], directKey: null });
     await this.tell([viewerId, ...others], 'chatJoined', chat.id);
     return withReadSeq(chat, 0);

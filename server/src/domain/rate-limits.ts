@@ -36,7 +36,7 @@ export interface LoginAttempt {
 }
 
 /**
- * The product's rate limits: sends per user; signups
+ * The product's rate limits: sends per user; chats created per user; signups
  * per address; failed logins per address and per username; successful logins
  * per address.
  */
@@ -45,7 +45,7 @@ export class RateLimits {
     private readonly limiter: RateLimiter,
     private readonly config: Pick<
       Config,
-      'sendRateLimit' | 'loginRateLimit' | 'loginIpRateLimit' | 'loginSuccessRateLimit' | 'signupRateLimit'
+      'sendRateLimit' | 'loginRateLimit' | 'loginIpRateLimit' | 'loginSuccessRateLimit' | 'signupRateLimit' | 'chatCreateRateLimit'
     >,
   ) {}
 
@@ -53,6 +53,13 @@ export class RateLimits {
     if (!this.config.sendRateLimit) return;
     const retry = await this.limiter.hit(`send:${userId}`, this.config.sendRateLimit);
     if (retry !== null) throw rateLimited('messages', retry);
+  }
+
+  /** Counts one chat the user creates (direct or group), after its input is checked and before anything is written. */
+  async checkChatCreate(userId: string): Promise<void> {
+    if (!this.config.chatCreateRateLimit) return;
+    const retry = await this.limiter.hit(`chat-create:${userId}`, this.config.chatCreateRateLimit);
+    if (retry !== null) throw rateLimited('new chats', retry);
   }
 
   /** Counts one signup of the address; each aliased signup of a request is one call. */
