@@ -78,7 +78,7 @@ suite('instances on one PostgreSQL without Redis', () => {
   });
 });
 
-suite.skipIf(redisSkipReason)('instances on one PostgreSQL with Redis', () => {
+describe.skipIf(!canRun || redisSkipReason !== null)('instances on one PostgreSQL with Redis', () => {
   let pair: InstancePair;
   beforeAll(async () => {
     pair = await InstancePair.start({ REDIS_URL });
