@@ -16,7 +16,7 @@ import { openRealtimeBus } from './realtime/open-realtime-bus.js';
 import type { RealtimeBus } from './realtime/port.js';
 import { SqlChatRepository } from './relational/chat-repository.js';
 import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js';
-import { migrate, openRelational, type RelationalOrm } from './relational/orm.js';
+import { migrateRelational, openRelational, type RelationalOrm } from './relational/orm.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import { errorFields, type Logger } from './support/logger.js';
 import { Persister } from './workers/persister.js';
@@ -54,14 +54,15 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     }
   };
   try {
-    const orm = await openRelational({
+    const relational = {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       poolSize: config.databasePoolSize,
       connectTimeoutMs: config.databaseConnectTimeoutMs,
       statementTimeoutMs: config.databaseStatementTimeoutMs,
       durable: config.pgliteFsync,
-    });
+    };
+    const orm = await openRelational(relational);
     closers.push({ name: 'relational database', close: () => orm.close() });
     if (config.databaseUrl) {
       // Before migrating: an instance that must not run changes nothing. Without Redis this
@@ -75,7 +76,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
         logger.warn('SINGLE_INSTANCE_CHECK=off: an instance without REDIS_URL on this database would not be detected');
       }
     }
-    const applied = await migrate(orm);
+    const applied = await migrateRelational(orm, relational);
     if (applied.length > 0) logger.info('migrations applied', { applied });
 
     // The persister gets the repositories as they are (its failures are retried and logged

@@ -18,7 +18,7 @@ export interface RelationalOptions {
   poolSize?: number;
   /** PostgreSQL only: connect (and pool wait) deadline, DATABASE_CONNECT_TIMEOUT_MS. */
   connectTimeoutMs?: number;
-  /** PostgreSQL only: per-statement deadline, DATABASE_STATEMENT_TIMEOUT_MS. */
+  /** PostgreSQL only: per-statement deadline, DATABASE_STATEMENT_TIMEOUT_MS; 0: none (migrations). */
   statementTimeoutMs?: number;
   /**
    * Embedded only: whether a commit returns only once its WAL is on disk
@@ -70,20 +70,40 @@ const CLIENT_GRACE_MS = 1000;
 
 function postgresTimeouts(options: RelationalOptions) {
   const statement = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-  return {
+  const connect = {
     // Connecting, and waiting for a free pooled connection ("timeout exceeded when trying to connect").
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  };
+  if (statement === 0) return connect;
+  return {
+    ...connect,
     statement_timeout: statement,
     // Client side ("Query read timeout"): a server that never answers is not cancelled by its own timer.
     query_timeout: statement + CLIENT_GRACE_MS,
     // A transaction left open by a hung client must not hold the chat's row lock for ever.
     idle_in_transaction_session_timeout: statement + CLIENT_GRACE_MS,
-    keepAlive: true,
   };
 }
 
 export async function migrate(orm: MikroORM): Promise<string[]> {
   const applied = await orm.migrator.up();
   return applied.map((m) => m.name);
+}
+
+/**
+ * Applies pending migrations at start-up. On PostgreSQL they run on a
+ * connection of their own without the statement deadline: a migration is no
+ * request, and building an index over every message may rightly take minutes.
+ * The connect deadline still holds.
+ */
+export async function migrateRelational(orm: RelationalOrm, options: RelationalOptions): Promise<string[]> {
+  if (!options.databaseUrl) return migrate(orm);
+  const own = await openRelational({ ...options, poolSize: 1, statementTimeoutMs: 0 });
+  try {
+    return await migrate(own);
+  } finally {
+    await own.close();
+  }
 }
 
