@@ -43,7 +43,15 @@ export class TestParley {
   private readonly env: Record<string, string>;
 
   private constructor(env: Record<string, string>) {
-    this.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', LOGIN_IP_RATE_LIMIT: 'off', SIGNUP_RATE_LIMIT: 'off', ...env };
+    this.env = {
+      SEND_RATE_LIMIT: 'off',
+      LOGIN_RATE_LIMIT: 'off',
+      LOGIN_IP_RATE_LIMIT: 'off',
+      LOGIN_SUCCESS_RATE_LIMIT: 'off',
+      SIGNUP_RATE_LIMIT: 'off',
+      CHAT_CREATE_RATE_LIMIT: 'off',
+      ...env,
+    };
   }
 
   /** One Parley for the enclosing describe block: started before its tests, removed after them. */
