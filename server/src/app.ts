@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/config.js';
+import { Announcer } from './domain/announcer.js';
 import { AuthService } from './domain/auth-service.js';
 import { ChatService } from './domain/chat-service.js';
 import { ChatStatsService } from './domain/chat-stats-service.js';
@@ -46,9 +47,11 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       await engines.log.consume(engines.persister.handle);
     }
 
-    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus);
-    const tokens = new TokenService(await jwtSecret(config), { lifetimeMs: config.edge.tokenLifetimeMs });
+    // Announcements wait on the bus no longer than membership and rate limits wait on Redis.
+    const announcer = new Announcer(engines.bus, config.redisCommandTimeoutMs, logger);
     const limits = new RateLimits(engines.limiter, config);
+    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits);
+    const tokens = new TokenService(await jwtSecret(config), { lifetimeMs: config.edge.tokenLifetimeMs });
     const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
     const services = {
       auth: new AuthService(engines.users, tokens, limits),

@@ -1,5 +1,7 @@
 import type { MembershipCache } from '../membership/port.js';
 import { chatChannel, userChannel, type RealtimeBus } from '../realtime/port.js';
+import type { Announcer } from './announcer.js';
+import type { RateLimits } from './rate-limits.js';
 import { watchChats, type ChatChanged, type UserChatEvent } from './chat-watch.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import { parseChatCursor, type ChatPosition } from './cursor.js';
@@ -27,6 +29,8 @@ export class ChatService {
     private readonly users: UserRepository,
     private readonly membership: MembershipCache,
     private readonly bus: RealtimeBus,
+    private readonly announcer: Announcer,
+    private readonly limits: RateLimits,
   ) {}
 
   /** The cached membership gate of the hot paths (send, subscribe); returns the parsed chat id. */
@@ -51,9 +55,9 @@ export class ChatService {
     await this.membership.invalidate(chat.id).catch(() => undefined);
     // Ends the leaver's open subscriptions on every instance: each one was live before
     // its own membership check (message-stream.ts), so none can miss this. Should the
-    // publish itself be lost, the live check cuts them off within LIVE_CHECK_INTERVAL_MS.
+    // publish itself be lost (or late), the live check cuts them off within LIVE_CHECK_INTERVAL_MS.
     const event: MemberLeftEvent = { kind: 'memberLeft', chatId: chat.id, userId: viewerId };
-    await this.bus.publish(chatChannel(chat.id), event).catch(() => undefined);
+    await this.announcer.announce(chatChannel(chat.id), event);
     return true;
   }
 
@@ -71,7 +75,10 @@ export class ChatService {
     if (userId === viewerId) throw badInput('A direct chat needs another user');
     await this.requireUsers([userId]);
     const pair = [viewerId, userId].sort();
-    const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey: pair.join(':') });
+    const directKey = pair.join(':');
+    // Opening a direct chat the pair already has creates nothing, so only a new one is counted.
+    if (!(await this.chats.findDirect(directKey))) await this.limits.checkChatCreate(viewerId);
+    const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey });
     await this.tell(pair, 'chatJoined', chat.id);
     return this.requireMember(viewerId, chat.id);
   }
@@ -84,6 +91,7 @@ export class ChatService {
     }
     const others = [...new Set(rawMemberIds.map((id) => parseId(id, 'memberIds')))].filter((id) => id !== viewerId);
     await this.requireUsers(others);
+    await this.limits.checkChatCreate(viewerId);
     const chat = await this.chats.create({ kind: 'GROUP', title, memberIds: [viewerId, ...others], directKey: null });
     await this.tell([viewerId, ...others], 'chatJoined', chat.id);
     return withReadSeq(chat, 0);
@@ -113,10 +121,10 @@ export class ChatService {
     return watchChats(this.bus, viewerId, () => this.chats.chatIdsOf(viewerId));
   }
 
-  /** Best effort, like every publish: chat lists catch up on their next query. */
+  /** Bounded and never fatal (see Announcer): chat lists catch up on their next query. */
   private async tell(userIds: string[], kind: UserChatEvent['kind'], chatId: string): Promise<void> {
     const event: UserChatEvent = { kind, chatId };
-    await Promise.all(userIds.map((id) => this.bus.publish(userChannel(id), event).catch(() => undefined)));
+    await Promise.all(userIds.map((id) => this.announcer.announce(userChannel(id), event)));
   }
 
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>> {
