@@ -27,7 +27,16 @@ describe('configuration', () => {
       redisCommandTimeoutMs: 500,
       redisCooldownMs: 5000,
       singleInstanceCheck: true,
-      edge: { maxRequestBytes: 1024 * 1024, trustProxy: 0, maxSubscriptionsPerSocket: 100, maxSocketsPerUser: 20, tokenLifetimeMs: 30 * 86_400_000 },
+      edge: {
+        maxRequestBytes: 1024 * 1024,
+        maxWsMessageBytes: 64 * 1024,
+        connectionInitWaitMs: 10_000,
+        maxConcurrentOperationsPerUser: 8,
+        trustProxy: 0,
+        maxSubscriptionsPerSocket: 100,
+        maxSocketsPerUser: 20,
+        tokenLifetimeMs: 30 * 86_400_000,
+      },
       pgliteFsync: true,
     });
   });

@@ -50,6 +50,7 @@ export class TestParley {
       LOGIN_SUCCESS_RATE_LIMIT: 'off',
       SIGNUP_RATE_LIMIT: 'off',
       CHAT_CREATE_RATE_LIMIT: 'off',
+      MAX_CONCURRENT_OPERATIONS_PER_USER: '100000',
       ...env,
     };
   }

@@ -74,6 +74,16 @@ export interface Config {
 export interface EdgeConfig {
   /** Largest HTTP body and WebSocket frame, in bytes. */
   maxRequestBytes: number;
+  /**
+   * Largest graphql-ws message (connection_init, subscribe: query text,
+   * variables and extensions together), in bytes; the frame cap is the
+   * smaller of this and maxRequestBytes.
+   */
+  maxWsMessageBytes: number;
+  /** How long a new graphql-ws socket may take to send connection_init before it is closed with 4408. */
+  connectionInitWaitMs: number;
+  /** Queries and mutations of one user executing at once on this instance, HTTP and WebSocket together. */
+  maxConcurrentOperationsPerUser: number;
   /** Proxies in front of Parley whose `X-Forwarded-For` entry is trusted; 0: the socket's address. */
   trustProxy: number;
   /** Operations in flight on one graphql-ws socket (subscriptions, and queries sent over it). */
@@ -161,10 +171,27 @@ const duration = (name: string, value: string | undefined, fallback: string): nu
   return ms;
 };
 
+/** A duration of at most `maxMs` (duration() alone allows a year). */
+const shortDuration = (name: string, value: string | undefined, fallback: string, maxMs: number): number => {
+  const ms = duration(name, value, fallback);
+  if (ms > maxMs) throw new ConfigError(`${name} must be at most ${maxMs / 1000}s, got ${JSON.stringify(value)}`);
+  return ms;
+};
+
 function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
   return {
     // 1 MiB: a 4,000-character message is at most 16 KB; the largest legitimate request is far below.
     maxRequestBytes: positiveInt('MAX_REQUEST_BYTES', nonEmpty(env.MAX_REQUEST_BYTES), 1024 * 1024, 64 * 1024 * 1024),
+    /*
+     * 64 KiB: a graphql-ws message stays parsed and held for as long as its
+     * subscription lives. The SDK's largest operation is under 2 KB and a
+     * sendMessage of 4,000 characters under 17 KB of JSON.
+     */
+    maxWsMessageBytes: positiveInt('MAX_WS_MESSAGE_BYTES', nonEmpty(env.MAX_WS_MESSAGE_BYTES), 64 * 1024, 64 * 1024 * 1024),
+    // graphql-ws waits 3 s, which a phone on a poor network (TLS, then the token check) can miss.
+    connectionInitWaitMs: shortDuration('CONNECTION_INIT_WAIT', nonEmpty(env.CONNECTION_INIT_WAIT), '10s', 60_000),
+    // A client runs a few operations at once (a chat list, a history page, a send); eight leaves room for several tabs.
+    maxConcurrentOperationsPerUser: positiveInt('MAX_CONCURRENT_OPERATIONS_PER_USER', nonEmpty(env.MAX_CONCURRENT_OPERATIONS_PER_USER), 8, 100_000),
     trustProxy: nonNegativeInt('TRUST_PROXY', nonEmpty(env.TRUST_PROXY), 0, 100),
     maxSubscriptionsPerSocket: positiveInt('MAX_SUBSCRIPTIONS_PER_SOCKET', nonEmpty(env.MAX_SUBSCRIPTIONS_PER_SOCKET), 100, 100_000),
     maxSocketsPerUser: positiveInt('MAX_SOCKETS_PER_USER', nonEmpty(env.MAX_SOCKETS_PER_USER), 20, 100_000),
