@@ -464,7 +464,8 @@ ${problemsSection(results)}
   stopped, on the same core, against the same client processes.
 - Parley runs as deployed (\`NODE_ENV=production\`, as the Dockerfile
   sets it), with rate limits off (\`SEND_RATE_LIMIT\`, \`LOGIN_RATE_LIMIT\`,
-  \`LOGIN_IP_RATE_LIMIT\` and \`SIGNUP_RATE_LIMIT\` all \`off\`).
+  \`LOGIN_IP_RATE_LIMIT\`, \`LOGIN_SUCCESS_RATE_LIMIT\`, \`SIGNUP_RATE_LIMIT\` and
+  \`CHAT_CREATE_RATE_LIMIT\` all \`off\`).
 - Parley runs as \`node --expose-gc --import bench/gc-on-signal.mjs
   server/dist/main.js\`: the preload only lets the bench ask for a full
   garbage collection (SIGUSR2) before each memory reading. The profiled

@@ -166,6 +166,7 @@ const chat = (lastSeq: number): Chat => ({
   unreadCount: lastSeq,
   createdAt: new Date(0).toISOString(),
   updatedAt: new Date(0).toISOString(),
+  memberCount: 0,
   members: [],
   lastMessage: lastSeq ? message(lastSeq) : null,
 });

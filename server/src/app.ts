@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/config.js';
+import { Announcer } from './domain/announcer.js';
 import { AuthService } from './domain/auth-service.js';
 import { ChatOutbox } from './domain/chat-outbox.js';
 import { ChatService } from './domain/chat-service.js';
@@ -49,10 +50,12 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     }
 
     const outbox = new ChatOutbox(engines.chats, engines.log, logger);
-    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, engines.store, outbox);
+    // Announcements wait on the bus no longer than membership and rate limits wait on Redis.
+    const announcer = new Announcer(engines.bus, config.redisCommandTimeoutMs, logger);
+    const limits = new RateLimits(engines.limiter, config);
+    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits, engines.store, outbox);
     const secret = await jwtSecret(config);
     const tokens = new TokenService(secret, { lifetimeMs: config.edge.tokenLifetimeMs });
-    const limits = new RateLimits(engines.limiter, config);
     const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
     const services = {
       auth: new AuthService(engines.users, tokens, limits),

@@ -16,12 +16,15 @@ import { openRealtimeBus } from './realtime/open-realtime-bus.js';
 import type { RealtimeBus } from './realtime/port.js';
 import { SqlChatRepository } from './relational/chat-repository.js';
 import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js';
-import { migrate, openRelational, type RelationalOrm } from './relational/orm.js';
+import { migrateRelational, openRelational, type RelationalOrm } from './relational/orm.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import { errorFields, type Logger } from './support/logger.js';
 import { Persister } from './workers/persister.js';
 
 export type EngineState = 'up' | 'down';
+
+/** /readyz answers within 2 s even when an engine hangs: each probe gets this long, all run at once. */
+export const READINESS_PROBE_MS = 1500;
 
 /** One adapter per port, chosen by config; shared by the API and the persister process. */
 export interface Engines {
@@ -51,23 +54,29 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     }
   };
   try {
-    const orm = await openRelational({
+    const relational = {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       poolSize: config.databasePoolSize,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
       durable: config.pgliteFsync,
-    });
+    };
+    const orm = await openRelational(relational);
     closers.push({ name: 'relational database', close: () => orm.close() });
-    if (config.databaseUrl && !config.redisUrl) {
-      // Before migrating: an instance that must not run changes nothing.
+    if (config.databaseUrl) {
+      // Before migrating: an instance that must not run changes nothing. Without Redis this
+      // instance must be alone (exclusive); with Redis it may share only with others that have it.
       if (config.singleInstanceCheck) {
-        const lock = await holdSingleInstanceLock(config.databaseUrl, logger);
+        const lock = await holdSingleInstanceLock(config.databaseUrl, config.redisUrl ? 'shared' : 'exclusive', logger);
         closers.push({ name: 'single-instance lock', close: () => lock.release() });
-      } else {
+      } else if (!config.redisUrl) {
         logger.warn('SINGLE_INSTANCE_CHECK=off: without REDIS_URL, live messages reach only the subscribers of the instance that stored them');
+      } else {
+        logger.warn('SINGLE_INSTANCE_CHECK=off: an instance without REDIS_URL on this database would not be detected');
       }
     }
-    const applied = await migrate(orm);
+    const applied = await migrateRelational(orm, relational);
     if (applied.length > 0) logger.info('migrations applied', { applied });
 
     // The persister gets the repositories as they are (its failures are retried and logged
@@ -102,7 +111,16 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       limiter = new RedisRateLimiter(redis, logger, breaker);
       redisPing = () => pingRedis(redis);
     }
-    const probe = (check: () => Promise<unknown>): Promise<EngineState> => check().then(() => 'up', () => 'down');
+    // Every probe is bounded: a hung engine is 'down' within the deadline instead of holding /readyz
+    // (and the orchestrator's probe) as long as the engine hangs.
+    const probe = (check: () => Promise<unknown>): Promise<EngineState> => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<EngineState>((resolve) => {
+        timer = setTimeout(() => resolve('down'), READINESS_PROBE_MS);
+      });
+      const answer = check().then((): EngineState => 'up', (): EngineState => 'down');
+      return Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
+    };
     return {
       orm,
       users,

@@ -9,8 +9,20 @@ describe('edge configuration (requests, proxies, sockets, tokens)', () => {
       MAX_SUBSCRIPTIONS_PER_SOCKET: '7',
       MAX_SOCKETS_PER_USER: '3',
       TOKEN_LIFETIME: '12h',
+      MAX_WS_MESSAGE_BYTES: '8192',
+      CONNECTION_INIT_WAIT: '20s',
+      MAX_CONCURRENT_OPERATIONS_PER_USER: '4',
     });
-    expect(edge).toEqual({ maxRequestBytes: 65_536, trustProxy: 2, maxSubscriptionsPerSocket: 7, maxSocketsPerUser: 3, tokenLifetimeMs: 12 * 3_600_000 });
+    expect(edge).toEqual({
+      maxRequestBytes: 65_536,
+      maxWsMessageBytes: 8192,
+      connectionInitWaitMs: 20_000,
+      maxConcurrentOperationsPerUser: 4,
+      trustProxy: 2,
+      maxSubscriptionsPerSocket: 7,
+      maxSocketsPerUser: 3,
+      tokenLifetimeMs: 12 * 3_600_000,
+    });
     expect(loadConfig({ TOKEN_LIFETIME: '90s' }).edge.tokenLifetimeMs).toBe(90_000);
     expect(loadConfig({ TRUST_PROXY: '0' }).edge.trustProxy).toBe(0);
   });
@@ -23,6 +35,10 @@ describe('edge configuration (requests, proxies, sockets, tokens)', () => {
     [{ MAX_SUBSCRIPTIONS_PER_SOCKET: '0' }, /^MAX_SUBSCRIPTIONS_PER_SOCKET /],
     [{ MAX_SOCKETS_PER_USER: 'lots' }, /^MAX_SOCKETS_PER_USER /],
     [{ TOKEN_LIFETIME: '30' }, /^TOKEN_LIFETIME /],
+    [{ MAX_WS_MESSAGE_BYTES: '0' }, /^MAX_WS_MESSAGE_BYTES /],
+    [{ CONNECTION_INIT_WAIT: '10' }, /^CONNECTION_INIT_WAIT /],
+    [{ CONNECTION_INIT_WAIT: '2m' }, /^CONNECTION_INIT_WAIT /],
+    [{ MAX_CONCURRENT_OPERATIONS_PER_USER: '0' }, /^MAX_CONCURRENT_OPERATIONS_PER_USER /],
     [{ TOKEN_LIFETIME: '0s' }, /^TOKEN_LIFETIME /],
     [{ TOKEN_LIFETIME: '400d' }, /^TOKEN_LIFETIME /],
   ])('rejects %o with one line naming the variable', (env, message) => {

@@ -46,6 +46,7 @@ it('every field a shared subscription can reach has been reviewed for viewer dep
     'Chat.kind',
     'Chat.lastMessage',
     'Chat.lastSeq',
+    'Chat.memberCount',
     'Chat.members',
     'Chat.owner',
     'Chat.title',

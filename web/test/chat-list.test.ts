@@ -15,6 +15,7 @@ const chat = (id: string, extra: Partial<ChatFieldsFragment>): ChatFieldsFragmen
   unreadCount: 0,
   createdAt: new Date().toISOString(),
   updatedAt: new Date().toISOString(),
+  memberCount: 2,
   members: [ada, bob],
   lastMessage: null,
   ...extra,

@@ -43,7 +43,16 @@ export class TestParley {
   private readonly env: Record<string, string>;
 
   private constructor(env: Record<string, string>) {
-    this.env = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', LOGIN_IP_RATE_LIMIT: 'off', SIGNUP_RATE_LIMIT: 'off', ...env };
+    this.env = {
+      SEND_RATE_LIMIT: 'off',
+      LOGIN_RATE_LIMIT: 'off',
+      LOGIN_IP_RATE_LIMIT: 'off',
+      LOGIN_SUCCESS_RATE_LIMIT: 'off',
+      SIGNUP_RATE_LIMIT: 'off',
+      CHAT_CREATE_RATE_LIMIT: 'off',
+      MAX_CONCURRENT_OPERATIONS_PER_USER: '100000',
+      ...env,
+    };
   }
 
   /** One Parley for the enclosing describe block: started before its tests, removed after them. */

@@ -15,6 +15,14 @@ export interface Config {
   jwtSecret?: string;
   /** Connections per process to PostgreSQL. */
   databasePoolSize: number;
+  /** How long opening a PostgreSQL connection (or waiting for a free one in the pool) may take before UNAVAILABLE. */
+  databaseConnectTimeoutMs: number;
+  /**
+   * How long one PostgreSQL statement may run (server side, statement_timeout)
+   * and how long the client waits for its answer (a hung server or a dead route
+   * never answers), before UNAVAILABLE.
+   */
+  databaseStatementTimeoutMs: number;
   /** Partitions of `parley.messages` when Parley creates the topic. */
   kafkaPartitions: number;
   /** 'inline': the API process runs the persister; 'external': `npm run persister` does. */
@@ -25,6 +33,10 @@ export interface Config {
   loginRateLimit: RateLimit | null;
   /** Failed (and in-flight) logins per client address within a window; null: unlimited. */
   loginIpRateLimit: RateLimit | null;
+  /** Successful (and in-flight) logins per client address within a window, so a stolen password list is checked no faster; null: unlimited. */
+  loginSuccessRateLimit: RateLimit | null;
+  /** Chats (direct or group) one user may create within a window; opening an existing direct chat is not counted. Null: unlimited. */
+  chatCreateRateLimit: RateLimit | null;
   /** Signups per client address within a window, each aliased signup counted; null: unlimited. */
   signupRateLimit: RateLimit | null;
 
@@ -36,14 +48,16 @@ export interface Config {
    * leaver whose leave was never published is cut off within one.
    */
   liveCheckIntervalMs: number;
-  /** How long a membership or rate-limit command waits on Redis before the database answers instead. */
+  /** How long a membership or rate-limit command waits on Redis before the database answers instead; also how long a mutation waits for its live announcement (chatJoined, chatRead, memberLeft) to be published. */
   redisCommandTimeoutMs: number;
   /** After a failed Redis command, membership and rate limits skip Redis this long instead of each waiting for the timeout. */
   redisCooldownMs: number;
   /**
    * With DATABASE_URL and no REDIS_URL live messages stay in their instance, so
-   * a second such instance on the same database refuses to start. False
-   * (SINGLE_INSTANCE_CHECK=off) lets it start anyway.
+   * such an instance must be alone on its database: a second instance, with or
+   * without Redis, refuses to start (and so does one without Redis next to
+   * ones with it). False (SINGLE_INSTANCE_CHECK=off) lets this instance start
+   * anyway and takes no part in the check.
    */
   singleInstanceCheck: boolean;
   // Write path.
@@ -60,6 +74,16 @@ export interface Config {
 export interface EdgeConfig {
   /** Largest HTTP body and WebSocket frame, in bytes. */
   maxRequestBytes: number;
+  /**
+   * Largest graphql-ws message (connection_init, subscribe: query text,
+   * variables and extensions together), in bytes; the frame cap is the
+   * smaller of this and maxRequestBytes.
+   */
+  maxWsMessageBytes: number;
+  /** How long a new graphql-ws socket may take to send connection_init before it is closed with 4408. */
+  connectionInitWaitMs: number;
+  /** Queries and mutations of one user executing at once on this instance, HTTP and WebSocket together. */
+  maxConcurrentOperationsPerUser: number;
   /** Proxies in front of Parley whose `X-Forwarded-For` entry is trusted; 0: the socket's address. */
   trustProxy: number;
   /** Operations in flight on one graphql-ws socket (subscriptions, and queries sent over it). */
@@ -147,10 +171,27 @@ const duration = (name: string, value: string | undefined, fallback: string): nu
   return ms;
 };
 
+/** A duration of at most `maxMs` (duration() alone allows a year). */
+const shortDuration = (name: string, value: string | undefined, fallback: string, maxMs: number): number => {
+  const ms = duration(name, value, fallback);
+  if (ms > maxMs) throw new ConfigError(`${name} must be at most ${maxMs / 1000}s, got ${JSON.stringify(value)}`);
+  return ms;
+};
+
 function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
   return {
     // 1 MiB: a 4,000-character message is at most 16 KB; the largest legitimate request is far below.
     maxRequestBytes: positiveInt('MAX_REQUEST_BYTES', nonEmpty(env.MAX_REQUEST_BYTES), 1024 * 1024, 64 * 1024 * 1024),
+    /*
+     * 64 KiB: a graphql-ws message stays parsed and held for as long as its
+     * subscription lives. The SDK's largest operation is under 2 KB and a
+     * sendMessage of 4,000 characters under 17 KB of JSON.
+     */
+    maxWsMessageBytes: positiveInt('MAX_WS_MESSAGE_BYTES', nonEmpty(env.MAX_WS_MESSAGE_BYTES), 64 * 1024, 64 * 1024 * 1024),
+    // graphql-ws waits 3 s, which a phone on a poor network (TLS, then the token check) can miss.
+    connectionInitWaitMs: shortDuration('CONNECTION_INIT_WAIT', nonEmpty(env.CONNECTION_INIT_WAIT), '10s', 60_000),
+    // A client runs a few operations at once (a chat list, a history page, a send); eight leaves room for several tabs.
+    maxConcurrentOperationsPerUser: positiveInt('MAX_CONCURRENT_OPERATIONS_PER_USER', nonEmpty(env.MAX_CONCURRENT_OPERATIONS_PER_USER), 8, 100_000),
     trustProxy: nonNegativeInt('TRUST_PROXY', nonEmpty(env.TRUST_PROXY), 0, 100),
     maxSubscriptionsPerSocket: positiveInt('MAX_SUBSCRIPTIONS_PER_SOCKET', nonEmpty(env.MAX_SUBSCRIPTIONS_PER_SOCKET), 100, 100_000),
     maxSocketsPerUser: positiveInt('MAX_SOCKETS_PER_USER', nonEmpty(env.MAX_SOCKETS_PER_USER), 20, 100_000),
@@ -218,12 +259,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     kafkaBrokers,
     jwtSecret,
     databasePoolSize: positiveInt('DATABASE_POOL_SIZE', nonEmpty(env.DATABASE_POOL_SIZE), 10, 1000),
+    // Five seconds: a healthy PostgreSQL connects in milliseconds; a client retrying UNAVAILABLE beats one left hanging.
+    databaseConnectTimeoutMs: positiveInt('DATABASE_CONNECT_TIMEOUT_MS', nonEmpty(env.DATABASE_CONNECT_TIMEOUT_MS), 5000, 600_000),
+    // Ten seconds: every statement on the request path is an indexed lookup or a bounded page; the summary job's aggregate is per day.
+    databaseStatementTimeoutMs: positiveInt('DATABASE_STATEMENT_TIMEOUT_MS', nonEmpty(env.DATABASE_STATEMENT_TIMEOUT_MS), 10_000, 3_600_000),
     kafkaPartitions: positiveInt('KAFKA_PARTITIONS', nonEmpty(env.KAFKA_PARTITIONS), 6, 10_000),
     persister,
     sendRateLimit: rateLimit('SEND_RATE_LIMIT', nonEmpty(env.SEND_RATE_LIMIT), '30/10s'),
     loginRateLimit: rateLimit('LOGIN_RATE_LIMIT', nonEmpty(env.LOGIN_RATE_LIMIT), '10/60s'),
     // Ten failures per address in five minutes stop a password sprayer early and are more typos than one address makes.
     loginIpRateLimit: rateLimit('LOGIN_IP_RATE_LIMIT', nonEmpty(env.LOGIN_IP_RATE_LIMIT), '10/300s'),
+    // Thirty sign-ins per address in five minutes: a token lasts for weeks, so even an office behind one NAT
+    // signs in far less often; a list of stolen passwords is checked at six a minute, not thousands.
+    loginSuccessRateLimit: rateLimit('LOGIN_SUCCESS_RATE_LIMIT', nonEmpty(env.LOGIN_SUCCESS_RATE_LIMIT), '30/300s'),
+    // Thirty new chats per user an hour: more people than anyone starts talking to in an hour, while one
+    // account cannot fill the chats table (and other people's chat lists) without bound.
+    chatCreateRateLimit: rateLimit('CHAT_CREATE_RATE_LIMIT', nonEmpty(env.CHAT_CREATE_RATE_LIMIT), '30/3600s'),
     // Twenty accounts an hour per address: a class or a meetup behind one NAT can join, a script gets 480 a day, not 40 a request.
     signupRateLimit: rateLimit('SIGNUP_RATE_LIMIT', nonEmpty(env.SIGNUP_RATE_LIMIT), '20/3600s'),
 

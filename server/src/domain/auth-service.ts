@@ -78,7 +78,7 @@ export class AuthService {
       await attempt.failed();
       throw unauthenticated('Invalid username or password');
     }
-    await attempt.release();
+    await attempt.succeeded();
     return { user: found.user, token: await this.tokens.issue(found.user.id) };
   }
 }

@@ -1,6 +1,8 @@
 import type { MembershipCache } from '../membership/port.js';
 import type { RealtimeBus } from '../realtime/port.js';
 import { chatChannel, userChannel, type UserChatEvent } from '../realtime/events.js';
+import type { Announcer } from './announcer.js';
+import type { RateLimits } from './rate-limits.js';
 import { watchChats, type WatchedChat } from './chat-watch.js';
 import type { MessageStore } from '../message-store/port.js';
 import type { ChatRepository, GroupChange, LockedGroup, UserRepository } from '../relational/ports.js';
@@ -24,6 +26,8 @@ export class ChatService {
     private readonly users: UserRepository,
     private readonly membership: MembershipCache,
     private readonly bus: RealtimeBus,
+    private readonly announcer: Announcer,
+    private readonly limits: RateLimits,
     private readonly store: Pick<MessageStore, 'textSeqAt'>,
     private readonly outbox: ChatOutbox,
   ) {}
@@ -118,7 +122,7 @@ export class ChatService {
     // Ends their open subscriptions on every instance: each one was live before its own
     // membership check (message-stream.ts), so none can miss this. Should the publish be
     // lost, the live check cuts them off within LIVE_CHECK_INTERVAL_MS.
-    await Promise.all(removed.map((userId) => this.bus.publish(chatChannel(chatId), { type: 'memberLeft', chatId, userId }).catch(() => undefined)));
+    await Promise.all(removed.map((userId) => this.announcer.announce(chatChannel(chatId), { type: 'memberLeft' as const, chatId, userId })));
     // The change has happened; an announcement the log cannot take now is appended by the outbox drain.
     await this.outbox.flush(chatId).catch(() => undefined);
     return change;
@@ -138,7 +142,10 @@ export class ChatService {
     if (userId === viewerId) throw badInput('A direct chat needs another user');
     await this.requireUsers([userId]);
     const pair = [viewerId, userId].sort();
-    const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey: pair.join(':'), ownerId: null });
+    const directKey = pair.join(':');
+    // Opening a direct chat the pair already has creates nothing, so only a new one is counted.
+    if (!(await this.chats.findDirect(directKey))) await this.limits.checkChatCreate(viewerId);
+    const chat = await this.chats.findOrCreateDirect({ kind: 'DIRECT', title: null, memberIds: pair, directKey, ownerId: null });
     await this.tell(pair, 'chatJoined', chat.id);
     return this.requireMember(viewerId, chat.id);
   }
@@ -151,6 +158,7 @@ export class ChatService {
     }
     const others = [...new Set(rawMemberIds.map((id) => parseId(id, 'memberIds')))].filter((id) => id !== viewerId);
     await this.requireUsers(others);
+    await this.limits.checkChatCreate(viewerId);
     const chat = await this.chats.create({ kind: 'GROUP', title, memberIds: [viewerId, ...others], directKey: null, ownerId: viewerId });
     await this.tell([viewerId, ...others], 'chatJoined', chat.id);
     return withReadSeq(chat, 0);
@@ -201,10 +209,10 @@ export class ChatService {
     });
   }
 
-  /** Best effort, like every publish: chat lists catch up on their next query. */
+  /** Bounded and never fatal (see Announcer): chat lists catch up on their next query. */
   private async tell(userIds: string[], type: UserChatEvent['type'], chatId: string): Promise<void> {
     const event: UserChatEvent = { type, chatId };
-    await Promise.all(userIds.map((id) => this.bus.publish(userChannel(id), event).catch(() => undefined)));
+    await Promise.all(userIds.map((id) => this.announcer.announce(userChannel(id), event)));
   }
 
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>> {

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { Semaphore } from '../support/semaphore.js';
 
 /*
  * scrypt is memory-hard and ships with Node, so no native addon has to match
@@ -8,11 +9,25 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
+/**
+ * Hashes and verifications in flight per process. Each takes ~32 MiB and one
+ * libuv thread (of four, shared with file and DNS work) for tens of ms: a
+ * burst of signups would otherwise take every thread and the memory, and
+ * logins (and everything else on the pool) would wait behind all of it. Two
+ * leave threads free; the rest queue in arrival order, so a login waits for
+ * at most the hashes already queued, and signups are capped per address.
+ */
+const HASHES_IN_FLIGHT = 2;
+const slots = new Semaphore(HASHES_IN_FLIGHT);
+
 const derive = (password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
+  slots.run(
+    () =>
+      new Promise((resolve, reject) => {
+        const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+        scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
+      }),
+  );
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);

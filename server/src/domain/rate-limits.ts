@@ -29,24 +29,37 @@ export function addressKey(address: string): string {
 export interface LoginAttempt {
   /** The password was wrong (or the user does not exist). */
   failed(): Promise<void>;
-  /** The attempt does not count against anyone: the password was right, or an engine failed. */
+  /** The password was right. */
+  succeeded(): Promise<void>;
+  /** The attempt does not count against anyone: an engine failed before it was decided. */
   release(): Promise<void>;
 }
 
 /**
- * The product's rate limits: sends per user; signups per address; failed
- * logins per address and per username.
+ * The product's rate limits: sends per user; chats created per user; signups
+ * per address; failed logins per address and per username; successful logins
+ * per address.
  */
 export class RateLimits {
   constructor(
     private readonly limiter: RateLimiter,
-    private readonly config: Pick<Config, 'sendRateLimit' | 'loginRateLimit' | 'loginIpRateLimit' | 'signupRateLimit'>,
+    private readonly config: Pick<
+      Config,
+      'sendRateLimit' | 'loginRateLimit' | 'loginIpRateLimit' | 'loginSuccessRateLimit' | 'signupRateLimit' | 'chatCreateRateLimit'
+    >,
   ) {}
 
   async checkSend(userId: string): Promise<void> {
     if (!this.config.sendRateLimit) return;
     const retry = await this.limiter.hit(`send:${userId}`, this.config.sendRateLimit);
     if (retry !== null) throw rateLimited('messages', retry);
+  }
+
+  /** Counts one chat the user creates (direct or group), after its input is checked and before anything is written. */
+  async checkChatCreate(userId: string): Promise<void> {
+    if (!this.config.chatCreateRateLimit) return;
+    const retry = await this.limiter.hit(`chat-create:${userId}`, this.config.chatCreateRateLimit);
+    if (retry !== null) throw rateLimited('new chats', retry);
   }
 
   /** Counts one signup of the address; each aliased signup of a request is one call. */
@@ -59,36 +72,61 @@ export class RateLimits {
   /**
    * Before a password is verified: refuses the attempt, unverified, when its
    * address has failed too often, or when the username has and this address
-   * failed recently too. The address counts the attempt now and gives it back
-   * on success (`release`), so what it holds is failures plus attempts still
-   * being verified: concurrent attempts cannot all slip past the limit before
-   * the first failure is counted. The username counts failures only, and a
-   * client whose address has no recent failure still gets its password
-   * checked: failures by others cannot lock the real user out.
+   * failed recently too, or when the address has already signed in as often
+   * as LOGIN_SUCCESS_RATE_LIMIT allows (a stolen password list is checked no
+   * faster than that, and right and wrong passwords get the same refusal).
+   * The address counts the attempt now, as a possible failure and as a
+   * possible success, and gives back whichever it was not, so what each
+   * holds includes attempts still being verified: concurrent attempts cannot
+   * all slip past a limit before the first is counted. A refused attempt
+   * gives back everything it counted: a refusal is nobody's failure, so
+   * retrying a locked username does not use up its address's budget for the
+   * other people behind it. The username counts failures only, and a client
+   * whose address has no recent failure still gets its password checked:
+   * failures by others cannot lock the real user out.
    */
   async beginLogin(username: string, clientIp: string): Promise<LoginAttempt> {
-    const { loginRateLimit: perUser, loginIpRateLimit: perAddress } = this.config;
-    const addressKeyName = `login-address:${addressKey(clientIp)}`;
+    const { loginRateLimit: perUser, loginIpRateLimit: perAddress, loginSuccessRateLimit: successes } = this.config;
+    const address = addressKey(clientIp);
+    const failureKey = `login-address:${address}`;
+    const successKey = `login-success:${address}`;
     const userKey = `login-user:${username}`;
+    const counted: string[] = [];
+    const refuse = async (what: string, retryMs: number): Promise<never> => {
+      for (const key of counted) await this.limiter.undo(key);
+      throw rateLimited(what, retryMs);
+    };
     if (perAddress) {
-      const retry = await this.limiter.hit(addressKeyName, perAddress);
-      if (retry !== null) throw rateLimited('failed logins from your network address', retry);
+      const retry = await this.limiter.hit(failureKey, perAddress);
+      counted.push(failureKey);
+      if (retry !== null) await refuse('failed logins from your network address', retry);
     }
     if (perUser) {
       const user = await this.limiter.peek(userKey);
       if (user.count >= perUser.limit) {
         // Without per-address counting there is no telling the real user from the attacker: the lock holds for all.
-        const address = perAddress ? await this.limiter.peek(addressKeyName) : null;
-        const clean = address !== null && address.count <= 1;
-        if (!clean) throw rateLimited('failed logins for this username', address ? Math.min(user.retryMs, address.retryMs) : user.retryMs);
+        const state = perAddress ? await this.limiter.peek(failureKey) : null;
+        const clean = state !== null && state.count <= 1;
+        if (!clean) await refuse('failed logins for this username', state ? Math.min(user.retryMs, state.retryMs) : user.retryMs);
       }
     }
+    if (successes) {
+      const retry = await this.limiter.hit(successKey, successes);
+      counted.push(successKey);
+      if (retry !== null) await refuse('logins from your network address', retry);
+    }
+    const giveBack = async (key: string) => {
+      if (counted.includes(key)) await this.limiter.undo(key);
+    };
     return {
       failed: async () => {
+        await giveBack(successKey);
         if (perUser) await this.limiter.hit(userKey, perUser);
       },
+      succeeded: () => giveBack(failureKey),
       release: async () => {
-        if (perAddress) await this.limiter.undo(addressKeyName);
+        await giveBack(failureKey);
+        await giveBack(successKey);
       },
     };
   }

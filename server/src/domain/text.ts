@@ -23,8 +23,8 @@ const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
 const ANY_CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 /** Windows (CRLF) and old Mac (CR) line endings: pasted text keeps its lines, as LF. */
 const LINE_ENDING = /\r\n?/g;
-/** Tab and line breaks: a name or title is one line, so they become spaces. */
-const LINE_SPACE = /\r\n|[\t\n\r]/g;
+/** Tab and line breaks (Unicode's LINE and PARAGRAPH SEPARATOR too): a name or title is one line, so they become spaces. */
+const LINE_SPACE = /\r\n|[\t\n\r\u2028\u2029]/g;
 /**
  * Bidi embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI):
  * they reorder the text around them ("\u202Eevil.exe" shows as "exe.live"). A
@@ -33,8 +33,15 @@ const LINE_SPACE = /\r\n|[\t\n\r]/g;
  * Hebrew or Arabic letter cannot, and mixed-direction names need them.
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
-/** Something a person can see: not whitespace and not an invisible (default-ignorable) character. */
-const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
+/**
+ * Something a person can see on its own: not whitespace, not an invisible
+ * (default-ignorable) or format character, not a mark (a combining accent
+ * shows only on the letter before it; alone it is a stray accent, or
+ * "Zalgo" noise over the text around the name), and not U+2800 BRAILLE
+ * PATTERN BLANK, which renders as a space but is a symbol to Unicode and so
+ * slips past both of the other tests.
+ */
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\p{M}\u2800]/u;
 
 /** Refuses, before any work, a string far longer than its limit of `maxChars` characters could ever allow. */
 export function bounded(raw: string, field: string, maxChars: number): void {

@@ -1,5 +1,6 @@
 import { GraphQLDate } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int } from 'type-graphql';
+import { LIMITS } from '../domain/limits.js';
 
 /*
  * Argument classes keep each operation's arguments in the contract's order in
@@ -61,6 +62,13 @@ export class MessagesArgs {
 
   @Field(() => String, { nullable: true })
   before?: string | null;
+}
+
+@ArgsType()
+export class MembersArgs {
+  // A default in the schema, so the cost estimate and every client see the same page size.
+  @Field(() => Int, { nullable: true, defaultValue: LIMITS.pageDefault, description: `At most this many members (1..${LIMITS.pageMax}), earliest joined first.` })
+  first?: number | null;
 }
 
 @ArgsType()

@@ -18,8 +18,7 @@ import { LIMITS } from '../domain/limits.js';
 
 /** Lists without a page argument, by schema coordinate: the most items they can hold. */
 const LIST_BOUNDS: Readonly<Record<string, number>> = {
-  // A group starts with its creator and at most groupMembersMax others, and no one is added later.
-  'Chat.members': LIMITS.groupMembersMax + 1,
+  // (Chat.members is paged by `first`, default 50: weighed like the other pages.)
   'Query.chatStats': LIMITS.statsDaysMax,
 };
 

@@ -29,10 +29,13 @@ export const QUERY_LIMITS = {
   rootFields: 10,
   /**
    * Estimated cost (query-cost.ts): every field 1, list fields times the
-   * items they can return. The SDK's `chats(first: 100)` with each chat's
-   * members costs about 403,000 (members are weighed at a full group of
-   * 1,000), and sets this bound; 1,000 aliases of `messages(last: 100)`
-   * would cost 1.9 million.
+   * items they can return, multiplied through nesting, so it follows the
+   * worst-case size of the answer. The SDK's largest operation,
+   * `chats(first: 100)` with each chat's first 50 members and last message,
+   * costs about 23,000: this leaves four times that. (It was 500,000 while
+   * `Chat.members` was unpaged and weighed at a full group of 1,001.)
+   * Four aliases of `chats(first: 100)` with `members(first: 100)` cost
+   * 121,000 and are refused.
    */
-  cost: 500_000,
+  cost: 100_000,
 } as const;

@@ -18,6 +18,7 @@ import type { Logger } from '../support/logger.js';
 import { createContext, type Context, type Services } from './context.js';
 import { DocumentCache, type CheckedDocument } from './document-cache.js';
 import { createErrorFormatter, requestError } from './format-error.js';
+import { OperationSlots } from './operation-slots.js';
 import { operationShapeRule } from './operation-shape.js';
 import { queryCost } from './query-cost.js';
 import { QUERY_LIMITS } from './query-limits.js';
@@ -113,6 +114,13 @@ export interface RequestPipeline {
    * arguments to execute it, or the coded errors that refuse it.
    */
   prepare(request: GraphQLRequestFields, transport: Transport): ExecutionArgs | readonly GraphQLError[];
+  /**
+   * Call right before a query or mutation executes (not a subscription): a
+   * function to call once it has finished, or the RATE_LIMITED refusal when
+   * the viewer already runs MAX_CONCURRENT_OPERATIONS_PER_USER of them here.
+   * Anonymous operations always get a slot (they have per-address limits).
+   */
+  operationSlot(viewerId: string | null): (() => void) | GraphQLError;
 }
 
 export interface PipelineDeps {
@@ -120,9 +128,14 @@ export interface PipelineDeps {
   services: Services;
   logger: Logger;
   policies?: readonly RequestPolicy[];
+  /** MAX_CONCURRENT_OPERATIONS_PER_USER; unbounded when absent. */
+  maxConcurrentOperationsPerUser?: number;
 }
 
-export function createRequestPipeline({ schema, services, logger, policies = POLICIES }: PipelineDeps): RequestPipeline {
+const NOTHING_HELD = () => undefined;
+
+export function createRequestPipeline({ schema, services, logger, policies = POLICIES, maxConcurrentOperationsPerUser = Infinity }: PipelineDeps): RequestPipeline {
+  const slots = new OperationSlots(maxConcurrentOperationsPerUser);
   const parseOptions: ParseOptions = Object.assign({}, ...policies.map((p) => p.parseOptions ?? {}));
   const validationRules = policies.flatMap((p) => p.validationRules ?? []);
   const allRules = [...specifiedRules, ...validationRules];
@@ -157,6 +170,12 @@ export function createRequestPipeline({ schema, services, logger, policies = POL
     checkOperation,
     formatError: createErrorFormatter(logger),
     createContext: (viewerId, clientIp) => createContext(services, viewerId, clientIp),
+
+    operationSlot(viewerId) {
+      if (viewerId === null) return NOTHING_HELD;
+      const slot = slots.take(viewerId);
+      return slot instanceof Error ? new GraphQLError(slot.message, { originalError: slot, extensions: { ...slot.extensions } }) : slot;
+    },
 
     prepare({ query, operationName, variables }, transport) {
       const checked = documents.get(query, parseAndValidate);

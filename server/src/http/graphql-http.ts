@@ -15,7 +15,8 @@ export interface GraphqlHttpDeps {
 }
 
 export interface GraphqlHttp {
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `url`: the request's target as server.ts resolved it (request-target.ts). */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,18 +45,33 @@ function statusFor(status: number, contentType: string | undefined, body: string
 function checkOperationPlugin(pipeline: RequestPipeline): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
+      // The viewer's slot for this operation (operation-slots.ts), held until the response is sent.
+      let release: (() => void) | undefined;
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
           // An operation Apollo could not choose is refused by Apollo itself (OPERATION_RESOLUTION_FAILURE).
           if (!operation) return;
           const refusal = pipeline.checkOperation({ schema, document, operation, variables: request.variables ?? {}, transport: 'http' });
-          if (!refusal) return;
-          // A refusal thrown here would otherwise be answered 500.
-          throw new GraphQLError(refusal.message, {
-            nodes: refusal.nodes,
-            originalError: refusal.originalError ?? undefined,
-            extensions: { ...refusal.extensions, http: { status: 400 } },
-          });
+          if (refusal) {
+            // A refusal thrown here would otherwise be answered 500.
+            throw new GraphQLError(refusal.message, {
+              nodes: refusal.nodes,
+              originalError: refusal.originalError ?? undefined,
+              extensions: { ...refusal.extensions, http: { status: 400 } },
+            });
+          }
+          const slot = pipeline.operationSlot(contextValue.viewerId);
+          if (slot instanceof GraphQLError) {
+            throw new GraphQLError(slot.message, {
+              originalError: slot.originalError ?? undefined,
+              extensions: { ...slot.extensions, http: { status: 429, headers: new HeaderMap([['retry-after', '1']]) } },
+            });
+          }
+          release = slot;
+        },
+        // Called for every response, whatever failed before it: the slot cannot leak.
+        async willSendResponse() {
+          release?.();
         },
       };
     },
@@ -90,14 +106,14 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
   await apollo.start();
 
   return {
-    async handle(req, res) {
+    async handle(req, res, url) {
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
       const body = req.method === 'POST' ? await readBody(req, maxRequestBytes) : undefined;
       const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: new URL(req.url!, 'http://parley').search, body },
+        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
         context: async () => pipeline.createContext(await tokens.fromAuthorization(req.headers.authorization), clientAddress(req)),
       });
       for (const [key, value] of result.headers) res.setHeader(key, value);

@@ -1,11 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+import { execute, GraphQLError } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
+import type { Context } from '../graphql/context.js';
 import type { EdgeConfig } from '../config/config.js';
 import type { TokenService } from '../domain/tokens.js';
 import { requestError } from '../graphql/format-error.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { subscribeWithSharing } from '../graphql/execution-sharing.js';
 import type { Extra as SocketExtra } from './graphql-ws-transport.js';
+import { SocketOperations } from './socket-operations.js';
 
 /**
  * Sockets of one user held open on this instance, above which a new one is
@@ -23,12 +26,14 @@ export type SessionExtra = SocketExtra & {
   viewerId?: string;
   /** Closes the socket when its token expires. */
   expiry?: { cancel(): void };
+  /** What really executes on this socket: the per-socket cap counts these. */
+  operations?: SocketOperations;
 };
 
 export interface SessionDeps {
   pipeline: RequestPipeline;
   tokens: TokenService;
-  limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser'>;
+  limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser' | 'connectionInitWaitMs'>;
   /** The client's address, from the upgrade request. */
   clientAddress(request: IncomingMessage): string;
 }
@@ -67,6 +72,8 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
 
   return {
     schema: pipeline.schema,
+    // Then closed with 4408 (graphql-ws's default wait is 3 s).
+    connectionInitWaitTimeout: limits.connectionInitWaitMs,
 
     onConnect: async (ctx) => {
       const { socket } = ctx.extra;
@@ -88,16 +95,38 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
       return true;
     },
 
-    onClose: (ctx) => release(ctx.extra),
+    onClose: async (ctx) => {
+      release(ctx.extra);
+      await ctx.extra.operations?.close();
+    },
 
-    onSubscribe: (ctx, _id, payload) => {
-      // graphql-ws has already registered this operation, so it counts itself.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+    onSubscribe: (ctx, id, payload) => {
+      const operations = (ctx.extra.operations ??= new SocketOperations());
+      // An id whose execution still runs is in use, whatever graphql-ws's map says (graphql-ws's own code and words).
+      if (operations.has(id)) {
+        ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+        return [requestError('BAD_REQUEST', `Subscriber for ${id} already exists`)];
+      }
+      if (operations.size >= limits.maxSubscriptionsPerSocket) {
         return [requestError('BAD_USER_INPUT', `Too many operations on one socket: at most ${limits.maxSubscriptionsPerSocket} at a time`)];
       }
-      return pipeline.prepare(payload, 'graphql-ws');
+      const prepared = pipeline.prepare(payload, 'graphql-ws');
+      if (!Array.isArray(prepared)) operations.start(id);
+      return prepared;
     },
+    // Called with what the execution returned (before graphql-ws delivers it): where an operation's count ends or its stream is tracked.
+    onOperation: (ctx, id, _payload, _args, result) => ctx.extra.operations?.settled(id, result),
     subscribe: subscribeWithSharing,
+    // Queries and mutations only (subscriptions go through `subscribe`): each holds one of the viewer's slots while it runs.
+    execute: async (args) => {
+      const slot = pipeline.operationSlot((args.contextValue as Context).viewerId);
+      if (slot instanceof GraphQLError) return { errors: [slot] };
+      try {
+        return await execute(args);
+      } finally {
+        slot();
+      }
+    },
     context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
     onNext: (_ctx, _id, _payload, _args, result) =>
       result.errors ? { ...result, errors: result.errors.map((e) => pipeline.formatError(e.toJSON(), e)) } : result,

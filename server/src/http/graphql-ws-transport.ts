@@ -26,6 +26,12 @@ export interface TransportOptions {
    * instead of growing the socket's buffer.
    */
   highWaterBytes?: number;
+  /**
+   * On dispose, how long sockets get to answer the 1001 (Going Away) close
+   * before they are cut. ws alone would wait 30 s per socket (its
+   * closeTimeout), past a typical orchestrator's grace before SIGKILL.
+   */
+  closeGraceMs?: number;
 }
 
 export interface Extra {
@@ -107,7 +113,7 @@ class SharedPayloads {
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extra>(
   options: ServerOptions<P, E>,
   wss: WebSocketServer,
-  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024 }: TransportOptions,
+  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000 }: TransportOptions,
 ): { dispose(): Promise<void> } {
   const payloads = new SharedPayloads();
   const server = makeServer<P, E>({ ...options, jsonMessageReplacer: payloads.replacer });
@@ -175,7 +181,15 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
     dispose: async () => {
       for (const client of wss.clients) client.close(1001, 'Going away');
       wss.removeAllListeners('connection');
-      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+      // ws calls back once every client has closed.
+      const closed = new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, closeGraceMs)));
+      await Promise.race([closed, graceOver]);
+      clearTimeout(timer);
+      // Whoever has not answered by now is not going to: cut them, which lets `closed` settle.
+      for (const client of wss.clients) client.terminate();
+      await closed;
     },
   };
 }

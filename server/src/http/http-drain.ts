@@ -6,13 +6,19 @@ export interface DrainOptions {
   inFlightGraceMs: number;
   /** A connection that finished a response this recently may already carry the next request: it gets this long to arrive. */
   idleGraceMs: number;
+  /**
+   * A request refused while closing has its body read (and dropped) up to this
+   * many bytes before the 503 is written; past it, the 503 goes out at once.
+   * The server passes MAX_REQUEST_BYTES: a larger body would be refused anyway.
+   */
+  refusedBodyBytes: number;
 }
 
 /*
  * A send may wait on the event log for up to 5 s (the Kafka deadline): in-flight requests get twice that.
  * A client reuses a kept-alive connection within milliseconds of its last response, if at all.
  */
-export const DRAIN_DEFAULTS: DrainOptions = { inFlightGraceMs: 10_000, idleGraceMs: 500 };
+export const DRAIN_DEFAULTS: DrainOptions = { inFlightGraceMs: 10_000, idleGraceMs: 500, refusedBodyBytes: 1024 * 1024 };
 
 interface Connection {
   active: number;
@@ -68,11 +74,42 @@ export class HttpDrain {
    */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
     const connection = this.connections.get(req.socket);
+    this.track(res, connection);
     if (this.closing) {
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '1' });
-      res.end(JSON.stringify({ errors: [{ message: 'Parley is shutting down: retry shortly', extensions: { code: 'UNAVAILABLE' } }] }));
+      this.refuseAfterBody(req, res);
       return false;
     }
+    return true;
+  }
+
+  /*
+   * The 503 waits for the request's body. Answered at once, the response ends
+   * with `connection: close`, Node closes the socket with the body still
+   * arriving, and the kernel answers the unread bytes with a reset, which
+   * discards the 503 on the client's side before a client that uploads first
+   * and reads after (curl, most mobile stacks) has read it: it saw ECONNRESET
+   * or EPIPE, not "retry shortly". The response is tracked like any other, so
+   * close() leaves the connection alone while the body drains (within the
+   * in-flight grace).
+   */
+  private refuseAfterBody(req: IncomingMessage, res: ServerResponse): void {
+    const answer = () => {
+      if (res.headersSent) return;
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '1' });
+      res.end(JSON.stringify({ errors: [{ message: 'Parley is shutting down: retry shortly', extensions: { code: 'UNAVAILABLE' } }] }));
+    };
+    let read = 0;
+    req.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      // Not worth reading on: answer now, the client meets the reset it would have met on a 413.
+      if (read > this.options.refusedBodyBytes) answer();
+    });
+    req.once('end', answer);
+    req.once('error', () => res.destroy());
+    req.resume();
+  }
+
+  private track(res: ServerResponse, connection: Connection | undefined): void {
     this.pending.add(res);
     if (connection) connection.active++;
     res.once('close', () => {
@@ -82,7 +119,6 @@ export class HttpDrain {
         connection.lastActiveAt = Date.now();
       }
     });
-    return true;
   }
 
   async close(): Promise<void> {

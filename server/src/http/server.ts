@@ -11,9 +11,10 @@ import { clientAddress } from './client-address.js';
 import { startGraphqlHttp } from './graphql-http.js';
 import { graphqlWsSessions, type SessionExtra } from './graphql-ws-sessions.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
-import { HttpDrain } from './http-drain.js';
+import { DRAIN_DEFAULTS, HttpDrain } from './http-drain.js';
 import { createPlayground } from './playground.js';
 import { BodyError } from './read-body.js';
+import { requestTarget } from './request-target.js';
 import { createWebClient } from './web-client.js';
 import { welcomePage } from './welcome-page.js';
 
@@ -39,18 +40,23 @@ export interface RunningHttpServer {
 export async function startHttpServer(deps: HttpDeps, port: number): Promise<RunningHttpServer> {
   const { schema, services, tokens, logger, edge } = deps;
   // One pipeline, two transports: every limit, rule and error policy is wired once, in it.
-  const pipeline = createRequestPipeline({ schema, services, logger });
+  const pipeline = createRequestPipeline({ schema, services, logger, maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser });
   const addressOf = (req: Parameters<typeof clientAddress>[0]) => clientAddress(req, edge.trustProxy);
 
   const httpServer = createServer();
-  const drain = new HttpDrain(httpServer);
-  // A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: edge.maxRequestBytes });
+  const drain = new HttpDrain(httpServer, { ...DRAIN_DEFAULTS, refusedBodyBytes: edge.maxRequestBytes });
+  /*
+   * A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
+   * graphql-ws messages get the smaller MAX_WS_MESSAGE_BYTES: a subscribe is parsed and then held
+   * (query text, variables, extensions) for as long as its subscription lives.
+   */
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: Math.min(edge.maxRequestBytes, edge.maxWsMessageBytes) });
   wsServer.on('connection', (_socket, request) => drain.forget(request.socket));
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
     graphqlWsSessions({ pipeline, tokens, limits: edge, clientAddress: addressOf }),
     wsServer,
-    { logger },
+    // Sockets get as long to answer the 1001 as HTTP requests get to finish.
+    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs },
   );
   const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf });
 
@@ -63,12 +69,13 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
 
   httpServer.on('request', (req, res) => {
     if (!drain.admit(req, res)) return;
-    const url = new URL(req.url ?? '/', 'http://parley');
+    const url = requestTarget(req);
+    if (!url) return json(res, 400, { errors: [{ message: 'The request target is not a path', extensions: { code: 'BAD_REQUEST' } }] });
     const path = url.pathname;
     const handle = async () => {
       // GraphiQL for a browser's GET /graphql, and its assets; every other /graphql request is GraphQL.
       if (playground.handles(req, url)) return playground.serve(req, res, url);
-      if (path === GRAPHQL_PATH) return graphqlHttp.handle(req, res);
+      if (path === GRAPHQL_PATH) return graphqlHttp.handle(req, res, url);
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         const engines = await deps.readiness();

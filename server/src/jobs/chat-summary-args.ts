@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseDay, type Day } from '../domain/day.js';
+import { DAY_MAX, DAY_MIN, parseDay, type Day } from '../domain/day.js';
 import { errorMessage } from '../support/logger.js';
 
 /** A command line the job cannot run with; its message is the one line printed before exiting. */
@@ -14,6 +14,6 @@ export function dayFromArgs(argv: string[]): Day {
   }
   if (date === undefined) throw new UsageError('--date YYYY-MM-DD is required: the UTC day to summarize');
   const day = parseDay(date);
-  if (!day) throw new UsageError(`--date must be a calendar day written YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  if (!day) throw new UsageError(`--date must be a calendar day from ${DAY_MIN} to ${DAY_MAX} written YYYY-MM-DD, got ${JSON.stringify(date)}`);
   return day;
 }

@@ -2,35 +2,46 @@ import pg from 'pg';
 import { errorFields, type Logger } from '../support/logger.js';
 
 /**
- * Held by every API instance that runs the in-process realtime bus on a
- * shared PostgreSQL. Such an instance delivers live messages only to its own
- * subscribers, so a second one on the same database would silently stop
- * delivery across them: it finds the lock taken and refuses to start. One
- * fixed key for every Parley ("parley" in ASCII); session-level, so it lives
- * exactly as long as the connection that took it.
+ * Held by every API (and persister) instance on a shared PostgreSQL. An
+ * instance without Redis runs the in-process bus and delivers live messages
+ * only to its own subscribers, so it must be alone on the database: it takes
+ * the lock exclusively. Instances with Redis reach each other and take it
+ * shared, so any number of them coexist, while any mix of the two kinds finds
+ * the lock held the wrong way and the one starting second refuses to start.
+ * One fixed key for every Parley ("parley" in ASCII; advisory locks are per
+ * database); session-level, so it lives exactly as long as the connection
+ * that took it.
  */
 const LOCK_KEY = 123563833845113; // 0x7061726c6579
 /** How long to wait between attempts to take the lock back after its connection broke. */
 const RETRY_MS = 2000;
 
-export const SINGLE_INSTANCE_REFUSAL =
-  'another Parley instance already uses this PostgreSQL database without REDIS_URL, and live messages do not cross instances ' +
-  'without Redis: set REDIS_URL on every instance (or SINGLE_INSTANCE_CHECK=off to start anyway)';
+/** Exclusive: this instance has no Redis and must be alone. Shared: it has Redis, like every other one must. */
+export type LockMode = 'exclusive' | 'shared';
+
+const REFUSALS: Record<LockMode, string> = {
+  exclusive:
+    'another Parley instance already uses this PostgreSQL database, and without REDIS_URL live messages do not cross instances: ' +
+    'set REDIS_URL on every instance (or SINGLE_INSTANCE_CHECK=off to start anyway)',
+  shared:
+    'a Parley instance without REDIS_URL already uses this PostgreSQL database, and live messages do not cross between it and instances with Redis: ' +
+    'set REDIS_URL on every instance (or SINGLE_INSTANCE_CHECK=off to start anyway)',
+};
 
 export class SingleInstanceError extends Error {
-  constructor() {
-    super(SINGLE_INSTANCE_REFUSAL);
+  constructor(mode: LockMode) {
+    super(REFUSALS[mode]);
     this.name = 'SingleInstanceError';
   }
 }
 
-async function tryLock(databaseUrl: string, logger: Logger): Promise<pg.Client | null> {
+async function tryLock(databaseUrl: string, mode: LockMode, logger: Logger): Promise<pg.Client | null> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'parley-single-instance', connectionTimeoutMillis: 5000 });
   // A broken connection is reported here too; without a listener it would crash the process.
   client.on('error', (error) => logger.debug('single-instance lock connection error', errorFields(error)));
   try {
     await client.connect();
-    const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${LOCK_KEY}) as locked`);
+    const { rows } = await client.query<{ locked: boolean }>(`select ${mode === 'shared' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}(${LOCK_KEY}) as locked`);
     if (rows[0].locked) return client;
     await client.end();
     return null;
@@ -41,14 +52,14 @@ async function tryLock(databaseUrl: string, logger: Logger): Promise<pg.Client |
 }
 
 /**
- * Takes the lock or throws SingleInstanceError. If the lock's connection
+ * Takes the lock in `mode` or throws SingleInstanceError. If the lock's connection
  * breaks (a PostgreSQL restart), PostgreSQL releases the lock; it is taken
  * back in the background, and if another instance took it meanwhile, that
  * is logged as an error (this one cannot stop serving on its own).
  */
-export async function holdSingleInstanceLock(databaseUrl: string, logger: Logger): Promise<{ release(): Promise<void> }> {
-  let client = await tryLock(databaseUrl, logger);
-  if (!client) throw new SingleInstanceError();
+export async function holdSingleInstanceLock(databaseUrl: string, mode: LockMode, logger: Logger): Promise<{ release(): Promise<void> }> {
+  let client = await tryLock(databaseUrl, mode, logger);
+  if (!client) throw new SingleInstanceError(mode);
   let released = false;
   let retry: NodeJS.Timeout | null = null;
   let reported = false;
@@ -57,7 +68,7 @@ export async function holdSingleInstanceLock(databaseUrl: string, logger: Logger
     retry = null;
     if (released) return;
     try {
-      client = await tryLock(databaseUrl, logger);
+      client = await tryLock(databaseUrl, mode, logger);
       if (released) return void (await client?.end());
       if (client) {
         watch(client);
@@ -65,7 +76,7 @@ export async function holdSingleInstanceLock(databaseUrl: string, logger: Logger
         reported = false;
         return;
       }
-      if (!reported) logger.error(SINGLE_INSTANCE_REFUSAL);
+      if (!reported) logger.error(REFUSALS[mode]);
       reported = true;
     } catch {
       // PostgreSQL is still away; readiness reports that.

@@ -112,20 +112,20 @@ export class SqlChatRepository implements ChatRepository {
   }
 
   async findOrCreateDirect(chat: NewChat & { directKey: string }): Promise<Chat> {
-    const existing = await this.findByDirectKey(chat.directKey);
+    const existing = await this.findDirect(chat.directKey);
     if (existing) return existing;
     try {
       return await this.create(chat);
     } catch (error) {
       // Two first messages between the same pair raced; the other one won.
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      const winner = await this.findByDirectKey(chat.directKey);
+      const winner = await this.findDirect(chat.directKey);
       if (!winner) throw error;
       return winner;
     }
   }
 
-  private async findByDirectKey(directKey: string): Promise<Chat | null> {
+  async findDirect(directKey: string): Promise<Chat | null> {
     const row = await this.db().selectFrom('chats').selectAll().where('direct_key', '=', directKey).executeTakeFirst();
     return row ? toChat(row) : null;
   }

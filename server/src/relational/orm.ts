@@ -16,6 +16,10 @@ export interface RelationalOptions {
   databaseUrl?: string;
   dataDir: string;
   poolSize?: number;
+  /** PostgreSQL only: connect (and pool wait) deadline, DATABASE_CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL only: per-statement deadline, DATABASE_STATEMENT_TIMEOUT_MS; 0: none (migrations). */
+  statementTimeoutMs?: number;
   /**
    * Embedded only: whether a commit returns only once its WAL is on disk
    * (PGLITE_FSYNC). Default true; false trades a power loss's last commits
@@ -41,6 +45,10 @@ export async function openRelational(options: RelationalOptions): Promise<Relati
       driver: PostgreSqlDriver,
       clientUrl: options.databaseUrl,
       pool: { min: 0, max: options.poolSize ?? 10 },
+      // Passed to pg's Pool. Without them a hung PostgreSQL (or a dead route to it) holds every
+      // request until TCP gives up, minutes later; with them the request fails as an engine
+      // failure, which the API answers with UNAVAILABLE (support/engine-failure.ts).
+      driverOptions: postgresTimeouts(options),
     })) as RelationalOrm;
   }
   const dir = resolve(options.dataDir, 'pglite');
@@ -54,8 +62,48 @@ export async function openRelational(options: RelationalOptions): Promise<Relati
   })) as RelationalOrm;
 }
 
+/** Default deadlines of the config's DATABASE_*_TIMEOUT_MS, for callers that pass none. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+/** The client's wait for an answer outlives the server's own statement_timeout, so a slow statement is cancelled by the server (57014) and only a silent one is abandoned by the client. */
+const CLIENT_GRACE_MS = 1000;
+
+function postgresTimeouts(options: RelationalOptions) {
+  const statement = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const connect = {
+    // Connecting, and waiting for a free pooled connection ("timeout exceeded when trying to connect").
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  };
+  if (statement === 0) return connect;
+  return {
+    ...connect,
+    statement_timeout: statement,
+    // Client side ("Query read timeout"): a server that never answers is not cancelled by its own timer.
+    query_timeout: statement + CLIENT_GRACE_MS,
+    // A transaction left open by a hung client must not hold the chat's row lock for ever.
+    idle_in_transaction_session_timeout: statement + CLIENT_GRACE_MS,
+  };
+}
+
 export async function migrate(orm: MikroORM): Promise<string[]> {
   const applied = await orm.migrator.up();
   return applied.map((m) => m.name);
+}
+
+/**
+ * Applies pending migrations at start-up. On PostgreSQL they run on a
+ * connection of their own without the statement deadline: a migration is no
+ * request, and building an index over every message may rightly take minutes.
+ * The connect deadline still holds.
+ */
+export async function migrateRelational(orm: RelationalOrm, options: RelationalOptions): Promise<string[]> {
+  if (!options.databaseUrl) return migrate(orm);
+  const own = await openRelational({ ...options, poolSize: 1, statementTimeoutMs: 0 });
+  try {
+    return await migrate(own);
+  } finally {
+    await own.close();
+  }
 }
 

@@ -75,6 +75,8 @@ export interface ChatRepository {
   create(chat: NewChat): Promise<Chat>;
   /** Returns the existing chat for that direct key, creating it if needed, safe under races. */
   findOrCreateDirect(chat: NewChat & { directKey: string }): Promise<Chat>;
+  /** The direct chat of that key, if the pair has one. */
+  findDirect(directKey: string): Promise<Chat | null>;
   findById(id: string): Promise<Chat | null>;
   /** The subset of ids that name existing chats. */
   existingIds(ids: readonly string[]): Promise<Set<string>>;

@@ -62,6 +62,29 @@ describe.each(relationalTargets)('send idempotency on $name', (target) => {
     }
   });
 
+  it('keeps the first body when a clientId is reused in its chat with another body: the resend is answered as a retry', async () => {
+    const ada = await signup(server);
+    const bob = await signup(server);
+    const chat = await directChat(server, ada, bob);
+    const first = await send(server, ada, chat, 'the first body', 'reused');
+    const second = await send(server, ada, chat, 'a different body', 'reused');
+    // Same id, accepted, no error: a clientId names one message, whatever a later send carries.
+    expect(second).toMatchObject({ messageId: first.messageId, chatId: chat, clientId: 'reused' });
+    const next = await send(server, ada, chat, 'the next one', 'next');
+    const bobWs = server.wsClient(bob.token);
+    const live = subscribeMessages(bobWs, chat, 0);
+    try {
+      expect((await live.waitFor(2)).map((m) => [m.id, m.body])).toEqual([
+        [first.messageId, 'the first body'],
+        [next.messageId, 'the next one'],
+      ]);
+    } finally {
+      live.close();
+      await bobWs.dispose();
+    }
+    expect((await history(chat, ada.token)).map((m) => m.body)).toEqual(['the first body', 'the next one']);
+  });
+
   it('stores both when the same clientId goes to two chats at once', async () => {
     const ada = await signup(server);
     const chats = await Promise.all(Array.from({ length: 4 }, async () => directChat(server, ada, await signup(server))));

@@ -34,6 +34,17 @@ describe('input limits', () => {
     expect(codeOf(await sendAs('y', 'k'.repeat(129)))).toBe('BAD_USER_INPUT');
   });
 
+  it('clientId: 1..128 UTF-16 code units, not characters; users(first): 1..50', async () => {
+    expect(codeOf(await sendAs('y', 'k'.repeat(128)))).toBeUndefined();
+    // An emoji is two units: 64 fit, 65 do not.
+    expect(codeOf(await sendAs('y', '😀'.repeat(64)))).toBeUndefined();
+    expect(codeOf(await sendAs('y', '😀'.repeat(65)))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await sendAs('y', ''))).toBe('BAD_USER_INPUT');
+    const users = (first: number) => server.gql(`query ($f: Int) { users(search: "a", first: $f) { id } }`, { f: first }, ada.token);
+    expect(codeOf(await users(50))).toBeUndefined();
+    for (const bad of [0, 51]) expect(codeOf(await users(bad))).toBe('BAD_USER_INPUT');
+  });
+
   it('username: 3..32 of [a-z0-9_], unique case-insensitively', async () => {
     const signupAs = (username: string, password = 'long enough') =>
       server.gql(`mutation ($u: String!, $p: String!) { signup(username: $u, password: $p) { user { username } } }`, { u: username, p: password });

@@ -68,7 +68,10 @@ describe('the operations clients send fit the query limits', () => {
     expect(cost(`{ messages(chatId: "${chat}", last: 100) { edges { node { body } } } }`)).toBe(1 + 100 * 3);
     expect(cost(`{ messages(chatId: "${chat}") { edges { node { body } } } }`)).toBe(1 + LIMITS.pageDefault * 3);
     expect(cost(`{ messages(chatId: "${chat}", first: 5000) { edges { node { body } } } }`)).toBe(1 + LIMITS.pageMax * 3);
-    expect(cost(`{ chat(id: "${chat}") { members { id } } }`)).toBe(1 + 1 + (LIMITS.groupMembersMax + 1));
+    expect(cost(`{ chat(id: "${chat}") { members { id } } }`)).toBe(1 + 1 + LIMITS.pageDefault);
+    expect(cost(`{ chat(id: "${chat}") { members(first: 100) { id } memberCount } }`)).toBe(1 + 1 + 100 + 1);
+    // Page sizes multiply through nesting: 100 chats × 100 members each.
+    expect(cost(`{ chats(first: 100) { edges { node { members(first: 100) { id } } } } }`)).toBe(1 + 100 * (1 + 1 + (1 + 100)));
     expect(cost(`{ me { id username } }`)).toBe(3);
   });
 
@@ -82,5 +85,20 @@ describe('the operations clients send fit the query limits', () => {
     expect(cost({ n: 100, x: false })).toBe(1 + 100 * 3);
     expect(cost({ n: 100_000 })).toBe(1 + 100 * 4);
     expect(cost({})).toBe(1 + LIMITS.pageDefault * 4);
+  });
+
+  it('reads page sizes from variables inside fragment spreads and inline fragments', () => {
+    const costOf = (query: string, variables: Record<string, unknown>) => {
+      const prepared = pipeline.prepare({ query, variables }, 'http');
+      if (!('document' in prepared)) throw new Error(prepared.map((e) => e.message).join('; '));
+      return queryCost(schema, prepared.document, undefined, variables);
+    };
+    const spread = 'query ($n: Int, $m: Int) { chats(first: $n) { edges { node { ...C } } } } fragment C on Chat { members(first: $m) { ...U } } fragment U on User { id }';
+    const inline = 'query ($n: Int, $m: Int) { chats(first: $n) { edges { node { ... on Chat { members(first: $m) { ... on User { id } } } } } } }';
+    for (const query of [spread, inline]) {
+      expect(costOf(query, { n: 100, m: 100 })).toBe(1 + 100 * (1 + 1 + (1 + 100)));
+      expect(costOf(query, { n: 100, m: 1 })).toBe(1 + 100 * (1 + 1 + (1 + 1)));
+      expect(costOf(query, { n: 1, m: 100 })).toBe(1 + 1 * (1 + 1 + (1 + 100)));
+    }
   });
 });

@@ -1,8 +1,12 @@
 import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestServer } from '../support/server.js';
+import { DRAIN_DEFAULTS } from '../../src/http/http-drain.js';
+import { MESSAGE_ADDED, TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
-import { directChat, signup, type TestUser } from '../support/users.js';
+import { directChat, send, signup, type TestUser } from '../support/users.js';
+import { until } from '../support/until.js';
+import WebSocket from 'ws';
 
 interface Outcome {
   status?: number;
@@ -35,6 +39,31 @@ function post(agent: Agent, url: URL, body: string, token: string): Promise<Outc
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
     req.end(body);
   });
+}
+
+/**
+ * A client that uploads its whole body before it reads the answer (curl, most
+ * mobile HTTP stacks): on a connection that already served one request, a POST
+ * of `bytes` written in 64 KB pieces 5 ms apart, with reading paused until the
+ * last piece is written. What it then reads: the status, or the error instead.
+ */
+async function uploadThenRead(socket: Socket, path: string, bytes: number, token: string): Promise<{ status?: number; error?: string }> {
+  const body = Buffer.from(JSON.stringify({ query: '{ me { id } }', variables: { pad: 'x'.repeat(bytes) } }));
+  socket.pause();
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let writeError: string | undefined;
+  socket.on('error', (error: NodeJS.ErrnoException) => (writeError ??= error.code ?? error.message));
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${body.length}\r\n\r\n`);
+  for (let offset = 0; offset < body.length && !writeError && !socket.destroyed; offset += 64 * 1024) {
+    socket.write(body.subarray(offset, offset + 64 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  socket.resume();
+  await closed;
+  const status = /^HTTP\/1\.1 (\d{3})/.exec(received);
+  return status ? { status: Number(status[1]) } : { error: writeError ?? 'closed without an answer' };
 }
 
 /** An upgrade to WebSocket on the agent's kept-alive connection (as undici's WebSocket sends it): the answer, or what happened instead. */
@@ -116,4 +145,58 @@ describe('graceful shutdown', () => {
     await closing;
     agent.destroy();
   });
+
+  it('reads the body of a request it refuses while closing, so a client that uploads before it reads gets the 503, not a reset', async () => {
+    const url = new URL(server.url.replace('localhost', '127.0.0.1'));
+    const socket = connect(Number(url.port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // One request first, so the connection is one the server already serves when closing starts.
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    const closing = server.parley.close();
+    // Just under MAX_REQUEST_BYTES (1 MB): more than the socket buffers hold while the client is not reading.
+    expect(await uploadThenRead(socket, url.pathname, 900_000, ada.token)).toEqual({ status: 503 });
+    await closing;
+  });
+
+  /** A graphql-ws socket of ada's with one live subscription, and its close as the client sees it. */
+  async function liveSocket() {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    const messages: { type: string }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    socket.on('error', () => undefined);
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ada.token}` } }));
+    await until(() => messages.some((m) => m.type === 'connection_ack'));
+    socket.send(JSON.stringify({ type: 'subscribe', id: 's1', payload: { query: MESSAGE_ADDED, variables: { chatId } } }));
+    // The subscription is live once a message sent now reaches it.
+    await until(async () => {
+      await send(server, ada, chatId, 'ping');
+      return messages.some((m) => m.type === 'next');
+    });
+    return { socket, closed };
+  }
+
+  it('tells open WebSockets 1001 (Going Away) and waits for them to close before it is done', async () => {
+    const { closed } = await liveSocket();
+    let done = false;
+    const closing = server.parley.close().then(() => (done = true));
+    expect(await closed).toBe(1001);
+    await closing;
+    expect(done).toBe(true);
+  });
+
+  it('waits a bounded time for a WebSocket client that never answers the close, then cuts it', async () => {
+    const { socket, closed } = await liveSocket();
+    // The client stops reading: it never sees the close frame, so it never answers it (ws alone would wait 30 s).
+    (socket as unknown as { _socket: Socket })._socket.pause();
+    const started = Date.now();
+    await server.parley.close();
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(DRAIN_DEFAULTS.inFlightGraceMs - 500);
+    expect(took).toBeLessThan(DRAIN_DEFAULTS.inFlightGraceMs + 5_000);
+    (socket as unknown as { _socket: Socket })._socket.resume();
+    await closed;
+  }, 60_000);
 });

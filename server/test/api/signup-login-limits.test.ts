@@ -20,14 +20,25 @@ const WRONG = 'wrong horse battery';
 function countScrypt() {
   const original = crypto.scrypt;
   let calls = 0;
-  crypto.scrypt = ((...args: Parameters<typeof original>) => {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  crypto.scrypt = ((...args: unknown[]) => {
     calls++;
-    return (original as (...a: unknown[]) => void)(...args);
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    const done = args.pop() as (...r: unknown[]) => void;
+    return (original as (...a: unknown[]) => void)(...args, (...result: unknown[]) => {
+      inFlight--;
+      done(...result);
+    });
   }) as typeof original;
   syncBuiltinESMExports();
   return {
     get calls() {
       return calls;
+    },
+    /** The most scrypt computations that ran at once. */
+    get maxInFlight() {
+      return maxInFlight;
     },
     restore() {
       crypto.scrypt = original;
@@ -52,7 +63,13 @@ describe.each(setups)('signup and login limits ($name)', ({ target, env }) => {
   let scrypt: ReturnType<typeof countScrypt> | undefined;
 
   beforeAll(async () => {
-    server = await TestServer.start(target, { ...env, SIGNUP_RATE_LIMIT: '3/3600s', LOGIN_RATE_LIMIT: '3/60s', LOGIN_IP_RATE_LIMIT: '5/300s' });
+    server = await TestServer.start(target, {
+      ...env,
+      SIGNUP_RATE_LIMIT: '3/3600s',
+      LOGIN_RATE_LIMIT: '3/60s',
+      LOGIN_IP_RATE_LIMIT: '5/300s',
+      LOGIN_SUCCESS_RATE_LIMIT: '10/60s',
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -132,11 +149,53 @@ describe.each(setups)('signup and login limits ($name)', ({ target, env }) => {
     expect(codeOf(await login(loopbackAddress(), victim, RIGHT))).toBeUndefined();
   });
 
-  it('a successful login is not a failure: signing in again and again from one address is never limited', async () => {
+  it('a successful login is not a failure: signing in again and again from one address is limited by LOGIN_SUCCESS_RATE_LIMIT only', async () => {
     const user = await createUser();
     const address = loopbackAddress();
     for (let i = 0; i < 8; i++) expect(codeOf(await login(address, user, RIGHT))).toBeUndefined();
     expect(codeOf(await login(address, user, WRONG))).toBe('UNAUTHENTICATED');
     expect(codeOf(await login(address, user, RIGHT))).toBeUndefined();
+  });
+
+  it('attempts refused by the username lock do not count against the address: its other users still sign in', async () => {
+    const [victim, neighbour] = [await createUser(), await createUser()];
+    const attacker = loopbackAddress();
+    for (let i = 0; i < 3; i++) expect(codeOf(await login(attacker, victim, WRONG))).toBe('UNAUTHENTICATED');
+    // One office behind one address: someone mistypes the locked username's password once, then retries and is refused.
+    const office = loopbackAddress();
+    expect(codeOf(await login(office, victim, WRONG))).toBe('UNAUTHENTICATED');
+    for (let i = 0; i < 6; i++) expect(codeOf(await login(office, victim, RIGHT))).toBe('RATE_LIMITED');
+    // Those refusals were no failures: the office has one failure of its five, so a colleague signs in.
+    expect(codeOf(await login(office, neighbour, RIGHT))).toBeUndefined();
+    // Four more real failures use up its five.
+    for (let i = 0; i < 4; i++) expect(codeOf(await login(office, uniqueName(), WRONG))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await login(office, neighbour, RIGHT))).toBe('RATE_LIMITED');
+  });
+
+  it('LOGIN_SUCCESS_RATE_LIMIT caps successful logins per address, refusing further ones unverified', async () => {
+    const users = [await createUser(), await createUser()];
+    const checker = loopbackAddress();
+    for (let i = 0; i < 10; i++) expect(codeOf(await login(checker, users[i % 2], RIGHT))).toBeUndefined();
+    scrypt = countScrypt();
+    // A stolen list cannot be checked faster: right or wrong, the answer is the same and no password is verified.
+    const right = await login(checker, users[0], RIGHT);
+    expect(codeOf(right)).toBe('RATE_LIMITED');
+    expect(retryAfterMs(right)).toBeLessThanOrEqual(60_000);
+    expect(codeOf(await login(checker, users[1], WRONG))).toBe('RATE_LIMITED');
+    expect(scrypt.calls).toBe(0);
+    // Failed attempts do not use the success budget, and other addresses have their own.
+    expect(codeOf(await login(loopbackAddress(), users[0], RIGHT))).toBeUndefined();
+  });
+
+  it('runs at most two password hashes or verifications at once, however many signups and logins arrive', async () => {
+    const user = await createUser();
+    scrypt = countScrypt();
+    const answers = await Promise.all([
+      ...Array.from({ length: 6 }, () => gqlFrom(server, loopbackAddress(), SIGNUP, { u: uniqueName() })),
+      ...Array.from({ length: 3 }, () => login(loopbackAddress(), user, RIGHT)),
+    ]);
+    expect(answers.map(codeOf)).toEqual(Array(9).fill(undefined));
+    expect(scrypt.calls).toBe(9);
+    expect(scrypt.maxInFlight).toBe(2);
   });
 });

@@ -70,6 +70,9 @@ describe.each(relationalTargets)('text a client sends, on $name', (target) => {
     expect(await bodies()).toContain('line one\nline two\nline three');
     expect(await displayNameOf('Ada\r\nLovelace')).toEqual({ code: undefined, name: 'Ada Lovelace' });
     expect(await titleOf('Book\tclub\n')).toEqual({ code: undefined, title: 'Book club' });
+    // Unicode's own line and paragraph separators are line breaks too.
+    expect(await displayNameOf('Ada\u2028Lovelace')).toEqual({ code: undefined, name: 'Ada Lovelace' });
+    expect(await titleOf('Book\u2029club')).toEqual({ code: undefined, title: 'Book club' });
   });
 
   it('refuses lone surrogates', async () => {
@@ -90,7 +93,8 @@ describe.each(relationalTargets)('text a client sends, on $name', (target) => {
   });
 
   it('refuses display names and titles with nothing visible in them', async () => {
-    for (const invisible of ['\u200b', '\u200b\u200c\u200d', '\u2060\u00a0\u200b', '\u3164', '\u200f', '\u00ad']) {
+    const blanks = ['\u2800', '\u2800 \u2800', '\u0301', '\u0301\u0308\u20dd', '\u2800\u0301', '\u{1d173}\u{1d17a}', '\u061c'];
+    for (const invisible of ['\u200b', '\u200b\u200c\u200d', '\u2060\u00a0\u200b', '\u3164', '\u200f', '\u00ad', ...blanks]) {
       expect((await displayNameOf(invisible)).code, JSON.stringify(invisible)).toBe('BAD_USER_INPUT');
       expect((await titleOf(invisible)).code, JSON.stringify(invisible)).toBe('BAD_USER_INPUT');
     }
@@ -98,6 +102,10 @@ describe.each(relationalTargets)('text a client sends, on $name', (target) => {
     expect((await displayNameOf('  ')).code).toBeUndefined();
     // Joiners inside visible text are part of it (emoji sequences, Persian).
     expect((await displayNameOf('👩\u200d💻 Ada')).name).toBe('👩\u200d💻 Ada');
+    // Marks on a letter are part of it (Devanagari vowel signs, stacked accents); a braille pattern with dots is visible.
+    expect((await displayNameOf('\u0915\u093f')).name).toBe('\u0915\u093f');
+    expect((await titleOf('a\u0301\u0308')).title).toBe('\u00e1\u0308');
+    expect((await titleOf('\u2801')).title).toBe('\u2801');
   });
 
   it('refuses bidi overrides, embeddings and isolates in names and titles; keeps direction marks', async () => {

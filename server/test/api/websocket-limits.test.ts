@@ -7,6 +7,7 @@ import type { Logger } from '../../src/support/logger.js';
 import { subscribeMessages, TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
 import { directChat, send, signup, type TestUser } from '../support/users.js';
+import { until } from '../support/until.js';
 
 interface RawSocket {
   socket: WebSocket;
@@ -145,6 +146,28 @@ describe('WebSocket limits', () => {
     await raw.closed;
   });
 
+  it('MAX_SUBSCRIPTIONS_PER_SOCKET counts live executions: completing an id during its setup and reusing it runs no more than the cap', async () => {
+    const raw = await rawSocket(server.wsUrl, ada.token);
+    await raw.next('connection_ack');
+    // Each complete arrives while its subscribe is still being set up (membership check, bus subscription),
+    // when graphql-ws holds only a placeholder for the id: it forgets the id, the execution goes on.
+    for (let i = 0; i < 20; i++) {
+      raw.send({ id: 'same', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { c: chatId } } });
+      raw.send({ id: 'same', type: 'complete' });
+    }
+    raw.send({ id: 'same', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { c: chatId } } });
+    const open = await stillOpenAfter(raw, 1_000);
+    const probe = `probe ${randomUUID()}`;
+    await send(server, bob, chatId, probe);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const deliveries = raw.messages.filter((m) => m.type === 'next' && m.payload?.data?.messageAdded?.body === probe).length;
+    // Live executions on this socket: never more than the cap, whatever graphql-ws's own bookkeeping says.
+    expect(deliveries).toBeLessThanOrEqual(3);
+    if (!open) expect((await raw.closed).code).toBe(4409);
+    raw.socket.close();
+    await raw.closed;
+  });
+
   it('closes a socket whose client sends a server-only message type with 4400 (BadRequest)', async () => {
     for (const message of [{ type: 'connection_ack' }, { id: '1', type: 'next', payload: { data: {} } }, { id: '1', type: 'error', payload: [{ message: 'x' }] }]) {
       const raw = await rawSocket(server.wsUrl, ada.token);
@@ -228,6 +251,34 @@ describe('WebSocket sessions with the default 30-day token', () => {
   });
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('MAX_WS_MESSAGE_BYTES (64 KiB by default) bounds a graphql-ws message far below MAX_REQUEST_BYTES: closed with 1009', async () => {
+    const ada = await signup(server);
+    const raw = await rawSocket(server.wsUrl, ada.token);
+    await raw.next('connection_ack');
+    // Under the bound: an ordinary operation (an unused variable is ignored), answered on an open socket.
+    raw.send({ id: 'fits', type: 'subscribe', payload: { query: '{ me { id } }', variables: { pad: 'x'.repeat(60 * 1024) } } });
+    expect((await raw.next('next')).payload.data.me.id).toBe(ada.id);
+    // Over it, in variables or extensions alike, and far below the 1 MiB of MAX_REQUEST_BYTES.
+    raw.send({ id: 'big', type: 'subscribe', payload: { query: '{ me { id } }', extensions: { pad: 'x'.repeat(100 * 1024) } } });
+    const outcome = await Promise.race([raw.closed.then((c) => c.code), new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000))]);
+    expect(outcome).toBe(1009);
+  });
+
+  it('waits 10 s for connection_init (a slow phone), not graphql-ws\'s 3 s', async () => {
+    const ada = await signup(server);
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    const messages: { type: string }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+    const earlyClose = await Promise.race([closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 4_500))]);
+    expect(earlyClose).toBeNull();
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ada.token}` } }));
+    await until(() => messages.some((m) => m.type === 'connection_ack'));
+    socket.close();
+    await closed;
   });
 
   // 30 days is more than setTimeout's 2^31 - 1 ms: a naive timer would fire at once.

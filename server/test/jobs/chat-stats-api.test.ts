@@ -81,4 +81,24 @@ describe.each(relationalTargets)('chatStats on $name', (target) => {
       expect(codeOf(await server.gql(CHAT_STATS, { chatId, from, to: '2026-03-17' }, ada.token))).toBe('BAD_USER_INPUT');
     }
   });
+
+  it('takes days from 1970-01-01 to 9999-12-31 only: BAD_USER_INPUT outside, never an engine error', async () => {
+    for (const [from, to] of [
+      ['1970-01-01', '1970-01-01'],
+      ['9999-12-31', '9999-12-31'],
+      ['9999-01-01', '9999-12-31'],
+    ]) {
+      expect(await server.ok(CHAT_STATS, { chatId, from, to }, ada.token)).toEqual({ chatStats: [] });
+    }
+    for (const [from, to] of [
+      ['0000-01-01', '0000-01-02'],
+      ['0001-01-01', '0001-01-01'],
+      ['1969-12-31', '1970-01-01'],
+      ['1969-01-01', '1969-12-31'],
+    ]) {
+      const refused = await server.gql(CHAT_STATS, { chatId, from, to }, ada.token);
+      expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0].message).toBe('from and to must be days from 1970-01-01 to 9999-12-31');
+    }
+  });
 });

@@ -35,8 +35,10 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> 
 
 describe('chat summary CLI: a bad command line', () => {
   it.each([
-    [['--date', '2026-02-30'], /^parley chat-summary: --date must be a calendar day written YYYY-MM-DD, got "2026-02-30"$/],
+    [['--date', '2026-02-30'], /^parley chat-summary: --date must be a calendar day from 1970-01-01 to 9999-12-31 written YYYY-MM-DD, got "2026-02-30"$/],
     [['--date', '2026-13-01'], /got "2026-13-01"$/],
+    [['--date', '0000-01-01'], /got "0000-01-01"$/],
+    [['--date', '1969-12-31'], /got "1969-12-31"$/],
     [['--date', '2026-3-1'], /got "2026-3-1"$/],
     [['--date', '01/03/2026'], /got "01\/03\/2026"$/],
     [['--date=yesterday'], /got "yesterday"$/],

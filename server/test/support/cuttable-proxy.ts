@@ -4,11 +4,17 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
  * A TCP proxy whose plug can be pulled: cut() drops every open connection and
  * refuses new ones until restore(). For real network drops between a client
  * and the server (Chromium's offline mode leaves open WebSockets alone) and
- * between the server and an engine (a PostgreSQL outage).
+ * between the server and an engine (a PostgreSQL outage). stall() is the
+ * nastier fault: connections stay open (and new ones are accepted) but no
+ * byte moves either way until restore(), like a hung engine or a black-holed
+ * route; nothing errors, so only the client's own timeouts can notice.
  */
 export class CuttableProxy {
   private readonly sockets = new Set<Socket>();
   private down = false;
+  private stalled = false;
+  /** Bytes held back while stalled, delivered in order on restore(). */
+  private held: { to: Socket; chunk: Buffer }[] = [];
   private server!: Server;
   port = 0;
   origin = '';
@@ -35,17 +41,31 @@ export class CuttableProxy {
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const forward = (from: Socket, to: Socket) => {
+      from.on('data', (chunk: Buffer) => {
+        if (this.stalled) this.held.push({ to, chunk });
+        else to.write(chunk);
+      });
+      from.on('end', () => to.end());
+    };
+    forward(client, upstream);
+    forward(upstream, client);
   }
 
   cut(): void {
     this.down = true;
+    this.held = [];
     for (const socket of this.sockets) socket.destroy();
+  }
+
+  stall(): void {
+    this.stalled = true;
   }
 
   restore(): void {
     this.down = false;
+    this.stalled = false;
+    for (const { to, chunk } of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
   }
 
   async close(): Promise<void> {

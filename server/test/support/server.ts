@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startParley, type Parley } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger, type Logger } from '../../src/support/logger.js';
 import type { RelationalTarget } from './targets.js';
 
 type Storage = Awaited<ReturnType<RelationalTarget['provision']>>;
@@ -15,8 +15,16 @@ export interface GraphQLResponse<T = any> {
 /** The `extensions.code` of a response's first error. */
 export const codeOf = (result: GraphQLResponse): string | undefined => result.errors?.[0]?.extensions?.code;
 
-/** Rate limits a test server runs without, unless the test turns one on. */
-const LIMITS_OFF = { SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', LOGIN_IP_RATE_LIMIT: 'off', SIGNUP_RATE_LIMIT: 'off' };
+/** Rate limits a test server runs without, unless the test turns one on (bursts of one test user are the point of many tests). */
+const LIMITS_OFF = {
+  SEND_RATE_LIMIT: 'off',
+  LOGIN_RATE_LIMIT: 'off',
+  LOGIN_IP_RATE_LIMIT: 'off',
+  LOGIN_SUCCESS_RATE_LIMIT: 'off',
+  SIGNUP_RATE_LIMIT: 'off',
+  CHAT_CREATE_RATE_LIMIT: 'off',
+  MAX_CONCURRENT_OPERATIONS_PER_USER: '100000',
+};
 
 /** A real Parley on an ephemeral port, over real storage, restartable on the same storage. */
 export class TestServer {
@@ -27,10 +35,13 @@ export class TestServer {
 
   /** Extra environment for this server; rate limits are off unless a test turns them on. */
   private env: Record<string, string> = {};
+  /** Where the server logs; silent unless a test listens. */
+  private logger: Logger = silentLogger;
 
-  static async start(target: RelationalTarget, env: Record<string, string> = {}): Promise<TestServer> {
+  static async start(target: RelationalTarget, env: Record<string, string> = {}, logger: Logger = silentLogger): Promise<TestServer> {
     const server = new TestServer();
     server.env = { ...LIMITS_OFF, ...env };
+    server.logger = logger;
     server.storage = await target.provision();
     await server.boot();
     return server;
@@ -53,7 +64,7 @@ export class TestServer {
       ...(this.storage.databaseUrl ? { DATABASE_URL: this.storage.databaseUrl } : {}),
       ...this.env,
     });
-    this.parley = await startParley(config, silentLogger);
+    this.parley = await startParley(config, this.logger);
   }
 
   get url(): string {

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { WatchedChat } from '../../domain/chat-watch.js';
-import { AddMembersArgs, ChatsArgs, CreateGroupChatArgs, MarkReadArgs, RemoveMemberArgs, RenameChatArgs } from '../args.js';
+import { AddMembersArgs, ChatsArgs, CreateGroupChatArgs, MarkReadArgs, MembersArgs, RemoveMemberArgs, RenameChatArgs } from '../args.js';
+import { pageSize } from '../../domain/limits.js';
 import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
 import { requireViewer, type Context } from '../context.js';
@@ -76,11 +77,19 @@ export class ChatResolver {
     return asChat(chat);
   }
 
-  @FieldResolver(() => [User])
-  async members(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<User[]> {
+  @FieldResolver(() => [User], {
+    description: 'The first members, earliest joined first; a group can hold up to 1,001, so ask for memberCount rather than counting this page.',
+  })
+  async members(@Root() chat: Chat, @Args() { first }: MembersArgs, @Ctx() { loaders }: Context): Promise<User[]> {
+    const size = pageSize(first, 'first');
     const ids = await loaders.chatMemberIds.load(chat.id);
-    const users = await loaders.user.loadMany(ids);
+    const users = await loaders.user.loadMany(ids.slice(0, size));
     return users.filter((u): u is User => u !== null && !(u instanceof Error));
+  }
+
+  @FieldResolver(() => Int, { description: 'How many members the chat has (members is one page of them).' })
+  async memberCount(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<number> {
+    return (await loaders.chatMemberIds.load(chat.id)).length;
   }
 
   @FieldResolver(() => Message, { nullable: true })
