@@ -70,66 +70,23 @@ export class SqlMessageStore implements MessageStore {
    * come back in neither list. The only collision left is a duplicate stored
    * by another writer after this statement's snapshot: nothing is written, and
    * a retry finds it.
+   *
+   * The statement is the function `parley_append_messages`, created by
+   * migrations/Migration20261203000000_append_messages_function.ts: as a
+   * plain statement it was parsed and planned again for every batch, which
+   * cost more than running it.
    */
   async append(messages: readonly NewMessage[]): Promise<Appended> {
     if (messages.length === 0) return { written: [], existing: [] };
     const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key]);
     let rows: (MessagesTable & { kind: 'written' | 'existing' })[];
     try {
+      // The statement lives in the database (migration 20261203000000): planned once per connection, not per batch.
       ({ rows } = await sql<MessagesTable & { kind: 'written' | 'existing' }>`
-        with input as (
-          select *
-            from unnest(${column('id')}::uuid[], ${column('chatId')}::uuid[], ${column('senderId')}::uuid[],
-                        ${column('body')}::text[], ${column('clientId')}::text[],
-                        ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[])
-                 with ordinality as v(id, chat_id, sender_id, body, client_id, created_at, ord)
-        ),
-        existing as (
-          select m.* from messages m where m.id in (select id from input)
-          union
-          select m.* from messages m
-            join input i on m.sender_id = i.sender_id and m.chat_id = i.chat_id and m.client_id = i.client_id
-        ),
-        fresh as (
-          select i.* from input i
-           where not exists (
-                   select 1 from existing e
-                    where e.id = i.id or (e.sender_id = i.sender_id and e.chat_id = i.chat_id and e.client_id = i.client_id))
-        ),
-        locked as materialized (
-          select c.id, c.last_seq from chats c where c.id in (select chat_id from fresh) order by c.id for update
-        ),
-        numbered as (
-          select f.id, f.chat_id, f.sender_id, f.body, f.client_id, f.created_at,
-                 (greatest(l.last_seq, coalesce((select max(m.seq) from messages m where m.chat_id = l.id), 0))
-                   + row_number() over (partition by f.chat_id order by f.ord))::int as seq
-            from fresh f join locked l on l.id = f.chat_id
-        ),
-        inserted as (
-          insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at)
-          select id, chat_id, seq, sender_id, body, client_id, created_at from numbered
-          returning *
-        ),
-        latest as (
-          select distinct on (chat_id) chat_id, id, seq, created_at from numbered order by chat_id, seq desc
-        ),
-        chat_updates as (
-          update chats c
-             set last_seq = l.seq, last_message_id = l.id, updated_at = greatest(c.updated_at, l.created_at)
-            from latest l
-           where c.id = l.chat_id
-          returning c.id
-        ),
-        read_updates as (
-          update members m
-             set last_read_seq = greatest(m.last_read_seq, s.seq)
-            from (select chat_id, sender_id, max(seq) as seq from numbered group by chat_id, sender_id) s
-           where m.chat_id = s.chat_id and m.user_id = s.sender_id
-          returning 1
-        )
-        select 'written' as kind, i.* from inserted i
-        union all
-        select 'existing' as kind, e.* from existing e`.execute(this.db()));
+        select * from parley_append_messages(
+          ${column('id')}::uuid[], ${column('chatId')}::uuid[], ${column('senderId')}::uuid[],
+          ${column('body')}::text[], ${column('clientId')}::text[],
+          ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[])`.execute(this.db()));
     } catch (error) {
       if (sqlRefusal(error) === 'conflict') return { written: [], existing: [], collision: errorMessage(error) };
       refused(error);
