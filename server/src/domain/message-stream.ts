@@ -78,59 +78,102 @@ export function messageStream(source: MessageStreamSource): AsyncIterable<Messag
     }
   })();
 
-  /** Stored messages with after < seq <= upTo, oldest first. */
-  async function* stored(after: number, upTo: number): AsyncGenerator<Message> {
-    for (let from = after; from < upTo; ) {
-      const page = await store.range(chatId, { afterSeq: from, beforeSeq: upTo + 1, limit: REPLAY_PAGE, from: 'oldest' }).catch(storeUnavailable);
-      yield* page;
-      if (page.length < REPLAY_PAGE) return;
-      from = page[page.length - 1].seq;
+  /*
+   * A hand-written iterator, not async generators: at saturation every
+   * subscriber steps through this once per message, and an async generator
+   * (plus one more per message for a hole that is almost never there) costs
+   * several promises and microtask hops per step. Here a message that follows
+   * the last one directly costs one inbox read; the store is read only for a
+   * real hole, a catch-up, or the replay.
+   */
+  const events = inbox[Symbol.asyncIterator]();
+  let last = start;
+  /** Stored messages with `from` < seq <= `upTo` still to read from the store, a page at a time. */
+  let hole: { from: number; upTo: number } | null = source.lastSeq > start ? { from: start, upTo: source.lastSeq } : null;
+  /** A live message held back until the hole before it is delivered. */
+  let held: Message | null = null;
+  let page: Message[] = [];
+  let at = 0;
+  let finished = false;
+
+  const end = (): IteratorResult<Message> => {
+    finished = true;
+    inbox.close();
+    return { value: undefined, done: true };
+  };
+
+  const deliver = (message: Message): IteratorResult<Message> => {
+    last = message.seq;
+    return { value: message, done: false };
+  };
+
+  /** Reads the next page of the hole into `page`. */
+  async function readHole(range: { from: number; upTo: number }): Promise<void> {
+    const rows = await store.range(chatId, { afterSeq: range.from, beforeSeq: range.upTo + 1, limit: REPLAY_PAGE, from: 'oldest' }).catch(storeUnavailable);
+    if (rows.length < REPLAY_PAGE || rows[rows.length - 1].seq >= range.upTo) hole = null;
+    else range.from = rows[rows.length - 1].seq;
+    page = rows;
+    at = 0;
+  }
+
+  async function step(): Promise<IteratorResult<Message>> {
+    for (;;) {
+      if (finished) return { value: undefined, done: true };
+      while (at < page.length) {
+        const message = page[at++];
+        if (message.seq > last) return deliver(message);
+      }
+      if (hole) {
+        await readHole(hole);
+        continue;
+      }
+      if (held) {
+        const message = held;
+        held = null;
+        if (message.seq > last) return deliver(message);
+        continue;
+      }
+      const next = await events.next();
+      if (next.done) return end();
+      const event = next.value;
+      if (event.type === 'memberLeft') {
+        if (event.userId === viewerId) throw forbidden('You left this chat');
+        continue;
+      }
+      if (event.type === 'catchUp') {
+        if (event.seq > last) hole = { from: last, upTo: event.seq };
+        continue;
+      }
+      // Edits and deletions are chatEvents' business.
+      if (event.type !== 'messageStored') continue;
+      const { message } = event;
+      if (message.seq <= last) continue;
+      if (message.seq === last + 1) return deliver(message);
+      // A publish was missed or overtaken: fill the hole from the store first.
+      hole = { from: last, upTo: message.seq - 1 };
+      held = message;
     }
   }
 
-  async function* merged(): AsyncGenerator<Message> {
-    let last = start;
-    try {
-      for await (const message of stored(start, source.lastSeq)) {
-        yield message;
-        last = message.seq;
-      }
-      for await (const event of inbox) {
-        if (event.type === 'memberLeft') {
-          if (event.userId === viewerId) throw forbidden('You left this chat');
-          continue;
-        }
-        if (event.type === 'catchUp') {
-          for await (const message of stored(last, event.seq)) {
-            yield message;
-            last = message.seq;
-          }
-          continue;
-        }
-        const { message } = event;
-        if (message.seq <= last) continue;
-        // A publish was missed or overtaken: fill the hole from the store.
-        for await (const missed of stored(last, message.seq - 1)) yield missed;
-        yield message;
-        last = message.seq;
-      }
-    } finally {
-      inbox.close();
-    }
-  }
-
-  const stream = merged();
-  // An async generator waiting for the next event only sees return() once that
-  // event arrives; closing the inbox first ends the wait right away.
-  return {
-    next: () => stream.next(),
+  const stream: AsyncIterator<Message> & AsyncIterable<Message> = {
+    next: () =>
+      step().catch((error: unknown) => {
+        // Like a generator that threw: the stream is over, and says so once.
+        end();
+        throw error;
+      }),
+    // A read waiting for the next event ends at once: closing the inbox resolves it as done.
     return: (value) => {
-      inbox.close();
-      return stream.return(value);
+      end();
+      return Promise.resolve({ value, done: true });
     },
-    throw: (error) => stream.throw(error),
+    throw: (error) => {
+      end();
+      return Promise.reject(error);
+    },
     [Symbol.asyncIterator]() {
       return this;
     },
-  } satisfies AsyncIterator<Message> & AsyncIterable<Message>;
+  };
+  return stream;
 }

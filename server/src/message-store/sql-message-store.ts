@@ -83,76 +83,26 @@ export class SqlMessageStore implements MessageStore {
    * come back in neither list. The only collision left is a duplicate stored
    * by another writer after this statement's snapshot: nothing is written, and
    * a retry finds it.
+   *
+   * The statement is the function `parley_append_messages`, created by
+   * migrations/Migration20261203000000_append_messages_function.ts and
+   * replaced by Migration20261203010000_chat_events.ts (which adds the
+   * chat's event and text counters and the message kinds): as a
+   * plain statement it was parsed and planned again for every batch, which
+   * cost more than running it.
    */
   async append(messages: readonly NewMessage[]): Promise<Appended> {
     if (messages.length === 0) return { written: [], existing: [] };
     const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key]);
     let rows: AppendRow[];
     try {
+      // The statement lives in the database (see the doc comment): planned once per connection, not per batch.
       ({ rows } = await sql<AppendRow>`
-        with input as (
-          select *
-            from unnest(${column('id')}::uuid[], ${column('chatId')}::uuid[], ${column('senderId')}::uuid[],
-                        ${column('body')}::text[], ${column('clientId')}::text[],
-                        ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[],
-                        ${column('kind')}::text[], ${column('subjectId')}::uuid[], ${column('replyToId')}::uuid[])
-                 with ordinality as v(id, chat_id, sender_id, body, client_id, created_at, kind, subject_id, reply_to_id, ord)
-        ),
-        existing as (
-          select m.* from messages m where m.id in (select id from input)
-          union
-          select m.* from messages m
-            join input i on m.sender_id = i.sender_id and m.chat_id = i.chat_id and m.client_id = i.client_id
-        ),
-        fresh as (
-          select i.* from input i
-           where not exists (
-                   select 1 from existing e
-                    where e.id = i.id or (e.sender_id = i.sender_id and e.chat_id = i.chat_id and e.client_id = i.client_id))
-        ),
-        locked as materialized (
-          select c.id, c.last_seq, c.text_count,
-                 greatest(c.last_seq, coalesce((select max(m.seq) from messages m where m.chat_id = c.id), 0)) as seq_base,
-                 greatest(c.last_event_seq, coalesce((select max(m.changed_seq) from messages m where m.chat_id = c.id), 0)) as event_base
-            from chats c where c.id in (select chat_id from fresh) order by c.id for update
-        ),
-        numbered as (
-          select f.id, f.chat_id, f.sender_id, f.body, f.client_id, f.created_at, f.kind, f.subject_id, f.reply_to_id,
-                 (l.seq_base + row_number() over w)::int as seq,
-                 (greatest(l.event_base, l.seq_base) + row_number() over w)::int as event_seq,
-                 -- Messages past last_seq were stored by versions that only knew text messages.
-                 (l.text_count + l.seq_base - l.last_seq + count(*) filter (where f.kind = 'TEXT') over w)::int as text_seq
-            from fresh f join locked l on l.id = f.chat_id
-          window w as (partition by f.chat_id order by f.ord)
-        ),
-        inserted as (
-          insert into messages (id, chat_id, seq, kind, sender_id, subject_id, body, client_id, reply_to_id, created_at,
-                                event_seq, changed_seq, changed_at, text_seq)
-          select id, chat_id, seq, kind, sender_id, subject_id, body, client_id, reply_to_id, created_at,
-                 event_seq, event_seq, created_at, text_seq from numbered
-          returning *
-        ),
-        latest as (
-          select distinct on (chat_id) chat_id, id, seq, event_seq, text_seq, created_at from numbered order by chat_id, seq desc
-        ),
-        chat_updates as (
-          update chats c
-             set last_seq = l.seq, last_message_id = l.id, updated_at = greatest(c.updated_at, l.created_at),
-                 last_event_seq = l.event_seq, text_count = l.text_seq
-            from latest l
-           where c.id = l.chat_id
-          returning c.id
-        ),
-        read_updates as (
-          update members m
-             set last_read_seq = greatest(m.last_read_seq, s.seq), read_text_seq = greatest(m.read_text_seq, s.text_seq)
-            from (select chat_id, sender_id, max(seq) as seq, max(text_seq) as text_seq from numbered group by chat_id, sender_id) s
-           where m.chat_id = s.chat_id and m.user_id = s.sender_id
-          returning 1
-        )
-        select 'written' as outcome, i.* from inserted i
-        union all
-        select 'existing' as outcome, e.* from existing e`.execute(this.db()));
+        select * from parley_append_messages(
+          ${column('id')}::uuid[], ${column('chatId')}::uuid[], ${column('senderId')}::uuid[],
+          ${column('body')}::text[], ${column('clientId')}::text[],
+          ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[],
+          ${column('kind')}::text[], ${column('subjectId')}::uuid[], ${column('replyToId')}::uuid[])`.execute(this.db()));
     } catch (error) {
       if (sqlRefusal(error) === 'conflict') return { written: [], existing: [], collision: errorMessage(error) };
       refused(error);

@@ -21,7 +21,7 @@ describe.each(relationalTargets)('migrations on $name', (target) => {
   const execute = (query: string, params: unknown[] = []) => orm.em.fork().execute(query, params);
   /** A row as the schema of the time takes it: after the chat events migration a message also carries its counters. */
   const message = async (chatId: string, senderId: string, seq: number, clientId: string) => {
-    const [{ n }] = await execute(`select count(*)::int as n from mikro_orm_migrations where name like 'Migration20261203000000%'`);
+    const [{ n }] = await execute(`select count(*)::int as n from mikro_orm_migrations where name like 'Migration20261203010000%'`);
     return n > 0
       ? execute(
           `insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at, event_seq, changed_seq, changed_at, text_seq)
