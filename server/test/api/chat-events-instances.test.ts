@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it, describe } from 'vitest';
 import { chatEventsOf, ChatReplica } from '../support/chat-events.js';
-import { InstancePair } from '../support/instance-pair.js';
+import { instancePairForSuite } from '../support/instance-pair.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import type { TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
@@ -12,17 +12,10 @@ const suite = canRun ? describe : describe.skip;
 if (!canRun) console.warn('SKIPPED chat events across instances: it needs the machine PostgreSQL and Redis');
 
 suite('chat events across two API instances (PostgreSQL + Redis)', () => {
-  let pair: InstancePair;
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    pair = await InstancePair.start({ REDIS_URL });
-    ({ a, b } = pair);
-  });
-  afterAll(async () => pair?.stop());
+  const pair = instancePairForSuite({ REDIS_URL });
 
   it('brings changes made on one instance to a subscriber on the other in order, and a subscriber that resumes there ends in the same state', async () => {
+    const { a, b } = pair;
     const [ada, bob, cat] = [await signup(a), await signup(a), await signup(a)];
     const chatId: string = (await a.ok(`mutation ($m: [ID!]!) { createGroupChat(title: "two", memberIds: $m) { id } }`, { m: [bob.id, cat.id] }, ada.token)).createGroupChat
       .id;
