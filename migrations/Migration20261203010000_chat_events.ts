@@ -73,7 +73,8 @@ const APPEND_MESSAGES_V2 = `
         read_updates as (
           update members m
              set last_read_seq = greatest(m.last_read_seq, s.seq), read_text_seq = greatest(m.read_text_seq, s.text_seq)
-            from (select chat_id, sender_id, max(seq) as seq, max(text_seq) as text_seq from numbered group by chat_id, sender_id) s
+            -- Own text messages count as read; a system message (a rename from the settings) reads nothing.
+            from (select chat_id, sender_id, max(seq) as seq, max(text_seq) as text_seq from numbered where kind = 'TEXT' group by chat_id, sender_id) s
            where m.chat_id = s.chat_id and m.user_id = s.sender_id
           returning 1
         ),

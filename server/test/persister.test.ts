@@ -15,6 +15,7 @@ import { silentLogger } from '../src/support/logger.js';
 import { Persister } from '../src/workers/persister.js';
 import { relationalTargets } from './support/targets.js';
 import { storedMessage } from './support/stored-message.js';
+import { until } from './support/until.js';
 
 // Ahead of the wall clock so each message is newer than the chat it lands in.
 let clock = Date.now();
@@ -259,6 +260,41 @@ for (const target of relationalTargets) {
         [unknownSender.messageId, `sender ${unknownSender.senderId} does not exist`],
       ]);
       expect(bodiesAndSeqs(await stored(chatId))).toEqual([[1, 'one'], [2, 'two']]);
+    });
+
+    it('applies edits and deletions in the batch’s order among sends, publishes each once, and answers an edit of a deleted message with CONFLICT', async () => {
+      const { chatId, memberIds } = await newChat();
+      const [sender] = memberIds;
+      const send = envelope(chatId, sender, 'original');
+      const change = (type: 'edit' | 'delete', body: string | null): MessageEnvelope => {
+        clock += 1000;
+        return { type, changeId: randomUUID(), messageId: send.messageId, chatId, senderId: sender, body, acceptedAt: new Date(clock).toISOString() };
+      };
+      const events: string[] = [];
+      const subscription = await bus.subscribe(chatChannel(chatId));
+      const listening = (async () => {
+        for await (const event of subscription) {
+          if (event.type === 'memberLeft') continue;
+          events.push(`${event.type}:${event.message.changedSeq}:${event.message.body}`);
+        }
+      })();
+      const edit = change('edit', 'edited');
+      const deletion = change('delete', null);
+      const late = change('edit', 'too late');
+      const rejected = await persister().handle([send, edit, envelope(chatId, sender, 'second'), deletion, late]);
+      expect(rejected).toEqual([{ envelope: late, reason: 'This message was deleted', code: 'CONFLICT' }]);
+      // Redelivered changes change nothing and publish nothing; the marker after them shows nothing else came.
+      expect(await persister().handle([edit, deletion, late])).toHaveLength(1);
+      await persister().handle([envelope(chatId, sender, 'marker')]);
+      await until(() => events.some((e) => e.endsWith(':marker')));
+      subscription.close();
+      await listening;
+      expect(events).toEqual(['messageStored:1:original', 'messageChanged:2:edited', 'messageStored:3:second', 'messageChanged:4:', 'messageStored:5:marker']);
+      expect((await stored(chatId)).map((m) => [m.seq, m.body, m.deletedAt !== null])).toEqual([
+        [1, '', true],
+        [2, 'second', false],
+        [3, 'marker', false],
+      ]);
     });
 
     it('stores a batch in one append, reading nothing first', async () => {

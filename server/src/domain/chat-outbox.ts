@@ -26,6 +26,8 @@ export function announcement(chatId: string, actorId: string, kind: Exclude<Mess
  */
 export class ChatOutbox {
   private timer: NodeJS.Timeout | null = null;
+  /** How old an outbox row must be for the drain to take it as left behind. */
+  private leftoverAgeMs = 0;
   private draining: Promise<void> | null = null;
 
   constructor(
@@ -40,8 +42,12 @@ export class ChatOutbox {
     await this.append(pending);
   }
 
-  /** Drains leftovers now, and then every interval. */
+  /**
+   * Drains leftovers now, and then every interval. Only rows an interval old:
+   * younger ones are still being appended by the instance that wrote them.
+   */
   start(intervalMs: number): void {
+    this.leftoverAgeMs = intervalMs;
     void this.drain();
     this.timer = setInterval(() => void this.drain(), intervalMs);
     this.timer.unref();
@@ -52,7 +58,7 @@ export class ChatOutbox {
     this.draining ??= (async () => {
       try {
         for (;;) {
-          const pending = await this.chats.pendingAnnouncements(null, DRAIN_PAGE);
+          const pending = await this.chats.pendingAnnouncements(null, DRAIN_PAGE, new Date(Date.now() - this.leftoverAgeMs));
           if (pending.length === 0) return;
           await this.append(pending);
           this.logger.info('appended system messages left in the outbox', { count: pending.length });

@@ -162,8 +162,8 @@ function apply(chat: WatchedChat, { message, chat: state }: MessageStored, viewe
   chat.lastEventSeq = Math.max(chat.lastEventSeq, message.eventSeq);
   chat.textCount = Math.max(chat.textCount, message.textSeq);
   if (message.kind === 'CHAT_RENAMED' && message.seq === chat.lastSeq) chat.title = message.body;
-  // The persister moves a sender's read mark past their own message.
-  if (message.senderId === viewerId) {
+  // The persister moves a sender's read mark past their own text message.
+  if (message.senderId === viewerId && message.kind === 'TEXT') {
     chat.lastReadSeq = Math.max(chat.lastReadSeq, message.seq);
     chat.readTextSeq = Math.max(chat.readTextSeq, message.textSeq);
   }

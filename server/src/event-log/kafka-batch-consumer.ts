@@ -121,7 +121,12 @@ export class KafkaBatchConsumer {
         const envelopes = [...sources.keys()];
         const rejections = await this.untilDone('storing a batch of messages', payload, () => this.options.handler(envelopes));
         if (rejections === null) return;
-        for (const rejection of rejections) letters.push(this.letter(rejection, rejection.reason, sourceOf(rejection, sources), batch.partition));
+        // A moot change (an edit of a message deleted meanwhile) has nothing to recover: no dead letter.
+        const moot = rejections.filter((r) => r.code === 'CONFLICT');
+        if (moot.length > 0) this.options.logger.info('changes made moot by a deletion were dropped', { count: moot.length });
+        for (const rejection of rejections) {
+          if (rejection.code !== 'CONFLICT') letters.push(this.letter(rejection, rejection.reason, sourceOf(rejection, sources), batch.partition));
+        }
       }
 
       if (letters.length > 0) {

@@ -44,6 +44,12 @@ export const envelopeId = (envelope: MessageEnvelope): string => (isChange(envel
 export interface Rejection {
   envelope: MessageEnvelope;
   reason: string;
+  /**
+   * CONFLICT: the envelope was well formed but the state it met makes it
+   * moot (an edit of a message deleted meanwhile). Absent: it can never be
+   * stored (BAD_USER_INPUT to a sender who waits for it).
+   */
+  code?: 'CONFLICT';
 }
 
 /**

@@ -148,9 +148,9 @@ export class MongoMessageStore implements MessageStore {
             _id: change.messageId,
             chatId: change.chatId,
             deletedAt: null,
-            ...(deleting ? {} : { kind: 'TEXT' }),
-            // Only other changes order it: the message was stored before the change was accepted, whatever the clocks say.
-            $or: [{ changeId: null }, { changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: change.changeId } }],
+            // A deletion is final whenever it comes; edits apply in acceptance order, ordered only
+            // among changes (the message was stored before the change was accepted, whatever the clocks say).
+            ...(deleting ? {} : { kind: 'TEXT', $or: [{ changeId: null }, { changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: change.changeId } }] }),
           },
           {
             $set: {

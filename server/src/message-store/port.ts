@@ -72,9 +72,11 @@ export interface NewMessage extends ClientKey {
 }
 
 /**
- * An edit or a deletion of a stored message. Changes of one message apply in
+ * An edit or a deletion of a stored message. A deletion applies to any
+ * message not yet deleted, whenever it comes, and is final. Edits apply in
  * the order they were accepted, `(acceptedAt, changeId)`: one that is not
- * after the message's latest change (a redelivery) changes nothing.
+ * after the message's latest change (a redelivery, or an edit another edit
+ * overtook) changes nothing.
  */
 export interface MessageChange {
   changeId: string;

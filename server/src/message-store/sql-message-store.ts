@@ -167,8 +167,9 @@ export class SqlMessageStore implements MessageStore {
             from locked l
            where m.chat_id = l.id and m.id = ${change.messageId}::uuid
              and m.deleted_at is null and (${deleting} or m.kind = 'TEXT')
-             -- Only other changes order it: the message was stored before the change was accepted, whatever the clocks say.
-             and (m.change_id is null or (m.changed_at, m.change_id) < (${acceptedAt}::timestamptz, ${change.changeId}::uuid))
+             -- A deletion is final whenever it comes; edits apply in acceptance order, ordered only
+             -- among changes (the message was stored before the change was accepted, whatever the clocks say).
+             and (${deleting} or m.change_id is null or (m.changed_at, m.change_id) < (${acceptedAt}::timestamptz, ${change.changeId}::uuid))
           returning m.*
         ),
         bumped as (

@@ -99,9 +99,10 @@ export class SqlChatRepository implements ChatRepository {
     });
   }
 
-  async pendingAnnouncements(chatId: string | null, limit: number): Promise<SendEnvelope[]> {
+  async pendingAnnouncements(chatId: string | null, limit: number, before?: Date): Promise<SendEnvelope[]> {
     let query = this.db().selectFrom('chat_outbox').select('envelope');
     if (chatId !== null) query = query.where('chat_id', '=', chatId);
+    if (before) query = query.where('created_at', '<', before);
     const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
     return rows.map((r) => (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as SendEnvelope);
   }

@@ -68,8 +68,8 @@ export interface ChatRepository {
    * `decide` throws, having written nothing.
    */
   changeGroup(chatId: string, decide: (group: LockedGroup) => GroupChange): Promise<{ chat: Chat; change: GroupChange }>;
-  /** Outbox rows of one chat, or the oldest of any chat when chatId is null. */
-  pendingAnnouncements(chatId: string | null, limit: number): Promise<SendEnvelope[]>;
+  /** Outbox rows of one chat, or the oldest of any chat when chatId is null; with `before`, only rows written before it. */
+  pendingAnnouncements(chatId: string | null, limit: number, before?: Date): Promise<SendEnvelope[]>;
   /** Forgets outbox rows once their envelopes are in the event log. */
   announced(ids: readonly string[]): Promise<void>;
   create(chat: NewChat): Promise<Chat>;

@@ -110,6 +110,13 @@ export class Persister {
       return [{ envelope, reason: error.message }];
     }
     if (!outcome.message) return [{ envelope, reason: `chat ${chatId} has no message ${messageId}` }];
+    // Accepted after the message was deleted (the API had not seen it yet): its sender hears so, rather than
+    // a success that never shows. An edit accepted before the deletion was overtaken by it, as if applied first.
+    const { deletedAt } = outcome.message;
+    if (!outcome.applied && type === 'edit' && deletedAt && Date.parse(acceptedAt) >= deletedAt.getTime()) {
+      return [{ envelope, reason: 'This message was deleted', code: 'CONFLICT' }];
+    }
+    // A redelivery, or an edit another edit overtook: nothing to do.
     if (!outcome.applied) return [];
     const { message } = outcome;
     if (!this.store.recordsActivity) await this.chats.recordEventSeqs([{ chatId, eventSeq: message.changedSeq }]);

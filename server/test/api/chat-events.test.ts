@@ -13,7 +13,7 @@ const setups: { name: string; target: RelationalTarget; env: Record<string, stri
   env: target.name === 'postgres' && !redisSkipReason ? { REDIS_URL } : {},
 }));
 
-const MESSAGE_FIELDS = 'id seq kind body editedAt deletedAt sender { id } subject { id } replyTo { id body deletedAt }';
+const MESSAGE_FIELDS = 'id seq kind body clientId editedAt deletedAt sender { id } subject { id } replyTo { id body deletedAt }';
 
 for (const { name, target, env } of setups) {
   describe(`chat events and group changes on ${name}`, () => {
@@ -117,6 +117,11 @@ for (const { name, target, env } of setups) {
       expect(codeOf(await mutate(ada, REMOVE, { c: chatId, u: cat.id }))).toBe('NOT_FOUND');
       // Someone removed can be added back.
       expect((await mutate(bob, ADD, { c: chatId, u: [cat.id] })).data.addMembers.members).toHaveLength(3);
+      // Changing the group reads nothing: a rename from the settings leaves bob's unread message unread.
+      await send(server, ada, chatId, 'for bob');
+      expect((await chat(bob, chatId)).unreadCount).toBe(1);
+      await mutate(bob, RENAME, { c: chatId, t: 'renamed by bob' });
+      expect((await chat(bob, chatId)).unreadCount).toBe(1);
 
       const messages = await history(ada, chatId);
       expect(messages.map((m) => [m.kind, m.sender.id, m.subject?.id ?? null, m.body])).toEqual([
@@ -125,10 +130,14 @@ for (const { name, target, env } of setups) {
         ['CHAT_RENAMED', cat.id, null, 'after'],
         ['MEMBER_REMOVED', ada.id, cat.id, ''],
         ['MEMBER_JOINED', bob.id, cat.id, ''],
+        ['TEXT', ada.id, null, 'for bob'],
+        ['CHAT_RENAMED', bob.id, null, 'renamed by bob'],
       ]);
-      expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
-      // Ada read only the text message; the system messages after it leave her at zero.
-      expect(await chat(ada, chatId)).toMatchObject({ title: 'after', unreadCount: 0 });
+      expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      // A system message's clientId is the server's own key: not shown.
+      expect(messages.filter((m) => m.kind !== 'TEXT').map((m) => m.clientId)).toEqual([null, null, null, null, null]);
+      // Ada read the first text message and wrote the second; the system messages leave her at zero.
+      expect(await chat(ada, chatId)).toMatchObject({ title: 'renamed by bob', unreadCount: 0 });
       await send(server, cat, chatId, 'back again');
       expect((await chat(ada, chatId)).unreadCount).toBe(1);
       // A newcomer starts with everything so far read.

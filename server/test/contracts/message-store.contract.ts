@@ -164,6 +164,18 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       expect(await store.changedAfter(chatId, 0, 1)).toHaveLength(1);
     });
 
+    it('applies a deletion whenever it comes, even after an edit accepted later was applied first', async () => {
+      const { chatId } = await chatWith(1);
+      const [first] = await store.range(chatId, { limit: 1, from: 'oldest' });
+      const at = new Date(base + 200_000);
+      // Two instances: the delete was accepted first, the edit stored first.
+      const edit = { changeId: randomUUID(), chatId, messageId: first.id, change: 'edit' as const, body: 'evading', acceptedAt: new Date(at.getTime() + 5) };
+      expect(await store.change(edit)).toMatchObject({ applied: true });
+      const deletion = { changeId: randomUUID(), chatId, messageId: first.id, change: 'delete' as const, body: null, acceptedAt: at };
+      expect(await store.change(deletion)).toMatchObject({ applied: true, message: { body: '', deletedAt: at } });
+      expect(await store.change({ ...deletion, changeId: randomUUID() })).toMatchObject({ applied: false });
+    });
+
     it('finds no message to change in another chat, or one that does not exist', async () => {
       const { chatId } = await chatWith(1);
       const other = await fx.newChat();

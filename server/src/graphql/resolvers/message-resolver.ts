@@ -57,6 +57,12 @@ export class MessageResolver {
     return user;
   }
 
+  @FieldResolver(() => String, { nullable: true, description: 'The sender’s clientId (generated when they gave none); null for system messages.' })
+  clientId(@Root() message: Message): string | null {
+    // A system message's clientId is the server's idempotency key for it, not something its sender chose.
+    return message.kind === 'TEXT' ? message.clientId : null;
+  }
+
   @FieldResolver(() => User, { nullable: true, description: 'For MEMBER_* messages: who joined, left or was removed. Null otherwise.' })
   subject(@Root() message: Message, @Ctx() { loaders }: Context): Promise<User | null> | null {
     return message.subjectId ? loaders.user.load(message.subjectId) : null;

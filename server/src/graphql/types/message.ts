@@ -35,7 +35,7 @@ export class Message {
   @Field(() => MessageKind, { description: 'TEXT, or the kind of system message.' })
   kind!: DomainMessageKind;
 
-  @Field(() => String, { nullable: true, description: 'The sender’s clientId (generated when they gave none); null for system messages written before clientIds.' })
+  /** Exposed by MessageResolver.clientId: null for system messages. */
   clientId!: string | null;
 
   @Field({ description: 'The text; "" once deleted and for membership messages; the new title for CHAT_RENAMED.' })
