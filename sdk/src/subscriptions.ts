@@ -317,42 +317,71 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
 }
 
 /**
- * One messageAdded subscription that survives disconnects. Each attempt
- * subscribes with `afterSeq` = the last seq received, so the server replays
- * exactly what was missed; anything at or below it is dropped anyway, so an
- * overlapping replay can never surface as a duplicate.
+ * A subscription of one chat that resumes from a position: each attempt
+ * subscribes from the position of the last item received, so the server
+ * sends exactly what was missed. Without a starting position, the stream
+ * first asks where the chat stands, and so has a position to resume from even
+ * if the socket drops before the first item arrives.
  */
-class ResumableMessageStream extends ResumableStream<Message> implements MessageStream {
-  /** Newest seq received: where a resubscribe resumes (buffered messages are still to come). */
-  private received: number | null;
-  /** Newest seq handed to the caller: what `lastSeq` reports, so a later stream misses nothing. */
-  private delivered: number | null;
+abstract class PositionedStream<T, P> extends ResumableStream<T> {
+  /** Newest position received: where a resubscribe resumes (buffered items are still to come). */
+  protected received: P | null;
+  /** Newest position handed to the caller, so a later stream started from it misses nothing. */
+  protected delivered: P | null;
   private markReady!: () => void;
   readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
 
-  constructor(
-    private readonly streamDeps: StreamDeps,
-    private readonly chatId: string,
-    { afterSeq, signal }: StreamOptions,
+  protected constructor(
+    deps: SubscriptionDeps,
+    operation: 'messageAdded' | 'chatEvents',
+    document: DocumentNode,
+    protected readonly chatId: string,
+    start: P | undefined,
+    private readonly positionNow: (chatId: string) => Promise<P>,
+    signal: AbortSignal | undefined,
   ) {
-    super(streamDeps, 'messageAdded', MessageAddedDocument, signal);
-    this.received = this.delivered = afterSeq ?? null;
+    super(deps, operation, document, signal);
+    this.received = this.delivered = start ?? null;
     if (this.received !== null) this.markReady();
     this.start();
+  }
+
+  protected abstract positionOf(item: T): P;
+
+  protected override prepare(): Promise<void> | void {
+    if (this.received !== null) return;
+    return this.positionNow(this.chatId).then((position) => {
+      this.received = this.delivered = position;
+      this.markReady();
+    });
+  }
+
+  protected override accept(item: T): boolean {
+    this.received = this.positionOf(item);
+    return true;
+  }
+
+  protected override handedOut(item: T): void {
+    this.delivered = this.positionOf(item);
+  }
+
+  protected override stopped(): void {
+    this.markReady();
+  }
+}
+
+/** messageAdded by seq: anything at or below the last seq received is dropped, so an overlapping replay never shows twice. */
+class ResumableMessageStream extends PositionedStream<Message, number> implements MessageStream {
+  constructor(deps: StreamDeps, chatId: string, { afterSeq, signal }: StreamOptions) {
+    super(deps, 'messageAdded', MessageAddedDocument, chatId, afterSeq, deps.lastSeqOf, signal);
   }
 
   get lastSeq(): number | null {
     return this.delivered;
   }
 
-  // Without afterSeq the stream starts at the chat's current end, and has a seq to resume
-  // from even if the socket drops before the first message arrives.
-  protected override prepare(): Promise<void> | void {
-    if (this.received !== null) return;
-    return this.streamDeps.lastSeqOf(this.chatId).then((lastSeq) => {
-      this.received = this.delivered = lastSeq;
-      this.markReady();
-    });
+  protected positionOf(message: Message): number {
+    return message.seq;
   }
 
   protected variables(): Record<string, unknown> {
@@ -365,20 +394,38 @@ class ResumableMessageStream extends ResumableStream<Message> implements Message
 
   protected override accept(message: Message): boolean {
     if (this.received !== null && message.seq <= this.received) return false;
-    this.received = message.seq;
-    return true;
-  }
-
-  protected override handedOut(message: Message): void {
-    this.delivered = message.seq;
-  }
-
-  protected override stopped(): void {
-    this.markReady();
+    return super.accept(message);
   }
 
   protected override retryDetails(): Partial<RetryEvent> {
     return { chatId: this.chatId, afterSeq: this.received };
+  }
+}
+
+/** chatEvents by cursor: the server sends what changed since (a message changed several times comes once, as it is now). */
+class ResumableChatEventStream extends PositionedStream<ChatEvent, string> implements ChatEventStream {
+  constructor(deps: ChatEventStreamDeps, chatId: string, { after, signal }: ChatEventOptions) {
+    super(deps, 'chatEvents', ChatEventsDocument, chatId, after, deps.eventCursorOf, signal);
+  }
+
+  get cursor(): string | null {
+    return this.delivered;
+  }
+
+  protected positionOf(event: ChatEvent): string {
+    return event.cursor;
+  }
+
+  protected variables(): Record<string, unknown> {
+    return { chatId: this.chatId, after: this.received };
+  }
+
+  protected pick(data: unknown): ChatEvent | null | undefined {
+    return (data as ChatEventsSubscription | null | undefined)?.chatEvents;
+  }
+
+  protected override retryDetails(): Partial<RetryEvent> {
+    return { chatId: this.chatId, after: this.received };
   }
 }
 
@@ -396,69 +443,6 @@ class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStr
 
   protected pick(data: unknown): Chat | null | undefined {
     return (data as ChatUpdatedSubscription | null | undefined)?.chatUpdated;
-  }
-}
-
-/**
- * One chatEvents subscription that survives disconnects. Each attempt
- * subscribes with `after` = the cursor of the last event received, so the
- * server sends exactly the changes missed meanwhile (a message changed
- * several times comes once, as it is now).
- */
-class ResumableChatEventStream extends ResumableStream<ChatEvent> implements ChatEventStream {
-  private received: string | null;
-  private delivered: string | null;
-  private markReady!: () => void;
-  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
-
-  constructor(
-    private readonly streamDeps: ChatEventStreamDeps,
-    private readonly chatId: string,
-    { after, signal }: ChatEventOptions,
-  ) {
-    super(streamDeps, 'chatEvents', ChatEventsDocument, signal);
-    this.received = this.delivered = after ?? null;
-    if (this.received !== null) this.markReady();
-    this.start();
-  }
-
-  get cursor(): string | null {
-    return this.delivered;
-  }
-
-  // Without `after` the stream starts at the chat's latest event, and has a cursor to resume
-  // from even if the socket drops before the first event arrives.
-  protected override prepare(): Promise<void> | void {
-    if (this.received !== null) return;
-    return this.streamDeps.eventCursorOf(this.chatId).then((cursor) => {
-      this.received = this.delivered = cursor;
-      this.markReady();
-    });
-  }
-
-  protected variables(): Record<string, unknown> {
-    return { chatId: this.chatId, after: this.received };
-  }
-
-  protected pick(data: unknown): ChatEvent | null | undefined {
-    return (data as ChatEventsSubscription | null | undefined)?.chatEvents;
-  }
-
-  protected override accept(event: ChatEvent): boolean {
-    this.received = event.cursor;
-    return true;
-  }
-
-  protected override handedOut(event: ChatEvent): void {
-    this.delivered = event.cursor;
-  }
-
-  protected override stopped(): void {
-    this.markReady();
-  }
-
-  protected override retryDetails(): Partial<RetryEvent> {
-    return { chatId: this.chatId, after: this.received };
   }
 }
 

@@ -1,8 +1,7 @@
 import type { MessageStore } from '../message-store/port.js';
 import type { ChatEvent, MessageChanged, MessageStored } from '../realtime/events.js';
 import type { BusSubscription } from '../realtime/port.js';
-import { SubscriptionQueue } from '../realtime/subscription-queue.js';
-import { forbidden } from './errors.js';
+import { liveInbox, noLongerMember } from './live-inbox.js';
 import type { LiveCheck } from './live-check.js';
 import { storeUnavailable } from './message-stream.js';
 import type { Message } from './models.js';
@@ -17,12 +16,6 @@ export interface DeliveredEvent {
   chatId: string;
   eventSeq: number;
   message: Message;
-}
-
-/** From the live check: every event up to `eventSeq` is stored. */
-interface CatchUp {
-  type: 'catchUp';
-  eventSeq: number;
 }
 
 /**
@@ -85,34 +78,12 @@ export interface ChatEventStreamSource {
 export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<DeliveredEvent> & AsyncIterator<DeliveredEvent> {
   const { chatId, viewerId, subscription, store } = source;
   const start = source.after ?? source.lastEventSeq;
-  let promised = Math.max(start, source.lastEventSeq);
-
-  const inbox = new SubscriptionQueue<ChatEvent | CatchUp>(() => {
-    subscription.close();
-    unwatch();
-  });
-  const unwatch = source.liveCheck.watch({
-    chatId,
-    viewerId,
+  const inbox = liveInbox({
+    ...source,
     counter: 'lastEventSeq',
-    promised: () => promised,
-    catchUp: (eventSeq) => {
-      promised = Math.max(promised, eventSeq);
-      inbox.push({ type: 'catchUp', eventSeq });
-    },
-    revoke: () => inbox.fail(forbidden('You are no longer a member of this chat')),
+    promised: Math.max(start, source.lastEventSeq),
+    positionOf: (event) => (event.type === 'memberLeft' ? undefined : event.message.changedSeq),
   });
-  void (async () => {
-    try {
-      for await (const event of subscription) {
-        if (event.type !== 'memberLeft') promised = Math.max(promised, event.message.changedSeq);
-        inbox.push(event);
-      }
-      inbox.close();
-    } catch (error) {
-      inbox.fail(error);
-    }
-  })();
 
   /** Stored changes with since < event seq <= upTo, in event order. */
   async function* stored(since: number, upTo: number): AsyncGenerator<DeliveredEvent> {
@@ -134,13 +105,13 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
       last = Math.max(last, source.lastEventSeq);
       for await (const event of inbox) {
         if (event.type === 'memberLeft') {
-          if (event.userId === viewerId) throw forbidden('You are no longer a member of this chat');
+          if (event.userId === viewerId) throw noLongerMember();
           continue;
         }
         if (event.type === 'catchUp') {
-          if (event.eventSeq <= last) continue;
-          yield* stored(last, event.eventSeq);
-          last = event.eventSeq;
+          if (event.position <= last) continue;
+          yield* stored(last, event.position);
+          last = event.position;
           continue;
         }
         const eventSeq = event.message.changedSeq;

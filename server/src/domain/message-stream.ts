@@ -1,20 +1,12 @@
 import type { MessageStore } from '../message-store/port.js';
 import type { BusSubscription } from '../realtime/port.js';
 import type { ChatEvent } from '../realtime/events.js';
-import { SubscriptionQueue } from '../realtime/subscription-queue.js';
-import { DomainError, forbidden } from './errors.js';
+import { DomainError } from './errors.js';
+import { liveInbox, noLongerMember } from './live-inbox.js';
 import type { LiveCheck } from './live-check.js';
 import type { Message } from './models.js';
 
 const REPLAY_PAGE = 100;
-
-/** From the live check: every message up to `seq` is stored. */
-interface CatchUp {
-  type: 'catchUp';
-  seq: number;
-}
-
-type Inbound = ChatEvent | CatchUp;
 
 /** A store failure is the engine's, not the client's: say UNAVAILABLE, keep the cause for the log. */
 export function storeUnavailable(error: unknown): never {
@@ -49,34 +41,12 @@ export interface MessageStreamSource {
 export function messageStream(source: MessageStreamSource): AsyncIterable<Message> & AsyncIterator<Message> {
   const { chatId, viewerId, subscription, store } = source;
   const start = source.afterSeq ?? source.lastSeq;
-  let promised = Math.max(start, source.lastSeq);
-
-  const inbox = new SubscriptionQueue<Inbound>(() => {
-    subscription.close();
-    unwatch();
-  });
-  const unwatch = source.liveCheck.watch({
-    chatId,
-    viewerId,
+  const inbox = liveInbox({
+    ...source,
     counter: 'lastSeq',
-    promised: () => promised,
-    catchUp: (seq) => {
-      promised = Math.max(promised, seq);
-      inbox.push({ type: 'catchUp', seq });
-    },
-    revoke: () => inbox.fail(forbidden('You left this chat')),
+    promised: Math.max(start, source.lastSeq),
+    positionOf: (event) => (event.type === 'messageStored' ? event.message.seq : undefined),
   });
-  void (async () => {
-    try {
-      for await (const event of subscription) {
-        if (event.type === 'messageStored') promised = Math.max(promised, event.message.seq);
-        inbox.push(event);
-      }
-      inbox.close();
-    } catch (error) {
-      inbox.fail(error);
-    }
-  })();
 
   /*
    * A hand-written iterator, not async generators: at saturation every
@@ -137,11 +107,11 @@ export function messageStream(source: MessageStreamSource): AsyncIterable<Messag
       if (next.done) return end();
       const event = next.value;
       if (event.type === 'memberLeft') {
-        if (event.userId === viewerId) throw forbidden('You left this chat');
+        if (event.userId === viewerId) throw noLongerMember();
         continue;
       }
       if (event.type === 'catchUp') {
-        if (event.seq > last) hole = { from: last, upTo: event.seq };
+        if (event.position > last) hole = { from: last, upTo: event.position };
         continue;
       }
       // Edits and deletions are chatEvents' business.
