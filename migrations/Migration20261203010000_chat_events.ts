@@ -38,15 +38,15 @@ const APPEND_MESSAGES_V2 = `
                     where e.id = i.id or (e.sender_id = i.sender_id and e.chat_id = i.chat_id and e.client_id = i.client_id))
         ),
         locked as materialized (
-          select c.id, c.last_seq, c.text_count,
-                 greatest(c.last_seq, coalesce((select max(m.seq) from messages m where m.chat_id = c.id), 0)) as seq_base,
-                 greatest(c.last_event_seq, coalesce((select max(m.changed_seq) from messages m where m.chat_id = c.id), 0)) as event_base
+          select c.id, c.last_seq, c.text_count, c.last_event_seq,
+                 greatest(c.last_seq, coalesce((select max(m.seq) from messages m where m.chat_id = c.id), 0)) as seq_base
             from chats c where c.id in (select chat_id from fresh) order by c.id for update
         ),
         numbered as (
           select f.id, f.chat_id, f.sender_id, f.body, f.client_id, f.created_at, f.kind, f.subject_id, f.reply_to_id,
                  (l.seq_base + row_number() over w)::int as seq,
-                 (greatest(l.event_base, l.seq_base) + row_number() over w)::int as event_seq,
+                 -- Every message is an event, so a chat's events are never fewer than its messages.
+                 (greatest(l.last_event_seq, l.seq_base) + row_number() over w)::int as event_seq,
                  -- Messages past last_seq were stored by versions that only knew text messages.
                  (l.text_count + l.seq_base - l.last_seq + count(*) filter (where f.kind = 'TEXT') over w)::int as text_seq
             from fresh f join locked l on l.id = f.chat_id

@@ -75,8 +75,9 @@ export class SqlMessageStore implements MessageStore {
    * re-reads a locked row after the wait, while the rest of the statement keeps
    * its snapshot): seqs never collide, and a chat's summary is never behind its
    * messages. `max(seq)` is read too, for rows stored before this statement
-   * kept `last_seq` (one index probe per chat), and so is `max(changed_seq)`,
-   * for rows written without their chat's event counter (imports).
+   * kept `last_seq` (one index probe per chat). A chat's events are never
+   * fewer than its messages, and every writer of events keeps `last_event_seq`
+   * (insertMany included), so that counter needs no probe.
    *
    * Messages already stored under their id or client key are skipped and come
    * back as `existing`; messages of chats that do not exist are skipped and
@@ -112,7 +113,7 @@ export class SqlMessageStore implements MessageStore {
     return { written, existing };
   }
 
-  /** One statement, so all or nothing: any collision writes no row and returns 0. */
+  /** One statement, so all or nothing: any collision writes no row and returns 0. Keeps the chats' event counters. */
   async insertMany(messages: readonly Message[]): Promise<number> {
     if (messages.length === 0) return 0;
     const rows = messages.map((m) => ({
@@ -135,7 +136,13 @@ export class SqlMessageStore implements MessageStore {
       text_seq: m.textSeq,
     }));
     try {
-      await this.db().insertInto('messages').values(rows).execute();
+      // The chats' event counters follow in the same statement: appends and changes number on from them.
+      await this.db()
+        .with('inserted', (db) => db.insertInto('messages').values(rows).returning(['chat_id', 'changed_seq']))
+        .updateTable('chats')
+        .set({ last_event_seq: sql<number>`greatest(chats.last_event_seq, (select max(i.changed_seq) from inserted i where i.chat_id = chats.id))` })
+        .where('id', 'in', (qb) => qb.selectFrom('inserted').select('chat_id'))
+        .execute();
       return messages.length;
     } catch (error) {
       if (sqlRefusal(error) === 'conflict') return 0;
@@ -155,8 +162,7 @@ export class SqlMessageStore implements MessageStore {
     try {
       ({ rows } = await sql<MessagesTable & { outcome: 'applied' | 'current' }>`
         with locked as materialized (
-          select c.id, greatest(c.last_event_seq, coalesce((select max(m.changed_seq) from messages m where m.chat_id = c.id), 0)) as last_event_seq
-            from chats c where c.id = ${change.chatId}::uuid for update
+          select c.id, c.last_event_seq from chats c where c.id = ${change.chatId}::uuid for update
         ),
         applied as (
           update messages m
