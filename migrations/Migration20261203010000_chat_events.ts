@@ -15,7 +15,9 @@ const APPEND_MESSAGES_V2 = `
         client_id varchar, reply_to_id uuid, created_at timestamptz, edited_at timestamptz, deleted_at timestamptz,
         event_seq integer, changed_seq integer, changed_at timestamptz, change_id uuid, text_seq integer)
       language plpgsql volatile
+      -- Every table is reached by key: a kept plan must never scan a table or a whole index range.
       set enable_seqscan = off
+      set enable_mergejoin = off
       as $fn$
       #variable_conflict use_column
       begin
@@ -28,8 +30,15 @@ const APPEND_MESSAGES_V2 = `
         existing as (
           select m.* from messages m where m.id in (select id from input)
           union
-          select m.* from messages m
-            join input i on m.sender_id = i.sender_id and m.chat_id = i.chat_id and m.client_id = i.client_id
+          -- One probe of the client key per input row: as a join, a plan kept from when the
+          -- table was small merged the input with a whole chat's index range instead.
+          -- The chat is compared as text so that no index led by chat_id (seq, changed_seq) can
+          -- serve this probe: only the client key's own, led by (sender_id, client_id).
+          select m.* from input i
+            cross join lateral (
+              select * from messages m
+               where m.sender_id = i.sender_id and m.client_id = i.client_id and m.chat_id::text = i.chat_id::text
+            ) m
         ),
         fresh as (
           select i.* from input i
@@ -129,6 +138,10 @@ export class Migration20261203010000_chat_events extends Migration {
         alter column changed_at set not null,
         alter column text_seq set not null`);
     this.addSql('create unique index messages_chat_changed_seq_key on messages (chat_id, changed_seq)');
+    // The same key, led by (sender_id, client_id): the append's probe for a retry reaches it without a
+    // planner choice between it and the indexes led by chat_id (see APPEND_MESSAGES_V2).
+    this.addSql('alter table messages add constraint messages_sender_client_chat_key unique (sender_id, client_id, chat_id)');
+    this.addSql('alter table messages drop constraint messages_sender_chat_client_key');
     this.addSql(`
       alter table chats
         add column owner_id uuid references users (id),
@@ -160,6 +173,8 @@ export class Migration20261203010000_chat_events extends Migration {
     // System messages have no meaning to the older version.
     this.addSql("delete from messages where kind <> 'TEXT'");
     this.addSql('drop index if exists messages_chat_changed_seq_key');
+    this.addSql('alter table messages add constraint messages_sender_chat_client_key unique (sender_id, chat_id, client_id)');
+    this.addSql('alter table messages drop constraint if exists messages_sender_client_chat_key');
     this.addSql(`
       alter table messages
         drop column if exists kind, drop column if exists subject_id, drop column if exists reply_to_id,

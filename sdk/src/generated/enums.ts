@@ -1,5 +1,8 @@
+/** Whether a chat is between two people for good, or a group that people join and leave. */
 export const ChatKind = {
+  /** Two people; created once per pair. */
   DIRECT: 'DIRECT',
+  /** A named group with an owner. */
   GROUP: 'GROUP'
 } as const;
 

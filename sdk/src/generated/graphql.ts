@@ -3,8 +3,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Whether a chat is between two people for good, or a group that people join and leave. */
 export type ChatKind =
+  /** Two people; created once per pair. */
   | 'DIRECT'
+  /** A named group with an owner. */
   | 'GROUP';
 
 /** What a message is: text someone wrote, or a system message about the chat. */

@@ -58,10 +58,10 @@ describe.each(relationalTargets)('migrations on $name', (target) => {
     await migrate(orm);
     expect((await uniqueKeys()).filter((key) => !key.startsWith('messages_chat_changed_seq'))).toEqual([
       'messages_chat_seq_key: UNIQUE (chat_id, seq)',
-      'messages_sender_chat_client_key: UNIQUE (sender_id, chat_id, client_id)',
+      'messages_sender_client_chat_key: UNIQUE (sender_id, client_id, chat_id)',
     ]);
     await message(chatB, sender, 1, 'k1');
-    await expect(message(chatA, sender, 2, 'k1')).rejects.toThrow(/messages_sender_chat_client_key/);
+    await expect(message(chatA, sender, 2, 'k1')).rejects.toThrow(/messages_sender_client_chat_key/);
     expect(await execute(`select count(*)::int as n from messages`)).toEqual([{ n: 2 }]);
   });
 

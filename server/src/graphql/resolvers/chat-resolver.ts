@@ -21,13 +21,13 @@ export class ChatResolver {
     return toConnection(page.chats.map(asChat), chatCursor, { hasNextPage: page.hasNextPage, hasPreviousPage: after != null });
   }
 
-  @Query(() => Chat, { nullable: true })
-  async chat(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<Chat> {
+  @Query(() => Chat, { nullable: true, description: 'One of your chats, by id.' })
+  async chat(@Arg('id', () => ID, { description: 'A chat you are a member of.' }) id: string, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.get(requireViewer(context), id));
   }
 
   @Mutation(() => Chat, { description: 'Idempotent: the same pair always gets the same chat.' })
-  async createDirectChat(@Arg('userId', () => ID) userId: string, @Ctx() context: Context): Promise<Chat> {
+  async createDirectChat(@Arg('userId', () => ID, { description: 'The other person.' }) userId: string, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.createDirect(requireViewer(context), userId));
   }
 
@@ -92,7 +92,7 @@ export class ChatResolver {
     return (await loaders.chatMemberIds.load(chat.id)).length;
   }
 
-  @FieldResolver(() => Message, { nullable: true })
+  @FieldResolver(() => Message, { nullable: true, description: 'The newest message (as it is now: edited, deleted or a system message); null for an empty chat.' })
   lastMessage(@Root() chat: Chat & Pick<WatchedChat, 'lastMessage'>, @Ctx() { loaders }: Context): Promise<Message | null> | Message | null {
     // A live chat list brings the message the bus carried: no read per watcher.
     if (chat.lastMessage && chat.lastMessage.id === chat.lastMessageId) return chat.lastMessage as Message;

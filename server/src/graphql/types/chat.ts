@@ -6,7 +6,11 @@ export enum ChatKind {
   DIRECT = 'DIRECT',
   GROUP = 'GROUP',
 }
-registerEnumType(ChatKind, { name: 'ChatKind' });
+registerEnumType(ChatKind, {
+  name: 'ChatKind',
+  description: 'Whether a chat is between two people for good, or a group that people join and leave.',
+  valuesConfig: { DIRECT: { description: 'Two people; created once per pair.' }, GROUP: { description: 'A named group with an owner.' } },
+});
 
 @ObjectType({ description: 'A conversation, as the viewer sees it.' })
 export class Chat {
