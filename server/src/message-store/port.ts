@@ -157,7 +157,7 @@ export interface MessageStore {
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;
   /** Always returned oldest → newest. */
   range(chatId: string, range: SeqRange): Promise<Message[]>;
-  /** Counts messages by `createdAt` within the window, per chat and overall, in one pass over the store. */
+  /** Counts text messages by `createdAt` within the window, per chat and overall, in one pass over the store (system messages are not sent by anyone). */
   activity(window: TimeWindow): Promise<WindowActivity>;
   ping(): Promise<void>;
   close(): Promise<void>;

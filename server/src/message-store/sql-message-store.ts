@@ -263,6 +263,8 @@ export class SqlMessageStore implements MessageStore {
       ])
       .where('created_at', '>=', window.from)
       .where('created_at', '<', window.to)
+      // System messages are not sent by anyone: a day's figures count text messages.
+      .where('kind', '=', 'TEXT')
       .groupBy(sql`grouping sets ((chat_id), ())`)
       .orderBy('chat_id')
       .execute();

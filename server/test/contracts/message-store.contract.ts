@@ -354,8 +354,14 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
           message(a.chatId, bob, 5, at('2030-06-02T00:00:00.000Z')),
         ]),
       ).toBe(5);
-      // Ada writes in both chats: one active user, counted once.
-      expect(await store.insertMany([message(b.chatId, ada, 1, at('2030-06-01T08:00:00.000Z')), message(b.chatId, cy, 2, at('2030-06-01T09:00:00.000Z'))])).toBe(2);
+      // Ada writes in both chats: one active user, counted once. A system message is no one's message.
+      expect(
+        await store.insertMany([
+          message(b.chatId, ada, 1, at('2030-06-01T08:00:00.000Z')),
+          message(b.chatId, cy, 2, at('2030-06-01T09:00:00.000Z')),
+          message(b.chatId, bob, 3, { ...at('2030-06-01T10:00:00.000Z'), kind: 'MEMBER_JOINED', subjectId: bob, body: '' }),
+        ]),
+      ).toBe(3);
 
       const day = await store.activity({ from: new Date('2030-06-01T00:00:00.000Z'), to: new Date('2030-06-02T00:00:00.000Z') });
       const expected = [
