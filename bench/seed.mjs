@@ -45,16 +45,16 @@ export function seedSql(runId, plan, passwordHash) {
 
   if (plan.rooms > 0) {
     statements.push(`
-      insert into chats (id, kind, title, direct_key, last_seq, last_message_id, created_at, updated_at)
-      select ${id(room('r'))}, 'GROUP', 'Room ' || r, null, 1, ${id(`${room('r')} || ':seed'`)}, now(), now()
+      insert into chats (id, kind, title, direct_key, last_seq, last_event_seq, text_count, last_message_id, created_at, updated_at)
+      select ${id(room('r'))}, 'GROUP', 'Room ' || r, null, 1, 1, 1, ${id(`${room('r')} || ':seed'`)}, now(), now()
         from generate_series(0, ${plan.rooms - 1}) r`);
     statements.push(`
       insert into members (chat_id, user_id, last_read_seq, joined_at)
       select ${id(room(`i / ${GROUP_SIZE}`))}, ${id(user('i'))}, 0, now()
         from generate_series(0, ${plan.connections - 1}) i`);
     statements.push(`
-      insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at)
-      select ${id(`${room('r')} || ':seed'`)}, ${id(room('r'))}, 1, ${id(user(`r * ${GROUP_SIZE}`))}, 'Welcome to room ' || r, 'seed-room-' || r, now()
+      insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at, event_seq, changed_seq, changed_at, text_seq)
+      select ${id(`${room('r')} || ':seed'`)}, ${id(room('r'))}, 1, ${id(user(`r * ${GROUP_SIZE}`))}, 'Welcome to room ' || r, 'seed-room-' || r, now(), 1, 1, now(), 1
         from generate_series(0, ${plan.rooms - 1}) r`);
   }
 
@@ -73,14 +73,14 @@ export function seedSql(runId, plan, passwordHash) {
     const chat = literal(names.fanout(runId, count));
     const seedMessage = literal(`${names.fanout(runId, count)}:seed`);
     statements.push(`
-      insert into chats (id, kind, title, direct_key, last_seq, last_message_id, created_at, updated_at)
-      values (${id(chat)}, 'GROUP', 'Fan-out ${count}', null, 1, ${id(seedMessage)}, now(), now())`);
+      insert into chats (id, kind, title, direct_key, last_seq, last_event_seq, text_count, last_message_id, created_at, updated_at)
+      values (${id(chat)}, 'GROUP', 'Fan-out ${count}', null, 1, 1, 1, ${id(seedMessage)}, now(), now())`);
     statements.push(`
       insert into members (chat_id, user_id, last_read_seq, joined_at)
       select ${id(chat)}, ${id(user('i'))}, 0, now() from generate_series(0, ${count}) i`);
     statements.push(`
-      insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at)
-      values (${id(seedMessage)}, ${id(chat)}, 1, ${id(user(String(count)))}, 'Fan-out ${count} starts here', 'seed-fanout-${count}', now())`);
+      insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at, event_seq, changed_seq, changed_at, text_seq)
+      values (${id(seedMessage)}, ${id(chat)}, 1, ${id(user(String(count)))}, 'Fan-out ${count} starts here', 'seed-fanout-${count}', now(), 1, 1, now(), 1)`);
   }
 
   const historyChat = id(literal(names.history(runId)));
@@ -93,13 +93,13 @@ export function seedSql(runId, plan, passwordHash) {
   if (plan.history > 0) {
     // One statement for the whole history: seq 1..H, oldest first, a second apart.
     statements.push(`
-      insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at)
+      insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at, event_seq, changed_seq, changed_at, text_seq)
       select gen_random_uuid(), ${historyChat}, s, ${id(user('s % 2'))},
              'History message ' || s || ': the quick brown fox jumps over the lazy dog', 'history-' || s,
-             now() - make_interval(secs => ${plan.history} - s)
+             now() - make_interval(secs => ${plan.history} - s), s, s, now() - make_interval(secs => ${plan.history} - s), s
         from generate_series(1, ${plan.history}) s`);
     statements.push(`
-      update chats set last_seq = ${plan.history}, updated_at = now(),
+      update chats set last_seq = ${plan.history}, last_event_seq = ${plan.history}, text_count = ${plan.history}, updated_at = now(),
              last_message_id = (select id from messages where chat_id = ${historyChat} and seq = ${plan.history})
        where id = ${historyChat}`);
   }

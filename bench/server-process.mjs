@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withTimeout } from './clock.mjs';
 import { cpuSeconds, programPid, rssKiB, spawnPinned, stopProcess } from './processes.mjs';
+// The server's own list of every limit, so the bench measures Parley without them (npm run bench builds first).
+import { LIMITS_OFF } from '../server/dist/config/config.js';
 
 export const SERVER_CORE = 0;
 
@@ -74,7 +76,7 @@ export function startParley({ repoRoot, entry = join(repoRoot, 'server/dist/main
     argv: [process.execPath, ...nodeFlags, entry],
     cwd: repoRoot,
     // As deployed (the Dockerfile sets NODE_ENV=production; graphql-js, for one, skips its development checks).
-    env: { ...cleanEnv(), NODE_ENV: 'production', PORT: '0', SEND_RATE_LIMIT: 'off', LOGIN_RATE_LIMIT: 'off', LOGIN_IP_RATE_LIMIT: 'off', LOGIN_SUCCESS_RATE_LIMIT: 'off', SIGNUP_RATE_LIMIT: 'off', CHAT_CREATE_RATE_LIMIT: 'off', MAX_CONCURRENT_OPERATIONS_PER_USER: '100000', ...env },
+    env: { ...cleanEnv(), NODE_ENV: 'production', PORT: '0', ...LIMITS_OFF, ...env },
     ready: /Parley is listening on http:\/\/[^:]+:(\d+)\//,
     gcOnSignal: true,
     logFile,

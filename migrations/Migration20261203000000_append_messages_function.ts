@@ -21,9 +21,8 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * Changing the statement means a new migration that replaces the function.
  */
-export class Migration20261203000000_append_messages_function extends Migration {
-  async up(): Promise<void> {
-    this.addSql(`
+/** The first version of the function; the chat events migration puts it back when it is rolled back. */
+export const APPEND_MESSAGES_V1 = `
       create or replace function parley_append_messages(
         p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_bodies text[], p_client_ids text[], p_created_at timestamptz[])
       returns table (kind text, id uuid, chat_id uuid, seq integer, sender_id uuid, body text, client_id varchar, created_at timestamptz)
@@ -85,7 +84,11 @@ export class Migration20261203000000_append_messages_function extends Migration 
         union all
         select 'existing'::text, e.id, e.chat_id, e.seq, e.sender_id, e.body, e.client_id, e.created_at::timestamptz from existing e;
       end
-      $fn$`);
+      $fn$`;
+
+export class Migration20261203000000_append_messages_function extends Migration {
+  async up(): Promise<void> {
+    this.addSql(APPEND_MESSAGES_V1);
   }
 
   async down(): Promise<void> {

@@ -2,14 +2,19 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { AnyVariables } from '@urql/core';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { newClientId } from './client-id.js';
-import { isParleyError } from './errors.js';
+import { isParleyError, ParleyError } from './errors.js';
 import {
   ChatDocument,
+  AddMembersDocument,
   ChatStatsDocument,
   ChatsDocument,
   CreateDirectChatDocument,
   CreateGroupChatDocument,
+  DeleteMessageDocument,
+  EditMessageDocument,
   LeaveChatDocument,
+  RemoveMemberDocument,
+  RenameChatDocument,
   LoginDocument,
   MarkReadDocument,
   MeDocument,
@@ -21,14 +26,17 @@ import {
 import { HttpTransport, type FetchLike } from './http.js';
 import { ParleySocket } from './socket.js';
 import {
+  chatEventStream,
   chatUpdateStream,
   messageStream,
+  type ChatEventOptions,
+  type ChatEventStream,
   type ChatUpdateOptions,
   type ChatUpdateStream,
   type MessageStream,
   type ReconnectOptions,
 } from './subscriptions.js';
-import type { AuthPayload, Chat, ChatConnection, ChatDayStats, MessageConnection, RetryEvent, SentMessage, User } from './types.js';
+import type { AuthPayload, Chat, ChatConnection, ChatDayStats, Message, MessageConnection, RetryEvent, SentMessage, User } from './types.js';
 
 export interface ParleyClientOptions {
   /** The GraphQL endpoint, e.g. `http://localhost:4000/graphql`. */
@@ -82,13 +90,24 @@ export interface ParleyClient {
   createDirectChat(userId: string): Promise<Chat>;
   createGroupChat(args: { title: string; memberIds: string[] }): Promise<Chat>;
   markRead(chatId: string, seq: number): Promise<Chat>;
+  /** Leaves a group (announced with MEMBER_LEFT); an owner who leaves passes it to the longest-standing member. */
   leaveChat(chatId: string): Promise<boolean>;
+  /** Any member of a group adds people, each announced with MEMBER_JOINED. */
+  addMembers(chatId: string, userIds: string[]): Promise<Chat>;
+  /** The group's owner removes a member (MEMBER_REMOVED); their subscriptions to the chat end with FORBIDDEN. */
+  removeMember(chatId: string, userId: string): Promise<Chat>;
+  /** Any member renames a group (CHAT_RENAMED). */
+  renameChat(chatId: string, title: string): Promise<Chat>;
+  /** Edits a text message you sent; returns it as the edit leaves it. CONFLICT once it is deleted. */
+  editMessage(messageId: string, body: string): Promise<Message>;
+  /** Deletes a message you sent, or any text message of a group you own; its body reads "" from then on. */
+  deleteMessage(messageId: string): Promise<Message>;
   /**
    * Sends a message once, even when retried: every attempt carries the same
    * `clientId` (a new random one unless given). NETWORK and UNAVAILABLE are retried
    * with backoff; the last error is thrown when the retries run out.
    */
-  sendMessage(chatId: string, body: string, options?: { clientId?: string }): Promise<SentMessage>;
+  sendMessage(chatId: string, body: string, options?: { clientId?: string; replyToId?: string }): Promise<SentMessage>;
 
   /**
    * New messages of a chat, for `for await`: each once, in seq order, across
@@ -98,6 +117,20 @@ export interface ParleyClient {
    * cannot fix, e.g. FORBIDDEN once the user left the chat.
    */
   messageAdded(chatId: string, options?: { afterSeq?: number; signal?: AbortSignal }): MessageStream;
+
+  /**
+   * Every durable change to a chat, for `for await`: messages added (system
+   * messages too), edited and deleted, and ChatChanged when the chat itself
+   * changed, in the chat's order, each once, across reconnects (the stream
+   * keeps the cursor of the last event and resumes from it). With `after`
+   * (the chat's eventCursor read with its history, or an earlier stream's
+   * `cursor`), the changes since then come first; without, the stream starts
+   * at the chat's latest event. Events already reflected in a history page
+   * read before may come again: applying one twice is harmless. Throws (from
+   * the loop) a ParleyError that retrying cannot fix, e.g. FORBIDDEN once the
+   * user left or was removed.
+   */
+  chatEvents(chatId: string, options?: ChatEventOptions): ChatEventStream;
 
   /**
    * The viewer's chats as they change, for `for await`: the whole chat as the
@@ -190,11 +223,16 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     createGroupChat: async ({ title, memberIds }) => (await run(CreateGroupChatDocument, { title, memberIds })).createGroupChat,
     markRead: async (chatId, seq) => (await run(MarkReadDocument, { chatId, seq })).markRead,
     leaveChat: async (chatId) => (await run(LeaveChatDocument, { chatId })).leaveChat,
+    addMembers: async (chatId, userIds) => (await run(AddMembersDocument, { chatId, userIds })).addMembers,
+    removeMember: async (chatId, userId) => (await run(RemoveMemberDocument, { chatId, userId })).removeMember,
+    renameChat: async (chatId, title) => (await run(RenameChatDocument, { chatId, title })).renameChat,
+    editMessage: async (messageId, body) => (await run(EditMessageDocument, { messageId, body })).editMessage,
+    deleteMessage: async (messageId) => (await run(DeleteMessageDocument, { messageId })).deleteMessage,
 
-    sendMessage: async (chatId, body, { clientId = newClientId() } = {}) => {
+    sendMessage: async (chatId, body, { clientId = newClientId(), replyToId } = {}) => {
       for (let attempt = 0; ; attempt++) {
         try {
-          return (await run(SendMessageDocument, { chatId, body, clientId })).sendMessage;
+          return (await run(SendMessageDocument, { chatId, body, clientId, replyToId })).sendMessage;
         } catch (error) {
           // Safe to repeat: the server stores one message per (sender, clientId), even if the
           // attempt that "failed" did land.
@@ -218,6 +256,27 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         },
         chatId,
         { afterSeq, signal },
+      );
+      if (!signal?.aborted) streams.add(stream);
+      return stream;
+    },
+
+    chatEvents: (chatId, { after, signal } = {}) => {
+      checkCanSubscribe();
+      const stream = chatEventStream(
+        {
+          socket,
+          eventCursorOf: async (id) => {
+            const chat = await client.chat(id);
+            if (!chat) throw new ParleyError('NOT_FOUND', 'Chat not found');
+            return chat.eventCursor;
+          },
+          reconnect,
+          onRetry: options.onRetry,
+          onEnd: () => streams.delete(stream),
+        },
+        chatId,
+        { after, signal },
       );
       if (!signal?.aborted) streams.add(stream);
       return stream;

@@ -1,7 +1,7 @@
 export { createParleyClient, type MessagePageArgs, type ParleyClient, type ParleyClientOptions } from './client.js';
 export { isParleyError, ParleyError, type ParleyErrorCode } from './errors.js';
 export { ErrorCode } from './generated/enums.js';
-export type { ChatUpdateOptions, ChatUpdateStream, MessageStream, ReconnectOptions } from './subscriptions.js';
+export type { ChatEventOptions, ChatEventStream, ChatUpdateOptions, ChatUpdateStream, MessageStream, ReconnectOptions } from './subscriptions.js';
 export type { BackoffOptions } from './backoff.js';
 export type { FetchLike } from './http.js';
 export type {
@@ -9,8 +9,10 @@ export type {
   Chat,
   ChatConnection,
   ChatDayStats,
+  ChatEvent,
   ChatKind,
   Message,
+  MessageKind,
   MessageConnection,
   PageInfo,
   RetryEvent,

@@ -3,13 +3,15 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { operationOf } from './documents.js';
 import { fromGraphQLErrors, ParleyError, toParleyError } from './errors.js';
 import {
+  ChatEventsDocument,
   ChatUpdatedDocument,
   MessageAddedDocument,
+  type ChatEventsSubscription,
   type ChatUpdatedSubscription,
   type MessageAddedSubscription,
 } from './generated/graphql.js';
 import type { ParleySocket } from './socket.js';
-import type { Chat, Message, RetryEvent } from './types.js';
+import type { Chat, ChatEvent, Message, RetryEvent } from './types.js';
 
 /** Live messages of one chat, in seq order, each exactly once, across reconnects. */
 export interface MessageStream extends AsyncIterableIterator<Message> {
@@ -26,6 +28,30 @@ export interface MessageStream extends AsyncIterableIterator<Message> {
   readonly ready: Promise<void>;
   /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
   close(): void;
+}
+
+/** Every durable change to one chat, in the chat's order, across reconnects. */
+export interface ChatEventStream extends AsyncIterableIterator<ChatEvent> {
+  /**
+   * The cursor of the newest event handed out (or the starting point before
+   * the first): keep it to resume later with `after`.
+   */
+  readonly cursor: string | null;
+  /** Resolves once the starting point is fixed (at once with `after`); also if the stream ends first. */
+  readonly ready: Promise<void>;
+  /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
+  close(): void;
+}
+
+export interface ChatEventStreamDeps extends SubscriptionDeps {
+  /** The chat's current eventCursor: where a stream without `after` starts. */
+  eventCursorOf: (chatId: string) => Promise<string>;
+}
+
+export interface ChatEventOptions {
+  /** A cursor from an earlier stream, or the chat's eventCursor read with its history. */
+  after?: string | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -103,7 +129,7 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
 
   protected constructor(
     protected readonly deps: SubscriptionDeps,
-    private readonly operation: 'messageAdded' | 'chatUpdated',
+    private readonly operation: 'messageAdded' | 'chatUpdated' | 'chatEvents',
     private readonly document: DocumentNode,
     private readonly signal: AbortSignal | undefined,
   ) {}
@@ -291,42 +317,71 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
 }
 
 /**
- * One messageAdded subscription that survives disconnects. Each attempt
- * subscribes with `afterSeq` = the last seq received, so the server replays
- * exactly what was missed; anything at or below it is dropped anyway, so an
- * overlapping replay can never surface as a duplicate.
+ * A subscription of one chat that resumes from a position: each attempt
+ * subscribes from the position of the last item received, so the server
+ * sends exactly what was missed. Without a starting position, the stream
+ * first asks where the chat stands, and so has a position to resume from even
+ * if the socket drops before the first item arrives.
  */
-class ResumableMessageStream extends ResumableStream<Message> implements MessageStream {
-  /** Newest seq received: where a resubscribe resumes (buffered messages are still to come). */
-  private received: number | null;
-  /** Newest seq handed to the caller: what `lastSeq` reports, so a later stream misses nothing. */
-  private delivered: number | null;
+abstract class PositionedStream<T, P> extends ResumableStream<T> {
+  /** Newest position received: where a resubscribe resumes (buffered items are still to come). */
+  protected received: P | null;
+  /** Newest position handed to the caller, so a later stream started from it misses nothing. */
+  protected delivered: P | null;
   private markReady!: () => void;
   readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
 
-  constructor(
-    private readonly streamDeps: StreamDeps,
-    private readonly chatId: string,
-    { afterSeq, signal }: StreamOptions,
+  protected constructor(
+    deps: SubscriptionDeps,
+    operation: 'messageAdded' | 'chatEvents',
+    document: DocumentNode,
+    protected readonly chatId: string,
+    start: P | undefined,
+    private readonly positionNow: (chatId: string) => Promise<P>,
+    signal: AbortSignal | undefined,
   ) {
-    super(streamDeps, 'messageAdded', MessageAddedDocument, signal);
-    this.received = this.delivered = afterSeq ?? null;
+    super(deps, operation, document, signal);
+    this.received = this.delivered = start ?? null;
     if (this.received !== null) this.markReady();
     this.start();
+  }
+
+  protected abstract positionOf(item: T): P;
+
+  protected override prepare(): Promise<void> | void {
+    if (this.received !== null) return;
+    return this.positionNow(this.chatId).then((position) => {
+      this.received = this.delivered = position;
+      this.markReady();
+    });
+  }
+
+  protected override accept(item: T): boolean {
+    this.received = this.positionOf(item);
+    return true;
+  }
+
+  protected override handedOut(item: T): void {
+    this.delivered = this.positionOf(item);
+  }
+
+  protected override stopped(): void {
+    this.markReady();
+  }
+}
+
+/** messageAdded by seq: anything at or below the last seq received is dropped, so an overlapping replay never shows twice. */
+class ResumableMessageStream extends PositionedStream<Message, number> implements MessageStream {
+  constructor(deps: StreamDeps, chatId: string, { afterSeq, signal }: StreamOptions) {
+    super(deps, 'messageAdded', MessageAddedDocument, chatId, afterSeq, deps.lastSeqOf, signal);
   }
 
   get lastSeq(): number | null {
     return this.delivered;
   }
 
-  // Without afterSeq the stream starts at the chat's current end, and has a seq to resume
-  // from even if the socket drops before the first message arrives.
-  protected override prepare(): Promise<void> | void {
-    if (this.received !== null) return;
-    return this.streamDeps.lastSeqOf(this.chatId).then((lastSeq) => {
-      this.received = this.delivered = lastSeq;
-      this.markReady();
-    });
+  protected positionOf(message: Message): number {
+    return message.seq;
   }
 
   protected variables(): Record<string, unknown> {
@@ -339,20 +394,38 @@ class ResumableMessageStream extends ResumableStream<Message> implements Message
 
   protected override accept(message: Message): boolean {
     if (this.received !== null && message.seq <= this.received) return false;
-    this.received = message.seq;
-    return true;
-  }
-
-  protected override handedOut(message: Message): void {
-    this.delivered = message.seq;
-  }
-
-  protected override stopped(): void {
-    this.markReady();
+    return super.accept(message);
   }
 
   protected override retryDetails(): Partial<RetryEvent> {
     return { chatId: this.chatId, afterSeq: this.received };
+  }
+}
+
+/** chatEvents by cursor: the server sends what changed since (a message changed several times comes once, as it is now). */
+class ResumableChatEventStream extends PositionedStream<ChatEvent, string> implements ChatEventStream {
+  constructor(deps: ChatEventStreamDeps, chatId: string, { after, signal }: ChatEventOptions) {
+    super(deps, 'chatEvents', ChatEventsDocument, chatId, after, deps.eventCursorOf, signal);
+  }
+
+  get cursor(): string | null {
+    return this.delivered;
+  }
+
+  protected positionOf(event: ChatEvent): string {
+    return event.cursor;
+  }
+
+  protected variables(): Record<string, unknown> {
+    return { chatId: this.chatId, after: this.received };
+  }
+
+  protected pick(data: unknown): ChatEvent | null | undefined {
+    return (data as ChatEventsSubscription | null | undefined)?.chatEvents;
+  }
+
+  protected override retryDetails(): Partial<RetryEvent> {
+    return { chatId: this.chatId, after: this.received };
   }
 }
 
@@ -372,6 +445,9 @@ class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStr
     return (data as ChatUpdatedSubscription | null | undefined)?.chatUpdated;
   }
 }
+
+export const chatEventStream = (deps: ChatEventStreamDeps, chatId: string, options: ChatEventOptions): ChatEventStream =>
+  new ResumableChatEventStream(deps, chatId, options);
 
 export const messageStream = (deps: StreamDeps, chatId: string, options: StreamOptions): MessageStream =>
   new ResumableMessageStream(deps, chatId, options);

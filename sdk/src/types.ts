@@ -1,9 +1,11 @@
 import type {
   ChatFieldsFragment,
   ChatKind,
+  ChatEventsSubscription,
   ChatStatsQuery,
   ChatsQuery,
   MessageFieldsFragment,
+  MessageKind,
   MessagesQuery,
   PageInfoFieldsFragment,
   SendMessageMutation,
@@ -23,12 +25,14 @@ export type MessageConnection = MessagesQuery['messages'];
 export type AuthPayload = SignupMutation['signup'];
 export type SentMessage = SendMessageMutation['sendMessage'];
 export type ChatDayStats = ChatStatsQuery['chatStats'][number];
-export type { ChatKind };
+/** One chatEvents event; narrow it by `__typename` (MessageAdded, MessageEdited, MessageDeleted, ChatChanged). */
+export type ChatEvent = ChatEventsSubscription['chatEvents'];
+export type { ChatKind, MessageKind };
 
 /** Told before each automatic retry, e.g. to show "reconnecting in 2 s". */
 export interface RetryEvent {
-  operation: 'messageAdded' | 'chatUpdated' | 'sendMessage';
-  /** messageAdded and sendMessage: the chat (chatUpdated follows all of them). */
+  operation: 'messageAdded' | 'chatUpdated' | 'chatEvents' | 'sendMessage';
+  /** messageAdded, chatEvents and sendMessage: the chat (chatUpdated follows all of them). */
   chatId?: string;
   /** Failed attempts so far in this run of failures: 1 before the first retry (0 for a reconnect on purpose). */
   attempt: number;
@@ -38,6 +42,8 @@ export interface RetryEvent {
   error: ParleyError;
   /** messageAdded: the seq the stream resumes after. */
   afterSeq?: number | null;
+  /** chatEvents: the cursor the stream resumes after. */
+  after?: string | null;
   /** sendMessage: the clientId every attempt carries. */
   clientId?: string;
 }

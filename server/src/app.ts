@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import type { Config } from './config/config.js';
 import { Announcer } from './domain/announcer.js';
 import { AuthService } from './domain/auth-service.js';
+import { ChatOutbox } from './domain/chat-outbox.js';
 import { ChatService } from './domain/chat-service.js';
 import { ChatStatsService } from './domain/chat-stats-service.js';
+import { EventCursors } from './domain/event-cursor.js';
 import { LiveCheck } from './domain/live-check.js';
 import { MessageService } from './domain/message-service.js';
 import { RateLimits } from './domain/rate-limits.js';
@@ -47,17 +49,19 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       await engines.log.consume(engines.persister.handle);
     }
 
+    const outbox = new ChatOutbox(engines.chats, engines.log, logger);
     // Announcements wait on the bus no longer than membership and rate limits wait on Redis.
     const announcer = new Announcer(engines.bus, config.redisCommandTimeoutMs, logger);
     const limits = new RateLimits(engines.limiter, config);
-    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits);
-    const tokens = new TokenService(await jwtSecret(config), { lifetimeMs: config.edge.tokenLifetimeMs });
+    const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits, engines.store, outbox);
+    const secret = await jwtSecret(config);
+    const tokens = new TokenService(secret, { lifetimeMs: config.edge.tokenLifetimeMs });
     const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
     const services = {
       auth: new AuthService(engines.users, tokens, limits),
       users: new UserService(engines.users),
       chats,
-      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck),
+      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret)),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
     };
     const http = await startHttpServer(
@@ -65,12 +69,13 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       config.port,
     );
 
+    outbox.start(config.liveCheckIntervalMs);
     let closing: Promise<void> | null = null;
     return {
       port: http.port,
       url: http.url,
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
-      close: () => (closing ??= http.close().finally(() => (liveCheck.close(), engines.close()))),
+      close: () => (closing ??= http.close().finally(async () => (liveCheck.close(), await outbox.close(), await engines.close()))),
     };
   } catch (error) {
     await engines.close();

@@ -16,7 +16,7 @@ import { openRealtimeBus } from './realtime/open-realtime-bus.js';
 import type { RealtimeBus } from './realtime/port.js';
 import { SqlChatRepository } from './relational/chat-repository.js';
 import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js';
-import { migrateRelational, openRelational, type RelationalOrm } from './relational/orm.js';
+import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from './relational/orm.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import { errorFields, type Logger } from './support/logger.js';
 import { Persister } from './workers/persister.js';
@@ -54,14 +54,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     }
   };
   try {
-    const relational = {
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      poolSize: config.databasePoolSize,
-      connectTimeoutMs: config.databaseConnectTimeoutMs,
-      statementTimeoutMs: config.databaseStatementTimeoutMs,
-      durable: config.pgliteFsync,
-    };
+    const relational = relationalOptionsOf(config);
     const orm = await openRelational(relational);
     closers.push({ name: 'relational database', close: () => orm.close() });
     if (config.databaseUrl) {

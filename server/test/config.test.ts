@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/config.js';
+import { ConfigError, LIMITS_OFF, loadConfig } from '../src/config/config.js';
 
 describe('configuration', () => {
   it('defaults to the embedded engines on port 4000', () => {
@@ -134,4 +134,13 @@ describe('configuration', () => {
   it('does not demand JWT_SECRET in production of a process that signs no tokens (the summary job)', () => {
     expect(loadConfig({ NODE_ENV: 'production' }, { signsTokens: false })).toMatchObject({ production: true, jwtSecret: undefined });
   });
+});
+
+it('LIMITS_OFF (what tests and the bench run with) switches off every rate limit the configuration knows', () => {
+  const config = loadConfig({ ...LIMITS_OFF });
+  const rateLimits = Object.entries(config).filter(([key]) => key.endsWith('RateLimit'));
+  expect(rateLimits.length).toBeGreaterThanOrEqual(6);
+  expect(rateLimits.filter(([, value]) => value !== null).map(([key]) => key)).toEqual([]);
+  // Each one is on by default, so the list above is not empty by accident.
+  expect(Object.entries(loadConfig({})).filter(([key, value]) => key.endsWith('RateLimit') && value === null)).toEqual([]);
 });

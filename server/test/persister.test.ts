@@ -6,13 +6,16 @@ import type { MessageEnvelope } from '../src/event-log/port.js';
 import type { Appended, MessageStore, NewMessage, SeqRange, TimeWindow, WindowActivity } from '../src/message-store/port.js';
 import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
 import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
-import { chatChannel } from '../src/realtime/port.js';
+import { chatChannel } from '../src/realtime/events.js';
+import type { RealtimeBus } from '../src/realtime/port.js';
 import { SqlChatRepository } from '../src/relational/chat-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../src/relational/orm.js';
 import { SqlUserRepository } from '../src/relational/user-repository.js';
 import { silentLogger } from '../src/support/logger.js';
 import { Persister } from '../src/workers/persister.js';
 import { relationalTargets } from './support/targets.js';
+import { storedMessage } from './support/stored-message.js';
+import { until } from './support/until.js';
 
 // Ahead of the wall clock so each message is newer than the chat it lands in.
 let clock = Date.now();
@@ -38,6 +41,21 @@ function legacyMessageId(senderId: string, clientId: string): string {
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** The next `count` messages a bus subscription receives. */
+/** The messages the persister publishes on a chat's channel, with the chat state each carries checked on the way. */
+async function messagesOn(bus: RealtimeBus, chatId: string): Promise<AsyncIterable<Message> & { close(): void }> {
+  const subscription = await bus.subscribe(chatChannel(chatId));
+  return {
+    close: () => subscription.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const event of subscription) {
+        if (event.type !== 'messageStored') continue;
+        expect(event.chat).toEqual({ chatId, lastSeq: event.message.seq, lastMessageId: event.message.id, updatedAt: event.message.createdAt });
+        yield event.message;
+      }
+    },
+  };
+}
+
 async function take(subscription: AsyncIterable<Message>, count: number): Promise<Message[]> {
   const received: Message[] = [];
   if (count === 0) return received;
@@ -151,7 +169,7 @@ for (const target of relationalTargets) {
           users.create({ id: randomUUID(), username: `p_${randomBytes(6).toString('hex')}`, displayName: 'P', passwordHash: 'x' }),
         ),
       );
-      const chat = await chats.create({ kind: 'GROUP', title: 'persister', memberIds: members.map((m) => m.id), directKey: null });
+      const chat = await chats.create({ kind: 'GROUP', title: 'persister', memberIds: members.map((m) => m.id), directKey: null, ownerId: null });
       return { chatId: chat.id, memberIds: members.map((m) => m.id) };
     }
 
@@ -244,6 +262,41 @@ for (const target of relationalTargets) {
       expect(bodiesAndSeqs(await stored(chatId))).toEqual([[1, 'one'], [2, 'two']]);
     });
 
+    it('applies edits and deletions in the batch’s order among sends, publishes each once, and answers an edit of a deleted message with CONFLICT', async () => {
+      const { chatId, memberIds } = await newChat();
+      const [sender] = memberIds;
+      const send = envelope(chatId, sender, 'original');
+      const change = (type: 'edit' | 'delete', body: string | null): MessageEnvelope => {
+        clock += 1000;
+        return { type, changeId: randomUUID(), messageId: send.messageId, chatId, senderId: sender, body, acceptedAt: new Date(clock).toISOString() };
+      };
+      const events: string[] = [];
+      const subscription = await bus.subscribe(chatChannel(chatId));
+      const listening = (async () => {
+        for await (const event of subscription) {
+          if (event.type === 'memberLeft') continue;
+          events.push(`${event.type}:${event.message.changedSeq}:${event.message.body}`);
+        }
+      })();
+      const edit = change('edit', 'edited');
+      const deletion = change('delete', null);
+      const late = change('edit', 'too late');
+      const rejected = await persister().handle([send, edit, envelope(chatId, sender, 'second'), deletion, late]);
+      expect(rejected).toEqual([{ envelope: late, reason: 'This message was deleted', code: 'CONFLICT' }]);
+      // Redelivered changes change nothing and publish nothing; the marker after them shows nothing else came.
+      expect(await persister().handle([edit, deletion, late])).toHaveLength(1);
+      await persister().handle([envelope(chatId, sender, 'marker')]);
+      await until(() => events.some((e) => e.endsWith(':marker')));
+      subscription.close();
+      await listening;
+      expect(events).toEqual(['messageStored:1:original', 'messageChanged:2:edited', 'messageStored:3:second', 'messageChanged:4:', 'messageStored:5:marker']);
+      expect((await stored(chatId)).map((m) => [m.seq, m.body, m.deletedAt !== null])).toEqual([
+        [1, '', true],
+        [2, 'second', false],
+        [3, 'marker', false],
+      ]);
+    });
+
     it('stores a batch in one append, reading nothing first', async () => {
       const { chatId, memberIds } = await newChat();
       const watched = new WatchedStore(store);
@@ -300,7 +353,7 @@ for (const target of relationalTargets) {
       const x = await newChat();
       const sender = x.memberIds[0];
       const [y, z] = await Promise.all(
-        ['y', 'z'].map((title) => chats.create({ kind: 'GROUP', title, memberIds: x.memberIds, directKey: null })),
+        ['y', 'z'].map((title) => chats.create({ kind: 'GROUP', title, memberIds: x.memberIds, directKey: null, ownerId: null })),
       );
       const toX = envelope(x.chatId, sender, 'to x', 'one');
       const toY = envelope(y.id, sender, 'to y', 'one');
@@ -316,7 +369,7 @@ for (const target of relationalTargets) {
     it('recognises a retry of a send stored before clientIds were scoped to the chat (an id derived the old way)', async () => {
       const { chatId, memberIds } = await newChat();
       const sender = memberIds[0];
-      const legacy: Message = {
+      const legacy = storedMessage({
         id: legacyMessageId(sender, 'old-1'),
         chatId,
         seq: 1,
@@ -324,9 +377,9 @@ for (const target of relationalTargets) {
         body: 'sent before the upgrade',
         clientId: 'old-1',
         createdAt: new Date(clock),
-      };
+      });
       expect(await store.insertMany([legacy])).toBe(1);
-      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const subscription = await messagesOn(bus, chatId);
       const retry = envelope(chatId, sender, 'sent before the upgrade', 'old-1');
       const next = envelope(chatId, sender, 'after the upgrade');
       expect(await persister().handle([retry, next])).toEqual([]);
@@ -369,7 +422,7 @@ for (const target of relationalTargets) {
       const batch = upTo(3).map((i) => envelope(chatId, memberIds[0], `m${i}`));
       const p = persister();
       await p.handle(batch);
-      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const subscription = await messagesOn(bus, chatId);
       const fourth = envelope(chatId, memberIds[1], 'm4');
       expect(await p.handle([retryOf(batch[0]), retryOf(batch[2]), fourth])).toEqual([]);
       expect((await take(subscription, 1)).map((m) => m.seq)).toEqual([4]);
@@ -381,7 +434,7 @@ for (const target of relationalTargets) {
       const { chatId, memberIds } = await newChat();
       const e = envelope(chatId, memberIds[0], 'stored, never recorded');
       // Stored without its activity: the process died between the two.
-      const message: Message = { id: e.messageId, chatId, seq: 1, senderId: e.senderId, body: e.body, clientId: e.clientId, createdAt: new Date(e.acceptedAt) };
+      const message = storedMessage({ id: e.messageId, chatId, seq: 1, senderId: e.senderId, body: e.body, clientId: e.clientId, createdAt: new Date(e.acceptedAt) });
       expect(await store.insertMany([message])).toBe(1);
       expect(await chats.findById(chatId)).toMatchObject({ lastSeq: 0 });
       await persister().handle([retryOf(e)]);
@@ -416,7 +469,7 @@ for (const target of relationalTargets) {
     it('publishes stored messages on the chat channel in seq order', async () => {
       const { chatId, memberIds } = await newChat();
       const other = await newChat();
-      const subscription = await bus.subscribe<Message>(chatChannel(chatId));
+      const subscription = await messagesOn(bus, chatId);
       const batch = upTo(10).map((i) => envelope(chatId, memberIds[i % 2], `m${i}`));
       const mixed = [...batch.slice(0, 5), envelope(other.chatId, other.memberIds[0], 'elsewhere'), ...batch.slice(5)];
       await persister().handle(mixed);

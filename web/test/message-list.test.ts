@@ -58,3 +58,23 @@ describe('message list', () => {
     expect(timeline.lastSeq).toBe(8);
   });
 });
+
+describe('message list: system and deleted messages', () => {
+  it('shows a system message as a line saying who did what, and a deleted message as deleted', async () => {
+    const timeline = new Timeline(ada.id);
+    timeline.add([
+      { ...stored(1, bob, 'gone'), kind: 'TEXT', deletedAt: now },
+      { ...stored(2, ada, ''), kind: 'MEMBER_JOINED', subject: bob },
+      { ...stored(3, bob, 'Book club'), kind: 'CHAT_RENAMED', subject: null },
+      { ...stored(4, bob, ''), kind: 'MEMBER_LEFT', subject: bob },
+    ] as never);
+    render(MessageList, { items: timeline.items, viewerId: ada.id, showSenders: true });
+    expect(screen.getAllByTestId('system-message').map((li) => li.textContent?.replace(/\s+\d.*$/, '').trim())).toEqual([
+      'You added Bob',
+      'Bob renamed the group to “Book club”',
+      'Bob left',
+    ]);
+    expect(screen.getByText('Message deleted')).toBeTruthy();
+    expect(screen.queryByText('gone')).toBeNull();
+  });
+});

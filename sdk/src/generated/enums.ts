@@ -1,5 +1,8 @@
+/** Whether a chat is between two people for good, or a group that people join and leave. */
 export const ChatKind = {
+  /** Two people; created once per pair. */
   DIRECT: 'DIRECT',
+  /** A named group with an owner. */
   GROUP: 'GROUP'
 } as const;
 
@@ -37,3 +40,18 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+/** What a message is: text someone wrote, or a system message about the chat. */
+export const MessageKind = {
+  /** sender renamed the group; body is the new title. */
+  CHAT_RENAMED: 'CHAT_RENAMED',
+  /** subject was added to the group by sender. */
+  MEMBER_JOINED: 'MEMBER_JOINED',
+  /** subject (the sender) left the group. */
+  MEMBER_LEFT: 'MEMBER_LEFT',
+  /** subject was removed from the group by sender, its owner. */
+  MEMBER_REMOVED: 'MEMBER_REMOVED',
+  /** Text a member sent. */
+  TEXT: 'TEXT'
+} as const;
+
+export type MessageKind = typeof MessageKind[keyof typeof MessageKind];

@@ -1,3 +1,4 @@
+import type { Channel } from '../realtime/events.js';
 import type { RealtimeBus } from '../realtime/port.js';
 import { errorFields, type Logger } from '../support/logger.js';
 
@@ -21,7 +22,7 @@ export class Announcer {
     private readonly logger: Logger,
   ) {}
 
-  async announce(channel: string, event: { kind: string; chatId: string }): Promise<void> {
+  async announce<T>(channel: Channel<T>, event: T & { type: string; chatId: string }): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), this.timeoutMs);
@@ -39,7 +40,7 @@ export class Announcer {
     }
     if (this.missed++ === 0) {
       this.logger.warn('live announcement not delivered; chat lists catch up on their next query, the live check ends a leaver\'s subscriptions', {
-        kind: event.kind,
+        type: event.type,
         chatId: event.chatId,
         ...(outcome === 'late' ? { error: `no answer from the realtime bus within ${this.timeoutMs} ms` } : errorFields(outcome.error)),
       });

@@ -1,14 +1,16 @@
-import type { ChatRepository } from '../relational/ports.js';
+import type { ChatRepository, LiveState } from '../relational/ports.js';
 import { errorFields, type Logger } from '../support/logger.js';
 
-/** One live `messageAdded` stream, as the periodic check sees it. */
+/** One live stream (`messageAdded` by seq, `chatEvents` by event seq), as the periodic check sees it. */
 export interface WatchedStream {
   chatId: string;
   viewerId: string;
-  /** The highest seq the stream has delivered or is already going to deliver. */
+  /** Which of the chat's counters the stream follows. */
+  counter: 'lastSeq' | 'lastEventSeq';
+  /** The highest position the stream has delivered or is already going to deliver. */
   promised(): number;
-  /** Every message up to `seq` is stored: deliver, from the store, any the stream lacks. */
-  catchUp(seq: number): void;
+  /** Everything up to this position is stored: deliver, from the store, anything the stream lacks. */
+  catchUp(position: number): void;
   /** The viewer is no longer a member. */
   revoke(): void;
 }
@@ -25,8 +27,8 @@ export interface WatchedStream {
  */
 export class LiveCheck {
   private readonly streams = new Set<WatchedStream>();
-  /** Each watched chat's lastSeq at the previous check. */
-  private previous = new Map<string, number>();
+  /** Each watched chat's counters at the previous check. */
+  private previous = new Map<string, LiveState>();
   private readonly timer: NodeJS.Timeout;
   private running = false;
   private failing = false;
@@ -75,10 +77,10 @@ export class LiveCheck {
     const states = await this.chats.liveState([...pairs.values()]);
 
     const members = new Set<string>();
-    const current = new Map<string, number>();
+    const current = new Map<string, LiveState>();
     for (const state of states) {
       if (state.member) members.add(`${state.chatId}:${state.userId}`);
-      current.set(state.chatId, state.lastSeq);
+      current.set(state.chatId, state);
     }
     for (const stream of streams) {
       if (!this.streams.has(stream)) continue;
@@ -87,7 +89,7 @@ export class LiveCheck {
         continue;
       }
       // Recorded a whole interval ago and still not there: its publish is not coming.
-      const seen = this.previous.get(stream.chatId);
+      const seen = this.previous.get(stream.chatId)?.[stream.counter];
       if (seen !== undefined && stream.promised() < seen) stream.catchUp(seen);
     }
     this.previous = current;

@@ -1,10 +1,13 @@
-import type { EventLog, MessageEnvelope } from '../event-log/port.js';
+import type { ChangeEnvelope, EventLog, MessageEnvelope, SendEnvelope } from '../event-log/port.js';
 import type { MessageStore } from '../message-store/port.js';
-import { chatChannel, type RealtimeBus } from '../realtime/port.js';
-import type { ChatService, MemberLeftEvent } from './chat-service.js';
+import type { RealtimeBus } from '../realtime/port.js';
+import { chatChannel } from '../realtime/events.js';
+import type { ChatService } from './chat-service.js';
 import type { RateLimits } from './rate-limits.js';
 import { parseMessageCursor, SEQ_MAX } from './cursor.js';
-import { badInput, DomainError, unavailable } from './errors.js';
+import { badInput, conflict, DomainError, forbidden, notFound, unavailable } from './errors.js';
+import { chatEventStream, type DeliveredEvent } from './chat-event-stream.js';
+import type { EventCursors } from './event-cursor.js';
 import { messageIdFor, newId, parseId } from './ids.js';
 import type { LiveCheck } from './live-check.js';
 import { messageStream, storeUnavailable } from './message-stream.js';
@@ -40,28 +43,119 @@ export class MessageService {
     private readonly bus: RealtimeBus,
     private readonly limits: RateLimits,
     private readonly liveCheck: LiveCheck,
+    private readonly cursors: EventCursors,
   ) {}
 
-  async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null): Promise<SendResult> {
+  async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null, rawReplyToId?: string | null): Promise<SendResult> {
     const body = bodyText(rawBody, 'body', LIMITS.bodyMax);
     const clientId = rawClientId == null ? newId() : identifierText(rawClientId, 'clientId', LIMITS.clientIdMax);
+    const replyToId = rawReplyToId == null ? null : parseId(rawReplyToId, 'replyToId');
     const chatId = await this.chats.assertMember(viewerId, rawChatId);
+    if (replyToId !== null) {
+      const [original] = await this.byIds([replyToId]);
+      if (!original || original.chatId !== chatId) throw badInput('replyToId must name a message of this chat');
+    }
     await this.limits.checkSend(viewerId);
-    const envelope: MessageEnvelope = {
+    const envelope: SendEnvelope = {
       messageId: messageIdFor(viewerId, chatId, clientId),
       chatId,
       senderId: viewerId,
       body,
       clientId,
       acceptedAt: new Date().toISOString(),
+      ...(replyToId !== null ? { replyToId } : {}),
     };
+    await this.append(envelope, 'The message could not be accepted; retry with the same clientId');
+    return { messageId: envelope.messageId, chatId, clientId, acceptedAt: new Date(envelope.acceptedAt) };
+  }
+
+  /**
+   * The sender edits a text message that is not deleted. Like a send, the
+   * edit goes through the event log, so it keeps its place among the chat's
+   * sends; the answer is the message as the edit leaves it.
+   */
+  async edit(viewerId: string, rawMessageId: string, rawBody: string): Promise<Message> {
+    const body = bodyText(rawBody, 'body', LIMITS.bodyMax);
+    const message = await this.visibleMessage(viewerId, rawMessageId);
+    if (message.kind !== 'TEXT') throw badInput('Only text messages can be edited');
+    if (message.senderId !== viewerId) throw forbidden('Only the sender can edit a message');
+    if (message.deletedAt) throw conflict('This message was deleted');
+    await this.limits.checkSend(viewerId);
+    const acceptedAt = await this.appendChange(viewerId, message, 'edit', body);
+    return { ...message, body, editedAt: acceptedAt };
+  }
+
+  /** The sender, or the group's owner, deletes a text message: it keeps its seq, and its body is empty from then on. */
+  async delete(viewerId: string, rawMessageId: string): Promise<Message> {
+    const message = await this.visibleMessage(viewerId, rawMessageId);
+    if (message.kind !== 'TEXT') throw badInput('Only text messages can be deleted');
+    if (message.deletedAt) return message;
+    if (message.senderId !== viewerId) {
+      const chat = await this.chats.requireMember(viewerId, message.chatId);
+      if (chat.ownerId !== viewerId) throw forbidden('Only the sender or the group’s owner can delete a message');
+    }
+    await this.limits.checkSend(viewerId);
+    const acceptedAt = await this.appendChange(viewerId, message, 'delete', null);
+    return { ...message, body: '', deletedAt: acceptedAt };
+  }
+
+  /** A message of a chat the viewer is in; anyone else is told it does not exist. */
+  private async visibleMessage(viewerId: string, rawMessageId: string): Promise<Message> {
+    const [message] = await this.byIds([parseId(rawMessageId, 'messageId')]);
+    if (!message) throw notFound('Message not found');
+    try {
+      await this.chats.assertMember(viewerId, message.chatId);
+    } catch (error) {
+      if (error instanceof DomainError && error.extensions.code === 'FORBIDDEN') throw notFound('Message not found');
+      throw error;
+    }
+    return message;
+  }
+
+  private async appendChange(viewerId: string, message: Message, type: ChangeEnvelope['type'], body: string | null): Promise<Date> {
+    const envelope: ChangeEnvelope = {
+      type,
+      changeId: newId(),
+      messageId: message.id,
+      chatId: message.chatId,
+      senderId: viewerId,
+      body,
+      acceptedAt: new Date().toISOString(),
+    };
+    await this.append(envelope, `The ${type} could not be accepted; retry shortly`);
+    return new Date(envelope.acceptedAt);
+  }
+
+  private async append(envelope: MessageEnvelope, failure: string): Promise<void> {
     try {
       await this.log.append(envelope);
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      throw unavailable('The message could not be accepted; retry with the same clientId');
+      throw unavailable(failure);
     }
-    return { messageId: envelope.messageId, chatId, clientId, acceptedAt: new Date(envelope.acceptedAt) };
+  }
+
+  /** Where a client reading the chat now should resume its chatEvents. */
+  eventCursor(chatId: string, lastEventSeq: number): string {
+    return this.cursors.cursor(chatId, lastEventSeq);
+  }
+
+  /**
+   * Every durable change to a chat (see chat-event-stream.ts). With `after`,
+   * the changes since that cursor first; without, live from now.
+   */
+  async events(viewerId: string, rawChatId: string, after?: string | null): Promise<AsyncIterable<DeliveredEvent> & AsyncIterator<DeliveredEvent>> {
+    const chatId = parseId(rawChatId, 'chatId');
+    const afterSeq = after == null ? null : this.cursors.parse(chatId, after);
+    // Subscribe first, then check: see stream().
+    const subscription = await this.bus.subscribe(chatChannel(chatId));
+    try {
+      const chat = await this.chats.requireMember(viewerId, chatId);
+      return chatEventStream({ chatId, viewerId, subscription, lastEventSeq: chat.lastEventSeq, after: afterSeq, store: this.store, liveCheck: this.liveCheck });
+    } catch (error) {
+      subscription.close();
+      throw error;
+    }
   }
 
   /** Relay-style paging over seq; pages are always oldest → newest. */
@@ -110,7 +204,7 @@ export class MessageService {
     const chatId = parseId(rawChatId, 'chatId');
     // Subscribe first, then check: a leave this check does not see is published
     // after the subscription is live, so the stream receives it and ends.
-    const subscription = await this.bus.subscribe<Message | MemberLeftEvent>(chatChannel(chatId));
+    const subscription = await this.bus.subscribe(chatChannel(chatId));
     try {
       // From the database, with the chat's lastSeq in the same read: where a stream
       // without afterSeq starts, and how far a replay may go.

@@ -1,20 +1,12 @@
 import type { MessageStore } from '../message-store/port.js';
 import type { BusSubscription } from '../realtime/port.js';
-import { SubscriptionQueue } from '../realtime/subscription-queue.js';
-import type { MemberLeftEvent } from './chat-service.js';
-import { DomainError, forbidden } from './errors.js';
+import type { ChatEvent } from '../realtime/events.js';
+import { DomainError } from './errors.js';
+import { liveInbox, noLongerMember } from './live-inbox.js';
 import type { LiveCheck } from './live-check.js';
 import type { Message } from './models.js';
 
 const REPLAY_PAGE = 100;
-
-/** From the live check: every message up to `seq` is stored. */
-interface CatchUp {
-  kind: 'catchUp';
-  seq: number;
-}
-
-type Inbound = Message | MemberLeftEvent | CatchUp;
 
 /** A store failure is the engine's, not the client's: say UNAVAILABLE, keep the cause for the log. */
 export function storeUnavailable(error: unknown): never {
@@ -22,24 +14,11 @@ export function storeUnavailable(error: unknown): never {
   throw new DomainError('UNAVAILABLE', 'Message history is unavailable right now; retry shortly', { cause: error });
 }
 
-/**
- * Messages cross the realtime bus as JSON on some adapters: dates arrive as
- * strings. Converted once per received event, so every subscriber gets the
- * same object and the GraphQL layer can share one execution among them.
- */
-const converted = new WeakMap<Message, Message>();
-function fromWire(m: Message): Message {
-  if (m.createdAt instanceof Date) return m;
-  let message = converted.get(m);
-  if (!message) converted.set(m, (message = { ...m, createdAt: new Date(m.createdAt) }));
-  return message;
-}
-
 export interface MessageStreamSource {
   chatId: string;
   viewerId: string;
   /** Already live when the membership check below was made. */
-  subscription: BusSubscription<Message | MemberLeftEvent>;
+  subscription: BusSubscription<ChatEvent>;
   /** The chat's lastSeq, read with the viewer's membership after the subscription went live. */
   lastSeq: number;
   /** Replay from here when set; otherwise start at lastSeq. */
@@ -62,33 +41,12 @@ export interface MessageStreamSource {
 export function messageStream(source: MessageStreamSource): AsyncIterable<Message> & AsyncIterator<Message> {
   const { chatId, viewerId, subscription, store } = source;
   const start = source.afterSeq ?? source.lastSeq;
-  let promised = Math.max(start, source.lastSeq);
-
-  const inbox = new SubscriptionQueue<Inbound>(() => {
-    subscription.close();
-    unwatch();
+  const inbox = liveInbox({
+    ...source,
+    counter: 'lastSeq',
+    promised: Math.max(start, source.lastSeq),
+    positionOf: (event) => (event.type === 'messageStored' ? event.message.seq : undefined),
   });
-  const unwatch = source.liveCheck.watch({
-    chatId,
-    viewerId,
-    promised: () => promised,
-    catchUp: (seq) => {
-      promised = Math.max(promised, seq);
-      inbox.push({ kind: 'catchUp', seq });
-    },
-    revoke: () => inbox.fail(forbidden('You left this chat')),
-  });
-  void (async () => {
-    try {
-      for await (const event of subscription) {
-        if (!('kind' in event)) promised = Math.max(promised, event.seq);
-        inbox.push(event);
-      }
-      inbox.close();
-    } catch (error) {
-      inbox.fail(error);
-    }
-  })();
 
   /*
    * A hand-written iterator, not async generators: at saturation every
@@ -148,12 +106,17 @@ export function messageStream(source: MessageStreamSource): AsyncIterable<Messag
       const next = await events.next();
       if (next.done) return end();
       const event = next.value;
-      if ('kind' in event) {
-        if (event.kind === 'memberLeft' && event.userId === viewerId) throw forbidden('You left this chat');
-        if (event.kind === 'catchUp' && event.seq > last) hole = { from: last, upTo: event.seq };
+      if (event.type === 'memberLeft') {
+        if (event.userId === viewerId) throw noLongerMember();
         continue;
       }
-      const message = fromWire(event);
+      if (event.type === 'catchUp') {
+        if (event.position > last) hole = { from: last, upTo: event.position };
+        continue;
+      }
+      // Edits and deletions are chatEvents' business.
+      if (event.type !== 'messageStored') continue;
+      const { message } = event;
       if (message.seq <= last) continue;
       if (message.seq === last + 1) return deliver(message);
       // A publish was missed or overtaken: fill the hole from the store first.

@@ -12,8 +12,14 @@ export interface Chat {
   id: string;
   kind: ChatKind;
   title: string | null;
+  /** The group's owner (its creator, then whoever it passed to); null for direct chats. */
+  ownerId: string | null;
   lastSeq: number;
   lastMessageId: string | null;
+  /** The chat's latest event: every durable change to it (docs/events.md). */
+  lastEventSeq: number;
+  /** Text messages stored: what unread counts count. */
+  textCount: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,16 +27,33 @@ export interface Chat {
 /** A chat as one member sees it: the member's read position travels with it. */
 export interface MemberChat extends Chat {
   lastReadSeq: number;
+  /** Text messages up to lastReadSeq. */
+  readTextSeq: number;
 }
+
+export type MessageKind = 'TEXT' | 'MEMBER_JOINED' | 'MEMBER_LEFT' | 'MEMBER_REMOVED' | 'CHAT_RENAMED';
 
 export interface Message {
   id: string;
   chatId: string;
   seq: number;
+  kind: MessageKind;
   senderId: string;
+  /** For MEMBER_*: who joined, left or was removed. */
+  subjectId: string | null;
+  /** Empty once deleted; the new title for CHAT_RENAMED. */
   body: string;
   clientId: string | null;
+  replyToId: string | null;
   createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  /** The event that stored it. */
+  eventSeq: number;
+  /** The event of its latest change: eventSeq until it is edited or deleted. */
+  changedSeq: number;
+  /** Text messages of the chat up to this one: unread counts are differences of these. */
+  textSeq: number;
 }
 
 /** One UTC day of a chat, as the daily summary job recorded it. */

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { errorFields, errorMessage, type Logger } from '../support/logger.js';
 import { deadLetterFor, deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
-import type { EnvelopeHandler, MessageEnvelope, Rejection } from './port.js';
+import { envelopeId, type EnvelopeHandler, type MessageEnvelope, type Rejection } from './port.js';
 import { retryDelayMs, sleep } from './timing.js';
 
 export interface BatchConsumerOptions {
@@ -121,7 +121,12 @@ export class KafkaBatchConsumer {
         const envelopes = [...sources.keys()];
         const rejections = await this.untilDone('storing a batch of messages', payload, () => this.options.handler(envelopes));
         if (rejections === null) return;
-        for (const rejection of rejections) letters.push(this.letter(rejection, rejection.reason, sourceOf(rejection, sources), batch.partition));
+        // A moot change (an edit of a message deleted meanwhile) has nothing to recover: no dead letter.
+        const moot = rejections.filter((r) => r.code === 'CONFLICT');
+        if (moot.length > 0) this.options.logger.info('changes made moot by a deletion were dropped', { count: moot.length });
+        for (const rejection of rejections) {
+          if (rejection.code !== 'CONFLICT') letters.push(this.letter(rejection, rejection.reason, sourceOf(rejection, sources), batch.partition));
+        }
       }
 
       if (letters.length > 0) {
@@ -212,5 +217,5 @@ export class KafkaBatchConsumer {
 
 /** The persister returns the envelopes it was given; match by identity, else by message id. */
 function sourceOf(rejection: Rejection, sources: Map<MessageEnvelope, KafkaMessage>): KafkaMessage | undefined {
-  return sources.get(rejection.envelope) ?? [...sources].find(([e]) => e.messageId === rejection.envelope.messageId)?.[1];
+  return sources.get(rejection.envelope) ?? [...sources].find(([e]) => envelopeId(e) === envelopeId(rejection.envelope))?.[1];
 }

@@ -1,22 +1,26 @@
 import type { Message } from 'kafkajs';
-import type { MessageEnvelope } from './port.js';
+import { isChange, type MessageEnvelope } from './port.js';
 
 /**
  * How envelopes and dead letters look on the wire. The record key is the chat
  * id, so one chat always lands in one partition and keeps its order there.
  */
 
-const ENVELOPE_FIELDS = ['messageId', 'chatId', 'senderId', 'body', 'clientId', 'acceptedAt'] as const;
+const SEND_FIELDS = ['messageId', 'chatId', 'senderId', 'body', 'clientId', 'acceptedAt'] as const;
+const CHANGE_FIELDS = ['changeId', 'messageId', 'chatId', 'senderId', 'acceptedAt'] as const;
+/** Optional on a send: absent means a text message that replies to nothing (and is how older envelopes look). */
+const SEND_OPTIONAL = ['type', 'kind', 'subjectId', 'replyToId'] as const;
 
+/** Only the envelope's own fields: nothing else a caller's object holds reaches the log. */
 export function envelopeRecord(envelope: MessageEnvelope): Message {
-  const value: MessageEnvelope = {
-    messageId: envelope.messageId,
-    chatId: envelope.chatId,
-    senderId: envelope.senderId,
-    body: envelope.body,
-    clientId: envelope.clientId,
-    acceptedAt: envelope.acceptedAt,
-  };
+  let value: Record<string, unknown>;
+  if (isChange(envelope)) {
+    const { type, changeId, messageId, chatId, senderId, body, acceptedAt } = envelope;
+    value = { type, changeId, messageId, chatId, senderId, body, acceptedAt };
+  } else {
+    value = Object.fromEntries(SEND_FIELDS.map((name) => [name, envelope[name]]));
+    for (const name of SEND_OPTIONAL) if (envelope[name] != null) value[name] = envelope[name];
+  }
   return { key: envelope.chatId, value: JSON.stringify(value) };
 }
 
@@ -39,10 +43,19 @@ export function decodeEnvelope(value: Buffer | null): DecodedRecord {
     return { reason: 'the record value is not a JSON object' };
   }
   const fields = parsed as Record<string, unknown>;
-  const missing = ENVELOPE_FIELDS.filter((name) => typeof fields[name] !== 'string');
+  const change = fields.type === 'edit' || fields.type === 'delete';
+  const required = change ? CHANGE_FIELDS : SEND_FIELDS;
+  const missing = required.filter((name) => typeof fields[name] !== 'string');
   if (missing.length > 0) return { reason: `the record value lacks string fields: ${missing.join(', ')}` };
-  const envelope = Object.fromEntries(ENVELOPE_FIELDS.map((name) => [name, fields[name]])) as unknown as MessageEnvelope;
-  return { envelope };
+  const envelope: Record<string, unknown> = Object.fromEntries(required.map((name) => [name, fields[name]]));
+  if (change) {
+    envelope.type = fields.type;
+    envelope.body = typeof fields.body === 'string' ? fields.body : null;
+  } else {
+    for (const name of SEND_OPTIONAL) if (typeof fields[name] === 'string') envelope[name] = fields[name];
+    if (envelope.type !== undefined && envelope.type !== 'send') return { reason: `the record value has an unknown type: ${String(envelope.type).slice(0, 40)}` };
+  }
+  return { envelope: envelope as unknown as MessageEnvelope };
 }
 
 /** Where a dead letter came from, so an operator can find the original record. */

@@ -1,5 +1,5 @@
 import { DomainError, unavailable } from '../domain/errors.js';
-import type { EnvelopeHandler, EventLog, MessageEnvelope } from './port.js';
+import { envelopeId, type EnvelopeHandler, type EventLog, type MessageEnvelope } from './port.js';
 
 interface Pending {
   envelope: MessageEnvelope;
@@ -49,12 +49,13 @@ export class LocalEventLog implements EventLog {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
       try {
-        const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [r.envelope.messageId, r.reason]));
+        const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [envelopeId(r.envelope), r]));
         for (const p of batch) {
-          const reason = rejected.get(p.envelope.messageId);
+          const rejection = rejected.get(envelopeId(p.envelope));
           // Without a dead-letter queue, the sender is the one to hear why.
-          if (reason === undefined) p.resolve();
-          else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${reason}`));
+          if (rejection === undefined) p.resolve();
+          else if (rejection.code) p.reject(new DomainError(rejection.code, rejection.reason));
+          else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${rejection.reason}`));
         }
       } catch (error) {
         for (const p of batch) p.reject(error);

@@ -1,17 +1,55 @@
-/** What the API appends and the persister consumes: a send, accepted but not yet ordered. */
-export interface MessageEnvelope {
+import type { MessageKind } from '../domain/models.js';
+
+/**
+ * A message accepted but not yet ordered: a send, or a system message
+ * (membership, title) from the chat outbox. Envelopes written before system
+ * messages existed carry neither `type` nor `kind`: text sends.
+ */
+export interface SendEnvelope {
+  type?: 'send';
   messageId: string;
   chatId: string;
   senderId: string;
   body: string;
   clientId: string;
   acceptedAt: string;
+  /** TEXT when absent. */
+  kind?: MessageKind;
+  subjectId?: string | null;
+  replyToId?: string | null;
 }
+
+/** An edit or deletion of a stored message, accepted but not yet applied; `senderId` is who made it. */
+export interface ChangeEnvelope {
+  type: 'edit' | 'delete';
+  /** Unique per change: what orders two changes accepted at the same instant, and what a redelivery repeats. */
+  changeId: string;
+  messageId: string;
+  chatId: string;
+  senderId: string;
+  /** The new body of an edit; null for a deletion. */
+  body: string | null;
+  acceptedAt: string;
+}
+
+/** What the API appends and the persister consumes, keyed by chat so a chat's changes keep their order. */
+export type MessageEnvelope = SendEnvelope | ChangeEnvelope;
+
+export const isChange = (envelope: MessageEnvelope): envelope is ChangeEnvelope => envelope.type === 'edit' || envelope.type === 'delete';
+
+/** Names one envelope: rejections and dead letters are matched by it. */
+export const envelopeId = (envelope: MessageEnvelope): string => (isChange(envelope) ? envelope.changeId : envelope.messageId);
 
 /** An envelope that can never be stored, and why; it goes to the dead-letter queue. */
 export interface Rejection {
   envelope: MessageEnvelope;
   reason: string;
+  /**
+   * CONFLICT: the envelope was well formed but the state it met makes it
+   * moot (an edit of a message deleted meanwhile). Absent: it can never be
+   * stored (BAD_USER_INPUT to a sender who waits for it).
+   */
+  code?: 'CONFLICT';
 }
 
 /**

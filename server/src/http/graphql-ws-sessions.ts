@@ -6,7 +6,7 @@ import type { EdgeConfig } from '../config/config.js';
 import type { TokenService } from '../domain/tokens.js';
 import { requestError } from '../graphql/format-error.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
-import { subscribeShared } from '../graphql/shared-subscription-execution.js';
+import { subscribeWithSharing } from '../graphql/execution-sharing.js';
 import type { Extra as SocketExtra } from './graphql-ws-transport.js';
 import { SocketOperations } from './socket-operations.js';
 
@@ -116,7 +116,7 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
     },
     // Called with what the execution returned (before graphql-ws delivers it): where an operation's count ends or its stream is tracked.
     onOperation: (ctx, id, _payload, _args, result) => ctx.extra.operations?.settled(id, result),
-    subscribe: subscribeShared,
+    subscribe: subscribeWithSharing,
     // Queries and mutations only (subscriptions go through `subscribe`): each holds one of the viewer's slots while it runs.
     execute: async (args) => {
       const slot = pipeline.operationSlot((args.contextValue as Context).viewerId);

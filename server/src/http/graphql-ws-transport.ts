@@ -78,7 +78,7 @@ class TurnBatcher {
 
 /*
  * A chat message reaches every subscriber as the same result object (see
- * shared-subscription-execution.ts), yet graphql-ws serializes each frame
+ * execution-sharing.ts), yet graphql-ws serializes each frame
  * whole. The message replacer swaps a `next` payload for a marker and keeps
  * its JSON, written once per result; send() splices it in. graphql-ws calls
  * send() with the frame right after stringifying it, so one pending slot is

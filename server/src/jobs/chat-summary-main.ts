@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { openMessageStore } from '../message-store/open-message-store.js';
 import type { MessageStore } from '../message-store/port.js';
 import { SqlDailyStatsRepository } from '../relational/daily-stats-repository.js';
-import { migrateRelational, openRelational, type RelationalOrm } from '../relational/orm.js';
+import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from '../relational/orm.js';
 import { oneLine, silentLogger } from '../support/logger.js';
 import { configOrExit } from '../support/process-lifecycle.js';
 import { dayFromArgs, UsageError } from './chat-summary-args.js';
@@ -33,14 +33,7 @@ const config = configOrExit(LABEL, process.env, { signsTokens: false });
 let orm: RelationalOrm | undefined;
 let store: MessageStore | undefined;
 try {
-  const relational = {
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolSize: config.databasePoolSize,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
-    durable: config.pgliteFsync,
-  };
+  const relational = relationalOptionsOf(config);
   orm = await openRelational(relational);
   // Like every Parley process: the job may be the first to meet a new release's database.
   const applied = await migrateRelational(orm, relational);

@@ -16,7 +16,8 @@ export interface ChatActivityGroup {
  * $group over all chats would need a single document (16 MB cap) to hold.
  */
 export const activityPipeline = (window: TimeWindow): Document[] => [
-  { $match: { createdAt: { $gte: window.from, $lt: window.to } } },
+  // Text messages only (documents of older versions have no kind: they are text): system messages are not sent by anyone.
+  { $match: { createdAt: { $gte: window.from, $lt: window.to }, kind: { $in: ['TEXT', null] } } },
   {
     $group: {
       _id: '$chatId',

@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { IndexDescription } from 'mongodb';
-import type { Message } from '../domain/models.js';
+import type { Message, MessageKind } from '../domain/models.js';
 
 /*
  * A message as MongoDB holds it: the message id is `_id`, so a redelivered
@@ -16,11 +16,22 @@ export const MessageDocumentEntity = defineEntity({
     _id: p.uuid().primary(),
     chatId: p.uuid(),
     seq: p.integer(),
+    kind: p.string(),
     senderId: p.uuid(),
-    body: p.text(),
     // Written as null, never omitted, so every document has the same shape.
+    subjectId: p.uuid().nullable(),
+    body: p.text(),
     clientId: p.string().nullable(),
+    replyToId: p.uuid().nullable(),
     createdAt: p.datetime(),
+    editedAt: p.datetime().nullable(),
+    deletedAt: p.datetime().nullable(),
+    eventSeq: p.integer(),
+    changedSeq: p.integer(),
+    // The latest change's acceptance time and id: changes apply in that order (see MessageChange).
+    changedAt: p.datetime(),
+    changeId: p.uuid().nullable(),
+    textSeq: p.integer(),
   },
 });
 
@@ -43,6 +54,9 @@ export const messageIndexes: IndexDescription[] = [
     unique: true,
     partialFilterExpression: { clientId: { $type: 'string' } },
   },
+  // A resume reads a chat's changes after an event seq; unique, so two writers never take one event seq.
+  // Partial: documents of older versions have no changedSeq until the start-up upgrade sets it.
+  { name: 'chat_changed_seq', key: { chatId: 1, changedSeq: 1 }, unique: true, partialFilterExpression: { changedSeq: { $type: 'number' } } },
   // The daily summary reads one day of messages: a range on createdAt, not a collection scan.
   { name: 'created_at', key: { createdAt: 1 } },
 ];
@@ -54,23 +68,66 @@ export const messageIndexes: IndexDescription[] = [
  */
 export const retiredMessageIndexes = ['sender_client'] as const;
 
-export const toDocument = (message: Message): MessageDocument => ({
+/**
+ * Documents written before chats had events: each becomes the text message it
+ * was, whose events are its seq (as the SQL migration does). An update
+ * pipeline, so the whole collection is one command, and idempotent: start-up
+ * runs it every time, and it touches only documents that lack eventSeq.
+ */
+export const upgradeFilter = { eventSeq: { $exists: false } };
+export const upgradePipeline = [
+  {
+    $set: {
+      kind: 'TEXT',
+      subjectId: null,
+      replyToId: null,
+      editedAt: null,
+      deletedAt: null,
+      eventSeq: '$seq',
+      changedSeq: '$seq',
+      changedAt: '$createdAt',
+      changeId: null,
+      textSeq: '$seq',
+      clientId: { $ifNull: ['$clientId', null] },
+    },
+  },
+];
+
+export const toDocument = (message: Message, change: { changedAt?: Date; changeId?: string | null } = {}): MessageDocument => ({
   _id: message.id,
   chatId: message.chatId,
   seq: message.seq,
+  kind: message.kind,
   senderId: message.senderId,
+  subjectId: message.subjectId,
   body: message.body,
   clientId: message.clientId,
+  replyToId: message.replyToId,
   createdAt: message.createdAt,
+  editedAt: message.editedAt,
+  deletedAt: message.deletedAt,
+  eventSeq: message.eventSeq,
+  changedSeq: message.changedSeq,
+  changedAt: change.changedAt ?? message.deletedAt ?? message.editedAt ?? message.createdAt,
+  changeId: change.changeId ?? null,
+  textSeq: message.textSeq,
 });
 
 export const toMessage = (document: MessageDocument): Message => ({
   id: document._id,
   chatId: document.chatId,
   seq: document.seq,
+  kind: (document.kind ?? 'TEXT') as MessageKind,
   senderId: document.senderId,
+  subjectId: document.subjectId ?? null,
   body: document.body,
   // A document written by hand or by an older tool may lack the field.
   clientId: document.clientId ?? null,
+  replyToId: document.replyToId ?? null,
   createdAt: document.createdAt,
+  editedAt: document.editedAt ?? null,
+  deletedAt: document.deletedAt ?? null,
+  eventSeq: document.eventSeq ?? document.seq,
+  changedSeq: document.changedSeq ?? document.seq,
+  textSeq: document.textSeq ?? document.seq,
 });

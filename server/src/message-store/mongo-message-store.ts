@@ -4,6 +4,8 @@ import type { Collection, Filter } from 'mongodb';
 import type { Message } from '../domain/models.js';
 import { oneLine } from '../support/logger.js';
 import {
+  upgradeFilter,
+  upgradePipeline,
   MessageDocumentEntity,
   messageIndexes,
   retiredMessageIndexes,
@@ -12,8 +14,8 @@ import {
   type MessageDocument,
 } from './mongo-message-document.js';
 import { mongoClientOptions, mongoDatabaseName, redactMongoUrl } from './mongo-url.js';
-import { ensureMessageIndexes, insertOrdered } from './mongo-writes.js';
-import { clientKeyOf, type Appended, type MessageStore, type NewMessage, type SeqRange, type TimeWindow, type WindowActivity } from './port.js';
+import { ensureMessageIndexes, insertOrdered, MESSAGE_WRITE_CONCERN } from './mongo-writes.js';
+import { clientKeyOf, type Appended, type ChangeOutcome, type MessageChange, type MessageStore, type NewMessage, type SeqRange, type TimeWindow, type WindowActivity } from './port.js';
 import { activityPipeline, foldActivity, type ChatActivityGroup } from './mongo-activity.js';
 
 export interface MongoMessageStoreOptions {
@@ -25,8 +27,19 @@ export interface MongoMessageStoreOptions {
 
 /** /readyz must answer promptly even while MongoDB is unreachable. */
 const PING_TIMEOUT_MS = 2000;
-/** Chats whose last seq is remembered; past it the map starts over (a miss costs one read). */
-const LAST_SEQ_CHATS = 50_000;
+/** Chats whose counters are remembered; past it the map starts over (a miss costs one read). */
+const COUNTED_CHATS = 50_000;
+/** Tries of one change that keeps losing its event seq to other writers before the batch is retried. */
+const CHANGE_ATTEMPTS = 5;
+
+/** A chat's highest seq, event seq and text count, as this store last wrote or read them. */
+interface Counters {
+  seq: number;
+  eventSeq: number;
+  textSeq: number;
+}
+
+const DUPLICATE_KEY = 11000;
 
 /** The production message store: the `messages` collection of MongoDB. */
 export class MongoMessageStore implements MessageStore {
@@ -35,11 +48,12 @@ export class MongoMessageStore implements MessageStore {
   /** Chats and members live in the relational database: the persister records their activity. */
   readonly recordsActivity = false;
   /**
-   * Highest seq this store knows is stored per chat, so a chat's next batch
-   * needs no maxSeqs read. Wrong only when another writer wrote the chat
-   * meanwhile: the insert then collides on (chatId, seq), and the entry goes.
+   * Each chat's counters as this store knows them, so a chat's next batch
+   * needs no read. Wrong only when another writer wrote the chat meanwhile:
+   * the write then collides on (chatId, seq) or (chatId, changedSeq), and the
+   * entry goes.
    */
-  private lastSeq = new Map<string, number>();
+  private counters = new Map<string, Counters>();
 
   private constructor(
     private readonly orm: CoreMikroORM<MongoDriver>,
@@ -71,6 +85,8 @@ export class MongoMessageStore implements MessageStore {
       const messages = connection.getCollection<MessageDocument>(MessageDocumentEntity);
       step = `${where} did not answer`;
       await connection.getClient().db('admin').command({ ping: 1 });
+      step = `could not upgrade the messages of ${dbName}.messages on ${where}`;
+      await messages.updateMany(upgradeFilter, upgradePipeline, { writeConcern: MESSAGE_WRITE_CONCERN, timeoutMS: 0 });
       step = `could not create the indexes of ${dbName}.messages on ${where}`;
       await ensureMessageIndexes(messages, messageIndexes, retiredMessageIndexes);
       return new MongoMessageStore(orm, messages);
@@ -95,13 +111,13 @@ export class MongoMessageStore implements MessageStore {
     const rows = await this.numbered(messages.filter((m) => !ids.has(m.id) && !keys.has(clientKeyOf(m))));
     let written: number;
     try {
-      written = await insertOrdered(this.messages, rows.map(toDocument));
+      written = await insertOrdered(this.messages, rows.map((row) => toDocument(row)));
     } catch (error) {
-      for (const row of rows) this.lastSeq.delete(row.chatId);
+      for (const row of rows) this.counters.delete(row.chatId);
       throw error;
     }
-    for (const row of rows.slice(0, written)) this.lastSeq.set(row.chatId, row.seq);
-    for (const row of rows.slice(written)) this.lastSeq.delete(row.chatId);
+    for (const row of rows.slice(0, written)) this.counters.set(row.chatId, { seq: row.seq, eventSeq: row.eventSeq, textSeq: row.textSeq });
+    for (const row of rows.slice(written)) this.counters.delete(row.chatId);
     return {
       written: rows.slice(0, written),
       existing,
@@ -110,7 +126,93 @@ export class MongoMessageStore implements MessageStore {
   }
 
   async insertMany(messages: readonly Message[]): Promise<number> {
-    return insertOrdered(this.messages, messages.map(toDocument));
+    for (const m of messages) this.counters.delete(m.chatId);
+    return insertOrdered(this.messages, messages.map((m) => toDocument(m)));
+  }
+
+  /**
+   * Takes the chat's next event seq and updates the message in one command,
+   * only if the change applies (see MessageChange); another writer that took
+   * that event seq first makes the unique (chatId, changedSeq) index refuse
+   * it, and the change is tried again with fresh counters.
+   */
+  async change(change: MessageChange): Promise<ChangeOutcome> {
+    const deleting = change.change === 'delete';
+    const at = change.acceptedAt;
+    for (let attempt = 1; ; attempt++) {
+      const [counters] = [...(await this.countersOf([change.chatId])).values()];
+      const eventSeq = counters.eventSeq + 1;
+      try {
+        const updated = await this.messages.findOneAndUpdate(
+          {
+            _id: change.messageId,
+            chatId: change.chatId,
+            deletedAt: null,
+            // A deletion is final whenever it comes; edits apply in acceptance order, ordered only
+            // among changes (the message was stored before the change was accepted, whatever the clocks say).
+            ...(deleting ? {} : { kind: 'TEXT', $or: [{ changeId: null }, { changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: change.changeId } }] }),
+          },
+          {
+            $set: {
+              body: deleting ? '' : (change.body ?? ''),
+              ...(deleting ? { deletedAt: at } : { editedAt: at }),
+              changedSeq: eventSeq,
+              changedAt: at,
+              changeId: change.changeId,
+            },
+          },
+          { returnDocument: 'after', writeConcern: MESSAGE_WRITE_CONCERN },
+        );
+        if (updated) {
+          counters.eventSeq = eventSeq;
+          return { message: toMessage(updated), applied: true };
+        }
+        const current = await this.messages.findOne({ _id: change.messageId, chatId: change.chatId });
+        return { message: current ? toMessage(current) : null, applied: false };
+      } catch (error) {
+        this.counters.delete(change.chatId);
+        if ((error as { code?: unknown }).code !== DUPLICATE_KEY || attempt >= CHANGE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]> {
+    if (limit <= 0) return [];
+    const documents = await this.messages.find({ chatId, changedSeq: { $gt: afterEventSeq } }).sort({ changedSeq: 1 }).limit(limit).toArray();
+    return documents.map(toMessage);
+  }
+
+  async textSeqAt(chatId: string, seq: number): Promise<number> {
+    const [document] = await this.messages.find({ chatId, seq: { $lte: seq } }).sort({ seq: -1 }).limit(1).toArray();
+    return document ? (document.textSeq ?? document.seq) : 0;
+  }
+
+  /** Each chat's counters, from memory or, for chats not known here, from the (chatId, seq) and (chatId, changedSeq) indexes. */
+  private async countersOf(chatIds: string[]): Promise<Map<string, Counters>> {
+    if (this.counters.size > COUNTED_CHATS) this.counters.clear();
+    const unknown = [...new Set(chatIds.filter((id) => !this.counters.has(id)))];
+    if (unknown.length > 0) {
+      const [seqs, events] = await Promise.all([
+        this.messages
+          .aggregate<{ _id: string; seq: number; textSeq: number | null }>([
+            { $match: { chatId: { $in: unknown } } },
+            { $sort: { chatId: -1, seq: -1 } },
+            { $group: { _id: '$chatId', seq: { $first: '$seq' }, textSeq: { $first: '$textSeq' } } },
+          ])
+          .toArray(),
+        this.messages
+          .aggregate<{ _id: string; eventSeq: number }>([
+            { $match: { chatId: { $in: unknown }, changedSeq: { $type: 'number' } } },
+            { $sort: { chatId: -1, changedSeq: -1 } },
+            { $group: { _id: '$chatId', eventSeq: { $first: '$changedSeq' } } },
+          ])
+          .toArray(),
+      ]);
+      for (const id of unknown) this.counters.set(id, { seq: 0, eventSeq: 0, textSeq: 0 });
+      for (const row of seqs) Object.assign(this.counters.get(row._id)!, { seq: row.seq, textSeq: row.textSeq ?? row.seq });
+      for (const row of events) this.counters.get(row._id)!.eventSeq = row.eventSeq;
+    }
+    return new Map(chatIds.map((id) => [id, this.counters.get(id)!]));
   }
 
   private async storedUnder(messages: readonly NewMessage[]): Promise<Message[]> {
@@ -127,16 +229,14 @@ export class MongoMessageStore implements MessageStore {
 
   /** Each chat's next seqs; rows come out grouped by chat in seq order, as the ordered insert's prefix rule needs. */
   private async numbered(messages: NewMessage[]): Promise<Message[]> {
-    if (this.lastSeq.size > LAST_SEQ_CHATS) this.lastSeq.clear();
-    const unknown = [...new Set(messages.map((m) => m.chatId).filter((id) => !this.lastSeq.has(id)))];
-    if (unknown.length > 0) {
-      for (const [chatId, seq] of await this.maxSeqs(unknown)) this.lastSeq.set(chatId, seq);
-    }
-    const next = new Map<string, number>();
-    const rows = messages.map((m) => {
-      const seq = (next.get(m.chatId) ?? this.lastSeq.get(m.chatId)!) + 1;
-      next.set(m.chatId, seq);
-      return { ...m, seq };
+    const known = await this.countersOf(messages.map((m) => m.chatId));
+    const next = new Map<string, Counters>();
+    const rows = messages.map((m): Message => {
+      const last = next.get(m.chatId) ?? known.get(m.chatId)!;
+      // Event seqs run ahead of seqs (every message is an event, not every event a message).
+      const counted = { seq: last.seq + 1, eventSeq: Math.max(last.eventSeq, last.seq) + 1, textSeq: last.textSeq + (m.kind === 'TEXT' ? 1 : 0) };
+      next.set(m.chatId, counted);
+      return { ...m, ...counted, changedSeq: counted.eventSeq, editedAt: null, deletedAt: null };
     });
     return rows.sort((a, b) => (a.chatId === b.chatId ? a.seq - b.seq : a.chatId < b.chatId ? -1 : 1));
   }

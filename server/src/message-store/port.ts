@@ -1,4 +1,4 @@
-import type { Message } from '../domain/models.js';
+import type { Message, MessageKind } from '../domain/models.js';
 
 export interface SeqRange {
   /** Exclusive lower bound. */
@@ -64,8 +64,35 @@ export interface ClientKey {
 /** A message to store, before its chat has numbered it. */
 export interface NewMessage extends ClientKey {
   id: string;
+  kind: MessageKind;
+  subjectId: string | null;
   body: string;
+  replyToId: string | null;
   createdAt: Date;
+}
+
+/**
+ * An edit or a deletion of a stored message. A deletion applies to any
+ * message not yet deleted, whenever it comes, and is final. Edits apply in
+ * the order they were accepted, `(acceptedAt, changeId)`: one that is not
+ * after the message's latest change (a redelivery, or an edit another edit
+ * overtook) changes nothing.
+ */
+export interface MessageChange {
+  changeId: string;
+  chatId: string;
+  messageId: string;
+  change: 'edit' | 'delete';
+  /** The new body, for an edit. */
+  body: string | null;
+  acceptedAt: Date;
+}
+
+export interface ChangeOutcome {
+  /** The message after the change, or as it was when the change did not apply; null when the chat has no such message. */
+  message: Message | null;
+  /** Whether this call changed it (it then took the chat's next event seq). */
+  applied: boolean;
 }
 
 export interface Appended {
@@ -102,6 +129,17 @@ export interface MessageStore {
    */
   insertMany(messages: readonly Message[]): Promise<number>;
   /**
+   * Applies an edit or deletion under the chat's event order: an applied
+   * change takes the chat's next event seq (the message's changedSeq). An
+   * edit applies only to a text message that is not deleted; a deletion
+   * empties the body and is final.
+   */
+  change(change: MessageChange): Promise<ChangeOutcome>;
+  /** Messages whose latest change (creation included) came after the event, in event order: what a resume replays. */
+  changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]>;
+  /** Text messages of the chat up to seq (0 when there are none). */
+  textSeqAt(chatId: string, seq: number): Promise<number>;
+  /**
    * Whether writes refuse, with MissingReferenceError, a message whose sender
    * does not exist, and never store one whose chat does not exist. When false
    * they store such messages, so callers must check the references first.
@@ -119,7 +157,7 @@ export interface MessageStore {
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;
   /** Always returned oldest → newest. */
   range(chatId: string, range: SeqRange): Promise<Message[]>;
-  /** Counts messages by `createdAt` within the window, per chat and overall, in one pass over the store. */
+  /** Counts text messages by `createdAt` within the window, per chat and overall, in one pass over the store (system messages are not sent by anyone). */
   activity(window: TimeWindow): Promise<WindowActivity>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -7,6 +7,8 @@ import {
   InvalidMessageError,
   MissingReferenceError,
   type Appended,
+  type ChangeOutcome,
+  type MessageChange,
   type MessageStore,
   type NewMessage,
   type SeqRange,
@@ -19,11 +21,21 @@ const toMessage = (row: MessagesTable): Message => ({
   id: row.id,
   chatId: row.chat_id,
   seq: row.seq,
+  kind: row.kind,
   senderId: row.sender_id,
+  subjectId: row.subject_id,
   body: row.body,
   clientId: row.client_id,
+  replyToId: row.reply_to_id,
   createdAt: toDate(row.created_at),
+  editedAt: row.edited_at === null ? null : toDate(row.edited_at),
+  deletedAt: row.deleted_at === null ? null : toDate(row.deleted_at),
+  eventSeq: row.event_seq,
+  changedSeq: row.changed_seq,
+  textSeq: row.text_seq,
 });
+
+type AppendRow = MessagesTable & { outcome: 'written' | 'existing' };
 
 /** Turns the driver's refusal of a write into the port's errors; anything else is rethrown as it is. */
 function refused(error: unknown): never {
@@ -63,7 +75,9 @@ export class SqlMessageStore implements MessageStore {
    * re-reads a locked row after the wait, while the rest of the statement keeps
    * its snapshot): seqs never collide, and a chat's summary is never behind its
    * messages. `max(seq)` is read too, for rows stored before this statement
-   * kept `last_seq` (one index probe per chat).
+   * kept `last_seq` (one index probe per chat). A chat's events are never
+   * fewer than its messages, and every writer of events keeps `last_event_seq`
+   * (insertMany included), so that counter needs no probe.
    *
    * Messages already stored under their id or client key are skipped and come
    * back as `existing`; messages of chats that do not exist are skipped and
@@ -72,49 +86,134 @@ export class SqlMessageStore implements MessageStore {
    * a retry finds it.
    *
    * The statement is the function `parley_append_messages`, created by
-   * migrations/Migration20261203000000_append_messages_function.ts: as a
+   * migrations/Migration20261203000000_append_messages_function.ts and
+   * replaced by Migration20261203010000_chat_events.ts (which adds the
+   * chat's event and text counters and the message kinds): as a
    * plain statement it was parsed and planned again for every batch, which
    * cost more than running it.
    */
   async append(messages: readonly NewMessage[]): Promise<Appended> {
     if (messages.length === 0) return { written: [], existing: [] };
     const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key]);
-    let rows: (MessagesTable & { kind: 'written' | 'existing' })[];
+    let rows: AppendRow[];
     try {
-      // The statement lives in the database (migration 20261203000000): planned once per connection, not per batch.
-      ({ rows } = await sql<MessagesTable & { kind: 'written' | 'existing' }>`
+      // The statement lives in the database (see the doc comment): planned once per connection, not per batch.
+      ({ rows } = await sql<AppendRow>`
         select * from parley_append_messages(
           ${column('id')}::uuid[], ${column('chatId')}::uuid[], ${column('senderId')}::uuid[],
           ${column('body')}::text[], ${column('clientId')}::text[],
-          ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[])`.execute(this.db()));
+          ${messages.map((m) => m.createdAt.toISOString())}::timestamptz[],
+          ${column('kind')}::text[], ${column('subjectId')}::uuid[], ${column('replyToId')}::uuid[])`.execute(this.db()));
     } catch (error) {
       if (sqlRefusal(error) === 'conflict') return { written: [], existing: [], collision: errorMessage(error) };
       refused(error);
     }
-    const written = rows.filter((r) => r.kind === 'written').map(toMessage);
-    const existing = rows.filter((r) => r.kind === 'existing').map(toMessage);
+    const written = rows.filter((r) => r.outcome === 'written').map(toMessage);
+    const existing = rows.filter((r) => r.outcome === 'existing').map(toMessage);
     return { written, existing };
   }
 
-  /** One statement, so all or nothing: any collision writes no row and returns 0. */
+  /** One statement, so all or nothing: any collision writes no row and returns 0. Keeps the chats' event counters. */
   async insertMany(messages: readonly Message[]): Promise<number> {
     if (messages.length === 0) return 0;
     const rows = messages.map((m) => ({
       id: m.id,
       chat_id: m.chatId,
       seq: m.seq,
+      kind: m.kind,
       sender_id: m.senderId,
+      subject_id: m.subjectId,
       body: m.body,
       client_id: m.clientId,
+      reply_to_id: m.replyToId,
       created_at: m.createdAt,
+      edited_at: m.editedAt,
+      deleted_at: m.deletedAt,
+      event_seq: m.eventSeq,
+      changed_seq: m.changedSeq,
+      changed_at: m.editedAt ?? m.deletedAt ?? m.createdAt,
+      change_id: null,
+      text_seq: m.textSeq,
     }));
     try {
-      await this.db().insertInto('messages').values(rows).execute();
+      // The chats' event counters follow in the same statement: appends and changes number on from them.
+      await this.db()
+        .with('inserted', (db) => db.insertInto('messages').values(rows).returning(['chat_id', 'changed_seq']))
+        .updateTable('chats')
+        .set({ last_event_seq: sql<number>`greatest(chats.last_event_seq, (select max(i.changed_seq) from inserted i where i.chat_id = chats.id))` })
+        .where('id', 'in', (qb) => qb.selectFrom('inserted').select('chat_id'))
+        .execute();
       return messages.length;
     } catch (error) {
       if (sqlRefusal(error) === 'conflict') return 0;
       refused(error);
     }
+  }
+
+  /**
+   * One statement under the chat row's lock, like append: the change takes
+   * the chat's next event seq only when it applies. The message row is found
+   * by id within the chat, so a change can never reach another chat.
+   */
+  async change(change: MessageChange): Promise<ChangeOutcome> {
+    const deleting = change.change === 'delete';
+    const acceptedAt = change.acceptedAt.toISOString();
+    let rows: (MessagesTable & { outcome: 'applied' | 'current' })[];
+    try {
+      ({ rows } = await sql<MessagesTable & { outcome: 'applied' | 'current' }>`
+        with locked as materialized (
+          select c.id, c.last_event_seq from chats c where c.id = ${change.chatId}::uuid for update
+        ),
+        applied as (
+          update messages m
+             set body = ${deleting ? '' : change.body}::text,
+                 edited_at = case when ${deleting} then m.edited_at else ${acceptedAt}::timestamptz end,
+                 deleted_at = case when ${deleting} then ${acceptedAt}::timestamptz else null end,
+                 changed_seq = l.last_event_seq + 1, changed_at = ${acceptedAt}::timestamptz, change_id = ${change.changeId}::uuid
+            from locked l
+           where m.chat_id = l.id and m.id = ${change.messageId}::uuid
+             and m.deleted_at is null and (${deleting} or m.kind = 'TEXT')
+             -- A deletion is final whenever it comes; edits apply in acceptance order, ordered only
+             -- among changes (the message was stored before the change was accepted, whatever the clocks say).
+             and (${deleting} or m.change_id is null or (m.changed_at, m.change_id) < (${acceptedAt}::timestamptz, ${change.changeId}::uuid))
+          returning m.*
+        ),
+        bumped as (
+          update chats c set last_event_seq = a.changed_seq from applied a where c.id = a.chat_id returning 1
+        )
+        select 'applied' as outcome, a.* from applied a
+        union all
+        select 'current' as outcome, m.* from messages m
+         where m.chat_id = ${change.chatId}::uuid and m.id = ${change.messageId}::uuid and not exists (select 1 from applied)`.execute(this.db()));
+    } catch (error) {
+      refused(error);
+    }
+    const [row] = rows;
+    return { message: row ? toMessage(row) : null, applied: row?.outcome === 'applied' };
+  }
+
+  async changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]> {
+    const rows = await this.db()
+      .selectFrom('messages')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('changed_seq', '>', afterEventSeq)
+      .orderBy('changed_seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async textSeqAt(chatId: string, seq: number): Promise<number> {
+    const row = await this.db()
+      .selectFrom('messages')
+      .select('text_seq')
+      .where('chat_id', '=', chatId)
+      .where('seq', '<=', seq)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.text_seq ?? 0;
   }
 
   async findByIds(ids: readonly string[]): Promise<Message[]> {
@@ -164,6 +263,8 @@ export class SqlMessageStore implements MessageStore {
       ])
       .where('created_at', '>=', window.from)
       .where('created_at', '<', window.to)
+      // System messages are not sent by anyone: a day's figures count text messages.
+      .where('kind', '=', 'TEXT')
       .groupBy(sql`grouping sets ((chat_id), ())`)
       .orderBy('chat_id')
       .execute();

@@ -1,22 +1,23 @@
+import type { Channel } from './events.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
 import { SubscriptionQueue } from './subscription-queue.js';
 
-/** The embedded realtime bus: fan-out inside one process. */
+/** The embedded realtime bus: fan-out inside one process. Payloads pass as they are: every subscriber gets the publisher's object. */
 export class LocalRealtimeBus implements RealtimeBus {
   private channels = new Map<string, Set<SubscriptionQueue<unknown>>>();
 
-  async publish(channel: string, payload: unknown): Promise<void> {
-    const subs = this.channels.get(channel);
+  async publish<T>(channel: Channel<T>, payload: T): Promise<void> {
+    const subs = this.channels.get(channel.name);
     if (!subs) return;
     for (const sub of subs) sub.push(payload);
   }
 
-  async subscribe<T>(channel: string): Promise<BusSubscription<T>> {
-    let subs = this.channels.get(channel);
-    if (!subs) this.channels.set(channel, (subs = new Set()));
+  async subscribe<T>({ name }: Channel<T>): Promise<BusSubscription<T>> {
+    let subs = this.channels.get(name);
+    if (!subs) this.channels.set(name, (subs = new Set()));
     const sub: SubscriptionQueue<unknown> = new SubscriptionQueue(() => {
       subs.delete(sub);
-      if (subs.size === 0 && this.channels.get(channel) === subs) this.channels.delete(channel);
+      if (subs.size === 0 && this.channels.get(name) === subs) this.channels.delete(name);
     });
     subs.add(sub);
     return sub as BusSubscription<T>;

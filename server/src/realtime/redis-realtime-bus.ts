@@ -3,8 +3,11 @@ import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
 import type { Logger } from '../support/logger.js';
+import type { Channel, Codec } from './events.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
 import { SubscriptionQueue } from './subscription-queue.js';
+
+const UNDECODABLE = Symbol('undecodable');
 
 /**
  * A hung Redis (connected, answering nothing) would otherwise hold a new
@@ -20,14 +23,23 @@ const SUBSCRIBE_TIMEOUT_MS = DEFAULT_COMMAND_TIMEOUT_MS;
  */
 export class RedisRealtimeBus implements RealtimeBus {
   private readonly pubsub: RedisPubSub;
-  private readonly open = new Set<SubscriptionQueue<unknown>>();
+  /** The codec of each channel this instance subscribes to, with how many subscriptions use it. */
+  private readonly codecs = new Map<string, { codec: Codec<unknown>; users: number }>();
+  private readonly open = new Set<Pick<SubscriptionQueue<unknown>, 'fail' | 'close'>>();
 
   constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
-    this.pubsub = new RedisPubSub({ publisher, subscriber });
+    // Payloads are encoded by their channel's codec (events.ts), and decoded once per
+    // message for every subscriber of the channel: they all get the same object.
+    this.pubsub = new RedisPubSub({
+      publisher,
+      subscriber,
+      serializer: (wire: string) => wire,
+      deserializer: (wire: string | Buffer, { channel }: { channel: string }) => this.decode(channel, wire.toString()),
+    });
     subscriber.on('close', () => {
       if (this.open.size === 0) return;
       logger.warn('realtime bus lost Redis; ending subscriptions so clients resume by seq', { subscriptions: this.open.size });
@@ -35,20 +47,26 @@ export class RedisRealtimeBus implements RealtimeBus {
     });
   }
 
-  async publish(channel: string, payload: unknown): Promise<void> {
-    await this.pubsub.publish(channel, payload);
+  async publish<T>(channel: Channel<T>, payload: T): Promise<void> {
+    await this.pubsub.publish(channel.name, channel.codec.encode(payload));
   }
 
-  async subscribe<T>(channel: string): Promise<BusSubscription<T>> {
+  async subscribe<T>(channel: Channel<T>): Promise<BusSubscription<T>> {
     if (this.subscriber.status !== 'ready') throw unavailable('Realtime delivery is unavailable right now; retry shortly');
     let subId: number | null = null;
-    const queue: SubscriptionQueue<unknown> = new SubscriptionQueue(() => {
+    const queue: SubscriptionQueue<T> = new SubscriptionQueue<T>(() => {
       this.open.delete(queue);
+      this.release(channel.name);
       if (subId !== null) this.pubsub.unsubscribe(subId);
     });
     this.open.add(queue);
     // Resolves once Redis acknowledged SUBSCRIBE: from here on nothing is missed.
-    const subscribing = this.pubsub.subscribe(channel, (message: unknown) => queue.push(message));
+    const entry = this.codecs.get(channel.name);
+    if (entry) entry.users++;
+    else this.codecs.set(channel.name, { codec: channel.codec as Codec<unknown>, users: 1 });
+    const subscribing = this.pubsub.subscribe(channel.name, (payload: T | typeof UNDECODABLE) => {
+      if (payload !== UNDECODABLE) queue.push(payload);
+    });
     subscribing.then(
       (id) => {
         subId = id;
@@ -69,7 +87,23 @@ export class RedisRealtimeBus implements RealtimeBus {
     } finally {
       clearTimeout(timer);
     }
-    return queue as BusSubscription<T>;
+    return queue;
+  }
+
+  private release(channel: string): void {
+    const entry = this.codecs.get(channel);
+    if (entry && --entry.users === 0) this.codecs.delete(channel);
+  }
+
+  private decode(channel: string, wire: string): unknown {
+    try {
+      const entry = this.codecs.get(channel);
+      if (entry) return entry.codec.decode(wire);
+    } catch {
+      // fall through: one bad payload must not end the channel's subscriptions
+    }
+    this.logger.warn('realtime bus dropped a payload it could not decode', { channel });
+    return UNDECODABLE;
   }
 
   ping(): Promise<void> {

@@ -5,7 +5,8 @@ import { newId } from '../domain/ids.js';
 import type { Chat, MemberChat } from '../domain/models.js';
 import { ChatEntity, MemberEntity } from './entities.js';
 import type { RelationalOrm } from './orm.js';
-import type { ChatActivity, ChatRepository, LiveState, NewChat, WatchedPair } from './ports.js';
+import type { SendEnvelope } from '../event-log/port.js';
+import type { ChatActivity, ChatRepository, GroupChange, LiveState, LockedGroup, NewChat, WatchedPair } from './ports.js';
 import { conflictBackoffMs, sleep } from '../support/retry.js';
 import { sqlRefusal } from './sql-state.js';
 import { toDate, type ChatsTable, type Tables } from './tables.js';
@@ -14,15 +15,19 @@ const toChat = (row: ChatsTable): Chat => ({
   id: row.id,
   kind: row.kind,
   title: row.title,
+  ownerId: row.owner_id,
   lastSeq: row.last_seq,
   lastMessageId: row.last_message_id,
+  lastEventSeq: row.last_event_seq,
+  textCount: row.text_count,
   createdAt: toDate(row.created_at),
   updatedAt: toDate(row.updated_at),
 });
 
-const toMemberChat = (row: ChatsTable & { last_read_seq: number }): MemberChat => ({
+const toMemberChat = (row: ChatsTable & { last_read_seq: number; read_text_seq: number }): MemberChat => ({
   ...toChat(row),
   lastReadSeq: row.last_read_seq,
+  readTextSeq: row.read_text_seq,
 });
 
 /** Tries of one activity statement that keeps losing deadlocks before the error goes up (the batch is retried). */
@@ -46,18 +51,65 @@ export class SqlChatRepository implements ChatRepository {
         kind: chat.kind,
         title: chat.title,
         directKey: chat.directKey,
+        ownerId: chat.ownerId,
         lastSeq: 0,
         lastMessageId: null,
+        lastEventSeq: 0,
+        textCount: 0,
         createdAt: now,
         updatedAt: now,
       });
       // Entities carry plain ids, so the unit of work cannot order these inserts itself.
       await em.flush();
       for (const userId of chat.memberIds) {
-        em.create(MemberEntity, { chatId: id, userId, lastReadSeq: 0, joinedAt: now });
+        em.create(MemberEntity, { chatId: id, userId, lastReadSeq: 0, readTextSeq: 0, joinedAt: now });
       }
     });
-    return { id, kind: chat.kind, title: chat.title, lastSeq: 0, lastMessageId: null, createdAt: now, updatedAt: now };
+    return { id, kind: chat.kind, title: chat.title, ownerId: chat.ownerId, lastSeq: 0, lastMessageId: null, lastEventSeq: 0, textCount: 0, createdAt: now, updatedAt: now };
+  }
+
+  async changeGroup(chatId: string, decide: (group: LockedGroup) => GroupChange): Promise<{ chat: Chat; change: GroupChange }> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const db = em.getKysely<Tables>();
+      const row = await db.selectFrom('chats').selectAll().where('id', '=', chatId).forUpdate().executeTakeFirst();
+      if (!row) throw new Error(`chat ${chatId} does not exist`);
+      const members = await db.selectFrom('members').select('user_id').where('chat_id', '=', chatId).orderBy('joined_at').orderBy('user_id').execute();
+      const change = decide({ chat: toChat(row), memberIds: members.map((m) => m.user_id) });
+      const now = new Date();
+      if (change.remove?.length) await db.deleteFrom('members').where('chat_id', '=', chatId).where('user_id', 'in', change.remove).execute();
+      if (change.add?.length) {
+        // Newcomers start with everything so far read: joining a busy group is not a wall of unread messages.
+        await db
+          .insertInto('members')
+          .values(change.add.map((userId) => ({ chat_id: chatId, user_id: userId, last_read_seq: row.last_seq, read_text_seq: row.text_count, joined_at: now })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      const updates: Partial<ChatsTable> = {};
+      if (change.title !== undefined) updates.title = change.title;
+      if (change.ownerId !== undefined) updates.owner_id = change.ownerId;
+      const updated = Object.keys(updates).length > 0 ? await db.updateTable('chats').set(updates).where('id', '=', chatId).returningAll().executeTakeFirstOrThrow() : row;
+      if (change.announce.length > 0) {
+        await db
+          .insertInto('chat_outbox')
+          .values(change.announce.map((envelope) => ({ id: envelope.clientId, chat_id: chatId, envelope: JSON.stringify(envelope), created_at: now })))
+          .execute();
+      }
+      return { chat: toChat(updated), change };
+    });
+  }
+
+  async pendingAnnouncements(chatId: string | null, limit: number, before?: Date): Promise<SendEnvelope[]> {
+    let query = this.db().selectFrom('chat_outbox').select('envelope');
+    if (chatId !== null) query = query.where('chat_id', '=', chatId);
+    if (before) query = query.where('created_at', '<', before);
+    const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as SendEnvelope);
+  }
+
+  async announced(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db().deleteFrom('chat_outbox').where('id', 'in', [...ids]).execute();
   }
 
   async findOrCreateDirect(chat: NewChat & { directKey: string }): Promise<Chat> {
@@ -95,7 +147,7 @@ export class SqlChatRepository implements ChatRepository {
       .selectFrom('chats as c')
       .innerJoin('members as m', 'm.chat_id', 'c.id')
       .selectAll('c')
-      .select('m.last_read_seq')
+      .select(['m.last_read_seq', 'm.read_text_seq'])
       .where('c.id', '=', chatId)
       .where('m.user_id', '=', userId)
       .executeTakeFirst();
@@ -107,7 +159,7 @@ export class SqlChatRepository implements ChatRepository {
       .selectFrom('members as m')
       .innerJoin('chats as c', 'c.id', 'm.chat_id')
       .selectAll('c')
-      .select('m.last_read_seq')
+      .select(['m.last_read_seq', 'm.read_text_seq'])
       .where('m.user_id', '=', userId);
     if (after) {
       query = query.where(sql<boolean>`(c.updated_at, c.id) < (${after.updatedAt}, ${after.id})`);
@@ -151,26 +203,37 @@ export class SqlChatRepository implements ChatRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async markRead(chatId: string, userId: string, seq: number): Promise<void> {
+  async markRead(chatId: string, userId: string, seq: number, textSeq: number): Promise<void> {
     await this.db()
       .updateTable('members as m')
       .from('chats as c')
-      .set({ last_read_seq: sql`greatest(m.last_read_seq, least(${seq}::int, c.last_seq))` })
+      .set({
+        last_read_seq: sql`greatest(m.last_read_seq, least(${seq}::int, c.last_seq))`,
+        read_text_seq: sql`greatest(m.read_text_seq, least(${textSeq}::int, c.text_count))`,
+      })
       .whereRef('c.id', '=', 'm.chat_id')
       .where('m.chat_id', '=', chatId)
       .where('m.user_id', '=', userId)
       .execute();
   }
 
+  async recordEventSeqs(events: { chatId: string; eventSeq: number }[]): Promise<void> {
+    if (events.length === 0) return;
+    await sql`
+      update chats c set last_event_seq = greatest(c.last_event_seq, v.event_seq)
+        from unnest(${events.map((e) => e.chatId)}::uuid[], ${events.map((e) => e.eventSeq)}::int[]) as v(chat_id, event_seq)
+       where c.id = v.chat_id`.execute(this.db());
+  }
+
   async liveState(pairs: readonly WatchedPair[]): Promise<LiveState[]> {
     if (pairs.length === 0) return [];
     // One snapshot for both answers: a member at this instant was one when every message up to lastSeq was recorded.
-    const { rows } = await sql<{ chat_id: string; user_id: string; last_seq: number; member: boolean }>`
-      select v.chat_id, v.user_id, c.last_seq,
+    const { rows } = await sql<{ chat_id: string; user_id: string; last_seq: number; last_event_seq: number; member: boolean }>`
+      select v.chat_id, v.user_id, c.last_seq, c.last_event_seq,
              exists (select 1 from members m where m.chat_id = v.chat_id and m.user_id = v.user_id) as member
         from unnest(${pairs.map((p) => p.chatId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]) as v(chat_id, user_id)
         join chats c on c.id = v.chat_id`.execute(this.db());
-    return rows.map((r) => ({ chatId: r.chat_id, userId: r.user_id, lastSeq: r.last_seq, member: r.member }));
+    return rows.map((r) => ({ chatId: r.chat_id, userId: r.user_id, lastSeq: r.last_seq, lastEventSeq: r.last_event_seq, member: r.member }));
   }
 
   async lastSeqsAfter(afterId: string | null, limit: number): Promise<{ chatId: string; lastSeq: number }[]> {
@@ -208,17 +271,22 @@ export class SqlChatRepository implements ChatRepository {
     await sql`
       with chat_updates as (
         update chats c
-           set last_seq = v.seq, last_message_id = v.message_id, updated_at = greatest(c.updated_at, v.at)
+           set last_seq = greatest(c.last_seq, v.seq),
+               last_message_id = case when c.last_seq < v.seq then v.message_id else c.last_message_id end,
+               updated_at = greatest(c.updated_at, v.at),
+               last_event_seq = greatest(c.last_event_seq, v.event_seq),
+               text_count = greatest(c.text_count, v.text_count)
           from unnest(${activity.map((a) => a.chatId)}::uuid[], ${activity.map((a) => a.lastSeq)}::int[],
-                      ${activity.map((a) => a.lastMessageId)}::uuid[], ${activity.map((a) => a.at.toISOString())}::timestamptz[])
-               as v(chat_id, seq, message_id, at)
-         where c.id = v.chat_id and c.last_seq < v.seq
+                      ${activity.map((a) => a.lastMessageId)}::uuid[], ${activity.map((a) => a.at.toISOString())}::timestamptz[],
+                      ${activity.map((a) => a.lastEventSeq)}::int[], ${activity.map((a) => a.textCount)}::int[])
+               as v(chat_id, seq, message_id, at, event_seq, text_count)
+         where c.id = v.chat_id and (c.last_seq < v.seq or c.last_event_seq < v.event_seq)
         returning 1
       )
       update members m
-         set last_read_seq = greatest(m.last_read_seq, v.seq)
+         set last_read_seq = greatest(m.last_read_seq, v.seq), read_text_seq = greatest(m.read_text_seq, v.text_seq)
         from unnest(${senders.map((s) => s.chatId)}::uuid[], ${senders.map((s) => s.senderId)}::uuid[],
-                    ${senders.map((s) => s.seq)}::int[]) as v(chat_id, user_id, seq)
+                    ${senders.map((s) => s.seq)}::int[], ${senders.map((s) => s.textSeq)}::int[]) as v(chat_id, user_id, seq, text_seq)
        where m.chat_id = v.chat_id and m.user_id = v.user_id`.execute(this.db());
   }
 }

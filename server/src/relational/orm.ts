@@ -1,3 +1,4 @@
+import type { Config } from '../config/config.js';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,16 @@ export interface RelationalOptions {
 }
 
 export type RelationalOrm = MikroORM & { em: SqlEntityManager };
+
+/** The relational database as the configuration names it: every process opens it the same way. */
+export const relationalOptionsOf = (config: Config): RelationalOptions => ({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  poolSize: config.databasePoolSize,
+  connectTimeoutMs: config.databaseConnectTimeoutMs,
+  statementTimeoutMs: config.databaseStatementTimeoutMs,
+  durable: config.pgliteFsync,
+});
 
 export async function openRelational(options: RelationalOptions): Promise<RelationalOrm> {
   const common = {

@@ -2,6 +2,7 @@ import type { Day } from '../domain/day.js';
 import type { Chat, ChatDayStats, ChatKind, MemberChat, User } from '../domain/models.js';
 import type { WindowActivity } from '../message-store/port.js';
 import type { ChatPosition } from '../domain/cursor.js';
+import type { SendEnvelope } from '../event-log/port.js';
 
 export interface NewUser {
   id: string;
@@ -24,6 +25,8 @@ export interface NewChat {
   memberIds: string[];
   /** For direct chats: one key per pair, so a pair always lands in one chat. */
   directKey: string | null;
+  /** A group's creator; null for direct chats. */
+  ownerId: string | null;
 }
 
 /** What the persister folds into the chat summary after storing messages. */
@@ -32,11 +35,43 @@ export interface ChatActivity {
   lastSeq: number;
   lastMessageId: string;
   at: Date;
-  /** Highest seq each sender wrote in this batch: their own messages count as read. */
-  senderSeqs: { senderId: string; seq: number }[];
+  /** The chat's latest event and text message count after the batch. */
+  lastEventSeq: number;
+  textCount: number;
+  /** Highest seq each sender wrote in this batch (and the text count there): their own messages count as read. */
+  senderSeqs: { senderId: string; seq: number; textSeq: number }[];
+}
+
+/** A group as a change sees it: its row locked until the change commits. */
+export interface LockedGroup {
+  chat: Chat;
+  /** Longest-standing first (joined_at, then user id). */
+  memberIds: string[];
+}
+
+/** What a change to a group writes, in one transaction with the system messages that announce it. */
+export interface GroupChange {
+  add?: string[];
+  remove?: string[];
+  title?: string;
+  /** The new owner, when ownership passes. */
+  ownerId?: string | null;
+  /** System messages, moved into the event log after the commit (see ChatOutbox). */
+  announce: SendEnvelope[];
 }
 
 export interface ChatRepository {
+  /**
+   * Locks the chat's row, lets `decide` look at it and its members, and
+   * writes what it returns (members, title, owner, outbox rows) in the same
+   * transaction: two changes to one group never interleave. Throws what
+   * `decide` throws, having written nothing.
+   */
+  changeGroup(chatId: string, decide: (group: LockedGroup) => GroupChange): Promise<{ chat: Chat; change: GroupChange }>;
+  /** Outbox rows of one chat, or the oldest of any chat when chatId is null; with `before`, only rows written before it. */
+  pendingAnnouncements(chatId: string | null, limit: number, before?: Date): Promise<SendEnvelope[]>;
+  /** Forgets outbox rows once their envelopes are in the event log. */
+  announced(ids: readonly string[]): Promise<void>;
   create(chat: NewChat): Promise<Chat>;
   /** Returns the existing chat for that direct key, creating it if needed, safe under races. */
   findOrCreateDirect(chat: NewChat & { directKey: string }): Promise<Chat>;
@@ -54,9 +89,11 @@ export interface ChatRepository {
   membersOf(chatId: string): Promise<string[] | null>;
   /** Returns whether the user was a member. */
   removeMember(chatId: string, userId: string): Promise<boolean>;
-  /** lastReadSeq only moves forward and never past the chat's lastSeq. */
-  markRead(chatId: string, userId: string, seq: number): Promise<void>;
+  /** lastReadSeq only moves forward and never past the chat's lastSeq; textSeq is the text count at seq. */
+  markRead(chatId: string, userId: string, seq: number, textSeq: number): Promise<void>;
   recordActivity(activity: ChatActivity[]): Promise<void>;
+  /** Moves each chat's lastEventSeq forward to at least the given one (for stores that do not record activity). */
+  recordEventSeqs(events: { chatId: string; eventSeq: number }[]): Promise<void>;
   /** For each (chat, user) pair, in one statement: the chat's lastSeq and whether the user is a member (absent: no such chat). */
   liveState(pairs: readonly WatchedPair[]): Promise<LiveState[]>;
   /** Chats in id order after `afterId` (from the first when null), with their recorded lastSeq. */
@@ -71,6 +108,7 @@ export interface WatchedPair {
 
 export interface LiveState extends WatchedPair {
   lastSeq: number;
+  lastEventSeq: number;
   member: boolean;
 }
 

@@ -3,6 +3,8 @@
  * updates on the message path). Timestamps may come back as strings or Dates
  * depending on the driver's type parsers, hence `toDate`.
  */
+import type { MessageKind } from '../domain/models.js';
+
 export interface UsersTable {
   id: string;
   username: string;
@@ -16,8 +18,11 @@ export interface ChatsTable {
   kind: 'DIRECT' | 'GROUP';
   title: string | null;
   direct_key: string | null;
+  owner_id: string | null;
   last_seq: number;
   last_message_id: string | null;
+  last_event_seq: number;
+  text_count: number;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -26,6 +31,7 @@ export interface MembersTable {
   chat_id: string;
   user_id: string;
   last_read_seq: number;
+  read_text_seq: number;
   joined_at: Date | string;
 }
 
@@ -33,9 +39,28 @@ export interface MessagesTable {
   id: string;
   chat_id: string;
   seq: number;
+  kind: MessageKind;
   sender_id: string;
+  subject_id: string | null;
   body: string;
   client_id: string | null;
+  reply_to_id: string | null;
+  created_at: Date | string;
+  edited_at: Date | string | null;
+  deleted_at: Date | string | null;
+  event_seq: number;
+  changed_seq: number;
+  /** When the latest change was accepted, and its id: a change applies only after the one stored (redeliveries change nothing). */
+  changed_at: Date | string;
+  change_id: string | null;
+  text_seq: number;
+}
+
+/** Membership and title changes, committed with the change and moved into the event log by the outbox relay. */
+export interface ChatOutboxTable {
+  id: string;
+  chat_id: string;
+  envelope: unknown;
   created_at: Date | string;
 }
 
@@ -60,6 +85,7 @@ export interface Tables {
   chats: ChatsTable;
   members: MembersTable;
   messages: MessagesTable;
+  chat_outbox: ChatOutboxTable;
   chat_daily_stats: ChatDailyStatsTable;
   daily_activity: DailyActivityTable;
 }

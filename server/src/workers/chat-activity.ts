@@ -10,12 +10,16 @@ const REPAIR_PAGE = 1_000;
 export function activityOf(messages: Message[]): ChatActivity[] {
   const byChat = new Map<string, ChatActivity>();
   for (const m of messages) {
-    const a = byChat.get(m.chatId) ?? { chatId: m.chatId, lastSeq: 0, lastMessageId: m.id, at: m.createdAt, senderSeqs: [] };
+    let a = byChat.get(m.chatId);
+    if (!a) byChat.set(m.chatId, (a = { chatId: m.chatId, lastSeq: 0, lastMessageId: m.id, at: m.createdAt, lastEventSeq: 0, textCount: 0, senderSeqs: [] }));
     if (m.seq > a.lastSeq) Object.assign(a, { lastSeq: m.seq, lastMessageId: m.id, at: m.createdAt });
+    a.lastEventSeq = Math.max(a.lastEventSeq, m.changedSeq);
+    a.textCount = Math.max(a.textCount, m.textSeq);
+    // Own text messages count as read; a system message (a rename from the settings) reads nothing.
+    if (m.kind !== 'TEXT') continue;
     const sender = a.senderSeqs.find((s) => s.senderId === m.senderId);
-    if (sender) sender.seq = Math.max(sender.seq, m.seq);
-    else a.senderSeqs.push({ senderId: m.senderId, seq: m.seq });
-    byChat.set(m.chatId, a);
+    if (sender) Object.assign(sender, { seq: Math.max(sender.seq, m.seq), textSeq: Math.max(sender.textSeq, m.textSeq) });
+    else a.senderSeqs.push({ senderId: m.senderId, seq: m.seq, textSeq: m.textSeq });
   }
   return [...byChat.values()];
 }

@@ -1,9 +1,20 @@
-import type { MessageEnvelope } from '../event-log/port.js';
+import { isChange, type MessageEnvelope } from '../event-log/port.js';
 import { charCount, LIMITS } from '../domain/limits.js';
+import type { MessageKind } from '../domain/models.js';
 import { isStorableBody, isStorableIdentifier } from '../domain/text.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+const KINDS = new Set<MessageKind>(['TEXT', 'MEMBER_JOINED', 'MEMBER_LEFT', 'MEMBER_REMOVED', 'CHAT_RENAMED']);
+
+/** The API's own text rule: a body is stored exactly as the API would have accepted it. */
+function invalidBodyReason(body: unknown, max: number): string | null {
+  if (typeof body !== 'string' || body.trim() !== body || charCount(body) < 1 || charCount(body) > max) {
+    return `body must be 1 to ${max} trimmed characters`;
+  }
+  if (!isStorableBody(body, max)) return 'body is not text the API would store (a control character, a lone surrogate, a CR, or not NFC)';
+  return null;
+}
 
 /**
  * Why an envelope can never be stored, or null. The API validated it already;
@@ -14,15 +25,24 @@ export function invalidEnvelopeReason(e: MessageEnvelope): string | null {
   if (!isUuid(e.messageId)) return 'messageId is not a UUID';
   if (!isUuid(e.chatId)) return 'chatId is not a UUID';
   if (!isUuid(e.senderId)) return 'senderId is not a UUID';
-  if (typeof e.body !== 'string' || e.body.trim() !== e.body || charCount(e.body) < 1 || charCount(e.body) > LIMITS.bodyMax) {
-    return `body must be 1 to ${LIMITS.bodyMax} trimmed characters`;
+  if (typeof e.acceptedAt !== 'string' || Number.isNaN(Date.parse(e.acceptedAt))) return 'acceptedAt is not a date';
+  if (isChange(e)) {
+    if (!isUuid(e.changeId)) return 'changeId is not a UUID';
+    return e.type === 'edit' ? invalidBodyReason(e.body, LIMITS.bodyMax) : null;
   }
-  // The API's own text rule: a body is stored exactly as the API would have accepted it.
-  if (!isStorableBody(e.body, LIMITS.bodyMax)) return 'body is not text the API would store (a control character, a lone surrogate, a CR, or not NFC)';
+  const kind = e.kind ?? 'TEXT';
+  if (!KINDS.has(kind)) return `kind ${String(kind)} is not a message kind`;
+  if (kind.startsWith('MEMBER_')) {
+    if (!isUuid(e.subjectId)) return `a ${kind} message needs a subjectId`;
+    if (e.body !== '') return `a ${kind} message has an empty body`;
+  } else {
+    const reason = invalidBodyReason(e.body, kind === 'CHAT_RENAMED' ? LIMITS.titleMax : LIMITS.bodyMax);
+    if (reason) return reason;
+  }
+  if (e.replyToId != null && (kind !== 'TEXT' || !isUuid(e.replyToId))) return 'replyToId must be a UUID, on a text message';
   if (typeof e.clientId !== 'string' || e.clientId.length < 1 || e.clientId.length > LIMITS.clientIdMax) {
     return `clientId must be 1 to ${LIMITS.clientIdMax} characters`;
   }
   if (!isStorableIdentifier(e.clientId, LIMITS.clientIdMax)) return 'clientId has a control character or a lone surrogate';
-  if (typeof e.acceptedAt !== 'string' || Number.isNaN(Date.parse(e.acceptedAt))) return 'acceptedAt is not a date';
   return null;
 }

@@ -1,9 +1,10 @@
 import { messageIdFor } from '../domain/ids.js';
-import type { MessageEnvelope, Rejection } from '../event-log/port.js';
+import { isChange, type ChangeEnvelope, type MessageEnvelope, type Rejection, type SendEnvelope } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
-import { chatChannel, type RealtimeBus } from '../realtime/port.js';
+import type { RealtimeBus } from '../realtime/port.js';
+import { chatChannel, type MessageChanged, type MessageStored } from '../realtime/events.js';
 import { errorFields, type Logger } from '../support/logger.js';
 import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
 import { activityOf, repairChatActivity } from './chat-activity.js';
@@ -11,14 +12,25 @@ import { invalidEnvelopeReason } from './envelope-check.js';
 
 /** An envelope on its way to the store: the envelope as it came (rejections name it), the message it becomes. */
 interface Pending {
-  envelope: MessageEnvelope;
+  envelope: SendEnvelope;
   message: NewMessage;
 }
 
 /** A send the store already held: a redelivery, or a client's retry. */
 interface Found {
-  envelope: MessageEnvelope;
+  envelope: SendEnvelope;
   message: Message;
+}
+
+/** A batch in its order, as runs of sends (stored together) between edits and deletions (applied one by one). */
+function runs(batch: MessageEnvelope[]): (SendEnvelope[] | ChangeEnvelope)[] {
+  const result: (SendEnvelope[] | ChangeEnvelope)[] = [];
+  for (const envelope of batch) {
+    if (isChange(envelope)) result.push(envelope);
+    else if (Array.isArray(result.at(-1))) (result.at(-1) as SendEnvelope[]).push(envelope);
+    else result.push([envelope]);
+  }
+  return result;
 }
 
 interface Outcome {
@@ -74,7 +86,46 @@ export class Persister {
     private readonly options: PersisterOptions = { awaitPublish: false },
   ) {}
 
+  /**
+   * A batch's sends are stored together, except that an edit or a deletion
+   * in between is applied after the sends before it and before the ones
+   * after it: a chat's changes keep the order the log gave them.
+   */
   readonly handle = async (batch: MessageEnvelope[]): Promise<Rejection[]> => {
+    const rejected: Rejection[] = [];
+    for (const run of runs(batch)) rejected.push(...(Array.isArray(run) ? await this.handleSends(run) : await this.handleChange(run)));
+    return rejected;
+  };
+
+  /** Applies one edit or deletion; one the message's state has made moot (deleted, or applied before) changes nothing. */
+  private async handleChange(envelope: ChangeEnvelope): Promise<Rejection[]> {
+    const reason = invalidEnvelopeReason(envelope);
+    if (reason) return [{ envelope, reason }];
+    const { changeId, chatId, messageId, type, body, acceptedAt } = envelope;
+    let outcome;
+    try {
+      outcome = await this.store.change({ changeId, chatId, messageId, change: type, body, acceptedAt: new Date(acceptedAt) });
+    } catch (error) {
+      if (!(error instanceof InvalidMessageError)) throw error;
+      return [{ envelope, reason: error.message }];
+    }
+    if (!outcome.message) return [{ envelope, reason: `chat ${chatId} has no message ${messageId}` }];
+    // Accepted after the message was deleted (the API had not seen it yet): its sender hears so, rather than
+    // a success that never shows. An edit accepted before the deletion was overtaken by it, as if applied first.
+    const { deletedAt } = outcome.message;
+    if (!outcome.applied && type === 'edit' && deletedAt && Date.parse(acceptedAt) >= deletedAt.getTime()) {
+      return [{ envelope, reason: 'This message was deleted', code: 'CONFLICT' }];
+    }
+    // A redelivery, or an edit another edit overtook: nothing to do.
+    if (!outcome.applied) return [];
+    const { message } = outcome;
+    if (!this.store.recordsActivity) await this.chats.recordEventSeqs([{ chatId, eventSeq: message.changedSeq }]);
+    const publishing = this.publishEvents([{ type: 'messageChanged', change: type === 'edit' ? 'edited' : 'deleted', message }]);
+    if (this.options.awaitPublish) await publishing;
+    return [];
+  }
+
+  private async handleSends(batch: SendEnvelope[]): Promise<Rejection[]> {
     const { candidates, rejected } = this.wellFormed(batch);
     const outcome = await this.storeIsolating(candidates);
     rejected.push(...outcome.rejected);
@@ -82,10 +133,10 @@ export class Persister {
     const unrecorded = this.store.recordsActivity ? [] : outcome.written;
     await this.chats.recordActivity(activityOf([...unrecorded, ...outcome.found.map((f) => f.message)]));
     const redelivered = outcome.found.filter(isRedelivery).map((f) => f.message);
-    const publishing = this.publish([...outcome.written, ...redelivered].sort(byChatThenSeq));
+    const publishing = this.publishEvents([...outcome.written, ...redelivered].sort(byChatThenSeq).map(storedEvent));
     if (this.options.awaitPublish) await publishing;
     return rejected;
-  };
+  }
 
   /** Records the activity of chats whose recorded lastSeq is behind the store; see repairChatActivity. */
   repairActivity(): Promise<number> {
@@ -104,7 +155,7 @@ export class Persister {
    * before idempotency was scoped to the chat carries an id of
    * `(sender, clientId)` only, which could name another chat's message.
    */
-  private wellFormed(batch: MessageEnvelope[]): { candidates: Pending[]; rejected: Rejection[] } {
+  private wellFormed(batch: SendEnvelope[]): { candidates: Pending[]; rejected: Rejection[] } {
     const rejected: Rejection[] = [];
     const candidates: Pending[] = [];
     const seen = new Set<string>();
@@ -120,7 +171,18 @@ export class Persister {
       if (seen.has(id)) continue;
       seen.add(id);
       const { chatId, senderId, body, clientId } = envelope;
-      candidates.push({ envelope, message: { id, chatId, senderId, body, clientId, createdAt: new Date(envelope.acceptedAt) } });
+      const message: NewMessage = {
+        id,
+        chatId,
+        senderId,
+        body,
+        clientId,
+        kind: envelope.kind ?? 'TEXT',
+        subjectId: envelope.subjectId ?? null,
+        replyToId: envelope.replyToId ?? null,
+        createdAt: new Date(envelope.acceptedAt),
+      };
+      candidates.push({ envelope, message });
     }
     if (rekeyed > 0) this.logger.info('stored envelopes under the id of their (sender, chat, clientId)', { count: rekeyed });
     return { candidates, rejected };
@@ -202,23 +264,31 @@ export class Persister {
    * after another, so a later batch's publishes are issued after these even
    * when nobody waits for these to settle.
    */
-  private publish(messages: Message[]): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
-    const done = Promise.all(messages.map((message) => this.publishOne(message))).then(() => undefined);
+  private publishEvents(events: (MessageStored | MessageChanged)[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    const done = Promise.all(events.map((event) => this.publishOne(event))).then(() => undefined);
     this.publishing.add(done);
     void done.finally(() => this.publishing.delete(done));
     return done;
   }
 
-  private async publishOne(message: Message): Promise<void> {
+  private async publishOne(event: MessageStored | MessageChanged): Promise<void> {
+    const { message } = event;
     try {
-      await this.bus.publish(chatChannel(message.chatId), message);
+      await this.bus.publish(chatChannel(message.chatId), event);
     } catch (error) {
-      // Stored is what counts; subscribers recover missed messages with afterSeq.
+      // Stored is what counts; subscribers recover what they missed from the store (afterSeq, chatEvents cursors).
       this.logger.warn('realtime publish failed', { chatId: message.chatId, seq: message.seq, ...errorFields(error) });
     }
   }
 }
+
+/** A stored message as published: with the chat's summary as this message left it (a redelivered one's may trail a later state: readers keep the newest). */
+const storedEvent = (message: Message): MessageStored => ({
+  type: 'messageStored',
+  message,
+  chat: { chatId: message.chatId, lastSeq: message.seq, lastMessageId: message.id, updatedAt: message.createdAt },
+});
 
 /** Which pending sends the store wrote or already held, and which are left for another attempt. */
 function settle(todo: Pending[], appended: Appended): { found: Found[]; rest: Pending[] } {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { storedMessage } from '../support/stored-message.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/domain/models.js';
 import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
@@ -35,15 +36,17 @@ describe.each(relationalTargets)('start-up repair of chat activity on $name', (t
 
     // What the dead process left: two more messages in the store, the chat's row untouched.
     const orm = await openRelational(storage);
-    const lost: Message[] = [2, 3].map((seq) => ({
-      id: randomUUID(),
-      chatId,
-      seq,
-      senderId: bob.id,
-      body: `stored, not recorded ${seq}`,
-      clientId: randomUUID(),
-      createdAt: new Date(Date.now() + seq),
-    }));
+    const lost: Message[] = [2, 3].map((seq) =>
+      storedMessage({
+        id: randomUUID(),
+        chatId,
+        seq,
+        senderId: bob.id,
+        body: `stored, not recorded ${seq}`,
+        clientId: randomUUID(),
+        createdAt: new Date(Date.now() + seq),
+      }),
+    );
     try {
       expect(await new SqlMessageStore(orm).insertMany(lost)).toBe(2);
     } finally {

@@ -4,7 +4,7 @@ import { subscribeMessages, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { send, signup } from '../support/users.js';
-import { InstancePair } from '../support/instance-pair.js';
+import { instancePairForSuite } from '../support/instance-pair.js';
 
 const canRun = !redisSkipReason && relationalTargets.includes(postgresTarget);
 const suite = canRun ? describe : describe.skip;
@@ -25,19 +25,10 @@ async function connected(server: TestServer, token: string): Promise<Client> {
 }
 
 suite('leaving a group while subscriptions open on another instance (PostgreSQL + Redis)', () => {
-  let pair: InstancePair;
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    pair = await InstancePair.start({ REDIS_URL });
-    ({ a, b } = pair);
-  });
-  afterAll(async () => {
-    await pair?.stop();
-  });
+  const pair = instancePairForSuite({ REDIS_URL });
 
   it('never lets the leaver receive a message sent after the leave, on any subscription', async () => {
+    const { a, b } = pair;
     for (let round = 0; round < ROUNDS; round++) {
       const [ada, bob] = [await signup(a), await signup(a)];
       const group = await a.ok(`mutation ($m: [ID!]!) { createGroupChat(title: "race", memberIds: $m) { id } }`, { m: [bob.id] }, ada.token);

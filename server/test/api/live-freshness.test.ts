@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Subscription, subscribeMessages, TestServer } from '../support/server.js';
+import { chatChannel, type ChatEvent } from '../../src/realtime/events.js';
 import { relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisClients, redisSkipReason } from '../support/redis.js';
 import { directChat, send, signup } from '../support/users.js';
@@ -64,16 +65,15 @@ withRedis.each(relationalTargets)('a subscription without afterSeq on $name with
     const first = history.messages.edges[0].node;
 
     const client = await redis.connect();
-    const channel = `chat.${chatId}.messages`;
+    const channel = chatChannel(chatId).name;
     const ws = server.wsClient(bob.token);
     const live = subscribeMessages(ws, chatId);
     try {
       // Once the server's bus subscription is live, a republish of message 1 reaches it first.
       await until(async () => ((await client.pubsub('NUMSUB', channel)) as [string, number])[1] > 0);
-      await client.publish(
-        channel,
-        JSON.stringify({ id: first.id, chatId, seq: 1, senderId: first.sender.id, body: first.body, clientId: first.clientId, createdAt: first.createdAt }),
-      );
+      const message = { id: first.id, chatId, seq: 1, senderId: first.sender.id, body: first.body, clientId: first.clientId, createdAt: new Date(first.createdAt) };
+      const event: ChatEvent = { type: 'messageStored', message, chat: { chatId, lastSeq: 1, lastMessageId: first.id, updatedAt: message.createdAt } };
+      await client.publish(channel, chatChannel(chatId).codec.encode(event));
       await send(server, ada, chatId, 'new');
       await live.waitFor(1);
       // A message after the new one shows whether anything else was queued before it.

@@ -4,6 +4,7 @@ import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
 import { SqlChatRepository } from '../../src/relational/chat-repository.js';
 import { openRelational, type RelationalOrm } from '../../src/relational/orm.js';
 import { subscribeMessages, TestServer } from '../support/server.js';
+import { storedMessage } from '../support/stored-message.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { directChat, send, signup } from '../support/users.js';
@@ -47,10 +48,10 @@ describe.each(buses.filter((bus) => canRun && !bus.skip))('a lost publish, Postg
     try {
       expect((await live.waitFor(1)).map((m) => m.seq)).toEqual([1]);
 
-      const lost = { id: randomUUID(), chatId, seq: 2, senderId: ada.id, body: 'stored, recorded, never published', clientId: 'lost-1', createdAt: new Date() };
+      const lost = storedMessage({ id: randomUUID(), chatId, seq: 2, senderId: ada.id, body: 'stored, recorded, never published', clientId: 'lost-1', createdAt: new Date() });
       expect(await new SqlMessageStore(orm).insertMany([lost])).toBe(1);
       await new SqlChatRepository(orm).recordActivity([
-        { chatId, lastSeq: 2, lastMessageId: lost.id, at: lost.createdAt, senderSeqs: [{ senderId: ada.id, seq: 2 }] },
+        { chatId, lastSeq: 2, lastMessageId: lost.id, at: lost.createdAt, lastEventSeq: 2, textCount: 2, senderSeqs: [{ senderId: ada.id, seq: 2, textSeq: 2 }] },
       ]);
 
       const [, second] = await live.waitFor(2);

@@ -91,7 +91,7 @@ suite('a hung Redis', () => {
         const members = await Promise.all(
           [1, 2].map(() => users.create({ id: randomUUID(), username: `h_${randomBytes(5).toString('hex')}`, displayName: 'H', passwordHash: 'x' })),
         );
-        const chat = await chats.create({ kind: 'GROUP', title: 'hung', memberIds: members.map((m) => m.id), directKey: null });
+        const chat = await chats.create({ kind: 'GROUP', title: 'hung', memberIds: members.map((m) => m.id), directKey: null, ownerId: null });
         const envelopes: MessageEnvelope[] = [1, 2, 3].map((i) => {
           const clientId = randomUUID();
           const senderId = members[i % 2].id;

@@ -3,7 +3,7 @@ import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { codeOf, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { directChat, signup, type TestUser } from '../support/users.js';
-import { InstancePair } from '../support/instance-pair.js';
+import { instancePairForSuite } from '../support/instance-pair.js';
 
 const canRun = !redisSkipReason && relationalTargets.includes(postgresTarget);
 const suite = canRun ? describe : describe.skip;
@@ -24,17 +24,7 @@ const IN_FLIGHT = 32;
  * must cost time, never an answer.
  */
 suite('two instances writing one chat at full speed', () => {
-  let pair: InstancePair;
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    pair = await InstancePair.start({ REDIS_URL });
-    ({ a, b } = pair);
-  });
-  afterAll(async () => {
-    await pair?.stop();
-  });
+  const pair = instancePairForSuite({ REDIS_URL });
 
   async function sendAll(server: TestServer, user: TestUser, chatId: string, prefix: string): Promise<string[]> {
     const failures: string[] = [];
@@ -51,6 +41,7 @@ suite('two instances writing one chat at full speed', () => {
   }
 
   it('answers every send, and stores each once with seqs 1..N', async () => {
+    const { a, b } = pair;
     const ada = await signup(a);
     const bob = await signup(b);
     const chatId = await directChat(a, ada, bob);

@@ -60,6 +60,33 @@ export function eventLogContract(name: string, factory: EventLogFactory): void {
       expect(handled).toEqual([e]);
     });
 
+    it('carries edits, deletions and system messages unchanged, in their chat’s order among sends', async () => {
+      const chat = randomUUID();
+      const handled: MessageEnvelope[] = [];
+      await log.consume(async (batch) => {
+        handled.push(...batch);
+        return [];
+      });
+      const send = envelope(chat, 'to be edited');
+      const change = (type: 'edit' | 'delete', body: string | null): MessageEnvelope => ({
+        type,
+        changeId: randomUUID(),
+        messageId: send.messageId,
+        chatId: chat,
+        senderId: sender,
+        body,
+        acceptedAt: new Date().toISOString(),
+      });
+      const edit = change('edit', 'edited');
+      const system: MessageEnvelope = { ...envelope(chat, ''), type: 'send', kind: 'MEMBER_JOINED', subjectId: randomUUID() };
+      const reply: MessageEnvelope = { ...envelope(chat, 'a reply'), replyToId: send.messageId };
+      const deletion = change('delete', null);
+      const sequence = [send, edit, system, reply, deletion];
+      for (const e of sequence) await log.append(e);
+      await eventually(() => handled.filter((e) => e.chatId === chat).length >= sequence.length, 'every envelope of the chat');
+      expect(handled.filter((e) => e.chatId === chat)).toEqual(sequence);
+    });
+
     it('keeps per-chat order across many concurrent appends', async () => {
       const seen: MessageEnvelope[] = [];
       const batchSizes: number[] = [];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/domain/models.js';
+import { storedMessage } from '../support/stored-message.js';
 import { InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../../src/message-store/port.js';
 
 /** A store plus a way to make chats it may write to (SQL needs real chat and user rows). */
@@ -13,7 +14,7 @@ export interface MessageStoreFixture {
 const base = Date.parse('2026-01-01T00:00:00.000Z');
 
 export function message(chatId: string, senderId: string, seq: number, overrides: Partial<Message> = {}): Message {
-  return {
+  return storedMessage({
     id: randomUUID(),
     chatId,
     seq,
@@ -22,12 +23,12 @@ export function message(chatId: string, senderId: string, seq: number, overrides
     clientId: randomUUID(),
     createdAt: new Date(base + seq * 1000),
     ...overrides,
-  };
+  });
 }
 
 /** A send as the persister appends it: no seq yet. */
 export function newMessage(chatId: string, senderId: string, body: string, overrides: Partial<NewMessage> = {}): NewMessage {
-  return { id: randomUUID(), chatId, senderId, body, clientId: randomUUID(), createdAt: new Date(base), ...overrides };
+  return { id: randomUUID(), chatId, senderId, body, clientId: randomUUID(), createdAt: new Date(base), kind: 'TEXT', subjectId: null, replyToId: null, ...overrides };
 }
 
 const seqsOf = (messages: Message[]) => messages.map((m) => m.seq);
@@ -115,10 +116,74 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       expect(existing).toEqual([]);
       const byId = new Map(written.map((m) => [m.id, m]));
       expect(batch.map((m) => byId.get(m.id)?.seq)).toEqual([3, 1, 4]);
-      expect(batch.map((m) => byId.get(m.id))).toEqual(batch.map((m, i) => ({ ...m, seq: [3, 1, 4][i] })));
+      const counted = (seq: number) => ({ seq, eventSeq: seq, changedSeq: seq, textSeq: seq, editedAt: null, deletedAt: null });
+      expect(batch.map((m) => byId.get(m.id))).toEqual(batch.map((m, i) => ({ ...m, ...counted([3, 1, 4][i]) })));
       expect((await store.range(chatId, { limit: 10, from: 'oldest' })).map((m) => m.body)).toEqual(['message 1', 'message 2', 'three', 'four']);
       expect(await store.maxSeqs([chatId, other.chatId])).toEqual(new Map([[chatId, 4], [other.chatId, 1]]));
       expect(await store.append([])).toEqual({ written: [], existing: [] });
+    });
+
+    it('numbers every message as an event, and counts only text messages in textSeq', async () => {
+      const { chatId, senderIds } = await chatWith(2);
+      const [ada, bob] = senderIds;
+      const system = newMessage(chatId, ada, '', { kind: 'MEMBER_JOINED', subjectId: bob });
+      const reply = newMessage(chatId, bob, 'hi back', { replyToId: system.id });
+      const { written } = await store.append([system, reply]);
+      expect(written.map((m) => [m.seq, m.eventSeq, m.changedSeq, m.textSeq, m.kind])).toEqual([
+        [3, 3, 3, 2, 'MEMBER_JOINED'],
+        [4, 4, 4, 3, 'TEXT'],
+      ]);
+      expect(written[0]).toMatchObject({ subjectId: bob, body: '' });
+      expect(written[1]).toMatchObject({ replyToId: system.id });
+      expect([await store.textSeqAt(chatId, 3), await store.textSeqAt(chatId, 4), await store.textSeqAt(chatId, 0)]).toEqual([2, 3, 0]);
+    });
+
+    it('applies an edit and a deletion as the chat’s next events, once, in the order they were accepted', async () => {
+      const { chatId, senderIds } = await chatWith(2);
+      const [first] = await store.range(chatId, { limit: 1, from: 'oldest' });
+      const at = (ms: number) => new Date(base + 100_000 + ms);
+      const edit = { changeId: randomUUID(), chatId, messageId: first.id, change: 'edit' as const, body: 'edited', acceptedAt: at(1) };
+      const applied = await store.change(edit);
+      expect(applied).toMatchObject({ applied: true, message: { body: 'edited', editedAt: at(1), changedSeq: 3, eventSeq: 1, seq: 1 } });
+      // A redelivery changes nothing, and neither does an edit accepted before the one stored.
+      expect(await store.change(edit)).toMatchObject({ applied: false, message: { body: 'edited', changedSeq: 3 } });
+      expect(await store.change({ ...edit, changeId: randomUUID(), body: 'older', acceptedAt: at(0) })).toMatchObject({ applied: false });
+      // Sends keep numbering events after the edit.
+      const { written } = await store.append([newMessage(chatId, senderIds[1], 'after the edit')]);
+      expect(written.map((m) => [m.seq, m.eventSeq])).toEqual([[3, 4]]);
+      const deletion = { changeId: randomUUID(), chatId, messageId: first.id, change: 'delete' as const, body: null, acceptedAt: at(2) };
+      expect(await store.change(deletion)).toMatchObject({ applied: true, message: { body: '', deletedAt: at(2), changedSeq: 5 } });
+      // Deleted is final.
+      expect(await store.change({ ...edit, changeId: randomUUID(), acceptedAt: at(3) })).toMatchObject({ applied: false, message: { body: '' } });
+      expect((await store.changedAfter(chatId, 0, 10)).map((m) => [m.seq, m.changedSeq])).toEqual([
+        [2, 2],
+        [3, 4],
+        [1, 5],
+      ]);
+      expect((await store.changedAfter(chatId, 4, 10)).map((m) => m.id)).toEqual([first.id]);
+      expect(await store.changedAfter(chatId, 0, 1)).toHaveLength(1);
+    });
+
+    it('applies a deletion whenever it comes, even after an edit accepted later was applied first', async () => {
+      const { chatId } = await chatWith(1);
+      const [first] = await store.range(chatId, { limit: 1, from: 'oldest' });
+      const at = new Date(base + 200_000);
+      // Two instances: the delete was accepted first, the edit stored first.
+      const edit = { changeId: randomUUID(), chatId, messageId: first.id, change: 'edit' as const, body: 'evading', acceptedAt: new Date(at.getTime() + 5) };
+      expect(await store.change(edit)).toMatchObject({ applied: true });
+      const deletion = { changeId: randomUUID(), chatId, messageId: first.id, change: 'delete' as const, body: null, acceptedAt: at };
+      expect(await store.change(deletion)).toMatchObject({ applied: true, message: { body: '', deletedAt: at } });
+      expect(await store.change({ ...deletion, changeId: randomUUID() })).toMatchObject({ applied: false });
+    });
+
+    it('finds no message to change in another chat, or one that does not exist', async () => {
+      const { chatId } = await chatWith(1);
+      const other = await fx.newChat();
+      const [stored] = await store.range(chatId, { limit: 1, from: 'oldest' });
+      const change = { changeId: randomUUID(), chatId: other.chatId, messageId: stored.id, change: 'delete' as const, body: null, acceptedAt: new Date() };
+      expect(await store.change(change)).toEqual({ message: null, applied: false });
+      expect(await store.change({ ...change, chatId, messageId: randomUUID() })).toEqual({ message: null, applied: false });
+      expect((await store.findByIds([stored.id]))[0].deletedAt).toBeNull();
     });
 
     it('appends any text unchanged, however an array literal would read it', async () => {
@@ -289,8 +354,14 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
           message(a.chatId, bob, 5, at('2030-06-02T00:00:00.000Z')),
         ]),
       ).toBe(5);
-      // Ada writes in both chats: one active user, counted once.
-      expect(await store.insertMany([message(b.chatId, ada, 1, at('2030-06-01T08:00:00.000Z')), message(b.chatId, cy, 2, at('2030-06-01T09:00:00.000Z'))])).toBe(2);
+      // Ada writes in both chats: one active user, counted once. A system message is no one's message.
+      expect(
+        await store.insertMany([
+          message(b.chatId, ada, 1, at('2030-06-01T08:00:00.000Z')),
+          message(b.chatId, cy, 2, at('2030-06-01T09:00:00.000Z')),
+          message(b.chatId, bob, 3, { ...at('2030-06-01T10:00:00.000Z'), kind: 'MEMBER_JOINED', subjectId: bob, body: '' }),
+        ]),
+      ).toBe(3);
 
       const day = await store.activity({ from: new Date('2030-06-01T00:00:00.000Z'), to: new Date('2030-06-02T00:00:00.000Z') });
       const expected = [

@@ -23,7 +23,7 @@ for (const target of relationalTargets) {
       store: new SqlMessageStore(orm),
       async newChat() {
         const [a, b] = await Promise.all([newUser(), newUser()]);
-        const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null });
+        const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
         return { chatId: chat.id, senderIds: [a.id, b.id] };
       },
       async close() {

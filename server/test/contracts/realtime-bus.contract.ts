@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BusSubscription, RealtimeBus } from '../../src/realtime/port.js';
+import { chatChannel, testChannel, type Channel, type ChatEvent } from '../../src/realtime/events.js';
+import { storedMessage } from '../support/stored-message.js';
 
 export type RealtimeBusFactory = () => Promise<RealtimeBus>;
 
 /** Channels are unique per test so adapters sharing a server cannot cross-talk. */
-const channel = () => `test.${randomUUID()}`;
+const channel = <T = any>(): Channel<T> => testChannel<T>(`test.${randomUUID()}`);
 
 async function take<T>(sub: BusSubscription<T>, count: number): Promise<T[]> {
   const iterator = sub[Symbol.asyncIterator]();
@@ -65,6 +67,28 @@ export function realtimeBusContract(name: string, factory: RealtimeBusFactory): 
       await Promise.all(expected.map((payload) => bus.publish(ch, payload)));
       expect(await within(take(sub, 100))).toEqual(expected);
       sub.close();
+    });
+
+    it('carries the vocabulary’s types: a stored message arrives with its dates as Dates', async () => {
+      const chatId = randomUUID();
+      const createdAt = new Date('2026-12-02T10:00:00.123Z');
+      const message = storedMessage({ id: randomUUID(), chatId, seq: 7, senderId: randomUUID(), body: 'hi', clientId: 'c', createdAt, editedAt: new Date(createdAt.getTime() + 5) });
+      const event: ChatEvent = { type: 'messageStored', message, chat: { chatId, lastSeq: 7, lastMessageId: message.id, updatedAt: createdAt } };
+      const sub = await bus.subscribe(chatChannel(chatId));
+      await bus.publish(chatChannel(chatId), event);
+      const [received] = await within(take(sub, 1));
+      expect(received).toEqual(event);
+      expect(received.type === 'messageStored' && received.message.createdAt).toBeInstanceOf(Date);
+      expect(received.type === 'messageStored' && received.message.editedAt).toBeInstanceOf(Date);
+      sub.close();
+    });
+
+    it('hands every subscriber of a channel the same decoded object (what shared executions key on)', async () => {
+      const ch = channel<{ n: number }>();
+      const [first, second] = await Promise.all([bus.subscribe(ch), bus.subscribe(ch)]);
+      await bus.publish(ch, { n: 1 });
+      const [[a], [b]] = await Promise.all([within(take(first, 1)), within(take(second, 1))]);
+      expect(a).toBe(b);
     });
 
     it('does not deliver to subscribers of other channels', async () => {

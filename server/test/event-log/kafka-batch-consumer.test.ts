@@ -161,6 +161,15 @@ describe('Kafka batch consumer', () => {
     expect(seen.resolved).toEqual(['102']);
   });
 
+  it('writes no dead letter for a change a deletion made moot, and commits past it', async () => {
+    const moot = envelope('edit of a deleted message');
+    const { payload, seen } = scriptedBatch([valueOf(moot)]);
+    const { eachBatch, letters } = await consumer(async (batch) => batch.map((e) => ({ envelope: e, reason: 'This message was deleted', code: 'CONFLICT' as const })));
+    await eachBatch(payload);
+    expect(letters).toEqual([]);
+    expect(seen.resolved).toEqual(['100']);
+  });
+
   it('caps what a dead letter copies of an oversized original, so the letter fits its topic', async () => {
     // Larger than Kafka's default 1 MiB max.message.bytes once base64-encoded into a letter.
     const garbage = Buffer.alloc(2 * 1024 * 1024, 'x');

@@ -29,6 +29,23 @@ describe('envelope records', () => {
     expect(decodeEnvelope(extra)).toEqual({ envelope: e });
   });
 
+  it('carry edits, deletions and system messages, each with its own fields only', () => {
+    const change: MessageEnvelope = { type: 'edit', changeId: randomUUID(), messageId: randomUUID(), chatId: randomUUID(), senderId: randomUUID(), body: 'new text', acceptedAt: new Date().toISOString() };
+    expect(decodeEnvelope(valueOf(envelopeRecord(change)))).toEqual({ envelope: change });
+    const deletion: MessageEnvelope = { ...change, type: 'delete', body: null };
+    expect(decodeEnvelope(valueOf(envelopeRecord(deletion)))).toEqual({ envelope: deletion });
+    expect(decodeEnvelope(Buffer.from(JSON.stringify({ ...deletion, clientId: 'x', kind: 'TEXT' })))).toEqual({ envelope: deletion });
+    const system: MessageEnvelope = { ...envelope(), body: '', type: 'send', kind: 'MEMBER_REMOVED', subjectId: randomUUID() };
+    expect(decodeEnvelope(valueOf(envelopeRecord(system)))).toEqual({ envelope: system });
+    const reply: MessageEnvelope = { ...envelope(), replyToId: randomUUID() };
+    expect(decodeEnvelope(valueOf(envelopeRecord(reply)))).toEqual({ envelope: reply });
+    // An envelope from before replies carries none of the optional fields, and reads back the same way.
+    expect(JSON.parse(envelopeRecord(envelope()).value as string)).not.toHaveProperty('kind');
+    const { body: _body, ...noBody } = change;
+    expect(decodeEnvelope(Buffer.from(JSON.stringify({ ...noBody, changeId: 7 })))).toEqual({ reason: 'the record value lacks string fields: changeId' });
+    expect(decodeEnvelope(Buffer.from(JSON.stringify({ ...envelope(), type: 'shout' })))).toEqual({ reason: 'the record value has an unknown type: shout' });
+  });
+
   it('name what is wrong with a value that is not an envelope', () => {
     expect(decodeEnvelope(null)).toEqual({ reason: 'the record has no value' });
     expect(decodeEnvelope(Buffer.alloc(0))).toEqual({ reason: 'the record has no value' });

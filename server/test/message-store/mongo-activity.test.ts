@@ -10,9 +10,9 @@ describe('MongoDB activity aggregation', () => {
   const from = new Date('2026-03-14T00:00:00.000Z');
   const to = new Date('2026-03-15T00:00:00.000Z');
 
-  it('matches createdAt from the window start, included, to its end, excluded, before grouping by chat', () => {
+  it('matches text messages by createdAt from the window start, included, to its end, excluded, before grouping by chat', () => {
     const [match, group, sort] = activityPipeline({ from, to });
-    expect(match).toEqual({ $match: { createdAt: { $gte: from, $lt: to } } });
+    expect(match).toEqual({ $match: { createdAt: { $gte: from, $lt: to }, kind: { $in: ['TEXT', null] } } });
     expect(group.$group._id).toBe('$chatId');
     expect(sort).toEqual({ $sort: { _id: 1 } });
   });

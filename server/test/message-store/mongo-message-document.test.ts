@@ -2,9 +2,10 @@ import { MikroORM, MongoDriver } from '@mikro-orm/mongodb';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/domain/models.js';
+import { storedMessage } from '../support/stored-message.js';
 import { MessageDocumentEntity, messageIndexes, toDocument, toMessage, type MessageDocument } from '../../src/message-store/mongo-message-document.js';
 
-const message: Message = {
+const message: Message = storedMessage({
   id: '0b6c8a52-5a57-4c57-9d0c-2f7f1f0e9b7a',
   chatId: '6f2b3f8e-3f7e-4c3c-8a43-5a0a8f1f7c11',
   seq: 42,
@@ -12,7 +13,11 @@ const message: Message = {
   body: 'ünïcødé 🙂 \n multi-line',
   clientId: 'client-1',
   createdAt: new Date('2026-01-01T12:34:56.789Z'),
-};
+  replyToId: '1b6c8a52-5a57-4c57-9d0c-2f7f1f0e9b7a',
+  editedAt: new Date('2026-01-01T12:35:00.001Z'),
+  changedSeq: 50,
+  textSeq: 40,
+});
 
 /** What the driver sends and reads back: BSON with its default (promoting) deserializer. */
 const throughBson = <T extends object>(document: T) => BSON.deserialize(BSON.serialize(document));
@@ -23,11 +28,28 @@ describe('MongoDB message documents', () => {
       _id: message.id,
       chatId: message.chatId,
       seq: 42,
+      kind: 'TEXT',
       senderId: message.senderId,
+      subjectId: null,
       body: message.body,
       clientId: 'client-1',
+      replyToId: message.replyToId,
       createdAt: message.createdAt,
+      editedAt: message.editedAt,
+      deletedAt: null,
+      eventSeq: 42,
+      changedSeq: 50,
+      changedAt: message.editedAt,
+      changeId: null,
+      textSeq: 40,
     });
+  });
+
+  it('read a document of an older version as the text message it was, its events its seq', () => {
+    const { _id, chatId, seq, senderId, body, clientId, createdAt } = toDocument(message);
+    expect(toMessage(throughBson({ _id, chatId, seq, senderId, body, clientId, createdAt }) as MessageDocument)).toEqual(
+      storedMessage({ id: _id, chatId, seq, senderId, body, clientId, createdAt }),
+    );
   });
 
   it('round-trip through BSON unchanged: a Date stays a Date to the millisecond, seq a number', () => {
@@ -54,6 +76,7 @@ describe('MongoDB message documents', () => {
         unique: true,
         partialFilterExpression: { clientId: { $type: 'string' } },
       },
+      { name: 'chat_changed_seq', key: { chatId: 1, changedSeq: 1 }, unique: true, partialFilterExpression: { changedSeq: { $type: 'number' } } },
       { name: 'created_at', key: { createdAt: 1 } },
     ]);
   });

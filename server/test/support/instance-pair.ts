@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { TestServer } from './server.js';
 import { postgresTarget } from './targets.js';
 
@@ -32,4 +33,30 @@ export class InstancePair {
     await Promise.allSettled([this.a.stop(), this.b.stop()]);
     await this.storage.dispose();
   }
+}
+
+/**
+ * Two instances for the enclosing describe block: started before its tests,
+ * stopped after them. Read `a` and `b` inside the tests.
+ */
+export function instancePairForSuite(env: Record<string, string>): { readonly a: TestServer; readonly b: TestServer } {
+  let pair: InstancePair | undefined;
+  beforeAll(async () => {
+    pair = await InstancePair.start(env);
+  });
+  afterAll(async () => {
+    await pair?.stop();
+  });
+  const started = () => {
+    if (!pair) throw new Error('the instance pair has not started');
+    return pair;
+  };
+  return {
+    get a() {
+      return started().a;
+    },
+    get b() {
+      return started().b;
+    },
+  };
 }

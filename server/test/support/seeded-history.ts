@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Message } from '../../src/domain/models.js';
 import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
 import { SqlChatRepository } from '../../src/relational/chat-repository.js';
+import { storedMessage } from './stored-message.js';
 import type { RelationalOrm } from '../../src/relational/orm.js';
 import { SqlUserRepository } from '../../src/relational/user-repository.js';
 
@@ -27,21 +28,23 @@ export class SeededHistory {
   }
 
   async group(memberIds: string[]): Promise<string> {
-    return (await this.chats.create({ kind: 'GROUP', title: 'seeded', memberIds, directKey: null })).id;
+    return (await this.chats.create({ kind: 'GROUP', title: 'seeded', memberIds, directKey: null, ownerId: memberIds[0] ?? null })).id;
   }
 
   /** Messages at the given instants, numbered on from the chat's last seeded seq. */
   async messages(chatId: string, sends: [senderId: string, at: string][]): Promise<Message[]> {
     let seq = this.seqs.get(chatId) ?? 0;
-    const messages = sends.map(([senderId, at]) => ({
-      id: randomUUID(),
-      chatId,
-      seq: ++seq,
-      senderId,
-      body: `sent at ${at}`,
-      clientId: randomUUID(),
-      createdAt: new Date(at),
-    }));
+    const messages = sends.map(([senderId, at]) =>
+      storedMessage({
+        id: randomUUID(),
+        chatId,
+        seq: ++seq,
+        senderId,
+        body: `sent at ${at}`,
+        clientId: randomUUID(),
+        createdAt: new Date(at),
+      }),
+    );
     if ((await this.store.insertMany(messages)) !== messages.length) throw new Error('seeding collided with a stored message');
     this.seqs.set(chatId, seq);
     return messages;

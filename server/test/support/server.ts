@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startParley, type Parley } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
+import { LIMITS_OFF, loadConfig } from '../../src/config/config.js';
 import { silentLogger, type Logger } from '../../src/support/logger.js';
 import type { RelationalTarget } from './targets.js';
 
@@ -15,16 +15,6 @@ export interface GraphQLResponse<T = any> {
 /** The `extensions.code` of a response's first error. */
 export const codeOf = (result: GraphQLResponse): string | undefined => result.errors?.[0]?.extensions?.code;
 
-/** Rate limits a test server runs without, unless the test turns one on (bursts of one test user are the point of many tests). */
-const LIMITS_OFF = {
-  SEND_RATE_LIMIT: 'off',
-  LOGIN_RATE_LIMIT: 'off',
-  LOGIN_IP_RATE_LIMIT: 'off',
-  LOGIN_SUCCESS_RATE_LIMIT: 'off',
-  SIGNUP_RATE_LIMIT: 'off',
-  CHAT_CREATE_RATE_LIMIT: 'off',
-  MAX_CONCURRENT_OPERATIONS_PER_USER: '100000',
-};
 
 /** A real Parley on an ephemeral port, over real storage, restartable on the same storage. */
 export class TestServer {
@@ -141,7 +131,8 @@ export class Subscription<T> {
           this.notify();
         },
         error: (error) => {
-          this.errors.push(error);
+          // graphql-ws reports a failed execution as the list of its GraphQL errors.
+          this.errors.push(...(Array.isArray(error) ? error : [error]));
           this.notify();
         },
         complete: () => {

@@ -1,4 +1,4 @@
-import type { ChatFieldsFragment, UserFieldsFragment } from '@parley/sdk/documents';
+import type { ChatFieldsFragment, MessageFieldsFragment, UserFieldsFragment } from '@parley/sdk/documents';
 
 /** A group's title, or the other member's name for a direct chat. */
 export function chatTitle(chat: Pick<ChatFieldsFragment, 'kind' | 'title' | 'members'>, viewerId: string): string {
@@ -43,3 +43,33 @@ export function dayLabel(iso: string, now = new Date()): string {
 }
 
 export const displayNameOf = (user: UserFieldsFragment) => user.displayName || user.username;
+
+/** The parts of a message a one-line summary needs. */
+type Summarised = Pick<MessageFieldsFragment, 'kind' | 'body' | 'deletedAt'> & {
+  sender: Pick<UserFieldsFragment, 'id' | 'displayName' | 'username'>;
+  subject?: Pick<UserFieldsFragment, 'id' | 'displayName' | 'username'> | null;
+};
+
+/** What a system message says ("Ada added Bob"), or null for a text message. */
+export function systemText(message: Summarised, viewerId: string): string | null {
+  const name = (user: Pick<UserFieldsFragment, 'id' | 'displayName' | 'username'> | null | undefined) =>
+    !user ? 'Someone' : user.id === viewerId ? 'You' : user.displayName || user.username;
+  const who = name(message.sender);
+  const whom = message.subject?.id === viewerId ? 'you' : name(message.subject);
+  switch (message.kind ?? 'TEXT') {
+    case 'MEMBER_JOINED':
+      return message.subject?.id === message.sender.id ? `${who} joined` : `${who} added ${whom}`;
+    case 'MEMBER_LEFT':
+      return `${who} left`;
+    case 'MEMBER_REMOVED':
+      return `${who} removed ${whom}`;
+    case 'CHAT_RENAMED':
+      return `${who} renamed the group to “${message.body}”`;
+    default:
+      return null;
+  }
+}
+
+/** A message as one line: its text, "Message deleted", or what a system message says. */
+export const messageSummary = (message: Summarised, viewerId: string): string =>
+  systemText(message, viewerId) ?? (message.deletedAt ? 'Message deleted' : message.body);

@@ -24,7 +24,7 @@ export class AuthResolver {
     return services.auth.signup(username, password, displayName, clientIp);
   }
 
-  @Mutation(() => AuthPayload)
+  @Mutation(() => AuthPayload, { description: 'Signs in: a token for the account. Wrong usernames and passwords get the same answer; attempts are limited per username and per address.' })
   login(@Args() { username, password }: LoginArgs, @Ctx() { services, clientIp }: Context): Promise<AuthPayload> {
     return services.auth.login(username, password, clientIp);
   }

@@ -1,10 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { ChatChanged } from '../../domain/chat-watch.js';
-import { ChatsArgs, CreateGroupChatArgs, MarkReadArgs, MembersArgs } from '../args.js';
+import type { WatchedChat } from '../../domain/chat-watch.js';
+import { AddMembersArgs, ChatsArgs, CreateGroupChatArgs, MarkReadArgs, MembersArgs, RemoveMemberArgs, RenameChatArgs } from '../args.js';
 import { pageSize } from '../../domain/limits.js';
 import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
 import { requireViewer, type Context } from '../context.js';
+import { ViewerDependent } from '../execution-sharing.js';
 import { Chat, ChatConnection } from '../types/chat.js';
 import { toConnection } from '../types/connection.js';
 import { Message } from '../types/message.js';
@@ -20,13 +21,13 @@ export class ChatResolver {
     return toConnection(page.chats.map(asChat), chatCursor, { hasNextPage: page.hasNextPage, hasPreviousPage: after != null });
   }
 
-  @Query(() => Chat, { nullable: true })
-  async chat(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<Chat> {
+  @Query(() => Chat, { nullable: true, description: 'One of your chats, by id.' })
+  async chat(@Arg('id', () => ID, { description: 'A chat you are a member of.' }) id: string, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.get(requireViewer(context), id));
   }
 
   @Mutation(() => Chat, { description: 'Idempotent: the same pair always gets the same chat.' })
-  async createDirectChat(@Arg('userId', () => ID) userId: string, @Ctx() context: Context): Promise<Chat> {
+  async createDirectChat(@Arg('userId', () => ID, { description: 'The other person.' }) userId: string, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.createDirect(requireViewer(context), userId));
   }
 
@@ -40,9 +41,27 @@ export class ChatResolver {
     return asChat(await context.services.chats.markRead(requireViewer(context), chatId, seq));
   }
 
-  @Mutation(() => Boolean, { description: 'Leave a group chat: you can no longer read, send to or subscribe to it.' })
-  leaveChat(@Arg('chatId', () => ID) chatId: string, @Ctx() context: Context): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description:
+      'Leave a group chat (announced with a MEMBER_LEFT message): you can no longer read, send to or subscribe to it. An owner who leaves passes the group to its longest-standing member.',
+  })
+  leaveChat(@Arg('chatId', () => ID, { description: 'A group you are a member of.' }) chatId: string, @Ctx() context: Context): Promise<boolean> {
     return context.services.chats.leave(requireViewer(context), chatId);
+  }
+
+  @Mutation(() => Chat, { description: 'Any member of a group adds people; each is announced with a MEMBER_JOINED message. Someone removed earlier can be added back.' })
+  async addMembers(@Args() { chatId, userIds }: AddMembersArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.addMembers(requireViewer(context), chatId, userIds));
+  }
+
+  @Mutation(() => Chat, { description: 'The group’s owner removes a member (announced with MEMBER_REMOVED); their open subscriptions to it end at once.' })
+  async removeMember(@Args() { chatId, userId }: RemoveMemberArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.removeMember(requireViewer(context), chatId, userId));
+  }
+
+  @Mutation(() => Chat, { description: 'Any member renames a group (announced with CHAT_RENAMED).' })
+  async renameChat(@Args() { chatId, title }: RenameChatArgs, @Ctx() context: Context): Promise<Chat> {
+    return asChat(await context.services.chats.rename(requireViewer(context), chatId, title));
   }
 
   @Subscription(() => Chat, {
@@ -54,8 +73,8 @@ export class ChatResolver {
       return ctx.services.chats.watch(requireViewer(ctx));
     },
   })
-  async chatUpdated(@Root() { chatId }: ChatChanged, @Ctx() context: Context): Promise<Chat> {
-    return asChat(await context.services.chats.get(requireViewer(context), chatId));
+  chatUpdated(@Root() chat: WatchedChat): Chat {
+    return asChat(chat);
   }
 
   @FieldResolver(() => [User], {
@@ -73,13 +92,28 @@ export class ChatResolver {
     return (await loaders.chatMemberIds.load(chat.id)).length;
   }
 
-  @FieldResolver(() => Message, { nullable: true })
-  lastMessage(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<Message | null> | null {
+  @FieldResolver(() => Message, { nullable: true, description: 'The newest message (as it is now: edited, deleted or a system message); null for an empty chat.' })
+  lastMessage(@Root() chat: Chat & Pick<WatchedChat, 'lastMessage'>, @Ctx() { loaders }: Context): Promise<Message | null> | Message | null {
+    // A live chat list brings the message the bus carried: no read per watcher.
+    if (chat.lastMessage && chat.lastMessage.id === chat.lastMessageId) return chat.lastMessage as Message;
     return chat.lastMessageId ? loaders.message.load(chat.lastMessageId) : null;
   }
 
-  @FieldResolver(() => Int, { description: 'lastSeq - lastReadSeq: own messages count as read.' })
+  @FieldResolver(() => Int, { description: 'Text messages after lastReadSeq: own messages count as read, system messages never count.' })
+  @ViewerDependent()
   unreadCount(@Root() chat: Chat): number {
-    return Math.max(0, chat.lastSeq - chat.lastReadSeq);
+    return Math.max(0, chat.textCount - chat.readTextSeq);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'The group’s owner: its creator, or whom it passed to when they left. Null for direct chats.' })
+  owner(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<User | null> | null {
+    return chat.ownerId ? loaders.user.load(chat.ownerId) : null;
+  }
+
+  @FieldResolver(() => String, {
+    description: 'The position of the chat’s latest event. Read it with (or before) the history, then subscribe to chatEvents(after: eventCursor): nothing in between is missed.',
+  })
+  eventCursor(@Root() chat: Chat, @Ctx() context: Context): string {
+    return context.services.messages.eventCursor(chat.id, chat.lastEventSeq);
   }
 }

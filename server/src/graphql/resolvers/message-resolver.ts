@@ -1,7 +1,8 @@
-import { Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { MessageAddedArgs, MessagesArgs, SendMessageArgs } from '../args.js';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { EditMessageArgs, MessageAddedArgs, MessagesArgs, SendMessageArgs } from '../args.js';
 import { messageCursor } from '../../domain/cursor.js';
 import { requireViewer, type Context } from '../context.js';
+import { SharedExecution } from '../execution-sharing.js';
 import { toConnection } from '../types/connection.js';
 import { Message, MessageConnection, SendMessagePayload } from '../types/message.js';
 import { User } from '../types/user.js';
@@ -17,25 +18,58 @@ export class MessageResolver {
   @Mutation(() => SendMessagePayload, {
     description: 'Returns once the message is durably accepted. Resending with the same clientId stores it once.',
   })
-  sendMessage(@Args() { chatId, body, clientId }: SendMessageArgs, @Ctx() context: Context): Promise<SendMessagePayload> {
-    return context.services.messages.send(requireViewer(context), chatId, body, clientId);
+  sendMessage(@Args() { chatId, body, clientId, replyToId }: SendMessageArgs, @Ctx() context: Context): Promise<SendMessagePayload> {
+    return context.services.messages.send(requireViewer(context), chatId, body, clientId, replyToId);
+  }
+
+  @Mutation(() => Message, {
+    description: 'Edit the text of a message you sent (text messages only, not once deleted). Applied in the chat’s order, like a send; returns the message as the edit leaves it.',
+  })
+  editMessage(@Args() { messageId, body }: EditMessageArgs, @Ctx() context: Context): Promise<Message> {
+    return context.services.messages.edit(requireViewer(context), messageId, body);
+  }
+
+  @Mutation(() => Message, {
+    description: 'Delete a message you sent, or any text message of a group you own: it keeps its seq, its body becomes "". Deleting twice is harmless.',
+  })
+  deleteMessage(@Arg('messageId', () => ID, { description: 'The message to delete.' }) messageId: string, @Ctx() context: Context): Promise<Message> {
+    return context.services.messages.delete(requireViewer(context), messageId);
   }
 
   @Subscription(() => Message, {
-    description: 'New messages of a chat. With afterSeq: stored messages after it, then live ones; no gap, no duplicate.',
+    description:
+      'New messages of a chat, system messages included (edits and deletions are on chatEvents). With afterSeq: stored messages after it, then live ones; no gap, no duplicate.',
     subscribe: ({ args, context }) => {
       const ctx = context as Context;
       return ctx.services.messages.stream(requireViewer(ctx), args.chatId, args.afterSeq);
     },
   })
+  // Every subscriber of a chat receives the same stored message, and nothing of a Message depends on who reads it.
+  @SharedExecution()
   messageAdded(@Root() message: Message, @Args() _args: MessageAddedArgs): Message {
     return message;
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { description: 'Who sent it; for system messages, who made the change.' })
   async sender(@Root() message: Message, @Ctx() { loaders }: Context): Promise<User> {
     const user = await loaders.user.load(message.senderId);
     if (!user) throw new Error(`sender ${message.senderId} of message ${message.id} is missing`);
     return user;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The sender’s clientId (generated when they gave none); null for system messages.' })
+  clientId(@Root() message: Message): string | null {
+    // A system message's clientId is the server's idempotency key for it, not something its sender chose.
+    return message.kind === 'TEXT' ? message.clientId : null;
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'For MEMBER_* messages: who joined, left or was removed. Null otherwise.' })
+  subject(@Root() message: Message, @Ctx() { loaders }: Context): Promise<User | null> | null {
+    return message.subjectId ? loaders.user.load(message.subjectId) : null;
+  }
+
+  @FieldResolver(() => Message, { nullable: true, description: 'The message this one replies to, as it is now (a deleted one shows as deleted); null when not a reply.' })
+  replyTo(@Root() message: Message, @Ctx() { loaders }: Context): Promise<Message | null> | null {
+    return message.replyToId ? loaders.message.load(message.replyToId) : null;
   }
 }

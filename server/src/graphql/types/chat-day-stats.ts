@@ -3,7 +3,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'One UTC day of a chat, as the nightly summary job recorded it.' })
 export class ChatDayStats {
-  @Field(() => GraphQLDate)
+  @Field(() => GraphQLDate, { description: 'The UTC day, YYYY-MM-DD.' })
   day!: string;
 
   @Field(() => Int, { description: 'Messages sent that day.' })
@@ -12,9 +12,9 @@ export class ChatDayStats {
   @Field(() => Int, { description: 'Distinct people who sent them.' })
   senders!: number;
 
-  @Field()
+  @Field({ description: 'When that day’s first message was sent.' })
   firstMessageAt!: Date;
 
-  @Field()
+  @Field({ description: 'When that day’s last message was sent.' })
   lastMessageAt!: Date;
 }

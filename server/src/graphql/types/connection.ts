@@ -13,21 +13,21 @@ export interface Connection<T> {
 
 /** Relay edge and connection types for one node type, named `<Node>Edge` / `<Node>Connection`. */
 export function connectionTypes<T extends object>(Node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class EdgeType implements Edge<T> {
-    @Field()
+    @Field({ description: 'Pass as `after` or `before` to page from here.' })
     cursor!: string;
 
-    @Field(() => Node)
+    @Field(() => Node, { description: `The ${name}.` })
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name}s (Relay connection).` })
   class ConnectionType implements Connection<T> {
-    @Field(() => [EdgeType])
+    @Field(() => [EdgeType], { description: 'The page, in order.' })
     edges!: EdgeType[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more lies either side, and where.' })
     pageInfo!: PageInfo;
   }
 

@@ -1,0 +1,143 @@
+import type { MessageStore } from '../message-store/port.js';
+import type { ChatEvent, MessageChanged, MessageStored } from '../realtime/events.js';
+import type { BusSubscription } from '../realtime/port.js';
+import { liveInbox, noLongerMember } from './live-inbox.js';
+import type { LiveCheck } from './live-check.js';
+import { storeUnavailable } from './message-stream.js';
+import type { Message } from './models.js';
+
+const REPLAY_PAGE = 100;
+
+export type ChatEventKind = 'MessageAdded' | 'MessageEdited' | 'MessageDeleted' | 'ChatChanged';
+
+/** One event of a chat as a client receives it: its kind, its position, and the message it is about (ChatChanged: the system message that announced the change). */
+export interface DeliveredEvent {
+  kind: ChatEventKind;
+  chatId: string;
+  eventSeq: number;
+  message: Message;
+}
+
+/**
+ * What a stored message means to a client whose last position was `since`:
+ * new to it (and, for a system message, a change to the chat as well), or a
+ * change to a message it has. A message changed several times since then
+ * comes once, as it is now: the client ends in the same state either way.
+ */
+function eventsFor(message: Message, since: number): DeliveredEvent[] {
+  const at = { chatId: message.chatId, eventSeq: message.changedSeq, message };
+  if (message.eventSeq > since) {
+    const added: DeliveredEvent = { kind: 'MessageAdded', ...at };
+    return message.kind === 'TEXT' ? [added] : [added, { kind: 'ChatChanged', ...at }];
+  }
+  return [{ kind: message.deletedAt ? 'MessageDeleted' : 'MessageEdited', ...at }];
+}
+
+/*
+ * Live events are wrapped once per bus event, not once per subscriber: every
+ * subscriber of the chat on this instance then receives the same objects, and
+ * the GraphQL layer can share one execution among them (execution-sharing.ts).
+ */
+const wrapped = new WeakMap<MessageStored | MessageChanged, DeliveredEvent[]>();
+function liveEvents(event: MessageStored | MessageChanged): DeliveredEvent[] {
+  let events = wrapped.get(event);
+  if (!events) {
+    const { message } = event;
+    const at = { chatId: message.chatId, eventSeq: message.changedSeq, message };
+    events =
+      event.type === 'messageStored'
+        ? eventsFor(message, message.eventSeq - 1)
+        : [{ kind: event.change === 'deleted' ? 'MessageDeleted' : 'MessageEdited', ...at }];
+    wrapped.set(event, events);
+  }
+  return events;
+}
+
+export interface ChatEventStreamSource {
+  chatId: string;
+  viewerId: string;
+  /** Already live when the membership check below was made. */
+  subscription: BusSubscription<ChatEvent>;
+  /** The chat's lastEventSeq, read with the viewer's membership after the subscription went live. */
+  lastEventSeq: number;
+  /** Replay the changes after this position when set; otherwise start at lastEventSeq. */
+  after: number | null;
+  store: MessageStore;
+  liveCheck: LiveCheck;
+}
+
+/**
+ * One subscriber's chat events: every change stored after `after` up to the
+ * lastEventSeq read with the membership check, then live ones from the bus,
+ * merged by event seq, so nothing falls between replay and live and nothing
+ * arrives twice. A hole before a live event (a publish lost or overtaken) is
+ * filled from the store; the live check fills in events whose publish never
+ * came and cuts off a viewer whose leave was lost. Everything delivered was
+ * stored while the viewer was a member (see message-stream.ts for why).
+ */
+export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<DeliveredEvent> & AsyncIterator<DeliveredEvent> {
+  const { chatId, viewerId, subscription, store } = source;
+  const start = source.after ?? source.lastEventSeq;
+  const inbox = liveInbox({
+    ...source,
+    counter: 'lastEventSeq',
+    promised: Math.max(start, source.lastEventSeq),
+    positionOf: (event) => (event.type === 'memberLeft' ? undefined : event.message.changedSeq),
+  });
+
+  /** Stored changes with since < event seq <= upTo, in event order. */
+  async function* stored(since: number, upTo: number): AsyncGenerator<DeliveredEvent> {
+    for (let from = since; from < upTo; ) {
+      const page = await store.changedAfter(chatId, from, REPLAY_PAGE).catch(storeUnavailable);
+      for (const message of page) {
+        if (message.changedSeq > upTo) return;
+        yield* eventsFor(message, since);
+      }
+      if (page.length < REPLAY_PAGE) return;
+      from = page[page.length - 1].changedSeq;
+    }
+  }
+
+  async function* merged(): AsyncGenerator<DeliveredEvent> {
+    let last = start;
+    try {
+      yield* stored(start, source.lastEventSeq);
+      last = Math.max(last, source.lastEventSeq);
+      for await (const event of inbox) {
+        if (event.type === 'memberLeft') {
+          if (event.userId === viewerId) throw noLongerMember();
+          continue;
+        }
+        if (event.type === 'catchUp') {
+          if (event.position <= last) continue;
+          yield* stored(last, event.position);
+          last = event.position;
+          continue;
+        }
+        const eventSeq = event.message.changedSeq;
+        if (eventSeq <= last) continue;
+        // Events of a chat are numbered under its lock and published in that order: a hole was lost or overtaken.
+        if (eventSeq > last + 1) yield* stored(last, eventSeq - 1);
+        yield* liveEvents(event);
+        last = eventSeq;
+      }
+    } finally {
+      inbox.close();
+    }
+  }
+
+  const stream = merged();
+  // An async generator waiting for the next event only sees return() once that
+  // event arrives; closing the inbox first ends the wait right away.
+  return {
+    next: () => stream.next(),
+    return: (value) => {
+      inbox.close();
+      return stream.return(value);
+    },
+    throw: (error) => stream.throw(error),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  } satisfies AsyncIterator<DeliveredEvent> & AsyncIterable<DeliveredEvent>;
+}
