@@ -15,6 +15,7 @@ import {
   LeaveChatDocument,
   RemoveMemberDocument,
   RenameChatDocument,
+  SetTypingDocument,
   LoginDocument,
   MarkReadDocument,
   MeDocument,
@@ -98,6 +99,14 @@ export interface ParleyClient {
   removeMember(chatId: string, userId: string): Promise<Chat>;
   /** Any member renames a group (CHAT_RENAMED). */
   renameChat(chatId: string, title: string): Promise<Chat>;
+  /**
+   * Tells the chat's other members you are typing (true) or stopped (false):
+   * they see TypingChanged on chatEvents. Renew it every few seconds while
+   * typing (it shows for at most the server's typing timeout, 6 s by
+   * default); sending a message stops it. Repeats within a second are dropped
+   * by the server, so calling it on every keystroke is fine.
+   */
+  setTyping(chatId: string, typing: boolean): Promise<boolean>;
   /** Edits a text message you sent; returns it as the edit leaves it. CONFLICT once it is deleted. */
   editMessage(messageId: string, body: string): Promise<Message>;
   /** Deletes a message you sent, or any text message of a group you own; its body reads "" from then on. */
@@ -226,6 +235,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     addMembers: async (chatId, userIds) => (await run(AddMembersDocument, { chatId, userIds })).addMembers,
     removeMember: async (chatId, userId) => (await run(RemoveMemberDocument, { chatId, userId })).removeMember,
     renameChat: async (chatId, title) => (await run(RenameChatDocument, { chatId, title })).renameChat,
+    setTyping: async (chatId, typing) => (await run(SetTypingDocument, { chatId, typing })).setTyping,
     editMessage: async (messageId, body) => (await run(EditMessageDocument, { messageId, body })).editMessage,
     deleteMessage: async (messageId) => (await run(DeleteMessageDocument, { messageId })).deleteMessage,
 

@@ -12,7 +12,12 @@ async function takeEvents(stream: ChatEventStream, count: number): Promise<ChatE
   return events;
 }
 
-const summary = (e: ChatEvent) => (e.__typename === 'ChatChanged' ? `ChatChanged ${e.chat.title}` : `${e.__typename} ${e.message.seq} ${e.message.kind} ${e.message.body}`);
+const summary = (e: ChatEvent) =>
+  e.__typename === 'ChatChanged'
+    ? `ChatChanged ${e.chat.title}`
+    : e.__typename === 'TypingChanged'
+      ? `TypingChanged ${e.user.username} ${e.typing}`
+      : `${e.__typename} ${e.message.seq} ${e.message.kind} ${e.message.body}`;
 
 describe('chat events in the SDK', () => {
   const server = TestParley.forSuite();
@@ -66,6 +71,24 @@ describe('chat events in the SDK', () => {
     await ada.client.deleteMessage(first.messageId);
     expect((await takeEvents(later, 1)).map(summary)).toEqual(['MessageDeleted 1 TEXT ']);
     later.close();
+    stream.close();
+  });
+
+  it('shows who is typing, typed, and stops it when they send', async () => {
+    const ada = clients.add(await signedUp(server.url));
+    const bob = clients.add(await signedUp(server.url));
+    const chat = await ada.client.createGroupChat({ title: 'typing', memberIds: [bob.user.id] });
+    const stream = ada.client.chatEvents(chat.id);
+    await stream.ready;
+    await ada.client.sendMessage(chat.id, 'live?');
+    await takeEvents(stream, 1);
+    expect(await bob.client.setTyping(chat.id, true)).toBe(true);
+    await bob.client.sendMessage(chat.id, 'hi');
+    expect((await takeEvents(stream, 3)).map(summary)).toEqual([
+      `TypingChanged ${bob.user.username} true`,
+      `TypingChanged ${bob.user.username} false`,
+      'MessageAdded 2 TEXT hi',
+    ]);
     stream.close();
   });
 

@@ -12,6 +12,7 @@ import { LiveCheck } from './domain/live-check.js';
 import { MessageService } from './domain/message-service.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { TokenService } from './domain/tokens.js';
+import { TypingService } from './domain/typing-service.js';
 import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
@@ -61,8 +62,9 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       auth: new AuthService(engines.users, tokens, limits),
       users: new UserService(engines.users),
       chats,
-      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret)),
+      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
+      typing: new TypingService(chats, announcer),
     };
     const http = await startHttpServer(
       { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness, edge: config.edge },

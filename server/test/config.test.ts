@@ -24,6 +24,7 @@ describe('configuration', () => {
       chatCreateRateLimit: { limit: 30, windowMs: 3_600_000 },
       signupRateLimit: { limit: 20, windowMs: 3_600_000 },
       liveCheckIntervalMs: 2000,
+      typingTimeoutMs: 6000,
       redisCommandTimeoutMs: 500,
       redisCooldownMs: 5000,
       singleInstanceCheck: true,
@@ -143,4 +144,11 @@ it('LIMITS_OFF (what tests and the bench run with) switches off every rate limit
   expect(rateLimits.filter(([, value]) => value !== null).map(([key]) => key)).toEqual([]);
   // Each one is on by default, so the list above is not empty by accident.
   expect(Object.entries(loadConfig({})).filter(([key, value]) => key.endsWith('RateLimit') && value === null)).toEqual([]);
+});
+
+it('TYPING_TIMEOUT: 6 s by default, a duration from 1 s to 60 s', () => {
+  expect(loadConfig({}).typingTimeoutMs).toBe(6000);
+  expect(loadConfig({ TYPING_TIMEOUT: '2s' }).typingTimeoutMs).toBe(2000);
+  expect(() => loadConfig({ TYPING_TIMEOUT: '2m' })).toThrow(ConfigError);
+  expect(() => loadConfig({ TYPING_TIMEOUT: 'soon' })).toThrow(ConfigError);
 });

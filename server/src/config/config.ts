@@ -48,6 +48,8 @@ export interface Config {
    * leaver whose leave was never published is cut off within one.
    */
   liveCheckIntervalMs: number;
+  /** How long someone shows as typing without renewing it (TYPING_TIMEOUT). */
+  typingTimeoutMs: number;
   /** How long a membership or rate-limit command waits on Redis before the database answers instead; also how long a mutation waits for its live announcement (chatJoined, chatRead, memberLeft) to be published. */
   redisCommandTimeoutMs: number;
   /** After a failed Redis command, membership and rate limits skip Redis this long instead of each waiting for the timeout. */
@@ -294,6 +296,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     signupRateLimit: rateLimit('SIGNUP_RATE_LIMIT', nonEmpty(env.SIGNUP_RATE_LIMIT), '20/3600s'),
 
     liveCheckIntervalMs: positiveInt('LIVE_CHECK_INTERVAL_MS', nonEmpty(env.LIVE_CHECK_INTERVAL_MS), 2000, 600_000),
+    // 6 s: long enough to outlast a client's renewal every few seconds, short enough that a typist who vanished stops showing soon.
+    typingTimeoutMs: shortDuration('TYPING_TIMEOUT', nonEmpty(env.TYPING_TIMEOUT), '6s', 60_000),
     redisCommandTimeoutMs: positiveInt('REDIS_COMMAND_TIMEOUT_MS', nonEmpty(env.REDIS_COMMAND_TIMEOUT_MS), 500, 60_000),
     redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
     singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),

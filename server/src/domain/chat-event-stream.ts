@@ -2,20 +2,37 @@ import type { MessageStore } from '../message-store/port.js';
 import type { ChatEvent, MessageChanged, MessageStored } from '../realtime/events.js';
 import type { BusSubscription } from '../realtime/port.js';
 import { liveInbox, noLongerMember } from './live-inbox.js';
+import { TypingSeen } from './typing-seen.js';
 import type { LiveCheck } from './live-check.js';
 import { storeUnavailable } from './message-stream.js';
 import type { Message } from './models.js';
 
 const REPLAY_PAGE = 100;
 
-export type ChatEventKind = 'MessageAdded' | 'MessageEdited' | 'MessageDeleted' | 'ChatChanged';
-
-/** One event of a chat as a client receives it: its kind, its position, and the message it is about (ChatChanged: the system message that announced the change). */
-export interface DeliveredEvent {
-  kind: ChatEventKind;
+/** A durable event as a client receives it: its kind, its position, and the message it is about (ChatChanged: the system message that announced the change). */
+export interface MessageEvent {
+  kind: 'MessageAdded' | 'MessageEdited' | 'MessageDeleted' | 'ChatChanged';
   chatId: string;
   eventSeq: number;
   message: Message;
+}
+
+/** Someone started or stopped typing: live only; its position is where the stream stands. */
+export interface TypingEvent {
+  kind: 'TypingChanged';
+  chatId: string;
+  eventSeq: number;
+  userId: string;
+  typing: boolean;
+}
+
+export type DeliveredEvent = MessageEvent | TypingEvent;
+export type ChatEventKind = DeliveredEvent['kind'];
+
+/** From the stream's own typing view: someone's typing ran out. */
+interface TypingExpired {
+  type: 'typingExpired';
+  userId: string;
 }
 
 /**
@@ -24,10 +41,10 @@ export interface DeliveredEvent {
  * change to a message it has. A message changed several times since then
  * comes once, as it is now: the client ends in the same state either way.
  */
-function eventsFor(message: Message, since: number): DeliveredEvent[] {
+function eventsFor(message: Message, since: number): MessageEvent[] {
   const at = { chatId: message.chatId, eventSeq: message.changedSeq, message };
   if (message.eventSeq > since) {
-    const added: DeliveredEvent = { kind: 'MessageAdded', ...at };
+    const added: MessageEvent = { kind: 'MessageAdded', ...at };
     return message.kind === 'TEXT' ? [added] : [added, { kind: 'ChatChanged', ...at }];
   }
   return [{ kind: message.deletedAt ? 'MessageDeleted' : 'MessageEdited', ...at }];
@@ -38,8 +55,8 @@ function eventsFor(message: Message, since: number): DeliveredEvent[] {
  * subscriber of the chat on this instance then receives the same objects, and
  * the GraphQL layer can share one execution among them (execution-sharing.ts).
  */
-const wrapped = new WeakMap<MessageStored | MessageChanged, DeliveredEvent[]>();
-function liveEvents(event: MessageStored | MessageChanged): DeliveredEvent[] {
+const wrapped = new WeakMap<MessageStored | MessageChanged, MessageEvent[]>();
+function liveEvents(event: MessageStored | MessageChanged): MessageEvent[] {
   let events = wrapped.get(event);
   if (!events) {
     const { message } = event;
@@ -64,6 +81,8 @@ export interface ChatEventStreamSource {
   after: number | null;
   store: MessageStore;
   liveCheck: LiveCheck;
+  /** How long someone shows as typing without a renewal. */
+  typingTimeoutMs: number;
 }
 
 /**
@@ -78,12 +97,13 @@ export interface ChatEventStreamSource {
 export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<DeliveredEvent> & AsyncIterator<DeliveredEvent> {
   const { chatId, viewerId, subscription, store } = source;
   const start = source.after ?? source.lastEventSeq;
-  const inbox = liveInbox({
+  const inbox = liveInbox<TypingExpired>({
     ...source,
     counter: 'lastEventSeq',
     promised: Math.max(start, source.lastEventSeq),
-    positionOf: (event) => (event.type === 'memberLeft' ? undefined : event.message.changedSeq),
+    positionOf: (event) => (event.type === 'memberLeft' || event.type === 'typing' ? undefined : event.message.changedSeq),
   });
+  const typing = new TypingSeen(source.typingTimeoutMs, (userId) => inbox.push({ type: 'typingExpired', userId }));
 
   /** Stored changes with since < event seq <= upTo, in event order. */
   async function* stored(since: number, upTo: number): AsyncGenerator<DeliveredEvent> {
@@ -100,12 +120,28 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
 
   async function* merged(): AsyncGenerator<DeliveredEvent> {
     let last = start;
+    const typingChanged = (userId: string, isTyping: boolean): TypingEvent => ({ kind: 'TypingChanged', chatId, eventSeq: last, userId, typing: isTyping });
+    /** Someone who stopped showing up in the chat (a message of theirs, a leave) stops typing first. */
+    function* stoppedTyping(userId: string): Generator<TypingEvent> {
+      if (typing.stop(userId)) yield typingChanged(userId, false);
+    }
     try {
       yield* stored(start, source.lastEventSeq);
       last = Math.max(last, source.lastEventSeq);
       for await (const event of inbox) {
         if (event.type === 'memberLeft') {
           if (event.userId === viewerId) throw noLongerMember();
+          yield* stoppedTyping(event.userId);
+          continue;
+        }
+        if (event.type === 'typing') {
+          // A viewer's own typing is not news to them.
+          if (event.userId === viewerId) continue;
+          if (event.typing ? typing.start(event.userId) : typing.stop(event.userId)) yield typingChanged(event.userId, event.typing);
+          continue;
+        }
+        if (event.type === 'typingExpired') {
+          yield typingChanged(event.userId, false);
           continue;
         }
         if (event.type === 'catchUp') {
@@ -118,10 +154,16 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
         if (eventSeq <= last) continue;
         // Events of a chat are numbered under its lock and published in that order: a hole was lost or overtaken.
         if (eventSeq > last + 1) yield* stored(last, eventSeq - 1);
+        if (event.type === 'messageStored') {
+          const { senderId, subjectId, kind } = event.message;
+          yield* stoppedTyping(senderId);
+          if (subjectId && (kind === 'MEMBER_LEFT' || kind === 'MEMBER_REMOVED')) yield* stoppedTyping(subjectId);
+        }
         yield* liveEvents(event);
         last = eventSeq;
       }
     } finally {
+      typing.close();
       inbox.close();
     }
   }

@@ -34,12 +34,13 @@ export const noLongerMember = () => forbidden('You are no longer a member of thi
  * catch-ups, in one queue. The live check is told how far the stream has got
  * (the highest position delivered or on its way), so it can fill in what the
  * bus lost and end the stream when the viewer's leave was lost. Closing the
- * queue closes the bus subscription and stops the watch.
+ * queue closes the bus subscription and stops the watch. A stream may push
+ * signals of its own (`Local`) to have them read in order with the rest.
  */
-export function liveInbox(source: LiveInboxSource): SubscriptionQueue<Inbound> {
+export function liveInbox<Local = never>(source: LiveInboxSource): SubscriptionQueue<Inbound | Local> {
   const { chatId, viewerId, subscription, counter } = source;
   let promised = source.promised;
-  const inbox = new SubscriptionQueue<Inbound>(() => {
+  const inbox = new SubscriptionQueue<Inbound | Local>(() => {
     subscription.close();
     unwatch();
   });

@@ -44,6 +44,7 @@ export class MessageService {
     private readonly limits: RateLimits,
     private readonly liveCheck: LiveCheck,
     private readonly cursors: EventCursors,
+    private readonly typingTimeoutMs: number,
   ) {}
 
   async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null, rawReplyToId?: string | null): Promise<SendResult> {
@@ -151,7 +152,16 @@ export class MessageService {
     const subscription = await this.bus.subscribe(chatChannel(chatId));
     try {
       const chat = await this.chats.requireMember(viewerId, chatId);
-      return chatEventStream({ chatId, viewerId, subscription, lastEventSeq: chat.lastEventSeq, after: afterSeq, store: this.store, liveCheck: this.liveCheck });
+      return chatEventStream({
+        chatId,
+        viewerId,
+        subscription,
+        lastEventSeq: chat.lastEventSeq,
+        after: afterSeq,
+        store: this.store,
+        liveCheck: this.liveCheck,
+        typingTimeoutMs: this.typingTimeoutMs,
+      });
     } catch (error) {
       subscription.close();
       throw error;

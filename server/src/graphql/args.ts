@@ -172,3 +172,12 @@ export class ChatStatsArgs {
   @Field(() => GraphQLDate, { description: 'Last UTC day, included.' })
   to!: Date;
 }
+
+@ArgsType()
+export class SetTypingArgs {
+  @Field(() => ID, { description: 'A chat you are a member of.' })
+  chatId!: string;
+
+  @Field({ description: 'true while typing; false when you stop (sending a message stops it too).' })
+  typing!: boolean;
+}

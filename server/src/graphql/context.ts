@@ -5,6 +5,7 @@ import type { ChatStatsService } from '../domain/chat-stats-service.js';
 import { unauthenticated } from '../domain/errors.js';
 import type { MessageService } from '../domain/message-service.js';
 import type { Message, User } from '../domain/models.js';
+import type { TypingService } from '../domain/typing-service.js';
 import type { UserService } from '../domain/user-service.js';
 
 export interface Services {
@@ -13,6 +14,7 @@ export interface Services {
   chats: ChatService;
   messages: MessageService;
   chatStats: ChatStatsService;
+  typing: TypingService;
 }
 
 /** Per-operation batching: a page of chats costs one query per field, not one per chat. */

@@ -36,6 +36,8 @@ export interface SessionDeps {
   limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser' | 'connectionInitWaitMs'>;
   /** The client's address, from the upgrade request. */
   clientAddress(request: IncomingMessage): string;
+  /** Told when a user's last authenticated socket on this instance closes. */
+  onUserGone?(userId: string): void;
 }
 
 /** Runs `action` at epoch ms `when`, however far off, in steps setTimeout can take. */
@@ -57,7 +59,7 @@ function at(when: number, action: () => void): { cancel(): void } {
  * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
  * Every operation goes through the shared request pipeline.
  */
-export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
   const socketsPerUser = new Map<string, number>();
 
   const release = (extra: SessionExtra) => {
@@ -67,7 +69,10 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress }: S
     extra.viewerId = undefined;
     const left = (socketsPerUser.get(userId) ?? 1) - 1;
     if (left > 0) socketsPerUser.set(userId, left);
-    else socketsPerUser.delete(userId);
+    else {
+      socketsPerUser.delete(userId);
+      onUserGone?.(userId);
+    }
   };
 
   return {

@@ -53,7 +53,13 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: Math.min(edge.maxRequestBytes, edge.maxWsMessageBytes) });
   wsServer.on('connection', (_socket, request) => drain.forget(request.socket));
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
-    graphqlWsSessions({ pipeline, tokens, limits: edge, clientAddress: addressOf }),
+    graphqlWsSessions({
+      pipeline,
+      tokens,
+      limits: edge,
+      clientAddress: addressOf,
+      onUserGone: (userId) => void services.typing.leftInstance(userId),
+    }),
     wsServer,
     // Sockets get as long to answer the 1001 as HTTP requests get to finish.
     { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs },

@@ -48,8 +48,16 @@ export interface MemberLeft {
   userId: string;
 }
 
+/** Someone started or stopped typing in a chat: ephemeral, live only, never stored or replayed. */
+export interface TypingSignal {
+  type: 'typing';
+  chatId: string;
+  userId: string;
+  typing: boolean;
+}
+
 /** Everything published on a chat's channel. */
-export type ChatEvent = MessageStored | MessageChanged | MemberLeft;
+export type ChatEvent = MessageStored | MessageChanged | MemberLeft | TypingSignal;
 
 /** Published on a user's channel: they joined a chat, or their read mark in it moved (from any device). */
 export interface UserChatEvent {

@@ -12,11 +12,13 @@ export interface EventMessage {
 
 /** One chatEvents event as the tests select it. */
 export interface ChatEventData {
-  __typename: 'MessageAdded' | 'MessageEdited' | 'MessageDeleted' | 'ChatChanged';
+  __typename: 'MessageAdded' | 'MessageEdited' | 'MessageDeleted' | 'ChatChanged' | 'TypingChanged';
   cursor: string;
   chatId: string;
   message?: EventMessage;
   chat?: { title: string | null; unreadCount: number; owner: { id: string } | null; members: { id: string }[] };
+  user?: { id: string };
+  typing?: boolean;
 }
 
 const MESSAGE = 'id seq kind body editedAt deletedAt sender { id } subject { id }';
@@ -27,6 +29,7 @@ export const CHAT_EVENTS = `subscription ($chatId: ID!, $after: String) {
     ... on MessageEdited { message { ${MESSAGE} } }
     ... on MessageDeleted { message { ${MESSAGE} } }
     ... on ChatChanged { chat { title unreadCount owner { id } members { id } } }
+    ... on TypingChanged { user { id } typing }
   }
 }`;
 

@@ -5,13 +5,15 @@ import { requireViewer, type Context } from '../context.js';
 import { SharedExecution } from '../execution-sharing.js';
 import type { Chat } from '../types/chat.js';
 import { Chat as ChatType } from '../types/chat.js';
-import { ChatChanged, ChatEvent, type ChatEventSource } from '../types/chat-event.js';
+import { ChatChanged, ChatEvent, TypingChanged, type ChatEventSource } from '../types/chat-event.js';
+import { User } from '../types/user.js';
 
 @Resolver(() => ChatChanged)
 export class ChatEventResolver {
   @Subscription(() => ChatEvent, {
     description:
-      'Every durable change to a chat, in its order: messages added (system messages included), edited and deleted, and changes to the chat itself. ' +
+      'Every durable change to a chat, in its order: messages added (system messages included), edited and deleted, and changes to the chat itself; ' +
+      'and, live only, who starts and stops typing (TypingChanged, never replayed). ' +
       'Read the chat’s eventCursor with its history, then subscribe with after: eventCursor; keep the cursor of the last event applied and resume with it after a disconnect. ' +
       'Ends with FORBIDDEN when you leave or are removed.',
     subscribe: ({ args, context }) => {
@@ -22,12 +24,23 @@ export class ChatEventResolver {
   // Live events reach every subscriber of a chat as the same objects; Chat's per-viewer fields are @ViewerDependent.
   @SharedExecution()
   chatEvents(@Root() event: DeliveredEvent, @Args() _args: ChatEventsArgs, @Ctx() context: Context): ChatEventSource {
-    const { kind, chatId, eventSeq, message } = event;
-    return { kind, chatId, message, cursor: context.services.messages.eventCursor(chatId, eventSeq) };
+    const cursor = context.services.messages.eventCursor(event.chatId, event.eventSeq);
+    if (event.kind === 'TypingChanged') return { kind: event.kind, chatId: event.chatId, cursor, userId: event.userId, typing: event.typing };
+    return { kind: event.kind, chatId: event.chatId, cursor, message: event.message };
   }
 
   @FieldResolver(() => ChatType, { description: 'The chat as it is now.' })
   async chat(@Root() event: ChatEventSource, @Ctx() context: Context): Promise<Chat> {
     return (await context.services.chats.asSeenBy(requireViewer(context), event.chatId)) as Chat;
+  }
+}
+
+@Resolver(() => TypingChanged)
+export class TypingChangedResolver {
+  @FieldResolver(() => User, { description: 'Who is typing, or stopped.' })
+  async user(@Root() event: TypingChanged, @Ctx() { loaders }: Context): Promise<User> {
+    const user = await loaders.user.load(event.userId);
+    if (!user) throw new Error(`typist ${event.userId} is missing`);
+    return user;
   }
 }

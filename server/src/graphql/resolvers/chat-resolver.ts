@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { WatchedChat } from '../../domain/chat-watch.js';
-import { AddMembersArgs, ChatsArgs, CreateGroupChatArgs, MarkReadArgs, MembersArgs, RemoveMemberArgs, RenameChatArgs } from '../args.js';
+import { AddMembersArgs, ChatsArgs, CreateGroupChatArgs, MarkReadArgs, MembersArgs, RemoveMemberArgs, RenameChatArgs, SetTypingArgs } from '../args.js';
 import { pageSize } from '../../domain/limits.js';
 import { chatCursor } from '../../domain/cursor.js';
 import type { MemberChat } from '../../domain/models.js';
@@ -57,6 +57,14 @@ export class ChatResolver {
   @Mutation(() => Chat, { description: 'The group’s owner removes a member (announced with MEMBER_REMOVED); their open subscriptions to it end at once.' })
   async removeMember(@Args() { chatId, userId }: RemoveMemberArgs, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.removeMember(requireViewer(context), chatId, userId));
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Tell the chat’s other members you started or stopped typing (they see TypingChanged on chatEvents). Renew it every few seconds while typing: it shows for at most the typing timeout (6 s by default) otherwise. Repeats within a second are dropped. Never stored.',
+  })
+  setTyping(@Args() { chatId, typing }: SetTypingArgs, @Ctx() context: Context): Promise<boolean> {
+    return context.services.typing.set(requireViewer(context), chatId, typing);
   }
 
   @Mutation(() => Chat, { description: 'Any member renames a group (announced with CHAT_RENAMED).' })

@@ -4,12 +4,9 @@ import { Chat } from './chat.js';
 import { Message } from './message.js';
 
 /** What the chatEvents resolver hands to GraphQL: the event's kind picks its type. */
-export interface ChatEventSource {
-  kind: ChatEventKind;
-  cursor: string;
-  chatId: string;
-  message: Message;
-}
+export type ChatEventSource =
+  | { kind: Exclude<ChatEventKind, 'TypingChanged'>; cursor: string; chatId: string; message: Message }
+  | { kind: 'TypingChanged'; cursor: string; chatId: string; userId: string; typing: boolean };
 
 @InterfaceType({
   description: 'A durable change to a chat, in the chat’s order. Keep the cursor of the last one you applied: chatEvents(after:) resumes from it with no gap.',
@@ -45,4 +42,17 @@ export class MessageDeleted extends ChatEvent {
 export class ChatChanged extends ChatEvent {
   @Field(() => Chat, { description: 'The chat as it is now.' })
   chat!: Chat;
+}
+
+@ObjectType({
+  implements: ChatEvent,
+  description:
+    'Someone started or stopped typing. Live only, never replayed, and never about yourself: it shows for at most the typing timeout (6 s by default) unless renewed, and stops when they send, leave, or close their last connection.',
+})
+export class TypingChanged extends ChatEvent {
+  @Field({ description: 'Whether they are typing now.' })
+  typing!: boolean;
+
+  /** Not exposed: resolved into `user`. */
+  userId!: string;
 }

@@ -1,0 +1,60 @@
+import { chatChannel } from '../realtime/events.js';
+import type { Announcer } from './announcer.js';
+import type { ChatService } from './chat-service.js';
+
+/** At most one signal per user per chat per second reaches others (the same state again within it is dropped). */
+const THROTTLE_MS = 1000;
+/** Users remembered for the throttle and for ending typing when a socket closes; past it the longest quiet go. */
+const REMEMBERED_USERS = 100_000;
+
+interface Signal {
+  typing: boolean;
+  at: number;
+}
+
+/**
+ * Typing is a signal, not a record: it goes on the chat's channel and is
+ * never stored. Each viewer's chatEvents stream shows someone typing for at
+ * most the typing timeout unless renewed, and ends it at once on a stop, a
+ * message from them or their leave (chat-event-stream.ts). This instance
+ * remembers what its users last said, to drop repeats within a second and to
+ * stop a user's typing when their last socket here closes.
+ */
+export class TypingService {
+  /** Per user, per chat: the last signal this instance passed on. */
+  private readonly last = new Map<string, Map<string, Signal>>();
+
+  constructor(
+    private readonly chats: Pick<ChatService, 'assertMember'>,
+    private readonly announcer: Announcer,
+  ) {}
+
+  async set(viewerId: string, rawChatId: string, typing: boolean): Promise<boolean> {
+    const chatId = await this.chats.assertMember(viewerId, rawChatId);
+    const signals = this.signalsOf(viewerId);
+    const previous = signals.get(chatId);
+    const now = Date.now();
+    if (previous && previous.typing === typing && now - previous.at < THROTTLE_MS) return true;
+    signals.set(chatId, { typing, at: now });
+    await this.announcer.announce(chatChannel(chatId), { type: 'typing' as const, chatId, userId: viewerId, typing });
+    return true;
+  }
+
+  /** The user's last socket on this instance closed: whatever they were typing here stops now, not at the timeout. */
+  async leftInstance(userId: string): Promise<void> {
+    const signals = this.last.get(userId);
+    if (!signals) return;
+    this.last.delete(userId);
+    const typingIn = [...signals].filter(([, signal]) => signal.typing).map(([chatId]) => chatId);
+    await Promise.all(typingIn.map((chatId) => this.announcer.announce(chatChannel(chatId), { type: 'typing' as const, chatId, userId, typing: false })));
+  }
+
+  /** The user's signals, moved to the back of the map (the most recently active are kept longest). */
+  private signalsOf(userId: string): Map<string, Signal> {
+    let signals = this.last.get(userId);
+    this.last.delete(userId);
+    this.last.set(userId, (signals ??= new Map()));
+    if (this.last.size > REMEMBERED_USERS) this.last.delete(this.last.keys().next().value!);
+    return signals;
+  }
+}
