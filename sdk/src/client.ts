@@ -18,6 +18,7 @@ import {
   SetTypingDocument,
   LoginDocument,
   MarkReadDocument,
+  ReadStatesDocument,
   MeDocument,
   MessagesDocument,
   SendMessageDocument,
@@ -37,7 +38,7 @@ import {
   type MessageStream,
   type ReconnectOptions,
 } from './subscriptions.js';
-import type { AuthPayload, Chat, ChatConnection, ChatDayStats, Message, MessageConnection, RetryEvent, SentMessage, User } from './types.js';
+import type { AuthPayload, Chat, ChatConnection, ChatDayStats, Message, MessageConnection, ReadState, RetryEvent, SentMessage, User } from './types.js';
 
 export interface ParleyClientOptions {
   /** The GraphQL endpoint, e.g. `http://localhost:4000/graphql`. */
@@ -91,6 +92,8 @@ export interface ParleyClient {
   createDirectChat(userId: string): Promise<Chat>;
   createGroupChat(args: { title: string; memberIds: string[] }): Promise<Chat>;
   markRead(chatId: string, seq: number): Promise<Chat>;
+  /** Where each current member has read up to (for "seen" and "seen by N"); chatEvents brings each move live as ReadPositionMoved. */
+  readStates(chatId: string): Promise<ReadState[]>;
   /** Leaves a group (announced with MEMBER_LEFT); an owner who leaves passes it to the longest-standing member. */
   leaveChat(chatId: string): Promise<boolean>;
   /** Any member of a group adds people, each announced with MEMBER_JOINED. */
@@ -231,6 +234,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     createDirectChat: async (userId) => (await run(CreateDirectChatDocument, { userId })).createDirectChat,
     createGroupChat: async ({ title, memberIds }) => (await run(CreateGroupChatDocument, { title, memberIds })).createGroupChat,
     markRead: async (chatId, seq) => (await run(MarkReadDocument, { chatId, seq })).markRead,
+    readStates: async (chatId) => (await run(ReadStatesDocument, { chatId })).chat?.readStates ?? [],
     leaveChat: async (chatId) => (await run(LeaveChatDocument, { chatId })).leaveChat,
     addMembers: async (chatId, userIds) => (await run(AddMembersDocument, { chatId, userIds })).addMembers,
     removeMember: async (chatId, userId) => (await run(RemoveMemberDocument, { chatId, userId })).removeMember,

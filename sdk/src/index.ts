@@ -15,6 +15,7 @@ export type {
   MessageKind,
   MessageConnection,
   PageInfo,
+  ReadState,
   RetryEvent,
   SentMessage,
   User,

@@ -8,6 +8,7 @@ import type {
   MessageKind,
   MessagesQuery,
   PageInfoFieldsFragment,
+  ReadStatesQuery,
   SendMessageMutation,
   SignupMutation,
   UserFieldsFragment,
@@ -27,6 +28,8 @@ export type SentMessage = SendMessageMutation['sendMessage'];
 export type ChatDayStats = ChatStatsQuery['chatStats'][number];
 /** One chatEvents event; narrow it by `__typename` (MessageAdded, MessageEdited, MessageDeleted, ChatChanged). */
 export type ChatEvent = ChatEventsSubscription['chatEvents'];
+/** One member's read position (ReadStatesQuery). */
+export type ReadState = NonNullable<ReadStatesQuery['chat']>['readStates'][number];
 export type { ChatKind, MessageKind };
 
 /** Told before each automatic retry, e.g. to show "reconnecting in 2 s". */

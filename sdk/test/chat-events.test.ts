@@ -17,7 +17,9 @@ const summary = (e: ChatEvent) =>
     ? `ChatChanged ${e.chat.title}`
     : e.__typename === 'TypingChanged'
       ? `TypingChanged ${e.user.username} ${e.typing}`
-      : `${e.__typename} ${e.message.seq} ${e.message.kind} ${e.message.body}`;
+      : e.__typename === 'ReadPositionMoved'
+        ? `ReadPositionMoved ${e.user.username} ${e.lastReadSeq}`
+        : `${e.__typename} ${e.message.seq} ${e.message.kind} ${e.message.body}`;
 
 describe('chat events in the SDK', () => {
   const server = TestParley.forSuite();
@@ -89,6 +91,21 @@ describe('chat events in the SDK', () => {
       `TypingChanged ${bob.user.username} false`,
       'MessageAdded 2 TEXT hi',
     ]);
+    stream.close();
+  });
+
+  it('brings the others’ read marks, and lists them with readStates', async () => {
+    const ada = clients.add(await signedUp(server.url));
+    const bob = clients.add(await signedUp(server.url));
+    const chat = await ada.client.createGroupChat({ title: 'receipts', memberIds: [bob.user.id] });
+    const stream = ada.client.chatEvents(chat.id);
+    await stream.ready;
+    await ada.client.sendMessage(chat.id, 'seen?');
+    await takeEvents(stream, 1);
+    await bob.client.markRead(chat.id, 1);
+    expect((await takeEvents(stream, 1)).map(summary)).toEqual([`ReadPositionMoved ${bob.user.username} 1`]);
+    const states = await ada.client.readStates(chat.id);
+    expect(states.map((s) => `${s.user.id}:${s.lastReadSeq}`).sort()).toEqual([`${ada.user.id}:1`, `${bob.user.id}:1`].sort());
     stream.close();
   });
 

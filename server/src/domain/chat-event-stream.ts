@@ -3,9 +3,10 @@ import type { ChatEvent, MessageChanged, MessageStored } from '../realtime/event
 import type { BusSubscription } from '../realtime/port.js';
 import { liveInbox, noLongerMember } from './live-inbox.js';
 import { TypingSeen } from './typing-seen.js';
+import type { ChatPosition } from './event-cursor.js';
 import type { LiveCheck } from './live-check.js';
 import { storeUnavailable } from './message-stream.js';
-import type { Message } from './models.js';
+import type { Message, ReadState } from './models.js';
 
 const REPLAY_PAGE = 100;
 
@@ -17,7 +18,7 @@ export interface MessageEvent {
   message: Message;
 }
 
-/** Someone started or stopped typing: live only; its position is where the stream stands. */
+/** Someone started or stopped typing: live only. */
 export interface TypingEvent {
   kind: 'TypingChanged';
   chatId: string;
@@ -26,7 +27,17 @@ export interface TypingEvent {
   typing: boolean;
 }
 
-export type DeliveredEvent = MessageEvent | TypingEvent;
+/** A member's read mark moved: durable, replayed on resume (in the chat's own order of receipts). */
+export interface ReadEvent {
+  kind: 'ReadPositionMoved';
+  chatId: string;
+  eventSeq: number;
+  userId: string;
+  lastReadSeq: number;
+}
+
+/** What a subscriber receives, with where it then stands in both of the chat's orders (its cursor). */
+export type DeliveredEvent = (MessageEvent | TypingEvent | ReadEvent) & { readSeq: number };
 export type ChatEventKind = DeliveredEvent['kind'];
 
 /** From the stream's own typing view: someone's typing ran out. */
@@ -75,10 +86,13 @@ export interface ChatEventStreamSource {
   viewerId: string;
   /** Already live when the membership check below was made. */
   subscription: BusSubscription<ChatEvent>;
-  /** The chat's lastEventSeq, read with the viewer's membership after the subscription went live. */
+  /** The chat's lastEventSeq and readSeq, read with the viewer's membership after the subscription went live. */
   lastEventSeq: number;
-  /** Replay the changes after this position when set; otherwise start at lastEventSeq. */
-  after: number | null;
+  lastReadSeq: number;
+  /** Replay the changes after this position when set; otherwise start at the chat's current one. */
+  after: ChatPosition | null;
+  /** Members' read states that moved in (after, upTo]. */
+  readStates(afterReadSeq: number, upToReadSeq: number): Promise<ReadState[]>;
   store: MessageStore;
   liveCheck: LiveCheck;
   /** How long someone shows as typing without a renewal. */
@@ -96,17 +110,18 @@ export interface ChatEventStreamSource {
  */
 export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<DeliveredEvent> & AsyncIterator<DeliveredEvent> {
   const { chatId, viewerId, subscription, store } = source;
-  const start = source.after ?? source.lastEventSeq;
+  const start = source.after?.eventSeq ?? source.lastEventSeq;
+  const readStart = source.after?.readSeq ?? source.lastReadSeq;
   const inbox = liveInbox<TypingExpired>({
     ...source,
     counter: 'lastEventSeq',
     promised: Math.max(start, source.lastEventSeq),
-    positionOf: (event) => (event.type === 'memberLeft' || event.type === 'typing' ? undefined : event.message.changedSeq),
+    positionOf: (event) => (event.type === 'messageStored' || event.type === 'messageChanged' ? event.message.changedSeq : undefined),
   });
   const typing = new TypingSeen(source.typingTimeoutMs, (userId) => inbox.push({ type: 'typingExpired', userId }));
 
   /** Stored changes with since < event seq <= upTo, in event order. */
-  async function* stored(since: number, upTo: number): AsyncGenerator<DeliveredEvent> {
+  async function* stored(since: number, upTo: number): AsyncGenerator<MessageEvent> {
     for (let from = since; from < upTo; ) {
       const page = await store.changedAfter(chatId, from, REPLAY_PAGE).catch(storeUnavailable);
       for (const message of page) {
@@ -120,14 +135,27 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
 
   async function* merged(): AsyncGenerator<DeliveredEvent> {
     let last = start;
-    const typingChanged = (userId: string, isTyping: boolean): TypingEvent => ({ kind: 'TypingChanged', chatId, eventSeq: last, userId, typing: isTyping });
+    let lastRead = readStart;
+    const at = <T extends MessageEvent | TypingEvent | ReadEvent>(event: T): DeliveredEvent => ({ ...event, readSeq: lastRead });
+    const typingChanged = (userId: string, isTyping: boolean): DeliveredEvent => at({ kind: 'TypingChanged', chatId, eventSeq: last, userId, typing: isTyping });
+    /** Receipts of the others that moved in (after, upTo], as they stand now. */
+    async function* readMoves(after: number, upTo: number): AsyncGenerator<DeliveredEvent> {
+      if (upTo <= after) return;
+      const moved = await source.readStates(after, upTo).catch(storeUnavailable);
+      for (const state of moved) {
+        lastRead = Math.max(lastRead, state.readSeq);
+        if (state.userId !== viewerId) yield at({ kind: 'ReadPositionMoved', chatId, eventSeq: last, userId: state.userId, lastReadSeq: state.lastReadSeq });
+      }
+      lastRead = Math.max(lastRead, upTo);
+    }
     /** Someone who stopped showing up in the chat (a message of theirs, a leave) stops typing first. */
-    function* stoppedTyping(userId: string): Generator<TypingEvent> {
+    function* stoppedTyping(userId: string): Generator<DeliveredEvent> {
       if (typing.stop(userId)) yield typingChanged(userId, false);
     }
     try {
-      yield* stored(start, source.lastEventSeq);
+      for await (const event of stored(start, source.lastEventSeq)) yield at(event);
       last = Math.max(last, source.lastEventSeq);
+      yield* readMoves(readStart, source.lastReadSeq);
       for await (const event of inbox) {
         if (event.type === 'memberLeft') {
           if (event.userId === viewerId) throw noLongerMember();
@@ -144,22 +172,30 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
           yield typingChanged(event.userId, false);
           continue;
         }
+        if (event.type === 'readMoved') {
+          if (event.readSeq <= lastRead) continue;
+          // Receipts are numbered under the chat's lock and published in that order: a hole was lost or overtaken.
+          yield* readMoves(lastRead, event.readSeq - 1);
+          lastRead = event.readSeq;
+          if (event.userId !== viewerId) yield at({ kind: 'ReadPositionMoved', chatId, eventSeq: last, userId: event.userId, lastReadSeq: event.lastReadSeq });
+          continue;
+        }
         if (event.type === 'catchUp') {
           if (event.position <= last) continue;
-          yield* stored(last, event.position);
+          for await (const missed of stored(last, event.position)) yield at(missed);
           last = event.position;
           continue;
         }
         const eventSeq = event.message.changedSeq;
         if (eventSeq <= last) continue;
         // Events of a chat are numbered under its lock and published in that order: a hole was lost or overtaken.
-        if (eventSeq > last + 1) yield* stored(last, eventSeq - 1);
+        if (eventSeq > last + 1) for await (const missed of stored(last, eventSeq - 1)) yield at(missed);
         if (event.type === 'messageStored') {
           const { senderId, subjectId, kind } = event.message;
           yield* stoppedTyping(senderId);
           if (subjectId && (kind === 'MEMBER_LEFT' || kind === 'MEMBER_REMOVED')) yield* stoppedTyping(subjectId);
         }
-        yield* liveEvents(event);
+        for (const live of liveEvents(event)) yield at(live);
         last = eventSeq;
       }
     } finally {

@@ -13,7 +13,7 @@ import { storeUnavailable } from './message-stream.js';
 import { parseId } from './ids.js';
 import { LIMITS, pageSize } from './limits.js';
 import { nameText } from './text.js';
-import type { Chat, MemberChat } from './models.js';
+import type { Chat, MemberChat, ReadState } from './models.js';
 
 export interface ChatPage {
   chats: MemberChat[];
@@ -195,7 +195,9 @@ export class ChatService {
     if (upTo > chat.lastReadSeq) {
       // Unread counts count text messages: the read mark carries the text count where it stands.
       const textSeq = await this.store.textSeqAt(chat.id, upTo).catch(storeUnavailable);
-      await this.chats.markRead(chat.id, viewerId, upTo, textSeq);
+      const moved = await this.chats.markRead(chat.id, viewerId, upTo, textSeq);
+      // The others' chatEvents show it (a lost publish is caught up by their next receipt or resume).
+      if (moved) await this.announcer.announce(chatChannel(chat.id), { type: 'readMoved' as const, chatId: chat.id, ...moved, readAt: moved.readAt ?? new Date() });
     }
     await this.tell([viewerId], 'chatRead', chat.id);
     return this.requireMember(viewerId, chat.id);
@@ -213,6 +215,11 @@ export class ChatService {
   private async tell(userIds: string[], type: UserChatEvent['type'], chatId: string): Promise<void> {
     const event: UserChatEvent = { type, chatId };
     await Promise.all(userIds.map((id) => this.announcer.announce(userChannel(id), event)));
+  }
+
+  /** Read states of the chat's current members; only those whose mark moved after `afterReadSeq` (up to `upToReadSeq`) when given. */
+  readStates(chatId: string, afterReadSeq?: number, upToReadSeq?: number): Promise<ReadState[]> {
+    return this.chats.readStates(chatId, afterReadSeq, upToReadSeq);
   }
 
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>> {

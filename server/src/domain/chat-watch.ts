@@ -63,7 +63,7 @@ export async function watchChats(bus: RealtimeBus, viewerId: string, source: Cha
 
   const onChatEvent = (chatId: string, event: ChatEvent) => {
     // Typing changes nothing a chat list shows.
-    if (event.type === 'typing') return;
+    if (event.type === 'typing' || event.type === 'readMoved') return;
     if (event.type === 'memberLeft') {
       if (event.userId === viewerId) return unfollow(chatId);
       return changed(chatId);

@@ -4,7 +4,13 @@ import { badInput } from './errors.js';
 
 /** Bytes of HMAC a cursor keeps: 96 bits, far beyond guessing, short enough to pass around. */
 const MAC_BYTES = 12;
-const CURSOR = /^e(\d{1,10})\.([A-Za-z0-9_-]{16})$/;
+const CURSOR = /^e(\d{1,10})(?:r(\d{1,10}))?\.([A-Za-z0-9_-]{16})$/;
+
+/** Where a client stands in a chat: its durable events (messages and their changes) and its read receipts, each counted apart. */
+export interface ChatPosition {
+  eventSeq: number;
+  readSeq: number;
+}
 
 /**
  * Positions in a chat's events, as clients hold them: `e<eventSeq>.<mac>`,
@@ -21,23 +27,29 @@ export class EventCursors {
     this.key = createHmac('sha256', secret).update('parley chat event cursors').digest();
   }
 
-  cursor(chatId: string, eventSeq: number): string {
-    return `e${eventSeq}.${this.mac(chatId, eventSeq).toString('base64url')}`;
+  cursor(chatId: string, { eventSeq, readSeq }: ChatPosition): string {
+    return `e${eventSeq}r${readSeq}.${this.mac(chatId, eventSeq, readSeq).toString('base64url')}`;
   }
 
-  /** The event seq a cursor names; throws BAD_USER_INPUT unless the server gave it for this chat. */
-  parse(chatId: string, cursor: string): number {
-    const match = cursor.length <= 32 ? CURSOR.exec(cursor) : null;
+  /**
+   * The position a cursor names; throws BAD_USER_INPUT unless the server gave
+   * it for this chat. A cursor from before read receipts (no `r` part) stands
+   * before every receipt: resuming from it brings each member's read position.
+   */
+  parse(chatId: string, cursor: string): ChatPosition {
+    const match = cursor.length <= 48 ? CURSOR.exec(cursor) : null;
     const eventSeq = match ? Number(match[1]) : NaN;
-    if (!match || eventSeq > SEQ_MAX) throw badInput('Malformed event cursor');
-    const given = Buffer.from(match[2], 'base64url');
-    if (given.length !== MAC_BYTES || !timingSafeEqual(given, this.mac(chatId, eventSeq))) {
+    const readSeq = match?.[2] === undefined ? null : Number(match[2]);
+    if (!match || eventSeq > SEQ_MAX || (readSeq ?? 0) > SEQ_MAX) throw badInput('Malformed event cursor');
+    const given = Buffer.from(match[3], 'base64url');
+    if (given.length !== MAC_BYTES || !timingSafeEqual(given, this.mac(chatId, eventSeq, readSeq))) {
       throw badInput('This event cursor was not issued for this chat');
     }
-    return eventSeq;
+    return { eventSeq, readSeq: readSeq ?? 0 };
   }
 
-  private mac(chatId: string, eventSeq: number): Buffer {
-    return createHmac('sha256', this.key).update(`${chatId}:${eventSeq}`).digest().subarray(0, MAC_BYTES);
+  private mac(chatId: string, eventSeq: number, readSeq: number | null): Buffer {
+    const position = readSeq === null ? `${chatId}:${eventSeq}` : `${chatId}:${eventSeq}:r${readSeq}`;
+    return createHmac('sha256', this.key).update(position).digest().subarray(0, MAC_BYTES);
   }
 }

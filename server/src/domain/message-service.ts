@@ -7,7 +7,7 @@ import type { RateLimits } from './rate-limits.js';
 import { parseMessageCursor, SEQ_MAX } from './cursor.js';
 import { badInput, conflict, DomainError, forbidden, notFound, unavailable } from './errors.js';
 import { chatEventStream, type DeliveredEvent } from './chat-event-stream.js';
-import type { EventCursors } from './event-cursor.js';
+import type { ChatPosition, EventCursors } from './event-cursor.js';
 import { messageIdFor, newId, parseId } from './ids.js';
 import type { LiveCheck } from './live-check.js';
 import { messageStream, storeUnavailable } from './message-stream.js';
@@ -137,8 +137,8 @@ export class MessageService {
   }
 
   /** Where a client reading the chat now should resume its chatEvents. */
-  eventCursor(chatId: string, lastEventSeq: number): string {
-    return this.cursors.cursor(chatId, lastEventSeq);
+  eventCursor(chatId: string, position: ChatPosition): string {
+    return this.cursors.cursor(chatId, position);
   }
 
   /**
@@ -147,7 +147,7 @@ export class MessageService {
    */
   async events(viewerId: string, rawChatId: string, after?: string | null): Promise<AsyncIterable<DeliveredEvent> & AsyncIterator<DeliveredEvent>> {
     const chatId = parseId(rawChatId, 'chatId');
-    const afterSeq = after == null ? null : this.cursors.parse(chatId, after);
+    const position = after == null ? null : this.cursors.parse(chatId, after);
     // Subscribe first, then check: see stream().
     const subscription = await this.bus.subscribe(chatChannel(chatId));
     try {
@@ -157,7 +157,9 @@ export class MessageService {
         viewerId,
         subscription,
         lastEventSeq: chat.lastEventSeq,
-        after: afterSeq,
+        lastReadSeq: chat.readSeq,
+        after: position,
+        readStates: (afterReadSeq, upToReadSeq) => this.chats.readStates(chatId, afterReadSeq, upToReadSeq),
         store: this.store,
         liveCheck: this.liveCheck,
         typingTimeoutMs: this.typingTimeoutMs,

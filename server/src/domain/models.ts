@@ -20,6 +20,8 @@ export interface Chat {
   lastEventSeq: number;
   /** Text messages stored: what unread counts count. */
   textCount: number;
+  /** Moves of members' read marks so far: read receipts' own order. */
+  readSeq: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,6 +56,15 @@ export interface Message {
   changedSeq: number;
   /** Text messages of the chat up to this one: unread counts are differences of these. */
   textSeq: number;
+}
+
+/** Where one member has read up to, and since when. */
+export interface ReadState {
+  userId: string;
+  lastReadSeq: number;
+  readAt: Date | null;
+  /** The chat's readSeq at this member's latest move. */
+  readSeq: number;
 }
 
 /** One UTC day of a chat, as the daily summary job recorded it. */

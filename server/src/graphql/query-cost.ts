@@ -20,6 +20,8 @@ import { LIMITS } from '../domain/limits.js';
 const LIST_BOUNDS: Readonly<Record<string, number>> = {
   // (Chat.members is paged by `first`, default 50: weighed like the other pages.)
   'Query.chatStats': LIMITS.statsDaysMax,
+  // One per current member: a group's starting members plus its creator.
+  'Chat.readStates': LIMITS.groupMembersMax + 1,
 };
 
 /** Selections visited per estimate (the library's default): fragments re-expand at every spread. */

@@ -4,11 +4,11 @@ import { GraphQLEnumType, GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ERROR_CODES } from '../domain/errors.js';
 import { AuthResolver } from './resolvers/auth-resolver.js';
-import { ChatResolver } from './resolvers/chat-resolver.js';
+import { ChatResolver, ReadStateResolver } from './resolvers/chat-resolver.js';
 import { ChatStatsResolver } from './resolvers/chat-stats-resolver.js';
 import { MessageResolver } from './resolvers/message-resolver.js';
-import { ChatEventResolver, TypingChangedResolver } from './resolvers/chat-event-resolver.js';
-import { ChatChanged, MessageAdded, MessageDeleted, MessageEdited, TypingChanged } from './types/chat-event.js';
+import { ChatEventResolver, ReadPositionMovedResolver, TypingChangedResolver } from './resolvers/chat-event-resolver.js';
+import { ChatChanged, MessageAdded, MessageDeleted, MessageEdited, ReadPositionMoved, TypingChanged } from './types/chat-event.js';
 
 /**
  * Every subscription brings its own `subscribe` over the RealtimeBus port, so
@@ -35,9 +35,9 @@ const errorCodeEnum = new GraphQLEnumType({
 
 export async function buildParleySchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [AuthResolver, ChatResolver, MessageResolver, ChatEventResolver, TypingChangedResolver, ChatStatsResolver],
+    resolvers: [AuthResolver, ChatResolver, ReadStateResolver, MessageResolver, ChatEventResolver, TypingChangedResolver, ReadPositionMovedResolver, ChatStatsResolver],
     // Reached only through the ChatEvent interface.
-    orphanedTypes: [MessageAdded, MessageEdited, MessageDeleted, ChatChanged, TypingChanged],
+    orphanedTypes: [MessageAdded, MessageEdited, MessageDeleted, ChatChanged, TypingChanged, ReadPositionMoved],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     pubSub: unusedPubSub,
     validate: false,

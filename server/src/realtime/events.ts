@@ -48,6 +48,16 @@ export interface MemberLeft {
   userId: string;
 }
 
+/** A member's read mark moved: the chat's `readSeq`-th move. */
+export interface ReadMoved {
+  type: 'readMoved';
+  chatId: string;
+  userId: string;
+  lastReadSeq: number;
+  readSeq: number;
+  readAt: Date;
+}
+
 /** Someone started or stopped typing in a chat: ephemeral, live only, never stored or replayed. */
 export interface TypingSignal {
   type: 'typing';
@@ -57,7 +67,7 @@ export interface TypingSignal {
 }
 
 /** Everything published on a chat's channel. */
-export type ChatEvent = MessageStored | MessageChanged | MemberLeft | TypingSignal;
+export type ChatEvent = MessageStored | MessageChanged | MemberLeft | TypingSignal | ReadMoved;
 
 /** Published on a user's channel: they joined a chat, or their read mark in it moved (from any device). */
 export interface UserChatEvent {
@@ -80,6 +90,8 @@ const chatEventCodec = jsonCodec<ChatEvent>((event) => {
       return { ...event, message: reviveMessage(event.message), chat: { ...event.chat, updatedAt: new Date(event.chat.updatedAt) } };
     case 'messageChanged':
       return { ...event, message: reviveMessage(event.message) };
+    case 'readMoved':
+      return { ...event, readAt: new Date(event.readAt) };
     default:
       return event;
   }

@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { sql, type Kysely } from 'kysely';
 import type { ChatPosition } from '../domain/cursor.js';
 import { newId } from '../domain/ids.js';
-import type { Chat, MemberChat } from '../domain/models.js';
+import type { Chat, MemberChat, ReadState } from '../domain/models.js';
 import { ChatEntity, MemberEntity } from './entities.js';
 import type { RelationalOrm } from './orm.js';
 import type { SendEnvelope } from '../event-log/port.js';
@@ -20,6 +20,7 @@ const toChat = (row: ChatsTable): Chat => ({
   lastMessageId: row.last_message_id,
   lastEventSeq: row.last_event_seq,
   textCount: row.text_count,
+  readSeq: row.read_seq,
   createdAt: toDate(row.created_at),
   updatedAt: toDate(row.updated_at),
 });
@@ -56,16 +57,17 @@ export class SqlChatRepository implements ChatRepository {
         lastMessageId: null,
         lastEventSeq: 0,
         textCount: 0,
+        readSeq: 0,
         createdAt: now,
         updatedAt: now,
       });
       // Entities carry plain ids, so the unit of work cannot order these inserts itself.
       await em.flush();
       for (const userId of chat.memberIds) {
-        em.create(MemberEntity, { chatId: id, userId, lastReadSeq: 0, readTextSeq: 0, joinedAt: now });
+        em.create(MemberEntity, { chatId: id, userId, lastReadSeq: 0, readTextSeq: 0, readSeqAt: 0, readAt: null, joinedAt: now });
       }
     });
-    return { id, kind: chat.kind, title: chat.title, ownerId: chat.ownerId, lastSeq: 0, lastMessageId: null, lastEventSeq: 0, textCount: 0, createdAt: now, updatedAt: now };
+    return { id, kind: chat.kind, title: chat.title, ownerId: chat.ownerId, lastSeq: 0, lastMessageId: null, lastEventSeq: 0, textCount: 0, readSeq: 0, createdAt: now, updatedAt: now };
   }
 
   async changeGroup(chatId: string, decide: (group: LockedGroup) => GroupChange): Promise<{ chat: Chat; change: GroupChange }> {
@@ -81,7 +83,7 @@ export class SqlChatRepository implements ChatRepository {
         // Newcomers start with everything so far read: joining a busy group is not a wall of unread messages.
         await db
           .insertInto('members')
-          .values(change.add.map((userId) => ({ chat_id: chatId, user_id: userId, last_read_seq: row.last_seq, read_text_seq: row.text_count, joined_at: now })))
+          .values(change.add.map((userId) => ({ chat_id: chatId, user_id: userId, last_read_seq: row.last_seq, read_text_seq: row.text_count, read_seq_at: 0, read_at: null, joined_at: now })))
           .onConflict((oc) => oc.doNothing())
           .execute();
       }
@@ -203,18 +205,41 @@ export class SqlChatRepository implements ChatRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async markRead(chatId: string, userId: string, seq: number, textSeq: number): Promise<void> {
-    await this.db()
-      .updateTable('members as m')
-      .from('chats as c')
-      .set({
-        last_read_seq: sql`greatest(m.last_read_seq, least(${seq}::int, c.last_seq))`,
-        read_text_seq: sql`greatest(m.read_text_seq, least(${textSeq}::int, c.text_count))`,
-      })
-      .whereRef('c.id', '=', 'm.chat_id')
-      .where('m.chat_id', '=', chatId)
-      .where('m.user_id', '=', userId)
-      .execute();
+  /**
+   * One statement: the chat row is locked (so receipts of one chat are
+   * numbered in commit order), and only a mark that moves forward takes the
+   * chat's next read seq.
+   */
+  async markRead(chatId: string, userId: string, seq: number, textSeq: number): Promise<ReadState | null> {
+    const { rows } = await sql<{ last_read_seq: number; read_seq_at: number; read_at: Date | string }>`
+      with target as (
+        select m.chat_id, m.user_id, least(${seq}::int, c.last_seq) as seq, least(${textSeq}::int, c.text_count) as text_seq
+          from chats c join members m on m.chat_id = c.id
+         where c.id = ${chatId}::uuid and m.user_id = ${userId}::uuid
+           and m.last_read_seq < least(${seq}::int, c.last_seq)
+           for update of c
+      ),
+      bumped as (
+        update chats c set read_seq = c.read_seq + 1 from target t where c.id = t.chat_id returning c.read_seq
+      )
+      update members m
+         set last_read_seq = t.seq, read_text_seq = greatest(m.read_text_seq, t.text_seq), read_seq_at = b.read_seq, read_at = now()
+        from target t, bumped b
+       where m.chat_id = t.chat_id and m.user_id = t.user_id
+      returning m.last_read_seq, m.read_seq_at, m.read_at`.execute(this.db());
+    const [row] = rows;
+    return row ? { userId, lastReadSeq: row.last_read_seq, readSeq: row.read_seq_at, readAt: toDate(row.read_at) } : null;
+  }
+
+  async readStates(chatId: string, afterReadSeq = -1, upToReadSeq?: number): Promise<ReadState[]> {
+    let query = this.db()
+      .selectFrom('members')
+      .select(['user_id', 'last_read_seq', 'read_seq_at', 'read_at'])
+      .where('chat_id', '=', chatId)
+      .where('read_seq_at', '>', afterReadSeq);
+    if (upToReadSeq !== undefined) query = query.where('read_seq_at', '<=', upToReadSeq);
+    const rows = await query.orderBy('read_seq_at').orderBy('user_id').execute();
+    return rows.map((r) => ({ userId: r.user_id, lastReadSeq: r.last_read_seq, readSeq: r.read_seq_at, readAt: r.read_at === null ? null : toDate(r.read_at) }));
   }
 
   async recordEventSeqs(events: { chatId: string; eventSeq: number }[]): Promise<void> {

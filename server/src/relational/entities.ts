@@ -31,6 +31,7 @@ export const ChatEntity = defineEntity({
     lastMessageId: p.uuid().nullable(),
     lastEventSeq: p.integer().default(0),
     textCount: p.integer().default(0),
+    readSeq: p.integer().default(0),
     createdAt: p.datetime(3),
     updatedAt: p.datetime(3),
   },
@@ -44,6 +45,8 @@ export const MemberEntity = defineEntity({
     userId: p.uuid().primary(),
     lastReadSeq: p.integer().default(0),
     readTextSeq: p.integer().default(0),
+    readSeqAt: p.integer().default(0),
+    readAt: p.datetime(3).nullable(),
     joinedAt: p.datetime(3),
   },
 });

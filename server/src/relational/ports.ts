@@ -1,5 +1,5 @@
 import type { Day } from '../domain/day.js';
-import type { Chat, ChatDayStats, ChatKind, MemberChat, User } from '../domain/models.js';
+import type { Chat, ChatDayStats, ChatKind, MemberChat, ReadState, User } from '../domain/models.js';
 import type { WindowActivity } from '../message-store/port.js';
 import type { ChatPosition } from '../domain/cursor.js';
 import type { SendEnvelope } from '../event-log/port.js';
@@ -89,8 +89,14 @@ export interface ChatRepository {
   membersOf(chatId: string): Promise<string[] | null>;
   /** Returns whether the user was a member. */
   removeMember(chatId: string, userId: string): Promise<boolean>;
-  /** lastReadSeq only moves forward and never past the chat's lastSeq; textSeq is the text count at seq. */
-  markRead(chatId: string, userId: string, seq: number, textSeq: number): Promise<void>;
+  /**
+   * lastReadSeq only moves forward and never past the chat's lastSeq; textSeq
+   * is the text count at seq. A move takes the chat's next read seq and comes
+   * back; null when nothing moved.
+   */
+  markRead(chatId: string, userId: string, seq: number, textSeq: number): Promise<ReadState | null>;
+  /** Current members' read states, in the order their marks last moved; only those that moved after `afterReadSeq` (up to `upToReadSeq`) when given. */
+  readStates(chatId: string, afterReadSeq?: number, upToReadSeq?: number): Promise<ReadState[]>;
   recordActivity(activity: ChatActivity[]): Promise<void>;
   /** Moves each chat's lastEventSeq forward to at least the given one (for stores that do not record activity). */
   recordEventSeqs(events: { chatId: string; eventSeq: number }[]): Promise<void>;

@@ -23,6 +23,7 @@ export interface ChatsTable {
   last_message_id: string | null;
   last_event_seq: number;
   text_count: number;
+  read_seq: number;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -32,6 +33,8 @@ export interface MembersTable {
   user_id: string;
   last_read_seq: number;
   read_text_seq: number;
+  read_seq_at: number;
+  read_at: Date | string | null;
   joined_at: Date | string;
 }
 

@@ -26,6 +26,8 @@ function largest(name: string, type: TypeNode): unknown {
       return 'x';
     case 'Date':
       return name === 'from' ? '2025-01-01' : '2025-12-31';
+    case 'Boolean':
+      return true;
     default:
       throw new Error(`teach this test the largest value of a ${type.name.value} (variable $${name})`);
   }

@@ -20,6 +20,7 @@ const chatAt = (chatId: string, lastSeq: number, lastReadSeq = 0): MemberChat =>
   lastMessageId: null,
   lastEventSeq: lastSeq,
   textCount: lastSeq,
+  readSeq: 0,
   createdAt: T0,
   updatedAt: T0,
   lastReadSeq,

@@ -12,13 +12,14 @@ export interface EventMessage {
 
 /** One chatEvents event as the tests select it. */
 export interface ChatEventData {
-  __typename: 'MessageAdded' | 'MessageEdited' | 'MessageDeleted' | 'ChatChanged' | 'TypingChanged';
+  __typename: 'MessageAdded' | 'MessageEdited' | 'MessageDeleted' | 'ChatChanged' | 'TypingChanged' | 'ReadPositionMoved';
   cursor: string;
   chatId: string;
   message?: EventMessage;
   chat?: { title: string | null; unreadCount: number; owner: { id: string } | null; members: { id: string }[] };
   user?: { id: string };
   typing?: boolean;
+  lastReadSeq?: number;
 }
 
 const MESSAGE = 'id seq kind body editedAt deletedAt sender { id } subject { id }';
@@ -30,6 +31,7 @@ export const CHAT_EVENTS = `subscription ($chatId: ID!, $after: String) {
     ... on MessageDeleted { message { ${MESSAGE} } }
     ... on ChatChanged { chat { title unreadCount owner { id } members { id } } }
     ... on TypingChanged { user { id } typing }
+    ... on ReadPositionMoved { user { id } lastReadSeq }
   }
 }`;
 

@@ -5,7 +5,7 @@ import { requireViewer, type Context } from '../context.js';
 import { SharedExecution } from '../execution-sharing.js';
 import type { Chat } from '../types/chat.js';
 import { Chat as ChatType } from '../types/chat.js';
-import { ChatChanged, ChatEvent, TypingChanged, type ChatEventSource } from '../types/chat-event.js';
+import { ChatChanged, ChatEvent, ReadPositionMoved, TypingChanged, type ChatEventSource } from '../types/chat-event.js';
 import { User } from '../types/user.js';
 
 @Resolver(() => ChatChanged)
@@ -24,9 +24,16 @@ export class ChatEventResolver {
   // Live events reach every subscriber of a chat as the same objects; Chat's per-viewer fields are @ViewerDependent.
   @SharedExecution()
   chatEvents(@Root() event: DeliveredEvent, @Args() _args: ChatEventsArgs, @Ctx() context: Context): ChatEventSource {
-    const cursor = context.services.messages.eventCursor(event.chatId, event.eventSeq);
-    if (event.kind === 'TypingChanged') return { kind: event.kind, chatId: event.chatId, cursor, userId: event.userId, typing: event.typing };
-    return { kind: event.kind, chatId: event.chatId, cursor, message: event.message };
+    const cursor = context.services.messages.eventCursor(event.chatId, { eventSeq: event.eventSeq, readSeq: event.readSeq });
+    const { chatId } = event;
+    switch (event.kind) {
+      case 'TypingChanged':
+        return { kind: event.kind, chatId, cursor, userId: event.userId, typing: event.typing };
+      case 'ReadPositionMoved':
+        return { kind: event.kind, chatId, cursor, userId: event.userId, lastReadSeq: event.lastReadSeq };
+      default:
+        return { kind: event.kind, chatId, cursor, message: event.message };
+    }
   }
 
   @FieldResolver(() => ChatType, { description: 'The chat as it is now.' })
@@ -35,12 +42,24 @@ export class ChatEventResolver {
   }
 }
 
+async function userOf({ loaders }: Context, userId: string): Promise<User> {
+  const user = await loaders.user.load(userId);
+  if (!user) throw new Error(`user ${userId} is missing`);
+  return user;
+}
+
 @Resolver(() => TypingChanged)
 export class TypingChangedResolver {
   @FieldResolver(() => User, { description: 'Who is typing, or stopped.' })
-  async user(@Root() event: TypingChanged, @Ctx() { loaders }: Context): Promise<User> {
-    const user = await loaders.user.load(event.userId);
-    if (!user) throw new Error(`typist ${event.userId} is missing`);
-    return user;
+  user(@Root() event: TypingChanged, @Ctx() context: Context): Promise<User> {
+    return userOf(context, event.userId);
+  }
+}
+
+@Resolver(() => ReadPositionMoved)
+export class ReadPositionMovedResolver {
+  @FieldResolver(() => User, { description: 'Whose read mark moved.' })
+  user(@Root() event: ReadPositionMoved, @Ctx() context: Context): Promise<User> {
+    return userOf(context, event.userId);
   }
 }

@@ -7,6 +7,7 @@ import type { MemberChat } from '../../domain/models.js';
 import { requireViewer, type Context } from '../context.js';
 import { ViewerDependent } from '../execution-sharing.js';
 import { Chat, ChatConnection } from '../types/chat.js';
+import { ReadState } from '../types/read-state.js';
 import { toConnection } from '../types/connection.js';
 import { Message } from '../types/message.js';
 import { User } from '../types/user.js';
@@ -113,6 +114,11 @@ export class ChatResolver {
     return Math.max(0, chat.textCount - chat.readTextSeq);
   }
 
+  @FieldResolver(() => [ReadState], { description: 'Where each current member has read up to, in the order their marks last moved.' })
+  readStates(@Root() chat: Chat, @Ctx() context: Context): Promise<ReadState[]> {
+    return context.services.chats.readStates(chat.id);
+  }
+
   @FieldResolver(() => User, { nullable: true, description: 'The group’s owner: its creator, or whom it passed to when they left. Null for direct chats.' })
   owner(@Root() chat: Chat, @Ctx() { loaders }: Context): Promise<User | null> | null {
     return chat.ownerId ? loaders.user.load(chat.ownerId) : null;
@@ -122,6 +128,16 @@ export class ChatResolver {
     description: 'The position of the chat’s latest event. Read it with (or before) the history, then subscribe to chatEvents(after: eventCursor): nothing in between is missed.',
   })
   eventCursor(@Root() chat: Chat, @Ctx() context: Context): string {
-    return context.services.messages.eventCursor(chat.id, chat.lastEventSeq);
+    return context.services.messages.eventCursor(chat.id, { eventSeq: chat.lastEventSeq, readSeq: chat.readSeq });
+  }
+}
+
+@Resolver(() => ReadState)
+export class ReadStateResolver {
+  @FieldResolver(() => User, { description: 'The member.' })
+  async user(@Root() state: ReadState, @Ctx() { loaders }: Context): Promise<User> {
+    const user = await loaders.user.load(state.userId);
+    if (!user) throw new Error(`member ${state.userId} is missing`);
+    return user;
   }
 }

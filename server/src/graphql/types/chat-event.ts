@@ -1,4 +1,4 @@
-import { Field, ID, InterfaceType, ObjectType } from 'type-graphql';
+import { Field, ID, Int, InterfaceType, ObjectType } from 'type-graphql';
 import type { ChatEventKind } from '../../domain/chat-event-stream.js';
 import { Chat } from './chat.js';
 import { Message } from './message.js';
@@ -6,7 +6,8 @@ import { Message } from './message.js';
 /** What the chatEvents resolver hands to GraphQL: the event's kind picks its type. */
 export type ChatEventSource =
   | { kind: Exclude<ChatEventKind, 'TypingChanged'>; cursor: string; chatId: string; message: Message }
-  | { kind: 'TypingChanged'; cursor: string; chatId: string; userId: string; typing: boolean };
+  | { kind: 'TypingChanged'; cursor: string; chatId: string; userId: string; typing: boolean }
+  | { kind: 'ReadPositionMoved'; cursor: string; chatId: string; userId: string; lastReadSeq: number };
 
 @InterfaceType({
   description: 'A durable change to a chat, in the chat’s order. Keep the cursor of the last one you applied: chatEvents(after:) resumes from it with no gap.',
@@ -52,6 +53,19 @@ export class ChatChanged extends ChatEvent {
 export class TypingChanged extends ChatEvent {
   @Field({ description: 'Whether they are typing now.' })
   typing!: boolean;
+
+  /** Not exposed: resolved into `user`. */
+  userId!: string;
+}
+
+@ObjectType({
+  implements: ChatEvent,
+  description:
+    'A member read up to a message: show “seen” on a direct chat, “seen by N” in a group. Never about yourself; replayed on resume (each member once, as they stand now).',
+})
+export class ReadPositionMoved extends ChatEvent {
+  @Field(() => Int, { description: 'The seq of the newest message they have read.' })
+  lastReadSeq!: number;
 
   /** Not exposed: resolved into `user`. */
   userId!: string;

@@ -42,6 +42,8 @@ export class Chat {
   ownerId!: string | null;
   /** Not exposed: resolved into `eventCursor`. */
   lastEventSeq!: number;
+  /** Not exposed: with lastEventSeq, resolved into `eventCursor`. */
+  readSeq!: number;
   /** Not exposed: unreadCount is textCount - readTextSeq. */
   textCount!: number;
   readTextSeq!: number;
