@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, subscribeMessages, TestServer } from '../support/server.js';
-import { relationalTargets, type RelationalTarget } from '../support/targets.js';
+import { deploymentSetups } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { send, signup, type TestUser } from '../support/users.js';
 import { until } from '../support/until.js';
 import { chatEventsOf, ChatReplica } from '../support/chat-events.js';
 
-/** Embedded (PGlite, in-process bus) and PostgreSQL + Redis. */
-const setups: { name: string; target: RelationalTarget; env: Record<string, string> }[] = relationalTargets.map((target) => ({
-  name: target.name === 'postgres' && !redisSkipReason ? 'postgres + redis' : target.name,
-  target,
-  env: target.name === 'postgres' && !redisSkipReason ? { REDIS_URL } : {},
-}));
+const setups = deploymentSetups(REDIS_URL, redisSkipReason);
 
 const MESSAGE_FIELDS = 'id seq kind body clientId editedAt deletedAt sender { id } subject { id } replyTo { id body deletedAt }';
 

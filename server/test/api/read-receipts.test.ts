@@ -3,18 +3,14 @@ import { chatEventsOf, type ChatEventData } from '../support/chat-events.js';
 import { instancePairForSuite } from '../support/instance-pair.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { TestServer } from '../support/server.js';
-import { postgresTarget, relationalTargets, type RelationalTarget } from '../support/targets.js';
+import { deploymentSetups, postgresTarget, relationalTargets } from '../support/targets.js';
 import { until } from '../support/until.js';
 import { send, signup, type TestUser } from '../support/users.js';
 
 const MARK_READ = `mutation ($c: ID!, $s: Int!) { markRead(chatId: $c, seq: $s) { id } }`;
 const READ_STATES = `query ($c: ID!) { chat(id: $c) { eventCursor readStates { user { id } lastReadSeq readAt } } }`;
 
-const setups: { name: string; target: RelationalTarget; env: Record<string, string> }[] = relationalTargets.map((target) => ({
-  name: target.name === 'postgres' && !redisSkipReason ? 'postgres + redis' : target.name,
-  target,
-  env: target.name === 'postgres' && !redisSkipReason ? { REDIS_URL } : {},
-}));
+const setups = deploymentSetups(REDIS_URL, redisSkipReason);
 
 const receipts = (events: ChatEventData[]) => events.filter((e) => e.__typename === 'ReadPositionMoved').map((e) => `${e.user!.id}:${e.lastReadSeq}`);
 

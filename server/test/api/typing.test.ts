@@ -3,7 +3,7 @@ import { chatEventsOf, type ChatEventData } from '../support/chat-events.js';
 import { instancePairForSuite } from '../support/instance-pair.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { codeOf, TestServer } from '../support/server.js';
-import { postgresTarget, relationalTargets, type RelationalTarget } from '../support/targets.js';
+import { deploymentSetups, postgresTarget, relationalTargets } from '../support/targets.js';
 import { until } from '../support/until.js';
 import { send, signup, type TestUser } from '../support/users.js';
 
@@ -11,11 +11,7 @@ import { send, signup, type TestUser } from '../support/users.js';
 const TYPING = { TYPING_TIMEOUT: '1s' };
 const SET_TYPING = `mutation ($c: ID!, $t: Boolean!) { setTyping(chatId: $c, typing: $t) }`;
 
-const setups: { name: string; target: RelationalTarget; env: Record<string, string> }[] = relationalTargets.map((target) => ({
-  name: target.name === 'postgres' && !redisSkipReason ? 'postgres + redis' : target.name,
-  target,
-  env: target.name === 'postgres' && !redisSkipReason ? { REDIS_URL } : {},
-}));
+const setups = deploymentSetups(REDIS_URL, redisSkipReason);
 
 const typingOf = (events: ChatEventData[]) => events.filter((e) => e.__typename === 'TypingChanged').map((e) => `${e.user!.id}:${e.typing}`);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -45,3 +45,21 @@ if (unreachable && process.env.CI) {
 if (unreachable) console.warn(`SKIPPED postgres suites: ${unreachable}`);
 
 export const relationalTargets: RelationalTarget[] = unreachable ? [pgliteTarget] : [pgliteTarget, postgresTarget];
+
+/** A whole deployment shape to run an API suite on: the database, and the environment that goes with it. */
+export interface DeploymentSetup {
+  name: string;
+  target: RelationalTarget;
+  env: Record<string, string>;
+}
+
+/**
+ * Embedded (PGlite, in-process bus) and, where the machine has them,
+ * PostgreSQL + Redis: the two shapes every live feature must work on.
+ */
+export function deploymentSetups(redisUrl: string, redisSkipReason: string | null | undefined): DeploymentSetup[] {
+  return relationalTargets.map((target) => {
+    const withRedis = target.name === 'postgres' && !redisSkipReason;
+    return { name: withRedis ? 'postgres + redis' : target.name, target, env: withRedis ? { REDIS_URL: redisUrl } : {} };
+  });
+}
