@@ -46,6 +46,12 @@ interface TypingExpired {
   userId: string;
 }
 
+/** From the live check: every receipt up to `position` is recorded. */
+interface ReadCatchUp {
+  type: 'readCatchUp';
+  position: number;
+}
+
 /**
  * What a stored message means to a client whose last position was `since`:
  * new to it (and, for a system message, a change to the chat as well), or a
@@ -112,13 +118,28 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
   const { chatId, viewerId, subscription, store } = source;
   const start = source.after?.eventSeq ?? source.lastEventSeq;
   const readStart = source.after?.readSeq ?? source.lastReadSeq;
-  const inbox = liveInbox<TypingExpired>({
+  const inbox = liveInbox<TypingExpired | ReadCatchUp>({
     ...source,
     counter: 'lastEventSeq',
     promised: Math.max(start, source.lastEventSeq),
     positionOf: (event) => (event.type === 'messageStored' || event.type === 'messageChanged' ? event.message.changedSeq : undefined),
   });
   const typing = new TypingSeen(source.typingTimeoutMs, (userId) => inbox.push({ type: 'typingExpired', userId }));
+  /** The highest receipt delivered or on its way, for the live check. */
+  let promisedRead = Math.max(readStart, source.lastReadSeq);
+  // Receipts have their own count: the live check watches it too, so a lost receipt publish shows within two intervals.
+  const unwatchReads = source.liveCheck.watch({
+    chatId,
+    viewerId,
+    counter: 'readSeq',
+    promised: () => promisedRead,
+    catchUp: (position) => {
+      promisedRead = Math.max(promisedRead, position);
+      inbox.push({ type: 'readCatchUp', position });
+    },
+    // The message watch already ends the stream of someone who is no longer a member.
+    revoke: () => undefined,
+  });
 
   /** Stored changes with since < event seq <= upTo, in event order. */
   async function* stored(since: number, upTo: number): AsyncGenerator<MessageEvent> {
@@ -172,7 +193,13 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
           yield typingChanged(event.userId, false);
           continue;
         }
+        if (event.type === 'readCatchUp') {
+          if (event.position <= lastRead) continue;
+          yield* readMoves(lastRead, event.position);
+          continue;
+        }
         if (event.type === 'readMoved') {
+          promisedRead = Math.max(promisedRead, event.readSeq);
           if (event.readSeq <= lastRead) continue;
           // Receipts are numbered under the chat's lock and published in that order: a hole was lost or overtaken.
           yield* readMoves(lastRead, event.readSeq - 1);
@@ -200,6 +227,7 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
       }
     } finally {
       typing.close();
+      unwatchReads();
       inbox.close();
     }
   }
@@ -210,7 +238,10 @@ export function chatEventStream(source: ChatEventStreamSource): AsyncIterable<De
   return {
     next: () => stream.next(),
     return: (value) => {
+      // A stream closed before its first read never runs the generator's finally.
       inbox.close();
+      unwatchReads();
+      typing.close();
       return stream.return(value);
     },
     throw: (error) => stream.throw(error),

@@ -6,7 +6,7 @@ export interface WatchedStream {
   chatId: string;
   viewerId: string;
   /** Which of the chat's counters the stream follows. */
-  counter: 'lastSeq' | 'lastEventSeq';
+  counter: 'lastSeq' | 'lastEventSeq' | 'readSeq';
   /** The highest position the stream has delivered or is already going to deliver. */
   promised(): number;
   /** Everything up to this position is stored: deliver, from the store, anything the stream lacks. */

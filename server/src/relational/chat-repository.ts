@@ -253,12 +253,12 @@ export class SqlChatRepository implements ChatRepository {
   async liveState(pairs: readonly WatchedPair[]): Promise<LiveState[]> {
     if (pairs.length === 0) return [];
     // One snapshot for both answers: a member at this instant was one when every message up to lastSeq was recorded.
-    const { rows } = await sql<{ chat_id: string; user_id: string; last_seq: number; last_event_seq: number; member: boolean }>`
-      select v.chat_id, v.user_id, c.last_seq, c.last_event_seq,
+    const { rows } = await sql<{ chat_id: string; user_id: string; last_seq: number; last_event_seq: number; read_seq: number; member: boolean }>`
+      select v.chat_id, v.user_id, c.last_seq, c.last_event_seq, c.read_seq,
              exists (select 1 from members m where m.chat_id = v.chat_id and m.user_id = v.user_id) as member
         from unnest(${pairs.map((p) => p.chatId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]) as v(chat_id, user_id)
         join chats c on c.id = v.chat_id`.execute(this.db());
-    return rows.map((r) => ({ chatId: r.chat_id, userId: r.user_id, lastSeq: r.last_seq, lastEventSeq: r.last_event_seq, member: r.member }));
+    return rows.map((r) => ({ chatId: r.chat_id, userId: r.user_id, lastSeq: r.last_seq, lastEventSeq: r.last_event_seq, readSeq: r.read_seq, member: r.member }));
   }
 
   async lastSeqsAfter(afterId: string | null, limit: number): Promise<{ chatId: string; lastSeq: number }[]> {

@@ -115,6 +115,7 @@ export interface WatchedPair {
 export interface LiveState extends WatchedPair {
   lastSeq: number;
   lastEventSeq: number;
+  readSeq: number;
   member: boolean;
 }
 

@@ -8,6 +8,8 @@ import { storedMessage } from '../support/stored-message.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { directChat, send, signup } from '../support/users.js';
+import { chatEventsOf } from '../support/chat-events.js';
+import { until } from '../support/until.js';
 
 /*
  * The realtime bus can lose a publish: the process died between storing and
@@ -37,6 +39,26 @@ describe.each(buses.filter((bus) => canRun && !bus.skip))('a lost publish, Postg
     await server?.stop();
     await orm?.close();
     await storage?.dispose();
+  });
+
+  it('a read receipt recorded but never published reaches chatEvents without another receipt after it', async () => {
+    const [ada, bob] = [await signup(server), await signup(server)];
+    const chatId = await directChat(server, ada, bob);
+    await send(server, ada, chatId, 'read me');
+    const { chat } = await server.ok(`query ($c: ID!) { chat(id: $c) { eventCursor } }`, { c: chatId }, ada.token);
+    const ws = server.wsClient(ada.token);
+    const events = chatEventsOf(ws, chatId, chat.eventCursor);
+    try {
+      await send(server, ada, chatId, 'live?');
+      await events.waitFor(1);
+      // Bob's mark moves in the database, and its publish is lost.
+      expect(await new SqlChatRepository(orm).markRead(chatId, bob.id, 2, 2)).toMatchObject({ lastReadSeq: 2 });
+      await until(() => events.events.some((e) => e.__typename === 'ReadPositionMoved'));
+      expect(events.events.filter((e) => e.__typename === 'ReadPositionMoved').map((e) => [e.user!.id, e.lastReadSeq])).toEqual([[bob.id, 2]]);
+    } finally {
+      events.close();
+      await ws.dispose();
+    }
   });
 
   it('a message stored and recorded but never published reaches a live subscriber without another message after it', async () => {
