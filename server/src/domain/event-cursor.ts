@@ -4,7 +4,8 @@ import { badInput } from './errors.js';
 
 /** Bytes of HMAC a cursor keeps: 96 bits, far beyond guessing, short enough to pass around. */
 const MAC_BYTES = 12;
-const CURSOR = /^e(\d{1,10})(?:r(\d{1,10}))?\.([A-Za-z0-9_-]{16})$/;
+/** One spelling per position: no leading zeros. */
+const CURSOR = /^e(0|[1-9]\d{0,9})(?:r(0|[1-9]\d{0,9}))?\.([A-Za-z0-9_-]{16})$/;
 
 /** Where a client stands in a chat: its durable events (messages and their changes) and its read receipts, each counted apart. */
 export interface ChatPosition {

@@ -2,7 +2,11 @@ import { chatChannel } from '../realtime/events.js';
 import type { Announcer } from './announcer.js';
 import type { ChatService } from './chat-service.js';
 
-/** At most one signal per user per chat per second reaches others (the same state again within it is dropped). */
+/**
+ * At most one start per user per chat per second reaches others: a start
+ * within a second of the previous signal passed on is dropped (a renewal, or
+ * a flood of start/stop flips), and a stop passes only after a start, at once.
+ */
 const THROTTLE_MS = 1000;
 /** Users remembered for the throttle and for ending typing when a socket closes; past it the longest quiet go. */
 const REMEMBERED_USERS = 100_000;
@@ -34,7 +38,8 @@ export class TypingService {
     const signals = this.signalsOf(viewerId);
     const previous = signals.get(chatId);
     const now = Date.now();
-    if (previous && previous.typing === typing && now - previous.at < THROTTLE_MS) return true;
+    const moot = typing ? previous !== undefined && now - previous.at < THROTTLE_MS : !previous?.typing;
+    if (moot) return true;
     signals.set(chatId, { typing, at: now });
     await this.announcer.announce(chatChannel(chatId), { type: 'typing' as const, chatId, userId: viewerId, typing });
     return true;

@@ -217,13 +217,15 @@ export class SqlChatRepository implements ChatRepository {
           from chats c join members m on m.chat_id = c.id
          where c.id = ${chatId}::uuid and m.user_id = ${userId}::uuid
            and m.last_read_seq < least(${seq}::int, c.last_seq)
-           for update of c
+           -- Both rows: a concurrent mark of the same member (another tab) is waited for and re-checked.
+           for update of c, m
       ),
       bumped as (
         update chats c set read_seq = c.read_seq + 1 from target t where c.id = t.chat_id returning c.read_seq
       )
       update members m
-         set last_read_seq = t.seq, read_text_seq = greatest(m.read_text_seq, t.text_seq), read_seq_at = b.read_seq, read_at = now()
+         set last_read_seq = greatest(m.last_read_seq, t.seq), read_text_seq = greatest(m.read_text_seq, t.text_seq),
+             read_seq_at = b.read_seq, read_at = now()
         from target t, bumped b
        where m.chat_id = t.chat_id and m.user_id = t.user_id
       returning m.last_read_seq, m.read_seq_at, m.read_at`.execute(this.db());

@@ -112,6 +112,8 @@ export async function migrateRelational(orm: RelationalOrm, options: RelationalO
   if (!options.databaseUrl) return migrate(orm);
   const own = await openRelational({ ...options, poolSize: 1, statementTimeoutMs: 0 });
   try {
+    // Instances starting together on one database take turns: each waits here, and the later ones find nothing to apply.
+    await own.em.getConnection().execute(`select pg_advisory_lock(hashtext('parley.migrations'))`);
     return await migrate(own);
   } finally {
     await own.close();

@@ -235,7 +235,9 @@ for (const { name, target, env } of setups) {
         });
         expect(live.events[0].message?.body).toBe('new');
         const { eventCursor } = await chat(bob, other);
-        for (const after of [eventCursor, eventCursor.replace(/^e\d+/, 'e1'), 'e1.AAAAAAAAAAAAAAAA', 'garbage', 'x'.repeat(5000)]) {
+        const own = (await chat(bob, chatId)).eventCursor;
+        // Another chat's, an edited number, a second spelling of a good one, made up, junk.
+        for (const after of [eventCursor, eventCursor.replace(/^e\d+/, 'e1'), own.replace(/^e/, 'e0'), 'e1.AAAAAAAAAAAAAAAA', 'garbage', 'x'.repeat(5000)]) {
           const refused = chatEventsOf(ws, chatId, after);
           expect(await refused.waitForError()).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
           refused.close();

@@ -53,6 +53,20 @@ for (const { name, target, env } of setups) {
       }
     });
 
+    it('never moves a mark back when two tabs of one user mark at once', async () => {
+      const [ada, bob] = [await signup(server), await signup(server)];
+      const chatId = await groupOf(server, ada, [bob]);
+      for (let i = 1; i <= 60; i++) await send(server, ada, chatId, `m${i}`);
+      const mark = (seq: number) => server.ok(MARK_READ, { c: chatId, s: seq }, bob.token);
+      const markOf = async () =>
+        (await server.ok(READ_STATES, { c: chatId }, bob.token)).chat.readStates.find((s: { user: { id: string } }) => s.user.id === bob.id).lastReadSeq;
+      for (let round = 0; round < 15; round++) {
+        const base = round * 4;
+        await Promise.all([mark(base + 3), mark(base + 1)]);
+        expect(await markOf()).toBe(base + 3);
+      }
+    });
+
     it('brings each moved mark once, as it stands, to a subscriber that resumes from its cursor', async () => {
       const [ada, bob, cat] = [await signup(server), await signup(server), await signup(server)];
       const chatId = await groupOf(server, ada, [bob, cat]);

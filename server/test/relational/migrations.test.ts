@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
-import { relationalTargets } from '../support/targets.js';
+import { migrate, migrateRelational, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
+import { postgresTarget, relationalTargets } from '../support/targets.js';
 
 /** The last migration before idempotency was scoped to the chat. */
 const BEFORE_CLIENT_ID_PER_CHAT = 'Migration20261122000000_daily_stats';
@@ -88,5 +88,22 @@ describe.each(relationalTargets)('migrations on $name', (target) => {
       { user_id: ada, read_text_seq: 2 },
       { user_id: bob, read_text_seq: 1 },
     ]);
+  });
+});
+
+describe.runIf(relationalTargets.includes(postgresTarget))('migrations of instances starting together on one PostgreSQL', () => {
+  it('take turns: every instance starts, and each migration is applied once', async () => {
+    const storage = await postgresTarget.provision();
+    const options = { databaseUrl: storage.databaseUrl, dataDir: storage.dataDir };
+    const orms = await Promise.all([openRelational(options), openRelational(options), openRelational(options)]);
+    try {
+      const applied = await Promise.all(orms.map((orm) => migrateRelational(orm, options)));
+      const all = applied.flat();
+      expect(all.length).toBeGreaterThan(0);
+      expect(new Set(all).size).toBe(all.length);
+    } finally {
+      await Promise.all(orms.map((orm) => orm.close()));
+      await storage.dispose();
+    }
   });
 });
