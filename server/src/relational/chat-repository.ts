@@ -200,11 +200,6 @@ export class SqlChatRepository implements ChatRepository {
     return rows.flatMap((r) => (r.user_id ? [r.user_id] : []));
   }
 
-  async removeMember(chatId: string, userId: string): Promise<boolean> {
-    const result = await this.db().deleteFrom('members').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
-  }
-
   /**
    * One statement: the chat row is locked (so receipts of one chat are
    * numbered in commit order), and only a mark that moves forward takes the

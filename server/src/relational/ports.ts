@@ -87,8 +87,6 @@ export interface ChatRepository {
   chatIdsOf(userId: string): Promise<string[]>;
   /** Member ids of one chat, or null when the chat does not exist. */
   membersOf(chatId: string): Promise<string[] | null>;
-  /** Returns whether the user was a member. */
-  removeMember(chatId: string, userId: string): Promise<boolean>;
   /**
    * lastReadSeq only moves forward and never past the chat's lastSeq; textSeq
    * is the text count at seq. A move takes the chat's next read seq and comes

@@ -97,7 +97,9 @@ describe.each(buses.filter((bus) => canRun && !bus.skip))('a lost publish, Postg
     try {
       expect((await live.waitFor(1)).map((m) => m.seq)).toEqual([1]);
       // The leave's database write, as a leave whose publish was lost leaves it.
-      expect(await new SqlChatRepository(orm).removeMember(chatId, bob.id)).toBe(true);
+      const chats = new SqlChatRepository(orm);
+      await chats.changeGroup(chatId, () => ({ remove: [bob.id], announce: [] }));
+      expect(await chats.findForMember(chatId, bob.id)).toBeNull();
       expect(JSON.stringify(await live.waitForError())).toContain('FORBIDDEN');
     } finally {
       live.close();
