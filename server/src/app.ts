@@ -13,6 +13,8 @@ import { MessageService } from './domain/message-service.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { TokenService } from './domain/tokens.js';
 import { TypingService } from './domain/typing-service.js';
+import { PresenceFeed } from './domain/presence-feed.js';
+import { PresenceService } from './domain/presence-service.js';
 import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
@@ -57,6 +59,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits, engines.store, outbox);
     const secret = await jwtSecret(config);
     const tokens = new TokenService(secret, { lifetimeMs: config.edge.tokenLifetimeMs });
+    const chatIdsOf = (userId: string) => engines.chats.chatIdsOf(userId);
     const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
     const services = {
       auth: new AuthService(engines.users, tokens, limits),
@@ -65,7 +68,18 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
       typing: new TypingService(chats, announcer),
+      presence: new PresenceService(
+        engines.presence,
+        engines.users,
+        chatIdsOf,
+        announcer,
+        new PresenceFeed(engines.bus, chatIdsOf, logger),
+        { graceMs: config.presenceGraceMs, heartbeatMs: config.presenceHeartbeatMs },
+        logger,
+      ),
     };
+    // Before any socket can arrive: this instance is registered and listening.
+    await services.presence.start();
     const http = await startHttpServer(
       { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness, edge: config.edge },
       config.port,
@@ -77,7 +91,8 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       port: http.port,
       url: http.url,
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
-      close: () => (closing ??= http.close().finally(async () => (liveCheck.close(), await outbox.close(), await engines.close()))),
+      close: () =>
+        (closing ??= http.close().finally(async () => (liveCheck.close(), await services.presence.close(), await outbox.close(), await engines.close()))),
     };
   } catch (error) {
     await engines.close();

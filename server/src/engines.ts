@@ -7,6 +7,9 @@ import { RedisMembershipCache } from './membership/redis-membership-cache.js';
 import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
 import type { RateLimiter } from './rate-limit/port.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
+import { LocalPresenceRegistry } from './presence/local-presence-registry.js';
+import type { PresenceRegistry } from './presence/port.js';
+import { RedisPresenceRegistry } from './presence/redis-presence-registry.js';
 import { connectRedis, pingRedis, RedisBreaker, startRedis } from './support/redis.js';
 import { withEngineFailuresUnavailable } from './support/engine-failure.js';
 import { holdSingleInstanceLock } from './realtime/single-instance-lock.js';
@@ -40,6 +43,8 @@ export interface Engines {
   persister: Persister;
   membership: MembershipCache;
   limiter: RateLimiter;
+  /** Who holds a socket on which instance: presence. */
+  presence: PresenceRegistry;
   /** Each configured engine, up or down, for /readyz. */
   readiness(): Promise<Record<string, EngineState>>;
   /** Drains the log first (accepted sends get stored), then closes the rest. */
@@ -92,6 +97,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     // instance's leaveChat would never reach a cache held here.
     let membership: MembershipCache = config.databaseUrl ? new UncachedMembership(loadMembers) : new LocalMembershipCache(loadMembers);
     let limiter: RateLimiter = new LocalRateLimiter();
+    let presence: PresenceRegistry = new LocalPresenceRegistry();
     let redisPing = async () => {};
     if (config.redisUrl) {
       // Shared by the membership cache and the rate limits; the bus has its own pair.
@@ -102,6 +108,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       const breaker = new RedisBreaker(config.redisCooldownMs, logger);
       membership = new RedisMembershipCache(redis, loadMembers, logger, breaker);
       limiter = new RedisRateLimiter(redis, logger, breaker);
+      presence = new RedisPresenceRegistry(redis);
       redisPing = () => pingRedis(redis);
     }
     // Every probe is bounded: a hung engine is 'down' within the deadline instead of holding /readyz
@@ -125,6 +132,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       persister,
       membership,
       limiter,
+      presence: withEngineFailuresUnavailable(presence),
       readiness: async () => {
         const [relational, messageStore, realtimeBus, eventLog, cache] = await Promise.all([
           probe(() => orm.em.fork().execute('select 1')),

@@ -25,6 +25,8 @@ describe('configuration', () => {
       signupRateLimit: { limit: 20, windowMs: 3_600_000 },
       liveCheckIntervalMs: 2000,
       typingTimeoutMs: 6000,
+      presenceGraceMs: 5000,
+      presenceHeartbeatMs: 10_000,
       redisCommandTimeoutMs: 500,
       redisCooldownMs: 5000,
       singleInstanceCheck: true,
@@ -151,4 +153,11 @@ it('TYPING_TIMEOUT: 6 s by default, a duration from 1 s to 60 s', () => {
   expect(loadConfig({ TYPING_TIMEOUT: '2s' }).typingTimeoutMs).toBe(2000);
   expect(() => loadConfig({ TYPING_TIMEOUT: '2m' })).toThrow(ConfigError);
   expect(() => loadConfig({ TYPING_TIMEOUT: 'soon' })).toThrow(ConfigError);
+});
+
+it('PRESENCE_GRACE_MS (5 s, at most 60 s) and PRESENCE_HEARTBEAT_MS (10 s, at most 15 s: a killed instance’s users are offline within four beats, 60 s)', () => {
+  expect(loadConfig({ PRESENCE_GRACE_MS: '250', PRESENCE_HEARTBEAT_MS: '1000' })).toMatchObject({ presenceGraceMs: 250, presenceHeartbeatMs: 1000 });
+  expect(() => loadConfig({ PRESENCE_GRACE_MS: '61000' })).toThrow(ConfigError);
+  expect(() => loadConfig({ PRESENCE_HEARTBEAT_MS: '20000' })).toThrow(ConfigError);
+  expect(() => loadConfig({ PRESENCE_HEARTBEAT_MS: '10s' })).toThrow(ConfigError);
 });

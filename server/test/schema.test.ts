@@ -38,7 +38,7 @@ it('every field a shared subscription can reach has been reviewed for viewer dep
   for (const name of shared) walk(getNamedType(schema.getSubscriptionType()!.getFields()[name].type));
   expect(shared).toEqual(['messageAdded', 'chatEvents']);
   // Executed per viewer wherever they are selected.
-  expect([...perViewer].sort()).toEqual(['Chat.lastReadSeq', 'Chat.unreadCount']);
+  expect([...perViewer].sort()).toEqual(['Chat.lastReadSeq', 'Chat.unreadCount', 'User.presence']);
   expect([...reachable].sort()).toEqual([
     'Chat.createdAt',
     'Chat.eventCursor',

@@ -55,3 +55,12 @@ export const MessageKind = {
 } as const;
 
 export type MessageKind = typeof MessageKind[keyof typeof MessageKind];
+/** Whether someone has Parley open. */
+export const PresenceStatus = {
+  /** None is; also what anyone sharing no chat with you shows as. */
+  OFFLINE: 'OFFLINE',
+  /** At least one of their authenticated WebSockets is open, on any instance. */
+  ONLINE: 'ONLINE'
+} as const;
+
+export type PresenceStatus = typeof PresenceStatus[keyof typeof PresenceStatus];

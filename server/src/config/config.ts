@@ -50,6 +50,10 @@ export interface Config {
   liveCheckIntervalMs: number;
   /** How long someone shows as typing without renewing it (TYPING_TIMEOUT). */
   typingTimeoutMs: number;
+  /** A user whose last socket on an instance closed stays online this long, so a quick reconnect shows no offline/online pair (PRESENCE_GRACE_MS). */
+  presenceGraceMs: number;
+  /** How often an instance beats in Redis; one that misses three beats has its users taken offline at another's next beat (PRESENCE_HEARTBEAT_MS). */
+  presenceHeartbeatMs: number;
   /** How long a membership or rate-limit command waits on Redis before the database answers instead; also how long a mutation waits for its live announcement (chatJoined, chatRead, memberLeft) to be published. */
   redisCommandTimeoutMs: number;
   /** After a failed Redis command, membership and rate limits skip Redis this long instead of each waiting for the timeout. */
@@ -298,6 +302,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     liveCheckIntervalMs: positiveInt('LIVE_CHECK_INTERVAL_MS', nonEmpty(env.LIVE_CHECK_INTERVAL_MS), 2000, 600_000),
     // 6 s: long enough to outlast a client's renewal every few seconds, short enough that a typist who vanished stops showing soon.
     typingTimeoutMs: shortDuration('TYPING_TIMEOUT', nonEmpty(env.TYPING_TIMEOUT), '6s', 60_000),
+    // 5 s: a reload or a network switch reconnects within it; someone who really left shows offline soon after.
+    presenceGraceMs: positiveInt('PRESENCE_GRACE_MS', nonEmpty(env.PRESENCE_GRACE_MS), 5000, 60_000),
+    // 10 s, at most 15 s: a killed instance is presumed dead after three missed beats and swept at the next
+    // beat of another, so its users go offline within four beats (40 s; 60 s at the most).
+    presenceHeartbeatMs: positiveInt('PRESENCE_HEARTBEAT_MS', nonEmpty(env.PRESENCE_HEARTBEAT_MS), 10_000, 15_000),
     redisCommandTimeoutMs: positiveInt('REDIS_COMMAND_TIMEOUT_MS', nonEmpty(env.REDIS_COMMAND_TIMEOUT_MS), 500, 60_000),
     redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
     singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),

@@ -22,7 +22,7 @@ export class Announcer {
     private readonly logger: Logger,
   ) {}
 
-  async announce<T>(channel: Channel<T>, event: T & { type: string; chatId: string }): Promise<void> {
+  async announce<T>(channel: Channel<T>, event: T & { type: string; chatId?: string }): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), this.timeoutMs);

@@ -123,6 +123,8 @@ export class ChatService {
     // membership check (message-stream.ts), so none can miss this. Should the publish be
     // lost, the live check cuts them off within LIVE_CHECK_INTERVAL_MS.
     await Promise.all(removed.map((userId) => this.announcer.announce(chatChannel(chatId), { type: 'memberLeft' as const, chatId, userId })));
+    // Their presence watchers stop hearing about the people of this chat.
+    await this.tell(removed, 'chatLeft', chatId);
     // The change has happened; an announcement the log cannot take now is appended by the outbox drain.
     await this.outbox.flush(chatId).catch(() => undefined);
     return change;

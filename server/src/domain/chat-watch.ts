@@ -96,6 +96,8 @@ export async function watchChats(bus: RealtimeBus, viewerId: string, source: Cha
   const own = await bus.subscribe(userChannel(viewerId));
   followed.set('', own);
   void pump(own, ({ type, chatId }) => {
+    // The chat's own memberLeft ends the following (and is the one a leave is sure to publish).
+    if (type === 'chatLeft') return;
     // The viewer's own read mark or membership moved: what is known of the chat is stale.
     known.delete(chatId);
     if (loading.has(chatId)) loading.set(chatId, null);

@@ -58,6 +58,12 @@ export interface Message {
   textSeq: number;
 }
 
+/** Whether someone is online, and when they were last seen if not (null while online, or if never seen). */
+export interface Presence {
+  status: 'ONLINE' | 'OFFLINE';
+  lastSeenAt: Date | null;
+}
+
 /** Where one member has read up to, and since when. */
 export interface ReadState {
   userId: string;

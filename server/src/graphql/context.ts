@@ -4,8 +4,9 @@ import type { ChatService } from '../domain/chat-service.js';
 import type { ChatStatsService } from '../domain/chat-stats-service.js';
 import { unauthenticated } from '../domain/errors.js';
 import type { MessageService } from '../domain/message-service.js';
-import type { Message, User } from '../domain/models.js';
+import type { Message, Presence, User } from '../domain/models.js';
 import type { TypingService } from '../domain/typing-service.js';
+import type { PresenceService } from '../domain/presence-service.js';
 import type { UserService } from '../domain/user-service.js';
 
 export interface Services {
@@ -15,6 +16,7 @@ export interface Services {
   messages: MessageService;
   chatStats: ChatStatsService;
   typing: TypingService;
+  presence: PresenceService;
 }
 
 /** Per-operation batching: a page of chats costs one query per field, not one per chat. */
@@ -22,6 +24,8 @@ export interface Loaders {
   user: DataLoader<string, User | null>;
   chatMemberIds: DataLoader<string, string[]>;
   message: DataLoader<string, Message | null>;
+  /** Presence as the operation's viewer may see it. */
+  presence: DataLoader<string, Presence>;
 }
 
 export interface Context {
@@ -32,7 +36,7 @@ export interface Context {
   loaders: Loaders;
 }
 
-function createLoaders(services: Services): Loaders {
+function createLoaders(services: Services, viewerId: string | null): Loaders {
   const byId = <T extends { id: string }>(ids: readonly string[], rows: Iterable<T>) => {
     const map = new Map<string, T>();
     for (const row of rows) map.set(row.id, row);
@@ -46,6 +50,11 @@ function createLoaders(services: Services): Loaders {
         return ids.map((id) => members.get(id) ?? []);
       }),
     message: () => new DataLoader<string, Message | null>(async (ids) => byId(ids, await services.messages.byIds(ids))),
+    presence: () =>
+      new DataLoader<string, Presence>(async (ids) => {
+        const presence = await services.presence.presenceOf(viewerId, ids);
+        return ids.map((id) => presence.get(id)!);
+      }),
   };
   // Created on first use: an idle subscription (one context each) should cost no loaders.
   const made: Partial<Loaders> = {};
@@ -59,11 +68,14 @@ function createLoaders(services: Services): Loaders {
     get message() {
       return (made.message ??= make.message());
     },
+    get presence() {
+      return (made.presence ??= make.presence());
+    },
   };
 }
 
 export function createContext(services: Services, viewerId: string | null, clientIp: string): Context {
-  return { viewerId, clientIp, services, loaders: createLoaders(services) };
+  return { viewerId, clientIp, services, loaders: createLoaders(services, viewerId) };
 }
 
 /**
@@ -74,7 +86,8 @@ export function createContext(services: Services, viewerId: string | null, clien
  */
 export function contextForEvent<T>(context: T): T {
   if (typeof context !== 'object' || context === null || !('services' in context) || !('loaders' in context)) return context;
-  return { ...context, loaders: createLoaders((context as unknown as Context).services) };
+  const { services, viewerId } = context as unknown as Context;
+  return { ...context, loaders: createLoaders(services, viewerId) };
 }
 
 export function requireViewer(context: Context): string {

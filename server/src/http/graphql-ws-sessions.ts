@@ -36,6 +36,8 @@ export interface SessionDeps {
   limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser' | 'connectionInitWaitMs'>;
   /** The client's address, from the upgrade request. */
   clientAddress(request: IncomingMessage): string;
+  /** Told when this instance holds a user's first authenticated socket. */
+  onUserArrived?(userId: string): void;
   /** Told when a user's last authenticated socket on this instance closes. */
   onUserGone?(userId: string): void;
 }
@@ -59,7 +61,7 @@ function at(when: number, action: () => void): { cancel(): void } {
  * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
  * Every operation goes through the shared request pipeline.
  */
-export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onUserArrived, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
   const socketsPerUser = new Map<string, number>();
 
   const release = (extra: SessionExtra) => {
@@ -95,6 +97,7 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onU
         return false;
       }
       socketsPerUser.set(grant.userId, open + 1);
+      if (open === 0) onUserArrived?.(grant.userId);
       ctx.extra.viewerId = grant.userId;
       ctx.extra.expiry = at(grant.expiresAt, () => socket.close(CloseCode.Unauthorized, 'Token expired'));
       return true;

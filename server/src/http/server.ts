@@ -58,7 +58,11 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
       tokens,
       limits: edge,
       clientAddress: addressOf,
-      onUserGone: (userId) => void services.typing.leftInstance(userId),
+      onUserArrived: (userId) => services.presence.connected(userId),
+      onUserGone: (userId) => {
+        services.presence.disconnected(userId);
+        void services.typing.leftInstance(userId);
+      },
     }),
     wsServer,
     // Sockets get as long to answer the 1001 as HTTP requests get to finish.

@@ -69,10 +69,26 @@ export interface TypingSignal {
 /** Everything published on a chat's channel. */
 export type ChatEvent = MessageStored | MessageChanged | MemberLeft | TypingSignal | ReadMoved;
 
-/** Published on a user's channel: they joined a chat, or their read mark in it moved (from any device). */
+/** Published on a user's channel: they joined or left a chat, or their read mark in it moved (from any device). */
 export interface UserChatEvent {
-  type: 'chatJoined' | 'chatRead';
+  type: 'chatJoined' | 'chatLeft' | 'chatRead';
   chatId: string;
+}
+
+/**
+ * Someone came online (their first socket anywhere) or went offline (their
+ * last one closed, `at`): the `version`-th change of their presence, so that
+ * a change overtaken on the way is dropped. Published once per change, with
+ * the chats they are in, on the one presence channel every instance listens
+ * to: each instance tells its watchers who share one of those chats.
+ */
+export interface PresenceMoved {
+  type: 'presence';
+  userId: string;
+  online: boolean;
+  at: Date;
+  version: number;
+  chatIds: string[];
 }
 
 /** ISO strings in the listed fields become Dates again: JSON has no date type. */
@@ -100,6 +116,10 @@ const chatEventCodec = jsonCodec<ChatEvent>((event) => {
 const userEventCodec = jsonCodec<UserChatEvent>((event) => event);
 
 export const chatChannel = (chatId: string): Channel<ChatEvent> => ({ name: `chat.${chatId}.events`, codec: chatEventCodec });
+
+const presenceCodec = jsonCodec<PresenceMoved>((event) => ({ ...event, at: new Date(event.at) }));
+
+export const presenceChannel = (): Channel<PresenceMoved> => ({ name: 'presence.changes', codec: presenceCodec });
 
 export const userChannel = (userId: string): Channel<UserChatEvent> => ({ name: `user.${userId}.chats`, codec: userEventCodec });
 

@@ -15,6 +15,7 @@ export const UserEntity = defineEntity({
     displayName: p.string(),
     passwordHash: p.string().lazy(),
     createdAt: p.datetime(3),
+    lastSeenAt: p.datetime(3).nullable().lazy(),
   },
 });
 

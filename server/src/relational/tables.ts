@@ -11,6 +11,7 @@ export interface UsersTable {
   display_name: string;
   password_hash: string;
   created_at: Date | string;
+  last_seen_at: Date | string | null;
 }
 
 export interface ChatsTable {

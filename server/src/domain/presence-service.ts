@@ -1,0 +1,193 @@
+import type { PresenceChange, PresenceRegistry } from '../presence/port.js';
+import { presenceChannel } from '../realtime/events.js';
+import type { UserRepository } from '../relational/ports.js';
+import { errorFields, type Logger } from '../support/logger.js';
+import type { Announcer } from './announcer.js';
+import type { Presence } from './models.js';
+import type { PresenceFeed, PresenceUpdate } from './presence-feed.js';
+
+export interface PresenceTiming {
+  /** A user whose last socket here closed stays online this long, so a reconnect (a reload, a network switch) shows no offline/online pair. */
+  graceMs: number;
+  /** How often this instance beats; one that misses three beats is presumed dead and its users go offline at the next beat of another. */
+  heartbeatMs: number;
+}
+
+const OFFLINE_UNSEEN: Presence = { status: 'OFFLINE', lastSeenAt: null };
+
+/**
+ * Presence on this instance: the sockets layer says when it holds a user's
+ * first socket and when it holds none; the registry (Redis, or this process)
+ * says whether that changed the user's presence everywhere, and each change
+ * is announced once: to the people sharing a chat with them (PresenceFeed),
+ * and, going offline, as their last-seen time in the database.
+ */
+export class PresenceService {
+  /** Users with a socket here, or within their grace after the last closed. */
+  private readonly held = new Set<string>();
+  /** Users whose last socket here closed: when, and the end of their grace. */
+  private readonly leaving = new Map<string, { at: Date; timer: NodeJS.Timeout }>();
+  /** Departures the registry could not take (Redis down): tried again at each beat. */
+  private readonly failedDepartures = new Map<string, Date>();
+  /** Per user, the registry calls in order: a departure never overtakes the arrival before it. */
+  private readonly turns = new Map<string, Promise<void>>();
+  /** An arrival the registry could not take: every held user arrives again at the next beat. */
+  private resync = false;
+  private beating: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly registry: PresenceRegistry,
+    private readonly users: Pick<UserRepository, 'recordLastSeen' | 'lastSeenVisibleTo'>,
+    private readonly chatIdsOf: (userId: string) => Promise<string[]>,
+    private readonly announcer: Announcer,
+    private readonly feed: PresenceFeed,
+    private readonly timing: PresenceTiming,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Registers this instance (before any socket arrives) and starts beating. */
+  async start(): Promise<void> {
+    await this.feed.start();
+    await this.beat();
+    this.beating = setInterval(() => void this.beat(), this.timing.heartbeatMs);
+    this.beating.unref();
+  }
+
+  /** This instance holds the user's first socket. */
+  connected(userId: string): void {
+    const leaving = this.leaving.get(userId);
+    this.failedDepartures.delete(userId);
+    if (leaving) {
+      clearTimeout(leaving.timer);
+      this.leaving.delete(userId);
+      return;
+    }
+    if (this.closed || this.held.has(userId)) return;
+    this.held.add(userId);
+    this.inTurn(userId, async () => {
+      try {
+        await this.announce(await this.registry.arrive(userId, new Date()));
+      } catch (error) {
+        this.resync = true;
+        this.warn('presence: arrival not recorded; retried at the next beat', error);
+      }
+    });
+  }
+
+  /** This instance's last socket of the user closed: offline after the grace unless one opens again. */
+  disconnected(userId: string): void {
+    if (!this.held.has(userId) || this.leaving.has(userId)) return;
+    const at = new Date();
+    const timer = setTimeout(() => {
+      this.leaving.delete(userId);
+      this.held.delete(userId);
+      this.depart(userId, at);
+    }, this.timing.graceMs);
+    timer.unref();
+    this.leaving.set(userId, { at, timer });
+  }
+
+  /** Each user's presence as the viewer may see it: people sharing no chat with the viewer are OFFLINE and never seen. */
+  async presenceOf(viewerId: string | null, userIds: readonly string[]): Promise<Map<string, Presence>> {
+    const result = new Map<string, Presence>();
+    const visible = viewerId ? await this.users.lastSeenVisibleTo(viewerId, userIds) : new Map<string, Date | null>();
+    const online = await this.registry.online([...visible.keys()]);
+    for (const id of userIds) {
+      if (!visible.has(id)) result.set(id, OFFLINE_UNSEEN);
+      else result.set(id, online.has(id) ? { status: 'ONLINE', lastSeenAt: null } : { status: 'OFFLINE', lastSeenAt: visible.get(id) ?? null });
+    }
+    return result;
+  }
+
+  /** The viewer's contacts coming and going, from now on. */
+  watch(viewerId: string): Promise<AsyncIterable<PresenceUpdate>> {
+    return this.feed.watch(viewerId);
+  }
+
+  /**
+   * This instance is going. Users whose last socket here already closed go
+   * offline now; with Redis, the others go offline at another instance's beat
+   * once the grace has passed, unless they reconnected elsewhere by then
+   * (a rolling restart shows no offline/online pair); embedded, they go now.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.beating);
+    await Promise.all(this.turns.values());
+    const departing = new Map([...this.leaving].map(([userId, { at, timer }]) => (clearTimeout(timer), [userId, at] as const)));
+    for (const [userId, at] of this.failedDepartures) departing.set(userId, at);
+    this.leaving.clear();
+    try {
+      for (const [userId, at] of departing) await this.announce(await this.registry.depart(userId, at));
+      const staying = [...this.held].filter((userId) => !departing.has(userId));
+      await this.announceAll(await this.registry.leave(staying, this.timing.graceMs, new Date()));
+    } catch (error) {
+      this.warn('presence: leaving not recorded; this instance’s users go offline when its beats stop counting', error);
+    }
+    this.feed.close();
+  }
+
+  private depart(userId: string, at: Date): void {
+    this.inTurn(userId, async () => {
+      try {
+        await this.announce(await this.registry.depart(userId, at));
+        this.failedDepartures.delete(userId);
+      } catch (error) {
+        this.failedDepartures.set(userId, at);
+        this.warn('presence: departure not recorded; retried at the next beat', error);
+      }
+    });
+  }
+
+  private inTurn(userId: string, step: () => Promise<void>): void {
+    // Each step handles its own failures; this catch only keeps a bug from becoming an unhandled rejection.
+    const turn = (this.turns.get(userId) ?? Promise.resolve()).then(step).catch((error: unknown) => this.warn('presence: change not announced', error));
+    this.turns.set(userId, turn);
+    void turn.finally(() => {
+      if (this.turns.get(userId) === turn) this.turns.delete(userId);
+    });
+  }
+
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const { changes, lost } = await this.registry.beat(this.timing.heartbeatMs * 3);
+      await this.announceAll(changes);
+      if (lost || this.resync) {
+        this.resync = false;
+        const now = new Date();
+        for (const userId of this.held) {
+          if (!this.leaving.has(userId)) this.inTurn(userId, async () => this.announce(await this.registry.arrive(userId, now)).catch((error: unknown) => {
+            this.resync = true;
+            this.warn('presence: arrival not recorded; retried at the next beat', error);
+          }));
+        }
+      }
+      for (const [userId, at] of [...this.failedDepartures]) if (!this.held.has(userId)) this.depart(userId, at);
+    } catch (error) {
+      this.warn('presence: heartbeat failed; this instance’s users may show offline until Redis answers again', error);
+    }
+  }
+
+  /** Many users offline at once (a dead instance swept): one write per last-seen time, then one announcement each. */
+  private async announceAll(changes: PresenceChange[]): Promise<void> {
+    const byTime = new Map<number, string[]>();
+    for (const { userId, at, online } of changes) if (!online) byTime.set(at.getTime(), [...(byTime.get(at.getTime()) ?? []), userId]);
+    for (const [at, userIds] of byTime) await this.users.recordLastSeen(userIds, new Date(at));
+    for (const change of changes) await this.announce(change, false);
+  }
+
+  /** Tells the user's contacts; going offline also records when they were last seen (unless the caller did for many at once). */
+  private async announce(change: PresenceChange | null, recordSeen = true): Promise<void> {
+    if (!change) return;
+    if (!change.online && recordSeen) await this.users.recordLastSeen([change.userId], change.at);
+    const chatIds = await this.chatIdsOf(change.userId);
+    await this.announcer.announce(presenceChannel(), { type: 'presence' as const, ...change, chatIds });
+  }
+
+  private warn(message: string, error: unknown): void {
+    this.logger.warn(message, errorFields(error));
+  }
+}

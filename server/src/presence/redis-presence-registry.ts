@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { PresenceChange, PresenceRegistry } from './port.js';
+
+/*
+ * Every key shares the {presence} hash tag, so that each script's keys sit in
+ * one Redis Cluster slot. Times are Redis's own clock (TIME), so instances
+ * whose clocks disagree still agree on which instance has stopped beating.
+ *
+ *   instances   zset: instance id -> when it is presumed dead (ms)
+ *   seen        hash: instance id -> its last beat (ms): when its users were last seen
+ *   state       hash: user id -> 1 while announced online
+ *   version     counter: one step per announced change
+ *   held:<inst> set: the users an instance holds sockets of
+ *   user:<user> set: the instances holding sockets of a user
+ */
+const PREFIX = 'parley:{presence}:';
+const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+/** Whether any instance in the user's set still beats. */
+const LIVE = `
+local function live(instances, userKey, now)
+  for _, other in ipairs(redis.call('SMEMBERS', userKey)) do
+    local expires = redis.call('ZSCORE', instances, other)
+    if expires and tonumber(expires) > now then return true end
+  end
+  return false
+end`;
+
+/** KEYS state, version, held, user; ARGV instance, user. Online once, whichever instance is first. */
+const ARRIVE = `
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[1])
+if redis.call('HSETNX', KEYS[1], ARGV[2], '1') == 0 then return 0 end
+return redis.call('INCR', KEYS[2])`;
+
+/** KEYS state, version, held, user, instances; ARGV instance, user. Offline once no live instance holds them. */
+const DEPART = `${LIVE}
+${NOW}
+redis.call('SREM', KEYS[3], ARGV[2])
+redis.call('SREM', KEYS[4], ARGV[1])
+if live(KEYS[5], KEYS[4], now) then return 0 end
+if redis.call('HDEL', KEYS[1], ARGV[2]) == 0 then return 0 end
+return redis.call('INCR', KEYS[2])`;
+
+/** KEYS instances, seen; ARGV instance, ttl ms. Returns {lost, dead instances (a few)}. */
+const BEAT = `${NOW}
+local previous = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], now)
+local lost = 0
+if (not previous) or tonumber(previous) <= now then lost = 1 end
+return { lost, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 16) }`;
+
+/**
+ * KEYS instances, seen, state, version, held of the dead instance; ARGV
+ * prefix, dead instance, batch size. Takes up to a batch of the dead
+ * instance's users offline (those no live instance holds); the instance goes
+ * once it holds nobody. Returns {last seen, user, version, user, version…};
+ * empty when the instance is not dead (it beat again) or already gone.
+ */
+const SWEEP = `${LIVE}
+${NOW}
+local expires = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if (not expires) or tonumber(expires) > now then return {} end
+local out = { redis.call('HGET', KEYS[2], ARGV[2]) or expires }
+for _, user in ipairs(redis.call('SPOP', KEYS[5], tonumber(ARGV[3]))) do
+  local userKey = ARGV[1] .. 'user:' .. user
+  redis.call('SREM', userKey, ARGV[2])
+  if (not live(KEYS[1], userKey, now)) and redis.call('HDEL', KEYS[3], user) == 1 then
+    table.insert(out, user)
+    table.insert(out, redis.call('INCR', KEYS[4]))
+  end
+end
+if redis.call('SCARD', KEYS[5]) == 0 then
+  redis.call('ZREM', KEYS[1], ARGV[2])
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
+return out`;
+
+/** KEYS instances, seen; ARGV instance, grace ms. */
+const LEAVE = `${NOW}
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], now)
+return 1`;
+
+type WithScripts = Redis & {
+  parleyPresenceArrive(state: string, version: string, held: string, user: string, instance: string, userId: string): Promise<number>;
+  parleyPresenceDepart(state: string, version: string, held: string, user: string, instances: string, instance: string, userId: string): Promise<number>;
+  parleyPresenceBeat(instances: string, seen: string, instance: string, ttlMs: number): Promise<[number, string[]]>;
+  parleyPresenceSweep(instances: string, seen: string, state: string, version: string, held: string, prefix: string, dead: string, batch: number): Promise<(string | number)[]>;
+  parleyPresenceLeave(instances: string, seen: string, instance: string, graceMs: number): Promise<number>;
+};
+
+const KEYS = {
+  instances: `${PREFIX}instances`,
+  seen: `${PREFIX}seen`,
+  state: `${PREFIX}state`,
+  version: `${PREFIX}version`,
+  held: (instance: string) => `${PREFIX}held:${instance}`,
+  user: (userId: string) => `${PREFIX}user:${userId}`,
+};
+
+/** Users a sweep takes offline per script run: one run holds Redis for a bounded time. */
+const SWEEP_BATCH = 500;
+
+/** Presence shared by every API instance through Redis, with heartbeats so that a killed instance's users go offline. */
+export class RedisPresenceRegistry implements PresenceRegistry {
+  private readonly redis: WithScripts;
+  /** This process's registration: a restarted instance is a new one (the old one is swept). */
+  readonly instance = randomUUID();
+
+  constructor(redis: Redis) {
+    redis.defineCommand('parleyPresenceArrive', { numberOfKeys: 4, lua: ARRIVE });
+    redis.defineCommand('parleyPresenceDepart', { numberOfKeys: 5, lua: DEPART });
+    redis.defineCommand('parleyPresenceBeat', { numberOfKeys: 2, lua: BEAT });
+    redis.defineCommand('parleyPresenceSweep', { numberOfKeys: 5, lua: SWEEP });
+    redis.defineCommand('parleyPresenceLeave', { numberOfKeys: 2, lua: LEAVE });
+    this.redis = redis as WithScripts;
+  }
+
+  async arrive(userId: string, at: Date): Promise<PresenceChange | null> {
+    const version = await this.redis.parleyPresenceArrive(KEYS.state, KEYS.version, KEYS.held(this.instance), KEYS.user(userId), this.instance, userId);
+    return version > 0 ? { userId, online: true, at, version } : null;
+  }
+
+  async depart(userId: string, at: Date): Promise<PresenceChange | null> {
+    const version = await this.redis.parleyPresenceDepart(KEYS.state, KEYS.version, KEYS.held(this.instance), KEYS.user(userId), KEYS.instances, this.instance, userId);
+    return version > 0 ? { userId, online: false, at, version } : null;
+  }
+
+  async online(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const states = await this.redis.hmget(KEYS.state, ...userIds);
+    return new Set(userIds.filter((_, i) => states[i] !== null));
+  }
+
+  async beat(ttlMs: number): Promise<{ changes: PresenceChange[]; lost: boolean }> {
+    const [lost, dead] = await this.redis.parleyPresenceBeat(KEYS.instances, KEYS.seen, this.instance, ttlMs);
+    const changes: PresenceChange[] = [];
+    for (const instance of dead) {
+      for (;;) {
+        const [seen, ...pairs] = await this.redis.parleyPresenceSweep(KEYS.instances, KEYS.seen, KEYS.state, KEYS.version, KEYS.held(instance), PREFIX, instance, SWEEP_BATCH);
+        if (seen === undefined) break;
+        const at = new Date(Number(seen));
+        // Until a run answers nothing: the instance is gone (or beat again).
+        for (let i = 0; i < pairs.length; i += 2) changes.push({ userId: String(pairs[i]), online: false, at, version: Number(pairs[i + 1]) });
+      }
+    }
+    return { changes, lost: lost === 1 };
+  }
+
+  async leave(_held: readonly string[], graceMs: number): Promise<PresenceChange[]> {
+    await this.redis.parleyPresenceLeave(KEYS.instances, KEYS.seen, this.instance, graceMs);
+    return [];
+  }
+}

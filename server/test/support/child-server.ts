@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LIMITS_OFF } from '../../src/config/config.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/**
+ * Parley as its own process (the built server, as `npm start` runs it), for
+ * what an in-process server cannot show: being killed with SIGKILL.
+ */
+export class ChildServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    private readonly dataDir: string,
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<ChildServer> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-child-'));
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, ...LIMITS_OFF, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child server did not start in 30 s:\n${output}`)), 30_000);
+      const read = (chunk: Buffer) => {
+        output += chunk.toString();
+        const listening = /listening on (\S+)/.exec(output);
+        if (listening) {
+          clearTimeout(timer);
+          resolve(listening[1]!);
+        }
+      };
+      child.stdout!.on('data', read);
+      child.stderr!.on('data', read);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`child server exited with ${code}:\n${output}`));
+      });
+    });
+    return new ChildServer(child, url, dataDir);
+  }
+
+  get wsUrl(): string {
+    return this.url.replace(/^http/, 'ws');
+  }
+
+  /** Like `kill -9`: no shutdown, no goodbye to Redis. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
