@@ -14,7 +14,8 @@ import type { PresenceChange, PresenceRegistry } from './port.js';
  *   held:<inst> set: the users an instance holds sockets of
  *   user:<user> set: the instances holding sockets of a user
  */
-const PREFIX = 'parley:{presence}:';
+/** Where every deployment keeps presence; tests pass their own prefix (with its own hash tag) to stay apart. */
+export const PRESENCE_PREFIX = 'parley:{presence}:';
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 /** Whether any instance in the user's set still beats. */
 const LIVE = `
@@ -91,14 +92,16 @@ type WithScripts = Redis & {
   parleyPresenceLeave(instances: string, seen: string, instance: string, graceMs: number): Promise<number>;
 };
 
-const KEYS = {
-  instances: `${PREFIX}instances`,
-  seen: `${PREFIX}seen`,
-  state: `${PREFIX}state`,
-  version: `${PREFIX}version`,
-  held: (instance: string) => `${PREFIX}held:${instance}`,
-  user: (userId: string) => `${PREFIX}user:${userId}`,
-};
+/** The registry's keys under `prefix`; every key holds the same hash tag. */
+const keysUnder = (prefix: string) => ({
+  prefix,
+  instances: `${prefix}instances`,
+  seen: `${prefix}seen`,
+  state: `${prefix}state`,
+  version: `${prefix}version`,
+  held: (instance: string) => `${prefix}held:${instance}`,
+  user: (userId: string) => `${prefix}user:${userId}`,
+});
 
 /** Users a sweep takes offline per script run: one run holds Redis for a bounded time. */
 const SWEEP_BATCH = 500;
@@ -109,7 +112,10 @@ export class RedisPresenceRegistry implements PresenceRegistry {
   /** This process's registration: a restarted instance is a new one (the old one is swept). */
   readonly instance = randomUUID();
 
-  constructor(redis: Redis) {
+  private readonly keys: ReturnType<typeof keysUnder>;
+
+  constructor(redis: Redis, prefix = PRESENCE_PREFIX) {
+    this.keys = keysUnder(prefix);
     redis.defineCommand('parleyPresenceArrive', { numberOfKeys: 4, lua: ARRIVE });
     redis.defineCommand('parleyPresenceDepart', { numberOfKeys: 5, lua: DEPART });
     redis.defineCommand('parleyPresenceBeat', { numberOfKeys: 2, lua: BEAT });
@@ -119,27 +125,27 @@ export class RedisPresenceRegistry implements PresenceRegistry {
   }
 
   async arrive(userId: string, at: Date): Promise<PresenceChange | null> {
-    const version = await this.redis.parleyPresenceArrive(KEYS.state, KEYS.version, KEYS.held(this.instance), KEYS.user(userId), this.instance, userId);
+    const version = await this.redis.parleyPresenceArrive(this.keys.state, this.keys.version, this.keys.held(this.instance), this.keys.user(userId), this.instance, userId);
     return version > 0 ? { userId, online: true, at, version } : null;
   }
 
   async depart(userId: string, at: Date): Promise<PresenceChange | null> {
-    const version = await this.redis.parleyPresenceDepart(KEYS.state, KEYS.version, KEYS.held(this.instance), KEYS.user(userId), KEYS.instances, this.instance, userId);
+    const version = await this.redis.parleyPresenceDepart(this.keys.state, this.keys.version, this.keys.held(this.instance), this.keys.user(userId), this.keys.instances, this.instance, userId);
     return version > 0 ? { userId, online: false, at, version } : null;
   }
 
   async online(userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const states = await this.redis.hmget(KEYS.state, ...userIds);
+    const states = await this.redis.hmget(this.keys.state, ...userIds);
     return new Set(userIds.filter((_, i) => states[i] !== null));
   }
 
   async beat(ttlMs: number): Promise<{ changes: PresenceChange[]; lost: boolean }> {
-    const [lost, dead] = await this.redis.parleyPresenceBeat(KEYS.instances, KEYS.seen, this.instance, ttlMs);
+    const [lost, dead] = await this.redis.parleyPresenceBeat(this.keys.instances, this.keys.seen, this.instance, ttlMs);
     const changes: PresenceChange[] = [];
     for (const instance of dead) {
       for (;;) {
-        const [seen, ...pairs] = await this.redis.parleyPresenceSweep(KEYS.instances, KEYS.seen, KEYS.state, KEYS.version, KEYS.held(instance), PREFIX, instance, SWEEP_BATCH);
+        const [seen, ...pairs] = await this.redis.parleyPresenceSweep(this.keys.instances, this.keys.seen, this.keys.state, this.keys.version, this.keys.held(instance), this.keys.prefix, instance, SWEEP_BATCH);
         if (seen === undefined) break;
         const at = new Date(Number(seen));
         // Until a run answers nothing: the instance is gone (or beat again).
@@ -150,7 +156,7 @@ export class RedisPresenceRegistry implements PresenceRegistry {
   }
 
   async leave(_held: readonly string[], graceMs: number): Promise<PresenceChange[]> {
-    await this.redis.parleyPresenceLeave(KEYS.instances, KEYS.seen, this.instance, graceMs);
+    await this.redis.parleyPresenceLeave(this.keys.instances, this.keys.seen, this.instance, graceMs);
     return [];
   }
 }
