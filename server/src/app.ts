@@ -71,7 +71,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       presence: new PresenceService(
         engines.presence,
         engines.users,
-        chatIdsOf,
+        engines.chats,
         announcer,
         new PresenceFeed(engines.bus, chatIdsOf, logger),
         { graceMs: config.presenceGraceMs, heartbeatMs: config.presenceHeartbeatMs },

@@ -13,6 +13,9 @@ export interface PresenceTiming {
   heartbeatMs: number;
 }
 
+/** Changes announced per batch of statements when many come at once. */
+const ANNOUNCE_BATCH = 500;
+
 const OFFLINE_UNSEEN: Presence = { status: 'OFFLINE', lastSeenAt: null };
 
 /**
@@ -39,7 +42,7 @@ export class PresenceService {
   constructor(
     private readonly registry: PresenceRegistry,
     private readonly users: Pick<UserRepository, 'recordLastSeen' | 'lastSeenVisibleTo'>,
-    private readonly chatIdsOf: (userId: string) => Promise<string[]>,
+    private readonly chats: { chatIdsOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>> },
     private readonly announcer: Announcer,
     private readonly feed: PresenceFeed,
     private readonly timing: PresenceTiming,
@@ -171,20 +174,24 @@ export class PresenceService {
     }
   }
 
-  /** Many users offline at once (a dead instance swept): one write per last-seen time, then one announcement each. */
-  private async announceAll(changes: PresenceChange[]): Promise<void> {
-    const byTime = new Map<number, string[]>();
-    for (const { userId, at, online } of changes) if (!online) byTime.set(at.getTime(), [...(byTime.get(at.getTime()) ?? []), userId]);
-    for (const [at, userIds] of byTime) await this.users.recordLastSeen(userIds, new Date(at));
-    for (const change of changes) await this.announce(change, false);
+  /** Tells the user's contacts; going offline also records when they were last seen. */
+  private announce(change: PresenceChange | null): Promise<void> {
+    return change ? this.announceAll([change]) : Promise.resolve();
   }
 
-  /** Tells the user's contacts; going offline also records when they were last seen (unless the caller did for many at once). */
-  private async announce(change: PresenceChange | null, recordSeen = true): Promise<void> {
-    if (!change) return;
-    if (!change.online && recordSeen) await this.users.recordLastSeen([change.userId], change.at);
-    const chatIds = await this.chatIdsOf(change.userId);
-    await this.announcer.announce(presenceChannel(), { type: 'presence' as const, ...change, chatIds });
+  /**
+   * Many at once (a dead instance swept) cost a few statements per batch,
+   * not per user: one last-seen write per time, one read of their chats.
+   */
+  private async announceAll(changes: PresenceChange[]): Promise<void> {
+    for (let i = 0; i < changes.length; i += ANNOUNCE_BATCH) {
+      const batch = changes.slice(i, i + ANNOUNCE_BATCH);
+      const offlineAt = new Map<number, string[]>();
+      for (const { userId, at, online } of batch) if (!online) offlineAt.set(at.getTime(), [...(offlineAt.get(at.getTime()) ?? []), userId]);
+      for (const [at, userIds] of offlineAt) await this.users.recordLastSeen(userIds, new Date(at));
+      const chatIds = await this.chats.chatIdsOfUsers(batch.map((c) => c.userId));
+      await Promise.all(batch.map((change) => this.announcer.announce(presenceChannel(), { type: 'presence' as const, ...change, chatIds: chatIds.get(change.userId) ?? [] })));
+    }
   }
 
   private warn(message: string, error: unknown): void {

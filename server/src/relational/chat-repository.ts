@@ -189,6 +189,14 @@ export class SqlChatRepository implements ChatRepository {
     return rows.map((r) => r.chat_id);
   }
 
+  async chatIdsOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>(userIds.map((id) => [id, []]));
+    if (userIds.length === 0) return result;
+    const rows = await this.db().selectFrom('members').select(['user_id', 'chat_id']).where('user_id', 'in', [...userIds]).execute();
+    for (const row of rows) result.get(row.user_id)?.push(row.chat_id);
+    return result;
+  }
+
   async membersOf(chatId: string): Promise<string[] | null> {
     const rows = await this.db()
       .selectFrom('chats as c')

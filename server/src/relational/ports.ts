@@ -89,6 +89,8 @@ export interface ChatRepository {
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Every chat the user is a member of. */
   chatIdsOf(userId: string): Promise<string[]>;
+  /** The chats of each user, in one query (a swept instance's users, announced together). */
+  chatIdsOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Member ids of one chat, or null when the chat does not exist. */
   membersOf(chatId: string): Promise<string[] | null>;
   /**
