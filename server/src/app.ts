@@ -15,6 +15,7 @@ import { TokenService } from './domain/tokens.js';
 import { TypingService } from './domain/typing-service.js';
 import { PresenceFeed } from './domain/presence-feed.js';
 import { PresenceService } from './domain/presence-service.js';
+import { SearchService } from './domain/search-service.js';
 import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
@@ -68,6 +69,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
       typing: new TypingService(chats, announcer),
+      search: new SearchService(chats, engines.store),
       presence: new PresenceService(
         engines.presence,
         engines.users,

@@ -224,6 +224,11 @@ export class ChatService {
     return this.chats.readStates(chatId, afterReadSeq, upToReadSeq);
   }
 
+  /** Every chat the viewer is a member of now. */
+  memberChatIds(viewerId: string): Promise<string[]> {
+    return this.chats.chatIdsOf(viewerId);
+  }
+
   memberIds(chatIds: readonly string[]): Promise<Map<string, string[]>> {
     return this.chats.memberIds(chatIds);
   }

@@ -39,3 +39,19 @@ export function parseChatCursor(cursor: string): ChatPosition {
   if (!match || Number(match[1]) > CHAT_TIME_MAX) throw badInput('Malformed chat cursor');
   return { updatedAt: new Date(Number(match[1])), id: match[2] };
 }
+
+export interface SearchCursorPosition {
+  rank: number;
+  createdAt: Date;
+  id: string;
+}
+
+/** The rank as the engine gave it (a float4 from PostgreSQL prints back exactly), then time and id. */
+export const searchCursor = (p: SearchCursorPosition): string => encode(`s:${p.rank}:${p.createdAt.getTime()}:${p.id}`);
+
+export function parseSearchCursor(cursor: string): SearchCursorPosition {
+  const match = /^s:([0-9.e+-]{1,24}):(\d{1,15}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(decoded(cursor, 'search'));
+  const rank = match ? Number(match[1]) : NaN;
+  if (!match || !Number.isFinite(rank) || rank < 0 || Number(match[2]) > CHAT_TIME_MAX) throw badInput('Malformed search cursor');
+  return { rank, createdAt: new Date(Number(match[2])), id: match[3]! };
+}

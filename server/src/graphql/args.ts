@@ -181,3 +181,18 @@ export class SetTypingArgs {
   @Field({ description: 'true while typing; false when you stop (sending a message stops it too).' })
   typing!: boolean;
 }
+
+@ArgsType()
+export class SearchMessagesArgs {
+  @Field({ description: 'What to look for: up to 256 characters and 16 words.' })
+  query!: string;
+
+  @Field(() => ID, { nullable: true, description: 'Search one chat you are a member of; all of them when omitted.' })
+  chatId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'This many results (1 to 100, default 20).' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A result’s cursor: the page starts after it.' })
+  after?: string | null;
+}

@@ -7,6 +7,7 @@ import type { MessageService } from '../domain/message-service.js';
 import type { Message, Presence, User } from '../domain/models.js';
 import type { TypingService } from '../domain/typing-service.js';
 import type { PresenceService } from '../domain/presence-service.js';
+import type { SearchService } from '../domain/search-service.js';
 import type { UserService } from '../domain/user-service.js';
 
 export interface Services {
@@ -17,6 +18,7 @@ export interface Services {
   chatStats: ChatStatsService;
   typing: TypingService;
   presence: PresenceService;
+  search: SearchService;
 }
 
 /** Per-operation batching: a page of chats costs one query per field, not one per chat. */

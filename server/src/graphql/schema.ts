@@ -8,6 +8,7 @@ import { ChatResolver, ReadStateResolver } from './resolvers/chat-resolver.js';
 import { ChatStatsResolver } from './resolvers/chat-stats-resolver.js';
 import { MessageResolver } from './resolvers/message-resolver.js';
 import { UserResolver } from './resolvers/user-resolver.js';
+import { SearchResolver } from './resolvers/search-resolver.js';
 import { ChatEventResolver, ReadPositionMovedResolver, TypingChangedResolver } from './resolvers/chat-event-resolver.js';
 import { ChatChanged, MessageAdded, MessageDeleted, MessageEdited, ReadPositionMoved, TypingChanged } from './types/chat-event.js';
 
@@ -36,7 +37,7 @@ const errorCodeEnum = new GraphQLEnumType({
 
 export async function buildParleySchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [AuthResolver, ChatResolver, ReadStateResolver, MessageResolver, ChatEventResolver, TypingChangedResolver, ReadPositionMovedResolver, ChatStatsResolver, UserResolver],
+    resolvers: [AuthResolver, ChatResolver, ReadStateResolver, MessageResolver, ChatEventResolver, TypingChangedResolver, ReadPositionMovedResolver, ChatStatsResolver, UserResolver, SearchResolver],
     // Reached only through the ChatEvent interface.
     orphanedTypes: [MessageAdded, MessageEdited, MessageDeleted, ChatChanged, TypingChanged, ReadPositionMoved],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],

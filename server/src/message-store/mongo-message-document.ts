@@ -59,6 +59,9 @@ export const messageIndexes: IndexDescription[] = [
   { name: 'chat_changed_seq', key: { chatId: 1, changedSeq: 1 }, unique: true, partialFilterExpression: { changedSeq: { $type: 'number' } } },
   // The daily summary reads one day of messages: a range on createdAt, not a collection scan.
   { name: 'created_at', key: { createdAt: 1 } },
+  // searchMessages: words as written in any language (no stemming, no stop words), like PostgreSQL's `simple`.
+  // Not led by chatId: a compound text index wants one chat by equality, and a search spans the viewer's chats.
+  { name: 'body_text', key: { body: 'text' }, default_language: 'none' },
 ];
 
 /**

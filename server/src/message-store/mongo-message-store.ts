@@ -1,6 +1,6 @@
 import type { MikroORM as CoreMikroORM } from '@mikro-orm/core';
 import { MikroORM, MongoDriver } from '@mikro-orm/mongodb';
-import type { Collection, Filter } from 'mongodb';
+import type { Collection, Document, Filter } from 'mongodb';
 import type { Message } from '../domain/models.js';
 import { oneLine } from '../support/logger.js';
 import {
@@ -15,7 +15,20 @@ import {
 } from './mongo-message-document.js';
 import { mongoClientOptions, mongoDatabaseName, redactMongoUrl } from './mongo-url.js';
 import { ensureMessageIndexes, insertOrdered, MESSAGE_WRITE_CONCERN } from './mongo-writes.js';
-import { clientKeyOf, type Appended, type ChangeOutcome, type MessageChange, type MessageStore, type NewMessage, type SeqRange, type TimeWindow, type WindowActivity } from './port.js';
+import {
+  clientKeyOf,
+  type Appended,
+  type ChangeOutcome,
+  type MessageChange,
+  type MessageStore,
+  type NewMessage,
+  type SearchHit,
+  type SearchPosition,
+  type SearchTerms,
+  type SeqRange,
+  type TimeWindow,
+  type WindowActivity,
+} from './port.js';
 import { activityPipeline, foldActivity, type ChatActivityGroup } from './mongo-activity.js';
 
 export interface MongoMessageStoreOptions {
@@ -277,6 +290,34 @@ export class MongoMessageStore implements MessageStore {
       .toArray();
     if (range.from === 'newest') documents.reverse();
     return documents.map(toMessage);
+  }
+
+  /**
+   * The text index matches whole words: every word must be in the message
+   * (each is quoted, which MongoDB reads as "all of these"), and the word
+   * typed last is matched whole too (a text index has no prefixes).
+   */
+  async search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]> {
+    const { words } = terms;
+    if (chatIds.length === 0 || words.length === 0 || limit <= 0) return [];
+    const pipeline: Document[] = [
+      {
+        $match: {
+          $text: { $search: words.map((word) => `"${word}"`).join(' '), $caseSensitive: false, $diacriticSensitive: false },
+          chatId: { $in: [...new Set(chatIds)] },
+          kind: 'TEXT',
+          deletedAt: null,
+        },
+      },
+      { $addFields: { rank: { $meta: 'textScore' } } },
+    ];
+    if (after) {
+      const { rank, createdAt, id } = after;
+      pipeline.push({ $match: { $or: [{ rank: { $lt: rank } }, { rank, createdAt: { $lt: createdAt } }, { rank, createdAt, _id: { $lt: id } }] } });
+    }
+    pipeline.push({ $sort: { rank: -1, createdAt: -1, _id: -1 } }, { $limit: limit });
+    const documents = await this.messages.aggregate<MessageDocument & { rank: number }>(pipeline).toArray();
+    return documents.map((document) => ({ message: toMessage(document), rank: document.rank }));
   }
 
   async activity(window: TimeWindow): Promise<WindowActivity> {

@@ -54,6 +54,36 @@ export class InvalidMessageError extends Error {
   }
 }
 
+/**
+ * What a search looks for, parsed by the domain (domain/search-query.ts):
+ * every word must match; the last one as typed may be a prefix.
+ */
+export interface SearchTerms {
+  /** The query as typed (one line, trimmed): engines with a text parser of their own parse it. */
+  text: string;
+  /** Its words (runs of letters and digits, lower-cased), for engines that match whole words. */
+  words: string[];
+  /**
+   * The last word, which also matches as the start of a word (the query
+   * then matches with it completed), and the text before it. Null when it is
+   * shorter than three characters or a space ends the query.
+   */
+  prefix: { word: string; before: string } | null;
+}
+
+/** Where a page of search results ends: results run by rank, then newest first. */
+export interface SearchPosition {
+  rank: number;
+  createdAt: Date;
+  id: string;
+}
+
+export interface SearchHit {
+  message: Message;
+  /** The engine's relevance: higher is better, comparable only within one engine. */
+  rank: number;
+}
+
 /** What a retried send repeats: the sender, the chat and the sender's clientId. */
 export interface ClientKey {
   senderId: string;
@@ -157,6 +187,11 @@ export interface MessageStore {
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;
   /** Always returned oldest → newest. */
   range(chatId: string, range: SeqRange): Promise<Message[]>;
+  /**
+   * Text messages of the given chats that are not deleted and match every
+   * term (their current text), best first, then newest; after `after` when given.
+   */
+  search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]>;
   /** Counts text messages by `createdAt` within the window, per chat and overall, in one pass over the store (system messages are not sent by anyone). */
   activity(window: TimeWindow): Promise<WindowActivity>;
   ping(): Promise<void>;

@@ -11,6 +11,9 @@ import {
   type MessageChange,
   type MessageStore,
   type NewMessage,
+  type SearchHit,
+  type SearchPosition,
+  type SearchTerms,
   type SeqRange,
   type TimeWindow,
   type WindowActivity,
@@ -36,6 +39,13 @@ const toMessage = (row: MessagesTable): Message => ({
 });
 
 type AppendRow = MessagesTable & { outcome: 'written' | 'existing' };
+
+/** Every column a Message is read from: never `*`, which would carry each row's search words too. */
+const COLUMNS = [
+  'id', 'chat_id', 'seq', 'kind', 'sender_id', 'subject_id', 'body', 'client_id', 'reply_to_id', 'created_at',
+  'edited_at', 'deleted_at', 'event_seq', 'changed_seq', 'changed_at', 'change_id', 'text_seq',
+] as const satisfies readonly (keyof MessagesTable)[];
+const COLUMN_LIST = sql.join(COLUMNS.map((c) => sql.ref(`m.${c}`)));
 
 /** Turns the driver's refusal of a write into the port's errors; anything else is rethrown as it is. */
 function refused(error: unknown): never {
@@ -176,14 +186,14 @@ export class SqlMessageStore implements MessageStore {
              -- A deletion is final whenever it comes; edits apply in acceptance order, ordered only
              -- among changes (the message was stored before the change was accepted, whatever the clocks say).
              and (${deleting} or m.change_id is null or (m.changed_at, m.change_id) < (${acceptedAt}::timestamptz, ${change.changeId}::uuid))
-          returning m.*
+          returning ${COLUMN_LIST}
         ),
         bumped as (
           update chats c set last_event_seq = a.changed_seq from applied a where c.id = a.chat_id returning 1
         )
         select 'applied' as outcome, a.* from applied a
         union all
-        select 'current' as outcome, m.* from messages m
+        select 'current' as outcome, ${COLUMN_LIST} from messages m
          where m.chat_id = ${change.chatId}::uuid and m.id = ${change.messageId}::uuid and not exists (select 1 from applied)`.execute(this.db()));
     } catch (error) {
       refused(error);
@@ -195,7 +205,7 @@ export class SqlMessageStore implements MessageStore {
   async changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]> {
     const rows = await this.db()
       .selectFrom('messages')
-      .selectAll()
+      .select(COLUMNS)
       .where('chat_id', '=', chatId)
       .where('changed_seq', '>', afterEventSeq)
       .orderBy('changed_seq')
@@ -218,7 +228,7 @@ export class SqlMessageStore implements MessageStore {
 
   async findByIds(ids: readonly string[]): Promise<Message[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db().selectFrom('messages').selectAll().where('id', 'in', [...ids]).execute();
+    const rows = await this.db().selectFrom('messages').select(COLUMNS).where('id', 'in', [...ids]).execute();
     return rows.map(toMessage);
   }
 
@@ -234,7 +244,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async range(chatId: string, range: SeqRange): Promise<Message[]> {
-    let query = this.db().selectFrom('messages').selectAll().where('chat_id', '=', chatId);
+    let query = this.db().selectFrom('messages').select(COLUMNS).where('chat_id', '=', chatId);
     if (range.afterSeq !== undefined) query = query.where('seq', '>', range.afterSeq);
     if (range.beforeSeq !== undefined) query = query.where('seq', '<', range.beforeSeq);
     const rows = await query
@@ -243,6 +253,34 @@ export class SqlMessageStore implements MessageStore {
       .execute();
     if (range.from === 'newest') rows.reverse();
     return rows.map(toMessage);
+  }
+
+  /**
+   * One statement over the search index (chat first, then words: see the
+   * message_search migration). plainto_tsquery parses the query with the
+   * parser that made the index's words, so what was indexed as one word (an
+   * address, a hyphenated word) is looked for as one; the last word also
+   * matches as a prefix.
+   */
+  async search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]> {
+    if (chatIds.length === 0) return [];
+    // The query as typed, or with its last word completed: "ada@example.com" stays one word, "hel" finds "hello".
+    const completed =
+      terms.prefix === null
+        ? sql``
+        : sql` || (plainto_tsquery('simple'::regconfig, ${terms.prefix.before}) && to_tsquery('simple'::regconfig, ${`'${terms.prefix.word}':*`}))`;
+    const page = after === null ? sql`` : sql`where (h.rank, h.created_at, h.id) < (${after.rank}::real, ${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`;
+    const { rows } = await sql<MessagesTable & { rank: number }>`
+      with q as (select plainto_tsquery('simple'::regconfig, ${terms.text})${completed} as query),
+      hits as (
+        select ${COLUMN_LIST}, ts_rank(m.search, q.query) as rank
+          from messages m, q
+         where m.chat_id = any(${[...new Set(chatIds)]}::uuid[]) and m.search @@ q.query
+      )
+      select * from hits h ${page}
+       order by h.rank desc, h.created_at desc, h.id desc
+       limit ${limit}`.execute(this.db());
+    return rows.map((row) => ({ message: toMessage(row), rank: Number(row.rank) }));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
@@ -77,7 +78,8 @@ export class DurableNodeFS extends NodeFS {
   }
 }
 
-/** What MikroORM passes on to `PGlite.create` for a cluster in `dir`. */
+/** What MikroORM passes on to `PGlite.create` for a cluster in `dir`; btree_gin lets the search index lead with the chat. */
 export function pgliteOptions(dir: string, durable: boolean): Record<string, unknown> {
-  return durable ? { fs: new DurableNodeFS(dir), startParams: [...DURABLE_START_PARAMS] } : {};
+  const extensions = { btree_gin };
+  return durable ? { fs: new DurableNodeFS(dir), startParams: [...DURABLE_START_PARAMS], extensions } : { extensions };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/domain/models.js';
 import { storedMessage } from '../support/stored-message.js';
+import { parseSearchQuery } from '../../src/domain/search-query.js';
 import { InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../../src/message-store/port.js';
 
 /** A store plus a way to make chats it may write to (SQL needs real chat and user rows). */
@@ -9,6 +10,8 @@ export interface MessageStoreFixture {
   store: MessageStore;
   newChat(): Promise<{ chatId: string; senderIds: [string, string] }>;
   close(): Promise<void>;
+  /** Whether search matches the last word as a prefix (PostgreSQL); a text index matches whole words only (MongoDB). */
+  searchesPrefixes: boolean;
 }
 
 const base = Date.parse('2026-01-01T00:00:00.000Z');
@@ -373,6 +376,83 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       const edge = await store.activity({ from: new Date('2030-06-02T00:00:00.000Z'), to: new Date('2030-06-02T00:00:00.001Z') });
       expect(edge).toEqual({ chats: [{ chatId: a.chatId, messages: 1, senders: 1, firstAt: new Date('2030-06-02T00:00:00.000Z'), lastAt: new Date('2030-06-02T00:00:00.000Z') }], activeUsers: 1 });
       expect(await store.activity({ from: new Date('2030-07-01T00:00:00.000Z'), to: new Date('2030-07-02T00:00:00.000Z') })).toEqual({ chats: [], activeUsers: 0 });
+    });
+
+    describe('search', () => {
+      const search = (chatIds: string[], query: string, limit = 20, after: Parameters<MessageStore['search']>[3] = null) =>
+        store.search(chatIds, parseSearchQuery(query), limit, after);
+      const bodies = (hits: { message: Message }[]) => hits.map((h) => h.message.body);
+
+      it('finds text messages holding every word, only in the chats given; deleted never, edited by their current text', async () => {
+        const [mine, other] = [await fx.newChat(), await fx.newChat()];
+        const [ada] = mine.senderIds;
+        const at = (s: number) => new Date(base + s * 1000);
+        const { written } = await store.append([
+          newMessage(mine.chatId, ada, 'the quick brown fox', { createdAt: at(1) }),
+          newMessage(mine.chatId, ada, 'a quick reply', { createdAt: at(2) }),
+          newMessage(mine.chatId, ada, 'brown bread, quick!', { createdAt: at(3) }),
+          newMessage(mine.chatId, ada, 'quick brown, soon gone', { createdAt: at(4) }),
+          newMessage(mine.chatId, ada, 'quick brown rename', { createdAt: at(5), kind: 'CHAT_RENAMED' }),
+          newMessage(other.chatId, other.senderIds[0], 'quick brown elsewhere', { createdAt: at(6) }),
+          newMessage(mine.chatId, ada, 'slow grey', { createdAt: at(7) }),
+        ]);
+        const written_ = (body: string) => written.find((m) => m.body === body)!;
+        const [gone, slow] = [written_('quick brown, soon gone'), written_('slow grey')];
+        await store.change({ changeId: randomUUID(), chatId: mine.chatId, messageId: gone!.id, change: 'delete', body: null, acceptedAt: at(8) });
+        await store.change({ changeId: randomUUID(), chatId: mine.chatId, messageId: slow!.id, change: 'edit', body: 'now quick and brown', acceptedAt: at(9) });
+        expect(bodies(await search([mine.chatId], 'quick brown ')).sort()).toEqual(['brown bread, quick!', 'now quick and brown', 'the quick brown fox']);
+        expect(bodies(await search([mine.chatId], 'QUICK Brown '))).toHaveLength(3);
+        expect(await search([mine.chatId], 'grey ')).toEqual([]);
+        expect(bodies(await search([mine.chatId, other.chatId], 'elsewhere '))).toEqual(['quick brown elsewhere']);
+        expect(await search([], 'quick ')).toEqual([]);
+      });
+
+      it('puts better matches first, then newer ones, and pages with a position without gap or overlap', async () => {
+        const chat = await fx.newChat();
+        const [ada] = chat.senderIds;
+        const messages = Array.from({ length: 25 }, (_, i) =>
+          newMessage(chat.chatId, ada, i === 3 ? 'zebra zebra zebra crossing' : `zebra number ${i}`, { createdAt: new Date(base + i * 1000) }),
+        );
+        await store.append(messages);
+        const first = await search([chat.chatId], 'zebra ', 10);
+        expect(first[0]!.message.body).toBe('zebra zebra zebra crossing');
+        // Equal matches: newest first.
+        expect(bodies(first.slice(1, 4))).toEqual(['zebra number 24', 'zebra number 23', 'zebra number 22']);
+        const seen = [...first];
+        while (seen.length < 25) {
+          const last = seen.at(-1)!;
+          const page = await search([chat.chatId], 'zebra ', 10, { rank: last.rank, createdAt: last.message.createdAt, id: last.message.id });
+          expect(page.length).toBeGreaterThan(0);
+          seen.push(...page);
+        }
+        expect(new Set(seen.map((h) => h.message.id)).size).toBe(25);
+        const last = seen.at(-1)!;
+        expect(await search([chat.chatId], 'zebra ', 10, { rank: last.rank, createdAt: last.message.createdAt, id: last.message.id })).toEqual([]);
+      });
+
+      it('matches words of any script as written, case aside', async () => {
+        const chat = await fx.newChat();
+        await store.append([
+          newMessage(chat.chatId, chat.senderIds[0], 'Привет, МИР'),
+          newMessage(chat.chatId, chat.senderIds[0], 'Größe zählt'),
+          newMessage(chat.chatId, chat.senderIds[0], 'καλημέρα κόσμε'),
+        ]);
+        expect(bodies(await search([chat.chatId], 'мир '))).toEqual(['Привет, МИР']);
+        expect(bodies(await search([chat.chatId], 'größe '))).toEqual(['Größe zählt']);
+        expect(bodies(await search([chat.chatId], 'κόσμε '))).toEqual(['καλημέρα κόσμε']);
+      });
+
+      it('matches the last word as typed as the start of a word, if it searches prefixes', async () => {
+        const chat = await fx.newChat();
+        await store.append([newMessage(chat.chatId, chat.senderIds[0], 'hello wonderful world'), newMessage(chat.chatId, chat.senderIds[0], 'help wanted')]);
+        if (fx.searchesPrefixes) {
+          expect(bodies(await search([chat.chatId], 'hel')).sort()).toEqual(['hello wonderful world', 'help wanted']);
+          expect(bodies(await search([chat.chatId], 'world wonder'))).toEqual(['hello wonderful world']);
+          // A space ends the word: whole words only.
+          expect(await search([chat.chatId], 'hel ')).toEqual([]);
+        }
+        expect(bodies(await search([chat.chatId], 'wanted'))).toEqual(['help wanted']);
+      });
     });
 
     it('pages a 1,000-message chat both ways with no gap and no overlap', async () => {

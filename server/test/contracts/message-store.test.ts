@@ -26,6 +26,7 @@ for (const target of relationalTargets) {
         const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
         return { chatId: chat.id, senderIds: [a.id, b.id] };
       },
+      searchesPrefixes: true,
       async close() {
         await orm.close();
         await storage.dispose();
@@ -45,6 +46,7 @@ if (mongoUrl) {
       store,
       // MongoDB holds no users or chats, and checks no references: fresh ids are enough.
       newChat: async () => ({ chatId: randomUUID(), senderIds: [randomUUID(), randomUUID()] }),
+      searchesPrefixes: false,
       async close() {
         await store.close();
         const client = new MongoClient(mongoUrl, mongoClientOptions(mongoUrl));
