@@ -6,12 +6,14 @@ import {
   ChatEventsDocument,
   ChatUpdatedDocument,
   MessageAddedDocument,
+  PresenceChangedDocument,
   type ChatEventsSubscription,
   type ChatUpdatedSubscription,
   type MessageAddedSubscription,
+  type PresenceChangedSubscription,
 } from './generated/graphql.js';
 import type { ParleySocket } from './socket.js';
-import type { Chat, ChatEvent, Message, RetryEvent } from './types.js';
+import type { Chat, ChatEvent, Contact, Message, RetryEvent } from './types.js';
 
 /** Live messages of one chat, in seq order, each exactly once, across reconnects. */
 export interface MessageStream extends AsyncIterableIterator<Message> {
@@ -62,6 +64,33 @@ export interface ChatEventOptions {
 export interface ChatUpdateStream extends AsyncIterableIterator<Chat> {
   /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
   close(): void;
+}
+
+/**
+ * The viewer's contacts as their presence changes, each item the user with
+ * their presence as it now is. Parley sends changes only; with `resync`, the
+ * stream also hands out the presence it reads after every (re)subscribe.
+ */
+export interface PresenceStream extends AsyncIterableIterator<Contact> {
+  /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
+  close(): void;
+}
+
+export interface PresenceOptions {
+  /** Aborting it ends the stream, as close() does. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Reads the presence you show, e.g. `() => parley.presence(chatId)`. Called
+   * once the socket is connected and the subscribe is sent, after the first
+   * subscribe and after every resubscribe. The stream hands out what it
+   * returns, then the changes that arrived while it ran (which may be newer
+   * than the read): applying every item in order leaves each user as they now
+   * are, with no separate first read and nothing lost to a disconnect. A throw
+   * fails the attempt as a dropped connection does: retried with the stream's
+   * backoff when retryable (a ParleyError NETWORK or UNAVAILABLE, or anything
+   * that is no ParleyError), otherwise thrown from the loop.
+   */
+  resync?: (() => Promise<readonly Contact[]>) | undefined;
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -129,7 +158,7 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
 
   protected constructor(
     protected readonly deps: SubscriptionDeps,
-    private readonly operation: 'messageAdded' | 'chatUpdated' | 'chatEvents',
+    private readonly operation: 'messageAdded' | 'chatUpdated' | 'chatEvents' | 'presenceChanged',
     private readonly document: DocumentNode,
     private readonly signal: AbortSignal | undefined,
   ) {}
@@ -152,8 +181,12 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
   protected retryDetails(): Partial<RetryEvent> {
     return {};
   }
-  /** Called once a resubscribe (not the first subscribe) is on a connected socket. */
-  protected resubscribed: (() => void) | undefined;
+  /**
+   * Runs once a subscribe is on a connected socket: after every resubscribe,
+   * and after the first subscribe too when `first` is set. A promise it
+   * returns that rejects fails the attempt; a synchronous throw is not caught.
+   */
+  protected whenSubscribed: { run: () => Promise<void> | void; first: boolean } | undefined;
 
   /** Starts the first attempt; called by the subclass once its own fields are set. */
   protected start(): void {
@@ -210,10 +243,13 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
         },
       },
     );
-    const resubscribed = this.resubscribed;
-    if (this.subscribes++ === 0 || !resubscribed) return unsubscribe;
+    const hook = this.whenSubscribed;
+    const first = this.subscribes++ === 0;
+    if (!hook || (first && !hook.first)) return unsubscribe;
     const cancel = this.deps.socket.afterConnected(() => {
-      if (id === this.attemptId && !this.done) resubscribed();
+      if (id !== this.attemptId || this.done) return;
+      const running = hook.run();
+      if (running) running.catch(failed);
     });
     return () => {
       cancel();
@@ -221,8 +257,9 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
     };
   }
 
-  private deliver(item: T): void {
-    if (!this.accept(item)) return;
+  protected deliver(item: T): void {
+    // An item a subclass hands out late (a resync that finished after close) must not outlive the stream.
+    if (this.done || !this.accept(item)) return;
     this.failures = 0;
     if (this.waiter) {
       const { resolve } = this.waiter;
@@ -433,7 +470,8 @@ class ResumableChatEventStream extends PositionedStream<ChatEvent, string> imple
 class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStream {
   constructor(deps: SubscriptionDeps, { signal, onReconnect }: ChatUpdateOptions) {
     super(deps, 'chatUpdated', ChatUpdatedDocument, signal);
-    this.resubscribed = onReconnect;
+    // Not `run: onReconnect`: a promise it returns is the caller's, and must not fail the attempt.
+    if (onReconnect) this.whenSubscribed = { run: () => void onReconnect(), first: false };
     this.start();
   }
 
@@ -446,6 +484,59 @@ class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStr
   }
 }
 
+/**
+ * presenceChanged, and the caller's `resync` after each subscribe. Changes
+ * that arrive while a resync runs are held back and handed out after its
+ * answer: the subscribe went out before the read, so a user's last held
+ * change is never older than what the read says of them.
+ */
+class ResyncedPresenceStream extends ResumableStream<Contact> implements PresenceStream {
+  /** Changes held back while a resync runs; null when none runs. */
+  private held: Contact[] | null = null;
+  /** Counts resyncs, so that only the latest one hands out its answer. */
+  private resyncs = 0;
+
+  constructor(deps: SubscriptionDeps, { signal, resync }: PresenceOptions) {
+    super(deps, 'presenceChanged', PresenceChangedDocument, signal);
+    if (resync) this.whenSubscribed = { run: () => this.resync(resync), first: true };
+    this.start();
+  }
+
+  protected variables(): Record<string, unknown> {
+    return {};
+  }
+
+  protected pick(data: unknown): Contact | null | undefined {
+    return (data as PresenceChangedSubscription | null | undefined)?.presenceChanged;
+  }
+
+  protected override accept(contact: Contact): boolean {
+    if (!this.held) return true;
+    this.held.push(contact);
+    return false;
+  }
+
+  private async resync(read: () => Promise<readonly Contact[]>): Promise<void> {
+    const run = ++this.resyncs;
+    // Changes held for an earlier resync (its connection dropped) are older than this read: out with them first.
+    this.handOut();
+    this.held = [];
+    let answer: readonly Contact[] = [];
+    try {
+      answer = await read();
+    } finally {
+      if (run === this.resyncs) this.handOut(answer);
+    }
+  }
+
+  /** Hands out `first`, then whatever was held back, and stops holding. */
+  private handOut(first: readonly Contact[] = []): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const contact of [...first, ...held]) this.deliver(contact);
+  }
+}
+
 export const chatEventStream = (deps: ChatEventStreamDeps, chatId: string, options: ChatEventOptions): ChatEventStream =>
   new ResumableChatEventStream(deps, chatId, options);
 
@@ -454,3 +545,5 @@ export const messageStream = (deps: StreamDeps, chatId: string, options: StreamO
 
 export const chatUpdateStream = (deps: SubscriptionDeps, options: ChatUpdateOptions): ChatUpdateStream =>
   new ResumableChatStream(deps, options);
+
+export const presenceStream = (deps: SubscriptionDeps, options: PresenceOptions): PresenceStream => new ResyncedPresenceStream(deps, options);
