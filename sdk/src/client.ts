@@ -196,7 +196,9 @@ export interface ParleyClient {
    * parley.presence(chatId)`): the stream hands out what it reads once the
    * subscribe is sent and again after every resubscribe, then the changes,
    * so applying every item in order keeps each user right across reconnects.
-   * Without it, what changed while the socket was away is missed.
+   * When what you show changes (another chat opened), call the stream's
+   * `resync()`. Without `resync`, what changed while the socket was away is
+   * missed.
    *
    * Like any stream it keeps the client's socket open, and so shows the
    * viewer ONLINE to their contacts. It reconnects like chatUpdated (`onRetry`

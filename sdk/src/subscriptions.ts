@@ -72,6 +72,13 @@ export interface ChatUpdateStream extends AsyncIterableIterator<Chat> {
  * stream also hands out the presence it reads after every (re)subscribe.
  */
 export interface PresenceStream extends AsyncIterableIterator<Contact> {
+  /**
+   * Runs `resync` now, handing out its answer as after a reconnect: for when
+   * what you show changes (another chat opened), so that a change crossing
+   * the read cannot leave a user stale. Its failure rejects this promise and
+   * leaves the stream as it is. Without `resync`, resolves at once.
+   */
+  resync(): Promise<void>;
   /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
   close(): void;
 }
@@ -495,12 +502,18 @@ class ResyncedPresenceStream extends ResumableStream<Contact> implements Presenc
   private held: Contact[] | null = null;
   /** Counts resyncs, so that only the latest one hands out its answer. */
   private resyncs = 0;
+  /** The latest resync's read. */
+  private latest: Promise<void> = Promise.resolve();
+  private readonly read: (() => Promise<readonly Contact[]>) | undefined;
 
   constructor(deps: SubscriptionDeps, { signal, resync }: PresenceOptions) {
     super(deps, 'presenceChanged', PresenceChangedDocument, signal);
-    if (resync) this.whenSubscribed = { run: () => this.resync(resync), first: true };
+    this.read = resync;
+    if (resync) this.whenSubscribed = { run: () => this.reread(resync), first: true };
     this.start();
   }
+
+  readonly resync = (): Promise<void> => (this.read ? this.reread(this.read) : Promise.resolve());
 
   protected variables(): Record<string, unknown> {
     return {};
@@ -516,17 +529,27 @@ class ResyncedPresenceStream extends ResumableStream<Contact> implements Presenc
     return false;
   }
 
-  private async resync(read: () => Promise<readonly Contact[]>): Promise<void> {
+  private reread(read: () => Promise<readonly Contact[]>): Promise<void> {
     const run = ++this.resyncs;
     // Changes held for an earlier resync (its connection dropped) are older than this read: out with them first.
     this.handOut();
     this.held = [];
-    let answer: readonly Contact[] = [];
-    try {
-      answer = await read();
-    } finally {
-      if (run === this.resyncs) this.handOut(answer);
-    }
+    const reading = (async () => {
+      let answer: readonly Contact[] = [];
+      try {
+        answer = await read();
+      } finally {
+        if (run === this.resyncs) this.handOut(answer);
+      }
+    })();
+    this.latest = reading;
+    // A read overtaken by a newer one hands out nothing, so it stands or falls with the newer one:
+    // a resync after a reconnect still fails its attempt if the read that replaced it fails.
+    const overtaken = () => run !== this.resyncs;
+    return reading.then(
+      () => (overtaken() ? this.latest : undefined),
+      (error: unknown) => (overtaken() ? this.latest : Promise.reject(error)),
+    );
   }
 
   /** Hands out `first`, then whatever was held back, and stops holding. */

@@ -315,9 +315,49 @@ describe('presence stream', () => {
     expect(retries.map((r) => [r.operation, r.error.code])).toEqual([['presenceChanged', 'UNAVAILABLE']]);
   });
 
+  it('resync() reads again on demand with the same order; its failure is the caller\'s, unless it replaced a reconnect\'s read', async () => {
+    const { socket, deps } = setup();
+    const { reads, resync } = scriptedResync();
+    const stream = presenceStream(deps, { resync });
+    const first = await socket.attempt(1);
+    socket.connect();
+    reads[0]!.resolve([contact('bob', 'OFFLINE')]);
+    expect(await takeContacts(stream, 1)).toEqual(['bob:OFFLINE']);
+
+    // Another chat opened: its members are read, and a change arriving meanwhile comes after them.
+    const reading = stream.resync();
+    first.sink.next(presenceChange(contact('carol', 'OFFLINE', '2026-01-01T00:00:00.000Z')));
+    reads[1]!.resolve([contact('bob', 'OFFLINE'), contact('carol', 'ONLINE')]);
+    await reading;
+    expect(await takeContacts(stream, 3)).toEqual(['bob:OFFLINE', 'carol:ONLINE', 'carol:OFFLINE']);
+
+    // A failed read on demand rejects for the caller; the subscription stays.
+    const failing = stream.resync();
+    reads[2]!.reject(new ParleyError('NETWORK', 'offline'));
+    await expect(failing).rejects.toMatchObject({ code: 'NETWORK' });
+    first.sink.next(presenceChange(contact('bob', 'ONLINE')));
+    expect(await takeContacts(stream, 1)).toEqual(['bob:ONLINE']);
+    expect(socket.attempts).toHaveLength(1);
+
+    // A read on demand that overtakes a reconnect's read and fails fails that attempt too: it resubscribes and reads again.
+    first.sink.error(dropped);
+    await socket.attempt(2);
+    socket.connect();
+    const overtaking = stream.resync();
+    reads[3]!.resolve([contact('bob', 'OFFLINE')]);
+    reads[4]!.reject(new ParleyError('UNAVAILABLE', 'Redis is down'));
+    await expect(overtaking).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await socket.attempt(3);
+    socket.connect();
+    reads[5]!.resolve([contact('bob', 'OFFLINE')]);
+    expect(await takeContacts(stream, 1)).toEqual(['bob:OFFLINE']);
+    stream.close();
+  });
+
   it('without resync hands out changes only, waiting for nothing', async () => {
     const { socket, deps } = setup();
     const stream = presenceStream(deps, {});
+    await stream.resync();
     const first = await socket.attempt(1);
     expect(socket.connectedListeners.size).toBe(0);
     first.sink.next(presenceChange(contact('bob', 'ONLINE')));
