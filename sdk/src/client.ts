@@ -5,6 +5,7 @@ import { newClientId } from './client-id.js';
 import { isParleyError, ParleyError } from './errors.js';
 import {
   ChatDocument,
+  ChatPresenceDocument,
   AddMembersDocument,
   ChatStatsDocument,
   ChatsDocument,
@@ -31,14 +32,29 @@ import {
   chatEventStream,
   chatUpdateStream,
   messageStream,
+  presenceStream,
   type ChatEventOptions,
   type ChatEventStream,
   type ChatUpdateOptions,
   type ChatUpdateStream,
   type MessageStream,
+  type PresenceOptions,
+  type PresenceStream,
   type ReconnectOptions,
 } from './subscriptions.js';
-import type { AuthPayload, Chat, ChatConnection, ChatDayStats, Message, MessageConnection, ReadState, RetryEvent, SentMessage, User } from './types.js';
+import type {
+  AuthPayload,
+  Chat,
+  ChatConnection,
+  ChatDayStats,
+  Contact,
+  Message,
+  MessageConnection,
+  ReadState,
+  RetryEvent,
+  SentMessage,
+  User,
+} from './types.js';
 
 export interface ParleyClientOptions {
   /** The GraphQL endpoint, e.g. `http://localhost:4000/graphql`. */
@@ -110,6 +126,13 @@ export interface ParleyClient {
    * by the server, so calling it on every keystroke is fine.
    */
   setTyping(chatId: string, typing: boolean): Promise<boolean>;
+  /**
+   * A chat's members with their presence now: the first `first` (1 to 100,
+   * default 50), earliest joined first, as Chat.members. FORBIDDEN for a chat
+   * you are not in (any more), like chat(). What presenceChanged's `resync`
+   * usually reads.
+   */
+  presence(chatId: string, options?: { first?: number }): Promise<Contact[]>;
   /** Edits a text message you sent; returns it as the edit leaves it. CONFLICT once it is deleted. */
   editMessage(messageId: string, body: string): Promise<Message>;
   /** Deletes a message you sent, or any text message of a group you own; its body reads "" from then on. */
@@ -164,6 +187,26 @@ export interface ParleyClient {
    * cannot fix, e.g. UNAUTHENTICATED.
    */
   chatUpdated(options?: ChatUpdateOptions): ChatUpdateStream;
+
+  /**
+   * The viewer's contacts (people sharing a chat with them) as they come
+   * online and go offline, for `for await`: each the user with their new
+   * presence. A chat joined brings its members in, one left takes them out.
+   * Parley sends changes only, so pass `resync` (e.g. `() =>
+   * parley.presence(chatId)`): the stream hands out what it reads once the
+   * subscribe is sent and again after every resubscribe, then the changes,
+   * so applying every item in order keeps each user right across reconnects.
+   * When what you show changes (another chat opened), call the stream's
+   * `resync()`. Without `resync`, what changed while the socket was away is
+   * missed.
+   *
+   * Like any stream it keeps the client's socket open, and so shows the
+   * viewer ONLINE to their contacts. It reconnects like chatUpdated (`onRetry`
+   * with operation `presenceChanged`); breaking out of the loop, `signal` or
+   * close() unsubscribes. Throws (from the loop) a ParleyError that retrying
+   * cannot fix, e.g. UNAUTHENTICATED.
+   */
+  presenceChanged(options?: PresenceOptions): PresenceStream;
 
   /** Ends every stream and closes the socket. */
   close(): Promise<void>;
@@ -240,6 +283,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     removeMember: async (chatId, userId) => (await run(RemoveMemberDocument, { chatId, userId })).removeMember,
     renameChat: async (chatId, title) => (await run(RenameChatDocument, { chatId, title })).renameChat,
     setTyping: async (chatId, typing) => (await run(SetTypingDocument, { chatId, typing })).setTyping,
+    presence: async (chatId, { first } = {}) => (await run(ChatPresenceDocument, { chatId, first })).chat?.members ?? [],
     editMessage: async (messageId, body) => (await run(EditMessageDocument, { messageId, body })).editMessage,
     deleteMessage: async (messageId) => (await run(DeleteMessageDocument, { messageId })).deleteMessage,
 
@@ -302,6 +346,13 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         { socket, reconnect, onRetry: options.onRetry, onEnd: () => streams.delete(stream) },
         { signal, onReconnect },
       );
+      if (!signal?.aborted) streams.add(stream);
+      return stream;
+    },
+
+    presenceChanged: ({ signal, resync } = {}) => {
+      checkCanSubscribe();
+      const stream = presenceStream({ socket, reconnect, onRetry: options.onRetry, onEnd: () => streams.delete(stream) }, { signal, resync });
       if (!signal?.aborted) streams.add(stream);
       return stream;
     },

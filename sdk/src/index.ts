@@ -1,7 +1,16 @@
 export { createParleyClient, type MessagePageArgs, type ParleyClient, type ParleyClientOptions } from './client.js';
 export { isParleyError, ParleyError, type ParleyErrorCode } from './errors.js';
 export { ErrorCode } from './generated/enums.js';
-export type { ChatEventOptions, ChatEventStream, ChatUpdateOptions, ChatUpdateStream, MessageStream, ReconnectOptions } from './subscriptions.js';
+export type {
+  ChatEventOptions,
+  ChatEventStream,
+  ChatUpdateOptions,
+  ChatUpdateStream,
+  MessageStream,
+  PresenceOptions,
+  PresenceStream,
+  ReconnectOptions,
+} from './subscriptions.js';
 export type { BackoffOptions } from './backoff.js';
 export type { FetchLike } from './http.js';
 export type {
@@ -11,10 +20,13 @@ export type {
   ChatDayStats,
   ChatEvent,
   ChatKind,
+  Contact,
   Message,
   MessageKind,
   MessageConnection,
   PageInfo,
+  Presence,
+  PresenceStatus,
   ReadState,
   RetryEvent,
   SentMessage,

@@ -6,12 +6,14 @@ import {
   ChatEventsDocument,
   ChatUpdatedDocument,
   MessageAddedDocument,
+  PresenceChangedDocument,
   type ChatEventsSubscription,
   type ChatUpdatedSubscription,
   type MessageAddedSubscription,
+  type PresenceChangedSubscription,
 } from './generated/graphql.js';
 import type { ParleySocket } from './socket.js';
-import type { Chat, ChatEvent, Message, RetryEvent } from './types.js';
+import type { Chat, ChatEvent, Contact, Message, RetryEvent } from './types.js';
 
 /** Live messages of one chat, in seq order, each exactly once, across reconnects. */
 export interface MessageStream extends AsyncIterableIterator<Message> {
@@ -62,6 +64,40 @@ export interface ChatEventOptions {
 export interface ChatUpdateStream extends AsyncIterableIterator<Chat> {
   /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
   close(): void;
+}
+
+/**
+ * The viewer's contacts as their presence changes, each item the user with
+ * their presence as it now is. Parley sends changes only; with `resync`, the
+ * stream also hands out the presence it reads after every (re)subscribe.
+ */
+export interface PresenceStream extends AsyncIterableIterator<Contact> {
+  /**
+   * Runs `resync` now, handing out its answer as after a reconnect: for when
+   * what you show changes (another chat opened), so that a change crossing
+   * the read cannot leave a user stale. Its failure rejects this promise and
+   * leaves the stream as it is. Without `resync`, resolves at once.
+   */
+  resync(): Promise<void>;
+  /** Unsubscribes; a pending `next()` resolves as done. Breaking out of `for await` does the same. */
+  close(): void;
+}
+
+export interface PresenceOptions {
+  /** Aborting it ends the stream, as close() does. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Reads the presence you show, e.g. `() => parley.presence(chatId)`. Called
+   * once the socket is connected and the subscribe is sent, after the first
+   * subscribe and after every resubscribe. The stream hands out what it
+   * returns, then the changes that arrived while it ran (which may be newer
+   * than the read): applying every item in order leaves each user as they now
+   * are, with no separate first read and nothing lost to a disconnect. A throw
+   * fails the attempt as a dropped connection does: retried with the stream's
+   * backoff when retryable (a ParleyError NETWORK or UNAVAILABLE, or anything
+   * that is no ParleyError), otherwise thrown from the loop.
+   */
+  resync?: (() => Promise<readonly Contact[]>) | undefined;
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -129,7 +165,7 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
 
   protected constructor(
     protected readonly deps: SubscriptionDeps,
-    private readonly operation: 'messageAdded' | 'chatUpdated' | 'chatEvents',
+    private readonly operation: 'messageAdded' | 'chatUpdated' | 'chatEvents' | 'presenceChanged',
     private readonly document: DocumentNode,
     private readonly signal: AbortSignal | undefined,
   ) {}
@@ -152,8 +188,12 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
   protected retryDetails(): Partial<RetryEvent> {
     return {};
   }
-  /** Called once a resubscribe (not the first subscribe) is on a connected socket. */
-  protected resubscribed: (() => void) | undefined;
+  /**
+   * Runs once a subscribe is on a connected socket: after every resubscribe,
+   * and after the first subscribe too when `first` is set. A promise it
+   * returns that rejects fails the attempt; a synchronous throw is not caught.
+   */
+  protected whenSubscribed: { run: () => Promise<void> | void; first: boolean } | undefined;
 
   /** Starts the first attempt; called by the subclass once its own fields are set. */
   protected start(): void {
@@ -210,10 +250,13 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
         },
       },
     );
-    const resubscribed = this.resubscribed;
-    if (this.subscribes++ === 0 || !resubscribed) return unsubscribe;
+    const hook = this.whenSubscribed;
+    const first = this.subscribes++ === 0;
+    if (!hook || (first && !hook.first)) return unsubscribe;
     const cancel = this.deps.socket.afterConnected(() => {
-      if (id === this.attemptId && !this.done) resubscribed();
+      if (id !== this.attemptId || this.done) return;
+      const running = hook.run();
+      if (running) running.catch(failed);
     });
     return () => {
       cancel();
@@ -221,8 +264,9 @@ abstract class ResumableStream<T> implements AsyncIterableIterator<T> {
     };
   }
 
-  private deliver(item: T): void {
-    if (!this.accept(item)) return;
+  protected deliver(item: T): void {
+    // An item a subclass hands out late (a resync that finished after close) must not outlive the stream.
+    if (this.done || !this.accept(item)) return;
     this.failures = 0;
     if (this.waiter) {
       const { resolve } = this.waiter;
@@ -433,7 +477,8 @@ class ResumableChatEventStream extends PositionedStream<ChatEvent, string> imple
 class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStream {
   constructor(deps: SubscriptionDeps, { signal, onReconnect }: ChatUpdateOptions) {
     super(deps, 'chatUpdated', ChatUpdatedDocument, signal);
-    this.resubscribed = onReconnect;
+    // Not `run: onReconnect`: a promise it returns is the caller's, and must not fail the attempt.
+    if (onReconnect) this.whenSubscribed = { run: () => void onReconnect(), first: false };
     this.start();
   }
 
@@ -446,6 +491,75 @@ class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStr
   }
 }
 
+/**
+ * presenceChanged, and the caller's `resync` after each subscribe. Changes
+ * that arrive while a resync runs are held back and handed out after its
+ * answer: the subscribe went out before the read, so a user's last held
+ * change is never older than what the read says of them.
+ */
+class ResyncedPresenceStream extends ResumableStream<Contact> implements PresenceStream {
+  /** Changes held back while a resync runs; null when none runs. */
+  private held: Contact[] | null = null;
+  /** Counts resyncs, so that only the latest one hands out its answer. */
+  private resyncs = 0;
+  /** The latest resync's read. */
+  private latest: Promise<void> = Promise.resolve();
+  private readonly read: (() => Promise<readonly Contact[]>) | undefined;
+
+  constructor(deps: SubscriptionDeps, { signal, resync }: PresenceOptions) {
+    super(deps, 'presenceChanged', PresenceChangedDocument, signal);
+    this.read = resync;
+    if (resync) this.whenSubscribed = { run: () => this.reread(resync), first: true };
+    this.start();
+  }
+
+  readonly resync = (): Promise<void> => (this.read ? this.reread(this.read) : Promise.resolve());
+
+  protected variables(): Record<string, unknown> {
+    return {};
+  }
+
+  protected pick(data: unknown): Contact | null | undefined {
+    return (data as PresenceChangedSubscription | null | undefined)?.presenceChanged;
+  }
+
+  protected override accept(contact: Contact): boolean {
+    if (!this.held) return true;
+    this.held.push(contact);
+    return false;
+  }
+
+  private reread(read: () => Promise<readonly Contact[]>): Promise<void> {
+    const run = ++this.resyncs;
+    // Changes held for an earlier resync (its connection dropped) are older than this read: out with them first.
+    this.handOut();
+    this.held = [];
+    const reading = (async () => {
+      let answer: readonly Contact[] = [];
+      try {
+        answer = await read();
+      } finally {
+        if (run === this.resyncs) this.handOut(answer);
+      }
+    })();
+    this.latest = reading;
+    // A read overtaken by a newer one hands out nothing, so it stands or falls with the newer one:
+    // a resync after a reconnect still fails its attempt if the read that replaced it fails.
+    const overtaken = () => run !== this.resyncs;
+    return reading.then(
+      () => (overtaken() ? this.latest : undefined),
+      (error: unknown) => (overtaken() ? this.latest : Promise.reject(error)),
+    );
+  }
+
+  /** Hands out `first`, then whatever was held back, and stops holding. */
+  private handOut(first: readonly Contact[] = []): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const contact of [...first, ...held]) this.deliver(contact);
+  }
+}
+
 export const chatEventStream = (deps: ChatEventStreamDeps, chatId: string, options: ChatEventOptions): ChatEventStream =>
   new ResumableChatEventStream(deps, chatId, options);
 
@@ -454,3 +568,5 @@ export const messageStream = (deps: StreamDeps, chatId: string, options: StreamO
 
 export const chatUpdateStream = (deps: SubscriptionDeps, options: ChatUpdateOptions): ChatUpdateStream =>
   new ResumableChatStream(deps, options);
+
+export const presenceStream = (deps: SubscriptionDeps, options: PresenceOptions): PresenceStream => new ResyncedPresenceStream(deps, options);

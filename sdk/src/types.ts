@@ -4,10 +4,12 @@ import type {
   ChatEventsSubscription,
   ChatStatsQuery,
   ChatsQuery,
+  ContactFieldsFragment,
   MessageFieldsFragment,
   MessageKind,
   MessagesQuery,
   PageInfoFieldsFragment,
+  PresenceStatus,
   ReadStatesQuery,
   SendMessageMutation,
   SignupMutation,
@@ -30,12 +32,21 @@ export type ChatDayStats = ChatStatsQuery['chatStats'][number];
 export type ChatEvent = ChatEventsSubscription['chatEvents'];
 /** One member's read position (ReadStatesQuery). */
 export type ReadState = NonNullable<ReadStatesQuery['chat']>['readStates'][number];
-export type { ChatKind, MessageKind };
+/**
+ * ONLINE while at least one of their sockets is open, `lastSeenAt` null;
+ * OFFLINE otherwise, `lastSeenAt` when their last socket closed (ISO 8601;
+ * null if never seen). Someone who shares no chat with you always reads
+ * OFFLINE, `lastSeenAt` null.
+ */
+export type Presence = ContactFieldsFragment['presence'];
+/** A user with their presence as you see it (presenceChanged, presence()). */
+export type Contact = ContactFieldsFragment;
+export type { ChatKind, MessageKind, PresenceStatus };
 
 /** Told before each automatic retry, e.g. to show "reconnecting in 2 s". */
 export interface RetryEvent {
-  operation: 'messageAdded' | 'chatUpdated' | 'chatEvents' | 'sendMessage';
-  /** messageAdded, chatEvents and sendMessage: the chat (chatUpdated follows all of them). */
+  operation: 'messageAdded' | 'chatUpdated' | 'chatEvents' | 'presenceChanged' | 'sendMessage';
+  /** messageAdded, chatEvents and sendMessage: the chat (chatUpdated and presenceChanged follow all of them). */
   chatId?: string;
   /** Failed attempts so far in this run of failures: 1 before the first retry (0 for a reconnect on purpose). */
   attempt: number;

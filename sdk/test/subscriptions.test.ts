@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
 import type { ParleySocket } from '../src/socket.js';
-import { chatUpdateStream, messageStream, type StreamDeps } from '../src/subscriptions.js';
-import type { Chat, Message, RetryEvent } from '../src/types.js';
+import { ParleyError } from '../src/errors.js';
+import { chatUpdateStream, messageStream, presenceStream, type StreamDeps } from '../src/subscriptions.js';
+import type { Chat, Contact, Message, RetryEvent } from '../src/types.js';
 
 /*
  * The resume logic against a scripted socket: the cases a real server does
@@ -220,6 +221,163 @@ describe('resumable chat updates', () => {
     expect(await stream.next()).toEqual({ value: undefined, done: true });
     expect(socket.attempts).toHaveLength(2);
     expect(ended).toBe(1);
+  });
+});
+
+const contact = (id: string, status: 'ONLINE' | 'OFFLINE', lastSeenAt: string | null = null): Contact => ({
+  id,
+  username: id,
+  displayName: id,
+  createdAt: new Date(0).toISOString(),
+  presence: { status, lastSeenAt },
+});
+const presenceChange = (c: Contact) => ({ data: { presenceChanged: c } });
+/** A user and status per item, e.g. `bob:ONLINE`. */
+const label = (c: Contact) => `${c.id}:${c.presence.status}`;
+
+async function takeContacts(stream: AsyncIterator<Contact>, count: number): Promise<string[]> {
+  const got: string[] = [];
+  while (got.length < count) {
+    const { value, done } = await stream.next();
+    if (done) throw new Error(`stream ended after ${got.length}/${count} items`);
+    got.push(label(value));
+  }
+  return got;
+}
+
+/** A resync whose reads the test answers one by one. */
+function scriptedResync() {
+  const reads: { resolve: (contacts: Contact[]) => void; reject: (error: unknown) => void }[] = [];
+  return {
+    reads,
+    resync: () => new Promise<readonly Contact[]>((resolve, reject) => reads.push({ resolve, reject })),
+  };
+}
+
+describe('presence stream', () => {
+  it('reads once the first subscribe is on a connected socket, and hands out the read before the changes that came while it ran', async () => {
+    const { socket, deps } = setup();
+    const { reads, resync } = scriptedResync();
+    const stream = presenceStream(deps, { resync });
+    const first = await socket.attempt(1);
+    expect(first.variables).toEqual({});
+    expect(reads).toHaveLength(0);
+    socket.connect();
+    expect(reads).toHaveLength(1);
+    // Bob went offline after the server answered the read (ONLINE): the change must win.
+    first.sink.next(presenceChange(contact('bob', 'OFFLINE', '2026-01-01T00:00:00.000Z')));
+    reads[0]!.resolve([contact('ada', 'ONLINE'), contact('bob', 'ONLINE')]);
+    expect(await takeContacts(stream, 3)).toEqual(['ada:ONLINE', 'bob:ONLINE', 'bob:OFFLINE']);
+    // Once the read is in, changes come as they arrive.
+    first.sink.next(presenceChange(contact('bob', 'ONLINE')));
+    expect(await takeContacts(stream, 1)).toEqual(['bob:ONLINE']);
+    stream.close();
+    expect(first.unsubscribed).toBe(true);
+  });
+
+  it('reads again after every resubscribe; an older read still running is dropped, the changes it held are not', async () => {
+    const { socket, retries, deps } = setup();
+    const { reads, resync } = scriptedResync();
+    const stream = presenceStream(deps, { resync });
+    const first = await socket.attempt(1);
+    socket.connect();
+    first.sink.next(presenceChange(contact('bob', 'ONLINE')));
+    first.sink.error(dropped);
+    const second = await socket.attempt(2);
+    expect(reads).toHaveLength(1);
+    socket.connect();
+    expect(reads).toHaveLength(2);
+    second.sink.next(presenceChange(contact('carol', 'ONLINE')));
+    reads[0]!.resolve([contact('bob', 'OFFLINE')]);
+    reads[1]!.resolve([contact('bob', 'OFFLINE', '2026-01-01T00:00:00.000Z')]);
+    expect(await takeContacts(stream, 3)).toEqual(['bob:ONLINE', 'bob:OFFLINE', 'carol:ONLINE']);
+    expect(retries.map((r) => [r.operation, r.attempt, r.error.code])).toEqual([['presenceChanged', 1, 'NETWORK']]);
+    stream.close();
+  });
+
+  it('a read that fails retryably resubscribes and reads again; one that cannot be retried ends the stream', async () => {
+    const { socket, retries, deps } = setup();
+    const { reads, resync } = scriptedResync();
+    const stream = presenceStream(deps, { resync });
+    const first = await socket.attempt(1);
+    socket.connect();
+    first.sink.next(presenceChange(contact('bob', 'ONLINE')));
+    reads[0]!.reject(new ParleyError('UNAVAILABLE', 'Redis is down'));
+    const second = await socket.attempt(2);
+    expect(first.unsubscribed).toBe(true);
+    socket.connect();
+    reads[1]!.reject(new ParleyError('FORBIDDEN', 'You are not a member of this chat'));
+    // The change held while the failed read ran still comes, then the error, then the end.
+    expect(await takeContacts(stream, 1)).toEqual(['bob:ONLINE']);
+    await expect(stream.next()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(second.unsubscribed).toBe(true);
+    expect(retries.map((r) => [r.operation, r.error.code])).toEqual([['presenceChanged', 'UNAVAILABLE']]);
+  });
+
+  it('resync() reads again on demand with the same order; its failure is the caller\'s, unless it replaced a reconnect\'s read', async () => {
+    const { socket, deps } = setup();
+    const { reads, resync } = scriptedResync();
+    const stream = presenceStream(deps, { resync });
+    const first = await socket.attempt(1);
+    socket.connect();
+    reads[0]!.resolve([contact('bob', 'OFFLINE')]);
+    expect(await takeContacts(stream, 1)).toEqual(['bob:OFFLINE']);
+
+    // Another chat opened: its members are read, and a change arriving meanwhile comes after them.
+    const reading = stream.resync();
+    first.sink.next(presenceChange(contact('carol', 'OFFLINE', '2026-01-01T00:00:00.000Z')));
+    reads[1]!.resolve([contact('bob', 'OFFLINE'), contact('carol', 'ONLINE')]);
+    await reading;
+    expect(await takeContacts(stream, 3)).toEqual(['bob:OFFLINE', 'carol:ONLINE', 'carol:OFFLINE']);
+
+    // A failed read on demand rejects for the caller; the subscription stays.
+    const failing = stream.resync();
+    reads[2]!.reject(new ParleyError('NETWORK', 'offline'));
+    await expect(failing).rejects.toMatchObject({ code: 'NETWORK' });
+    first.sink.next(presenceChange(contact('bob', 'ONLINE')));
+    expect(await takeContacts(stream, 1)).toEqual(['bob:ONLINE']);
+    expect(socket.attempts).toHaveLength(1);
+
+    // A read on demand that overtakes a reconnect's read and fails fails that attempt too: it resubscribes and reads again.
+    first.sink.error(dropped);
+    await socket.attempt(2);
+    socket.connect();
+    const overtaking = stream.resync();
+    reads[3]!.resolve([contact('bob', 'OFFLINE')]);
+    reads[4]!.reject(new ParleyError('UNAVAILABLE', 'Redis is down'));
+    await expect(overtaking).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await socket.attempt(3);
+    socket.connect();
+    reads[5]!.resolve([contact('bob', 'OFFLINE')]);
+    expect(await takeContacts(stream, 1)).toEqual(['bob:OFFLINE']);
+    stream.close();
+  });
+
+  it('without resync hands out changes only, waiting for nothing', async () => {
+    const { socket, deps } = setup();
+    const stream = presenceStream(deps, {});
+    await stream.resync();
+    const first = await socket.attempt(1);
+    expect(socket.connectedListeners.size).toBe(0);
+    first.sink.next(presenceChange(contact('bob', 'ONLINE')));
+    expect(await takeContacts(stream, 1)).toEqual(['bob:ONLINE']);
+    first.sink.error(dropped);
+    await socket.attempt(2);
+    expect(socket.connectedListeners.size).toBe(0);
+    stream.close();
+  });
+
+  it('hands out nothing after close, even a read that finishes later', async () => {
+    const { socket, deps } = setup();
+    const { reads, resync } = scriptedResync();
+    const stream = presenceStream(deps, { resync });
+    await socket.attempt(1);
+    socket.connect();
+    stream.close();
+    reads[0]!.resolve([contact('bob', 'ONLINE')]);
+    await Promise.resolve();
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
   });
 });
 
