@@ -9,6 +9,7 @@ import {
   AddMembersDocument,
   ChatStatsDocument,
   ChatsDocument,
+  SearchMessagesDocument,
   CreateDirectChatDocument,
   CreateGroupChatDocument,
   DeleteMessageDocument,
@@ -50,6 +51,7 @@ import type {
   Contact,
   Message,
   MessageConnection,
+  MessageSearchConnection,
   ReadState,
   RetryEvent,
   SentMessage,
@@ -98,6 +100,13 @@ export interface ParleyClient {
   chats(args?: { first?: number; after?: string }): Promise<ChatConnection>;
   chat(id: string): Promise<Chat | null>;
   messages(chatId: string, page?: MessagePageArgs): Promise<MessageConnection>;
+  /**
+   * Messages containing every word of `query` (the last word also as the
+   * start of a word, from three letters) in the chats you are in now, or in
+   * `chatId`; best match first, then newest. Page on with `after:
+   * pageInfo.endCursor`. UNAVAILABLE while the server encrypts bodies at rest.
+   */
+  searchMessages(query: string, options?: { chatId?: string; first?: number; after?: string }): Promise<MessageSearchConnection>;
   /** Per-day figures of a chat from the nightly summary job, days with messages only, oldest first; `from`/`to` are `YYYY-MM-DD`, inclusive, at most 366 days. */
   chatStats(chatId: string, range: { from: string; to: string }): Promise<ChatDayStats[]>;
 
@@ -263,6 +272,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     chat: async (id) => (await run(ChatDocument, { id })).chat,
     messages: async (chatId, { first, after, last, before } = {}) =>
       (await run(MessagesDocument, { chatId, first, after, last, before })).messages,
+    searchMessages: async (query, { chatId, first, after } = {}) => (await run(SearchMessagesDocument, { query, chatId, first, after })).searchMessages,
 
     signup: async ({ username, password, displayName }) => {
       const { signup } = await run(SignupDocument, { username, password, displayName });

@@ -24,6 +24,7 @@ export type {
   Message,
   MessageKind,
   MessageConnection,
+  MessageSearchConnection,
   PageInfo,
   Presence,
   PresenceStatus,

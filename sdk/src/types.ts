@@ -11,6 +11,7 @@ import type {
   PageInfoFieldsFragment,
   PresenceStatus,
   ReadStatesQuery,
+  SearchMessagesQuery,
   SendMessageMutation,
   SignupMutation,
   UserFieldsFragment,
@@ -25,6 +26,8 @@ export type Chat = ChatFieldsFragment;
 export type PageInfo = PageInfoFieldsFragment;
 export type ChatConnection = ChatsQuery['chats'];
 export type MessageConnection = MessagesQuery['messages'];
+/** A page of search results: each edge has the message, a cursor and a `snippet` with every match between [[ and ]]. */
+export type MessageSearchConnection = SearchMessagesQuery['searchMessages'];
 export type AuthPayload = SignupMutation['signup'];
 export type SentMessage = SendMessageMutation['sendMessage'];
 export type ChatDayStats = ChatStatsQuery['chatStats'][number];
