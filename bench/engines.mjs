@@ -35,7 +35,9 @@ export async function embeddedEngine() {
     async runSql(statements, onStatement) {
       // Imported here so a run without the embedded engine never loads the WASM.
       const { PGlite } = await import('@electric-sql/pglite');
-      const db = await PGlite.create(join(dataDir, 'pglite'));
+      // The search index is a btree_gin index: writing messages needs the extension loaded, as the server does.
+      const { btree_gin } = await import('@electric-sql/pglite/contrib/btree_gin');
+      const db = await PGlite.create(join(dataDir, 'pglite'), { extensions: { btree_gin } });
       try {
         for (const statement of statements) {
           const startedAt = performance.now();
