@@ -118,6 +118,24 @@ describe('LocalPresenceRegistry', () => {
     expect(await other.online([moved, gone])).toEqual(new Set([moved]));
   });
 
+  it('keeps versions rising after Redis lost its data (a restart without persistence): no later change looks overtaken', async () => {
+    const instance = deployment();
+    const registry = await instance();
+    await registry.beat(30_000);
+    const user = randomUUID();
+    await registry.arrive(user, new Date());
+    const before = await registry.depart(user, new Date());
+    // Redis restarts empty: every key of the deployment is gone, the version counter with them.
+    const redis = await connect();
+    const prefix = prefixes.at(-1)!;
+    const keys = await redis.keys(`${prefix}*`);
+    await redis.del(...keys);
+    expect((await registry.beat(30_000)).lost).toBe(true);
+    const after = await registry.arrive(user, new Date());
+    // Instances remember the last version seen per user and drop any change not above it.
+    expect(after!.version).toBeGreaterThan(before!.version);
+  });
+
   it('sweeps an instance holding more users than one script run takes', async () => {
     const instance = deployment();
     const [dead, alive] = [await instance(), await instance()];
