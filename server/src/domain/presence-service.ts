@@ -184,8 +184,9 @@ export class PresenceService {
       if (lost || this.resync) {
         this.resync = false;
         const now = new Date();
+        // Users within their grace too: they are online until it ends, and only a registry that holds them can take them offline then.
         for (const userId of this.held) {
-          if (!this.leaving.has(userId)) this.inTurn(userId, async () => this.announce(await this.registry.arrive(userId, now)).catch((error: unknown) => {
+          this.inTurn(userId, async () => this.announce(await this.registry.arrive(userId, now)).catch((error: unknown) => {
             this.resync = true;
             this.warn('presence: arrival not recorded; retried at the next beat', error);
           }));
