@@ -94,7 +94,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       url: http.url,
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
       close: () =>
-        (closing ??= http.close().finally(async () => (liveCheck.close(), await services.presence.close(), await outbox.close(), await engines.close()))),
+        (closing ??= (services.presence.drain(), http.close()).finally(async () => (liveCheck.close(), await services.presence.close(), await outbox.close(), await engines.close()))),
     };
   } catch (error) {
     await engines.close();

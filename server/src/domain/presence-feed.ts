@@ -1,5 +1,5 @@
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
-import { presenceChannel, userChannel, type PresenceMoved } from '../realtime/events.js';
+import { presenceChannel, userChannel, type PresenceMoved, type UserChatEvent } from '../realtime/events.js';
 import { SubscriptionQueue } from '../realtime/subscription-queue.js';
 import { errorFields, type Logger } from '../support/logger.js';
 
@@ -93,11 +93,18 @@ export class PresenceFeed {
       own.close();
       for (const chatId of [...watcher.chats]) part(chatId);
     };
+    const apply = ({ type, chatId }: UserChatEvent) => {
+      if (type === 'chatJoined') join(chatId);
+      else if (type === 'chatLeft') part(chatId);
+    };
+    // Joins and leaves heard while the chats are read wait for the read, then apply on top of it:
+    // a read that began before a leave may still list the chat left.
+    let heldBack: UserChatEvent[] | null = [];
     void (async () => {
       try {
-        for await (const { type, chatId } of own) {
-          if (type === 'chatJoined') join(chatId);
-          else if (type === 'chatLeft') part(chatId);
+        for await (const event of own) {
+          if (heldBack) heldBack.push(event);
+          else apply(event);
         }
       } catch (error) {
         watcher.queue.fail(error);
@@ -109,6 +116,9 @@ export class PresenceFeed {
       watcher.queue.close();
       throw error;
     }
+    const heard = heldBack;
+    heldBack = null;
+    for (const event of heard) apply(event);
     return watcher.queue;
   }
 

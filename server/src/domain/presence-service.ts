@@ -38,6 +38,8 @@ export class PresenceService {
   private resync = false;
   private beating: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Shutting down: sockets closing now are closed by this instance, not left by their users. */
+  private draining = false;
 
   constructor(
     private readonly registry: PresenceRegistry,
@@ -78,9 +80,19 @@ export class PresenceService {
     });
   }
 
+  /**
+   * This instance is about to close every socket it holds (before close()):
+   * the users of those sockets did not leave, so close() hands them to the
+   * registry with the grace to reconnect elsewhere (a rolling restart shows
+   * no offline/online pair) instead of taking each offline at once.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+
   /** This instance's last socket of the user closed: offline after the grace unless one opens again. */
   disconnected(userId: string): void {
-    if (!this.held.has(userId) || this.leaving.has(userId)) return;
+    if (this.draining || !this.held.has(userId) || this.leaving.has(userId)) return;
     const at = new Date();
     const timer = setTimeout(() => {
       this.leaving.delete(userId);
@@ -117,15 +129,26 @@ export class PresenceService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.draining = true;
     clearInterval(this.beating);
     await Promise.all(this.turns.values());
     const departing = new Map([...this.leaving].map(([userId, { at, timer }]) => (clearTimeout(timer), [userId, at] as const)));
     for (const [userId, at] of this.failedDepartures) departing.set(userId, at);
     this.leaving.clear();
+    const changes: PresenceChange[] = [];
     try {
-      for (const [userId, at] of departing) await this.announce(await this.registry.depart(userId, at));
+      for (const [userId, at] of departing) {
+        const change = await this.registry.depart(userId, at);
+        if (change) changes.push(change);
+      }
       const staying = [...this.held].filter((userId) => !departing.has(userId));
-      await this.announceAll(await this.registry.leave(staying, this.timing.graceMs, new Date()));
+      changes.push(...(await this.registry.leave(staying, this.timing.graceMs, new Date())));
+    } catch (error) {
+      this.warn('presence: leaving not recorded; this instance’s users go offline when its beats stop counting', error);
+    }
+    // In batches: an instance holding thousands of users does not leave with a few queries each.
+    try {
+      await this.announceAll(changes);
     } catch (error) {
       this.warn('presence: leaving not recorded; this instance’s users go offline when its beats stop counting', error);
     }
@@ -161,8 +184,9 @@ export class PresenceService {
       if (lost || this.resync) {
         this.resync = false;
         const now = new Date();
+        // Users within their grace too: they are online until it ends, and only a registry that holds them can take them offline then.
         for (const userId of this.held) {
-          if (!this.leaving.has(userId)) this.inTurn(userId, async () => this.announce(await this.registry.arrive(userId, now)).catch((error: unknown) => {
+          this.inTurn(userId, async () => this.announce(await this.registry.arrive(userId, now)).catch((error: unknown) => {
             this.resync = true;
             this.warn('presence: arrival not recorded; retried at the next beat', error);
           }));

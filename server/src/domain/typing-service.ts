@@ -49,8 +49,11 @@ export class TypingService {
   async leftInstance(userId: string): Promise<void> {
     const signals = this.last.get(userId);
     if (!signals) return;
-    this.last.delete(userId);
     const typingIn = [...signals].filter(([, signal]) => signal.typing).map(([chatId]) => chatId);
+    // Each stop is a signal passed on like any other, and the user stays remembered:
+    // forgetting them here let a socket reopened at once pass a start again, as often as it reconnected.
+    const now = Date.now();
+    for (const chatId of typingIn) signals.set(chatId, { typing: false, at: now });
     await Promise.all(typingIn.map((chatId) => this.announcer.announce(chatChannel(chatId), { type: 'typing' as const, chatId, userId, typing: false })));
   }
 

@@ -10,13 +10,30 @@ import type { PresenceChange, PresenceRegistry } from './port.js';
  *   instances   zset: instance id -> when it is presumed dead (ms)
  *   seen        hash: instance id -> its last beat (ms): when its users were last seen
  *   state       hash: user id -> 1 while announced online
- *   version     counter: one step per announced change
+ *   version     counter: one step per announced change, never below Redis's
+ *               clock in µs (TIME ms × 1000), so a counter lost with Redis's
+ *               data starts again above every version handed out before it
  *   held:<inst> set: the users an instance holds sockets of
  *   user:<user> set: the instances holding sockets of a user
  */
 /** Where every deployment keeps presence; tests pass their own prefix (with its own hash tag) to stay apart. */
 export const PRESENCE_PREFIX = 'parley:{presence}:';
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+/**
+ * The next version. Instances drop a change whose version is not above the
+ * last they saw of that user: a counter that started again from 1 after Redis
+ * lost its data would have every later change dropped, so it never falls
+ * below the clock (a thousand steps per ms before it runs ahead of it).
+ */
+const NEXT_VERSION = `
+local function nextVersion(key, now)
+  local floor = now * 1000
+  if (tonumber(redis.call('GET', key)) or 0) < floor then
+    redis.call('SET', key, string.format('%.0f', floor))
+    return floor
+  end
+  return redis.call('INCR', key)
+end`;
 /** Whether any instance in the user's set still beats. */
 const LIVE = `
 local function live(instances, userKey, now)
@@ -28,20 +45,22 @@ local function live(instances, userKey, now)
 end`;
 
 /** KEYS state, version, held, user; ARGV instance, user. Online once, whichever instance is first. */
-const ARRIVE = `
+const ARRIVE = `${NEXT_VERSION}
+${NOW}
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[1])
 if redis.call('HSETNX', KEYS[1], ARGV[2], '1') == 0 then return 0 end
-return redis.call('INCR', KEYS[2])`;
+return nextVersion(KEYS[2], now)`;
 
 /** KEYS state, version, held, user, instances; ARGV instance, user. Offline once no live instance holds them. */
 const DEPART = `${LIVE}
+${NEXT_VERSION}
 ${NOW}
 redis.call('SREM', KEYS[3], ARGV[2])
 redis.call('SREM', KEYS[4], ARGV[1])
 if live(KEYS[5], KEYS[4], now) then return 0 end
 if redis.call('HDEL', KEYS[1], ARGV[2]) == 0 then return 0 end
-return redis.call('INCR', KEYS[2])`;
+return nextVersion(KEYS[2], now)`;
 
 /** KEYS instances, seen; ARGV instance, ttl ms. Returns {lost, dead instances (a few)}. */
 const BEAT = `${NOW}
@@ -60,6 +79,7 @@ return { lost, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 16)
  * empty when the instance is not dead (it beat again) or already gone.
  */
 const SWEEP = `${LIVE}
+${NEXT_VERSION}
 ${NOW}
 local expires = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if (not expires) or tonumber(expires) > now then return {} end
@@ -69,7 +89,7 @@ for _, user in ipairs(redis.call('SPOP', KEYS[5], tonumber(ARGV[3]))) do
   redis.call('SREM', userKey, ARGV[2])
   if (not live(KEYS[1], userKey, now)) and redis.call('HDEL', KEYS[3], user) == 1 then
     table.insert(out, user)
-    table.insert(out, redis.call('INCR', KEYS[4]))
+    table.insert(out, nextVersion(KEYS[4], now))
   end
 end
 if redis.call('SCARD', KEYS[5]) == 0 then

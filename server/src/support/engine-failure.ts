@@ -41,6 +41,12 @@ const PG_CONNECTION_MESSAGES = [
   'Client was closed and is not queryable',
 ];
 
+/**
+ * What ioredis says on a commands connection (fail-fast, command timeout) when
+ * Redis is down, hung or dropped the connection: plain Errors without a code.
+ */
+const REDIS_CONNECTION_MESSAGES = ["Stream isn't writeable and enableOfflineQueue options is false", 'Command timed out', 'Connection is closed.'];
+
 /** MongoDB driver errors for an unreachable, stepping-down or timed-out server. */
 const MONGO_TRANSIENT = /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|Topology|Pool|WaitQueueTimeout|OperationTimeout)\w*Error$/;
 
@@ -52,17 +58,21 @@ export function isEngineFailure(error: unknown): boolean {
       if (NETWORK_CODES.has(code)) return true;
       if (/^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2))) return true;
     }
-    if (name === 'ConnectionException' || MONGO_TRANSIENT.test(name)) return true;
+    if (name === 'ConnectionException' || name === 'MaxRetriesPerRequestError' || MONGO_TRANSIENT.test(name)) return true;
     if (PG_CONNECTION_MESSAGES.some((text) => message.includes(text))) return true;
+    if (REDIS_CONNECTION_MESSAGES.includes(message)) return true;
   }
   return false;
 }
 
 const databaseUnavailable = (cause: unknown) =>
   new DomainError('UNAVAILABLE', 'The database is unavailable right now; retry shortly', { cause });
+const redisUnavailable = (cause: unknown) => new DomainError('UNAVAILABLE', 'Presence is unavailable right now; retry shortly', { cause });
 
 function translate(error: unknown): never {
-  if (!(error instanceof DomainError) && isEngineFailure(error)) throw databaseUnavailable(error);
+  if (!(error instanceof DomainError) && isEngineFailure(error)) {
+    throw error instanceof Error && (REDIS_CONNECTION_MESSAGES.includes(error.message) || error.name === 'MaxRetriesPerRequestError') ? redisUnavailable(error) : databaseUnavailable(error);
+  }
   throw error;
 }
 

@@ -206,6 +206,31 @@ const canRunPair = !redisSkipReason && relationalTargets.includes(postgresTarget
     }
   });
 
+  it('shows no OFFLINE/ONLINE pair for users of an instance that shuts down gracefully and who reconnect elsewhere within the grace', async () => {
+    // A rolling restart: the leaving instance's users get its grace to come back on another.
+    const leaving = await TestServer.attach(pair.storage, { JWT_SECRET: SHARED_JWT_SECRET, REDIS_URL, ...PRESENCE, PRESENCE_GRACE_MS: '3000' });
+    try {
+      const [ada, bob] = [await signup(pair.a), await signup(pair.a)];
+      await directChat(pair.a, ada, bob);
+      const { watch, close } = await liveWatch(pair.a, ada);
+      try {
+        await online(leaving.url, bob);
+        await until(() => watch.of(bob).length === 1);
+        await leaving.stop();
+        const back = await online(pair.b.url, bob);
+        await pause(4000);
+        expect(watch.of(bob)).toEqual(['ONLINE']);
+        await back.dispose();
+        await until(() => watch.of(bob).length === 2);
+        expect(watch.of(bob)).toEqual(['ONLINE', 'OFFLINE']);
+      } finally {
+        await close();
+      }
+    } finally {
+      await leaving.stop();
+    }
+  });
+
   it('takes the users of an instance killed with SIGKILL offline within a few beats', async () => {
     const child = await ChildServer.start({ DATABASE_URL: pair.storage.databaseUrl!, REDIS_URL, JWT_SECRET: SHARED_JWT_SECRET, ...PRESENCE });
     try {

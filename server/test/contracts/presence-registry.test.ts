@@ -3,7 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalPresenceRegistry } from '../../src/presence/local-presence-registry.js';
 import type { PresenceRegistry } from '../../src/presence/port.js';
 import { RedisPresenceRegistry } from '../../src/presence/redis-presence-registry.js';
-import { redisClients, redisSkipReason } from '../support/redis.js';
+import { withEngineFailuresUnavailable } from '../../src/support/engine-failure.js';
+import { silentLogger } from '../../src/support/logger.js';
+import { connectRedis, startRedis } from '../../src/support/redis.js';
+import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -116,6 +119,42 @@ describe('LocalPresenceRegistry', () => {
     const { changes } = await other.beat(30_000);
     expect(changes.map((c) => [c.userId, c.online])).toEqual([[gone, false]]);
     expect(await other.online([moved, gone])).toEqual(new Set([moved]));
+  });
+
+  it('keeps versions rising after Redis lost its data (a restart without persistence): no later change looks overtaken', async () => {
+    const instance = deployment();
+    const registry = await instance();
+    await registry.beat(30_000);
+    const user = randomUUID();
+    await registry.arrive(user, new Date());
+    const before = await registry.depart(user, new Date());
+    // Redis restarts empty: every key of the deployment is gone, the version counter with them.
+    const redis = await connect();
+    const prefix = prefixes.at(-1)!;
+    const keys = await redis.keys(`${prefix}*`);
+    await redis.del(...keys);
+    expect((await registry.beat(30_000)).lost).toBe(true);
+    const after = await registry.arrive(user, new Date());
+    // Instances remember the last version seen per user and drop any change not above it.
+    expect(after!.version).toBeGreaterThan(before!.version);
+  });
+
+  it('answers UNAVAILABLE, wrapped as the app wraps it, while Redis is hung or down (never an internal error)', async () => {
+    const own = await DisposableRedis.start();
+    const client = await startRedis(connectRedis(own.url, 'test', silentLogger, 'commands', 200));
+    try {
+      const registry = withEngineFailuresUnavailable(new RedisPresenceRegistry(client, `parley:{presence-test-${randomUUID()}}:`));
+      expect(await registry.online(['someone'])).toEqual(new Set());
+      await own.hang(1000);
+      await expect(registry.online(['someone'])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await own.stop();
+      await pause(100);
+      await expect(registry.online(['someone'])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(registry.arrive('someone', new Date())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    } finally {
+      client.disconnect();
+      await own.stop();
+    }
   });
 
   it('sweeps an instance holding more users than one script run takes', async () => {

@@ -47,6 +47,20 @@ describe('TypingService', () => {
     }
   });
 
+  it('keeps the one start per second across sockets: closing and reopening one does not let a start through again', async () => {
+    const { service, seen, close } = await typingWith();
+    try {
+      for (let i = 0; i < 5; i++) {
+        await service.set(BOB, CHATS[0], true);
+        // The socket closes (its stop passes on) and another opens at once.
+        await service.leftInstance(BOB);
+      }
+      expect(seen).toEqual(['a:true', 'a:false']);
+    } finally {
+      await close();
+    }
+  });
+
   it('stops what a user was typing here when their last socket here closes', async () => {
     const { service, seen, close } = await typingWith();
     try {

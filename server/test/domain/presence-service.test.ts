@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Announcer } from '../../src/domain/announcer.js';
+import { PresenceFeed } from '../../src/domain/presence-feed.js';
+import { PresenceService } from '../../src/domain/presence-service.js';
+import { RedisPresenceRegistry } from '../../src/presence/redis-presence-registry.js';
+import { presenceChannel } from '../../src/realtime/events.js';
+import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
+import { silentLogger } from '../../src/support/logger.js';
+import { redisClients, redisSkipReason } from '../support/redis.js';
+import { until } from '../support/until.js';
+
+(redisSkipReason ? describe.skip : describe)('PresenceService on Redis', () => {
+  const { connect } = redisClients();
+  const prefix = `parley:{presence-test-${randomUUID()}}:`;
+  afterAll(async () => {
+    const redis = await connect();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  });
+
+  it('still takes a user offline whose last socket closed just before Redis lost its data', async () => {
+    const redis = await connect();
+    const bus = new LocalRealtimeBus();
+    const seen: string[] = [];
+    const lastSeen: string[] = [];
+    const changes = await bus.subscribe(presenceChannel());
+    void (async () => {
+      for await (const change of changes) seen.push(change.online ? 'ONLINE' : 'OFFLINE');
+    })();
+    const service = new PresenceService(
+      new RedisPresenceRegistry(redis, prefix),
+      { recordLastSeen: async (userIds) => void lastSeen.push(...userIds), lastSeenVisibleTo: async () => new Map() },
+      { chatIdsOfUsers: async (userIds) => new Map(userIds.map((id) => [id, []])) },
+      new Announcer(bus, 1000, silentLogger),
+      new PresenceFeed(bus, async () => [], silentLogger),
+      { graceMs: 600, heartbeatMs: 100 },
+      silentLogger,
+    );
+    await service.start();
+    try {
+      const user = randomUUID();
+      service.connected(user);
+      await until(() => seen.length === 1);
+      // The last socket closes; within the grace Redis restarts empty.
+      service.disconnected(user);
+      const keys = await redis.keys(`${prefix}*`);
+      await redis.del(...keys);
+      // Arriving again with the instance's other users may repeat ONLINE; what matters is that OFFLINE comes.
+      await until(() => seen.includes('OFFLINE'), 3000);
+      expect(seen.at(-1)).toBe('OFFLINE');
+      expect(lastSeen).toEqual([user]);
+    } finally {
+      await service.close();
+      await bus.close();
+    }
+  });
+});
