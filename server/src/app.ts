@@ -69,7 +69,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
       typing: new TypingService(chats, announcer),
-      search: new SearchService(chats, engines.store),
+      search: new SearchService(chats, engines.store, { encrypted: config.messageKeys !== null }),
       presence: new PresenceService(
         engines.presence,
         engines.users,

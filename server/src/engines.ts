@@ -22,6 +22,10 @@ import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js'
 import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from './relational/orm.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import { errorFields, type Logger } from './support/logger.js';
+import { MessageCipher } from './encryption/message-cipher.js';
+import { OpenedMessageStore } from './encryption/opened-message-store.js';
+import { OpenedRealtimeBus } from './encryption/opened-realtime-bus.js';
+import { SealingEventLog } from './encryption/sealing-event-log.js';
 import { Persister } from './workers/persister.js';
 
 export type EngineState = 'up' | 'down';
@@ -37,6 +41,7 @@ export interface Engines {
   chats: SqlChatRepository;
   /** What the chat summary job recorded, for `chatStats`. */
   dailyStats: SqlDailyStatsRepository;
+  /** With MESSAGE_KEYS: store, bus and log as the API sees them, bodies opened on the way out and sealed on the way in. */
   store: MessageStore;
   bus: RealtimeBus;
   log: EventLog;
@@ -121,14 +126,18 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       const answer = check().then((): EngineState => 'up', (): EngineState => 'down');
       return Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
     };
+    // With MESSAGE_KEYS the API seals bodies on their way into the log and opens them where they come
+    // out of the store or the bus; the persister (above) moves ciphertext with the raw ports and holds no text.
+    const cipher = config.messageKeys ? new MessageCipher(config.messageKeys) : null;
+    const apiStore = withEngineFailuresUnavailable(store);
     return {
       orm,
       users,
       chats,
       dailyStats: withEngineFailuresUnavailable(new SqlDailyStatsRepository(orm)),
-      store: withEngineFailuresUnavailable(store),
-      bus,
-      log,
+      store: cipher ? new OpenedMessageStore(apiStore, cipher) : apiStore,
+      bus: cipher ? new OpenedRealtimeBus(bus, cipher) : bus,
+      log: cipher ? new SealingEventLog(log, cipher) : log,
       persister,
       membership,
       limiter,

@@ -12,6 +12,7 @@ describe('configuration', () => {
       mongoUrl: undefined,
       kafkaBrokers: undefined,
       jwtSecret: undefined,
+      messageKeys: null,
       databasePoolSize: 10,
       databaseConnectTimeoutMs: 5000,
       databaseStatementTimeoutMs: 10_000,

@@ -1,3 +1,5 @@
+import { parseMessageKeys, type MessageKey } from '../encryption/message-cipher.js';
+
 /** Every setting Parley reads from the environment, parsed once at start-up. */
 export interface Config {
   production: boolean;
@@ -13,6 +15,12 @@ export interface Config {
   mongoUrl?: string;
   /** Unset outside production: generated once and kept in `dataDir`. */
   jwtSecret?: string;
+  /**
+   * MESSAGE_KEYS: message bodies are sealed with the first key before they
+   * reach the event log and the store, and opened with whichever key sealed
+   * them. Null: bodies are stored as plain text.
+   */
+  messageKeys: MessageKey[] | null;
   /** Connections per process to PostgreSQL. */
   databasePoolSize: number;
   /** How long opening a PostgreSQL connection (or waiting for a free one in the pool) may take before UNAVAILABLE. */
@@ -254,6 +262,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
   }
 
+  const keysText = nonEmpty(env.MESSAGE_KEYS);
+  let messageKeys: MessageKey[] | null = null;
+  if (keysText !== undefined) {
+    try {
+      messageKeys = parseMessageKeys(keysText);
+    } catch (error) {
+      throw new ConfigError(`MESSAGE_KEYS: ${(error as Error).message}`);
+    }
+  }
+
   const persister = nonEmpty(env.PERSISTER) ?? 'inline';
   if (persister !== 'inline' && persister !== 'external') {
     throw new ConfigError(`PERSISTER must be inline or external, got ${JSON.stringify(env.PERSISTER)}`);
@@ -279,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     mongoUrl: mongoUrl && mongoConnectionString(mongoUrl),
     kafkaBrokers,
     jwtSecret,
+    messageKeys,
     databasePoolSize: positiveInt('DATABASE_POOL_SIZE', nonEmpty(env.DATABASE_POOL_SIZE), 10, 1000),
     // Five seconds: a healthy PostgreSQL connects in milliseconds; a client retrying UNAVAILABLE beats one left hanging.
     databaseConnectTimeoutMs: positiveInt('DATABASE_CONNECT_TIMEOUT_MS', nonEmpty(env.DATABASE_CONNECT_TIMEOUT_MS), 5000, 600_000),

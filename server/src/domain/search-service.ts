@@ -1,5 +1,6 @@
 import type { MessageStore } from '../message-store/port.js';
 import type { ChatService } from './chat-service.js';
+import { unavailable } from './errors.js';
 import { parseSearchCursor, searchCursor } from './cursor.js';
 import { pageSize } from './limits.js';
 import { storeUnavailable } from './message-stream.js';
@@ -24,9 +25,13 @@ export class SearchService {
   constructor(
     private readonly chats: Pick<ChatService, 'assertMember' | 'memberChatIds'>,
     private readonly store: Pick<MessageStore, 'search'>,
+    private readonly options: { encrypted: boolean } = { encrypted: false },
   ) {}
 
   async messages(viewerId: string, rawQuery: string, rawChatId: string | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<SearchPage> {
+    // The engines index what they store: with MESSAGE_KEYS that is ciphertext, which no word matches.
+    // Answered before anything is read, so it says the same to everyone and costs nothing.
+    if (this.options.encrypted) throw unavailable(SEARCH_OFF);
     const terms = parseSearchQuery(rawQuery);
     const limit = pageSize(first ?? SEARCH_PAGE_DEFAULT, 'first');
     const position = after == null ? null : parseSearchCursor(after);
@@ -43,6 +48,9 @@ export class SearchService {
     };
   }
 }
+
+/** What searchMessages answers while bodies are encrypted: not an outage, so retrying will not help until the configuration changes. */
+export const SEARCH_OFF = 'Search is off on this server: message bodies are encrypted (MESSAGE_KEYS), and encrypted text cannot be searched';
 
 /** Results per page unless the client asks: a screen of them. */
 const SEARCH_PAGE_DEFAULT = 20;

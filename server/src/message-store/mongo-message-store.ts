@@ -18,6 +18,7 @@ import { ensureMessageIndexes, insertOrdered, MESSAGE_WRITE_CONCERN } from './mo
 import {
   clientKeyOf,
   type Appended,
+  type BodyPosition,
   type ChangeOutcome,
   type MessageChange,
   type MessageStore,
@@ -26,6 +27,7 @@ import {
   type SearchPosition,
   type SearchTerms,
   type SeqRange,
+  type StoredBody,
   type TimeWindow,
   type WindowActivity,
 } from './port.js';
@@ -328,6 +330,30 @@ export class MongoMessageStore implements MessageStore {
       .aggregate<ChatActivityGroup>(activityPipeline(window), { allowDiskUse: true, timeoutMS: 0 })
       .toArray();
     return foldActivity(groups);
+  }
+
+  /** Keyset pages over the chat_seq index. */
+  async bodies(after: BodyPosition | null, limit: number): Promise<StoredBody[]> {
+    if (limit <= 0) return [];
+    const filter: Filter<MessageDocument> =
+      after === null ? {} : { $or: [{ chatId: { $gt: after.chatId } }, { chatId: after.chatId, seq: { $gt: after.seq } }] };
+    const documents = await this.messages
+      .find(filter, { projection: { _id: 1, chatId: 1, seq: 1, body: 1 } })
+      .sort({ chatId: 1, seq: 1 })
+      .hint('chat_seq')
+      .limit(limit)
+      .toArray();
+    return documents.map((d) => ({ id: d._id, chatId: d.chatId, seq: d.seq, body: d.body }));
+  }
+
+  /** One document by its key, only while its body is the one read: a concurrent change wins (single-document writes are atomic). */
+  async replaceBody(stored: StoredBody, body: string): Promise<boolean> {
+    const result = await this.messages.updateOne(
+      { _id: stored.id, chatId: stored.chatId, body: stored.body },
+      { $set: { body } },
+      { writeConcern: MESSAGE_WRITE_CONCERN },
+    );
+    return result.modifiedCount === 1;
   }
 
   async ping(): Promise<void> {

@@ -134,6 +134,18 @@ export interface Appended {
   collision?: string;
 }
 
+/** Where a walk over every stored body stands: bodies run by chat, then seq. */
+export interface BodyPosition {
+  chatId: string;
+  seq: number;
+}
+
+/** A stored body as it is (ciphertext when encryption is on), with what names its row. */
+export interface StoredBody extends BodyPosition {
+  id: string;
+  body: string;
+}
+
 /**
  * Where messages live. A message whose id, `(chatId, seq)` or
  * `(senderId, chatId, clientId)` is already stored is never written again.
@@ -192,6 +204,18 @@ export interface MessageStore {
    * term (their current text), best first, then newest; after `after` when given.
    */
   search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]>;
+  /**
+   * Stored bodies as they are, by chat then seq, after `after` (from the
+   * start when null): a walk over the whole store in pages, for rekeying.
+   */
+  bodies(after: BodyPosition | null, limit: number): Promise<StoredBody[]>;
+  /**
+   * Replaces a body only if it is still exactly `stored.body` (compare and
+   * set): a change made since the read (an edit, a deletion) is never
+   * overwritten, and the message's change order, edit time and event seq are
+   * left alone. Returns whether it replaced it.
+   */
+  replaceBody(stored: StoredBody, body: string): Promise<boolean>;
   /** Counts text messages by `createdAt` within the window, per chat and overall, in one pass over the store (system messages are not sent by anyone). */
   activity(window: TimeWindow): Promise<WindowActivity>;
   ping(): Promise<void>;

@@ -7,6 +7,7 @@ import {
   InvalidMessageError,
   MissingReferenceError,
   type Appended,
+  type BodyPosition,
   type ChangeOutcome,
   type MessageChange,
   type MessageStore,
@@ -15,6 +16,7 @@ import {
   type SearchPosition,
   type SearchTerms,
   type SeqRange,
+  type StoredBody,
   type TimeWindow,
   type WindowActivity,
 } from './port.js';
@@ -317,6 +319,30 @@ export class SqlMessageStore implements MessageStore {
       }));
     const total = rows.find((row) => Number(row.total) === 1);
     return { chats, activeUsers: Number(total?.senders ?? 0) };
+  }
+
+  /** Keyset pages over the (chat_id, seq) unique index. */
+  async bodies(after: BodyPosition | null, limit: number): Promise<StoredBody[]> {
+    let query = this.db().selectFrom('messages').select(['id', 'chat_id', 'seq', 'body']);
+    if (after !== null) query = query.where(sql<boolean>`(chat_id, seq) > (${after.chatId}::uuid, ${after.seq}::int)`);
+    const rows = await query.orderBy('chat_id').orderBy('seq').limit(limit).execute();
+    return rows.map((row) => ({ id: row.id, chatId: row.chat_id, seq: row.seq, body: row.body }));
+  }
+
+  /** One row by its key, only while its body is the one read: a concurrent change wins (row locks order the two). */
+  async replaceBody(stored: StoredBody, body: string): Promise<boolean> {
+    try {
+      const result = await this.db()
+        .updateTable('messages')
+        .set({ body })
+        .where('chat_id', '=', stored.chatId)
+        .where('id', '=', stored.id)
+        .where('body', '=', stored.body)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    } catch (error) {
+      refused(error);
+    }
   }
 
   async ping(): Promise<void> {

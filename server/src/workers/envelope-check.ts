@@ -2,13 +2,20 @@ import { isChange, type MessageEnvelope } from '../event-log/port.js';
 import { charCount, LIMITS } from '../domain/limits.js';
 import type { MessageKind } from '../domain/models.js';
 import { isStorableBody, isStorableIdentifier } from '../domain/text.js';
+import { isSealedShape } from '../encryption/message-cipher.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 const KINDS = new Set<MessageKind>(['TEXT', 'MEMBER_JOINED', 'MEMBER_LEFT', 'MEMBER_REMOVED', 'CHAT_RENAMED']);
 
-/** The API's own text rule: a body is stored exactly as the API would have accepted it. */
+/**
+ * The API's own text rule: a body is stored exactly as the API would have
+ * accepted it. A sealed body (MESSAGE_KEYS) was checked as text before the
+ * API sealed it; here, without any key, only its shape and its size for a
+ * text of `max` characters are checked (a forgery fails to open on read).
+ */
 function invalidBodyReason(body: unknown, max: number): string | null {
+  if (typeof body === 'string' && isSealedShape(body, max)) return null;
   if (typeof body !== 'string' || body.trim() !== body || charCount(body) < 1 || charCount(body) > max) {
     return `body must be 1 to ${max} trimmed characters`;
   }

@@ -476,5 +476,31 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       expect(forward).toEqual(upTo(1000));
       expect(backward).toEqual(upTo(1000));
     });
+
+    it('walks every body by chat then seq, and replaces a body only while it is the one read (rekey)', async () => {
+      const [a, b] = [await chatWith(3), await chatWith(2)];
+      const mine = new Set([a.chatId, b.chatId]);
+      // Other tests' chats share the store: walk it all, keep these two.
+      const walked: { chatId: string; seq: number; body: string; id: string }[] = [];
+      for (let after = null as { chatId: string; seq: number } | null; ; ) {
+        const page = await store.bodies(after, 2);
+        if (page.length === 0) break;
+        walked.push(...page.filter((p) => mine.has(p.chatId)));
+        after = { chatId: page.at(-1)!.chatId, seq: page.at(-1)!.seq };
+      }
+      const [first, second] = [a, b].sort((x, y) => (x.chatId < y.chatId ? -1 : 1));
+      expect(walked.map((w) => [w.chatId, w.seq])).toEqual([
+        ...first!.messages.map((m) => [m.chatId, m.seq]),
+        ...second!.messages.map((m) => [m.chatId, m.seq]),
+      ]);
+      const target = walked.find((w) => w.chatId === a.chatId && w.seq === 2)!;
+      expect(target.body).toBe('message 2');
+      expect(await store.replaceBody(target, 'resealed')).toBe(true);
+      // Stale: the body is no longer what was read (as after an edit), so nothing is written.
+      expect(await store.replaceBody(target, 'overwritten')).toBe(false);
+      expect(await store.replaceBody({ ...target, chatId: b.chatId }, 'elsewhere')).toBe(false);
+      const [after] = await store.findByIds([target.id]);
+      expect(after).toMatchObject({ body: 'resealed', seq: 2, editedAt: null, changedSeq: 2 });
+    });
   });
 }
