@@ -2,14 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
-import type { TokenService } from '../domain/tokens.js';
+import type { TokenCheck } from '../domain/authentication.js';
 import type { Context } from '../graphql/context.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { readBody } from './read-body.js';
 
 export interface GraphqlHttpDeps {
   pipeline: RequestPipeline;
-  tokens: TokenService;
+  tokens: TokenCheck;
   maxRequestBytes: number;
   clientAddress(req: IncomingMessage): string;
 }
