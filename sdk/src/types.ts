@@ -5,6 +5,7 @@ import type {
   ChatStatsQuery,
   ChatsQuery,
   ContactFieldsFragment,
+  CreateBotMutation,
   MessageFieldsFragment,
   MessageKind,
   MessagesQuery,
@@ -26,6 +27,8 @@ export type PageInfo = PageInfoFieldsFragment;
 export type ChatConnection = ChatsQuery['chats'];
 export type MessageConnection = MessagesQuery['messages'];
 export type AuthPayload = SignupMutation['signup'];
+/** A new bot (`user.isBot` is true) and its token (createBot). */
+export type BotPayload = CreateBotMutation['createBot'];
 export type SentMessage = SendMessageMutation['sendMessage'];
 export type ChatDayStats = ChatStatsQuery['chatStats'][number];
 /** One chatEvents event; narrow it by `__typename` (MessageAdded, MessageEdited, MessageDeleted, ChatChanged). */
