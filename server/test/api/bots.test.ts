@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { instancePairForSuite } from '../support/instance-pair.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
-import { codeOf, subscribeMessages, TestServer } from '../support/server.js';
+import { CuttableProxy } from '../support/cuttable-proxy.js';
+import { codeOf, subscribeMessages, TestServer, type GraphQLResponse } from '../support/server.js';
 import { deploymentSetups, postgresTarget, relationalTargets } from '../support/targets.js';
 import { directChat, send, signup, uniqueName, type TestUser } from '../support/users.js';
 
@@ -219,5 +220,44 @@ describe.skipIf(relationalTargets.length < 2)('bot sockets when the announcement
     }
     // Several check intervals, far less than forever: nothing but the check can close it.
     expect(await closedWithin(socket, 3000)).toBe(4401);
+  });
+});
+
+describe.skipIf(!relationalTargets.includes(postgresTarget))('a bot token while PostgreSQL is down', () => {
+  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
+  let proxy: CuttableProxy;
+  let server: TestServer;
+  beforeAll(async () => {
+    storage = await postgresTarget.provision();
+    const database = new URL(storage.databaseUrl!);
+    proxy = await CuttableProxy.start(Number(database.port || 5432), database.hostname);
+    database.host = `127.0.0.1:${proxy.port}`;
+    server = await TestServer.attach({ ...storage, databaseUrl: database.toString() }, { DATABASE_CONNECT_TIMEOUT_MS: '1000' });
+  });
+  afterAll(async () => {
+    proxy?.restore();
+    await server?.stop();
+    await proxy?.close();
+    await storage?.dispose();
+  });
+
+  it('cannot be checked: HTTP answers UNAVAILABLE (503), a new socket closes with 1013; both work again once it is back', async () => {
+    const ada = await signup(server);
+    const bot = await createBot(server, ada);
+    proxy.cut();
+    try {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bot.token}` },
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
+      expect(response.status).toBe(503);
+      expect(codeOf((await response.json()) as GraphQLResponse)).toBe('UNAVAILABLE');
+      expect(await refusedWith(server.wsUrl, bot.token)).toBe(1013);
+    } finally {
+      proxy.restore();
+    }
+    expect((await server.ok('{ me { id } }', {}, bot.token)).me.id).toBe(bot.id);
+    expect(await refusedWith(server.wsUrl, bot.token)).toBe('acked');
   });
 });
