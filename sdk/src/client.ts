@@ -10,13 +10,16 @@ import {
   ChatStatsDocument,
   ChatsDocument,
   SearchMessagesDocument,
+  CreateBotDocument,
   CreateDirectChatDocument,
   CreateGroupChatDocument,
   DeleteMessageDocument,
   EditMessageDocument,
+  IssueBotTokenDocument,
   LeaveChatDocument,
   RemoveMemberDocument,
   RenameChatDocument,
+  RevokeBotTokenDocument,
   SetTypingDocument,
   LoginDocument,
   MarkReadDocument,
@@ -45,6 +48,7 @@ import {
 } from './subscriptions.js';
 import type {
   AuthPayload,
+  BotPayload,
   Chat,
   ChatConnection,
   ChatDayStats,
@@ -114,6 +118,17 @@ export interface ParleyClient {
   signup(args: { username: string; password: string; displayName?: string }): Promise<AuthPayload>;
   /** Signs this client in. */
   login(args: { username: string; password: string }): Promise<AuthPayload>;
+  /**
+   * Creates a bot owned by the signed-in person: `{ user, token }`, the token
+   * shown this once. This client stays signed in as the owner; run the bot
+   * with its own client (`createParleyClient({ url, token })`). At most 10
+   * bots per person.
+   */
+  createBot(args: { username: string; displayName?: string }): Promise<BotPayload>;
+  /** Revokes your bot's token at once (its sockets close with 4401); false when it had none. Issues nothing new. */
+  revokeBotToken(botId: string): Promise<boolean>;
+  /** A new token for your bot; the previous one stops working at once. */
+  issueBotToken(botId: string): Promise<string>;
   createDirectChat(userId: string): Promise<Chat>;
   createGroupChat(args: { title: string; memberIds: string[] }): Promise<Chat>;
   markRead(chatId: string, seq: number): Promise<Chat>;
@@ -284,6 +299,9 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       setToken(login.token);
       return login;
     },
+    createBot: async ({ username, displayName }) => (await run(CreateBotDocument, { username, displayName })).createBot,
+    revokeBotToken: async (botId) => (await run(RevokeBotTokenDocument, { botId })).revokeBotToken,
+    issueBotToken: async (botId) => (await run(IssueBotTokenDocument, { botId })).issueBotToken,
     createDirectChat: async (userId) => (await run(CreateDirectChatDocument, { userId })).createDirectChat,
     createGroupChat: async ({ title, memberIds }) => (await run(CreateGroupChatDocument, { title, memberIds })).createGroupChat,
     markRead: async (chatId, seq) => (await run(MarkReadDocument, { chatId, seq })).markRead,

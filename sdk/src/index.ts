@@ -15,6 +15,7 @@ export type { BackoffOptions } from './backoff.js';
 export type { FetchLike } from './http.js';
 export type {
   AuthPayload,
+  BotPayload,
   Chat,
   ChatConnection,
   ChatDayStats,

@@ -5,6 +5,7 @@ import type {
   ChatStatsQuery,
   ChatsQuery,
   ContactFieldsFragment,
+  CreateBotMutation,
   MessageFieldsFragment,
   MessageKind,
   MessagesQuery,
@@ -29,6 +30,8 @@ export type MessageConnection = MessagesQuery['messages'];
 /** A page of search results: each edge has the message, a cursor and a `snippet` with every match between [[ and ]]. */
 export type MessageSearchConnection = SearchMessagesQuery['searchMessages'];
 export type AuthPayload = SignupMutation['signup'];
+/** A new bot (`user.isBot` is true) and its token (createBot). */
+export type BotPayload = CreateBotMutation['createBot'];
 export type SentMessage = SendMessageMutation['sendMessage'];
 export type ChatDayStats = ChatStatsQuery['chatStats'][number];
 /** One chatEvents event; narrow it by `__typename` (MessageAdded, MessageEdited, MessageDeleted, ChatChanged). */

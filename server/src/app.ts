@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { Config } from './config/config.js';
 import { Announcer } from './domain/announcer.js';
 import { AuthService } from './domain/auth-service.js';
+import { Authentication } from './domain/authentication.js';
+import { BotService } from './domain/bot-service.js';
+import { BotSessions } from './domain/bot-sessions.js';
 import { ChatOutbox } from './domain/chat-outbox.js';
 import { ChatService } from './domain/chat-service.js';
 import { ChatStatsService } from './domain/chat-stats-service.js';
@@ -62,8 +65,11 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     const tokens = new TokenService(secret, { lifetimeMs: config.edge.tokenLifetimeMs });
     const chatIdsOf = (userId: string) => engines.chats.chatIdsOf(userId);
     const liveCheck = new LiveCheck(engines.chats, config.liveCheckIntervalMs, logger);
+    // A revoked bot token whose announcement was lost closes its sockets within one live check interval, like a lost leave.
+    const botSessions = new BotSessions(engines.bus, engines.users, config.liveCheckIntervalMs, logger);
     const services = {
       auth: new AuthService(engines.users, tokens, limits),
+      bots: new BotService(engines.users, tokens, announcer, botSessions),
       users: new UserService(engines.users),
       chats,
       messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs),
@@ -82,8 +88,17 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     };
     // Before any socket can arrive: this instance is registered and listening.
     await services.presence.start();
+    await botSessions.start();
     const http = await startHttpServer(
-      { schema: await buildParleySchema(), services, tokens, logger, readiness: engines.readiness, edge: config.edge },
+      {
+        schema: await buildParleySchema(),
+        services,
+        tokens: new Authentication(tokens, engines.users),
+        botSessions,
+        logger,
+        readiness: engines.readiness,
+        edge: config.edge,
+      },
       config.port,
     );
 
@@ -94,7 +109,9 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       url: http.url,
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
       close: () =>
-        (closing ??= (services.presence.drain(), http.close()).finally(async () => (liveCheck.close(), await services.presence.close(), await outbox.close(), await engines.close()))),
+        (closing ??= (services.presence.drain(), http.close()).finally(async () => (
+          liveCheck.close(), botSessions.close(), await services.presence.close(), await outbox.close(), await engines.close()
+        ))),
     };
   } catch (error) {
     await engines.close();

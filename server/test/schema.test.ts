@@ -92,6 +92,7 @@ it('every field a shared subscription can reach has been reviewed for viewer dep
     'User.createdAt',
     'User.displayName',
     'User.id',
+    'User.isBot',
     'User.username',
   ]);
 });

@@ -15,7 +15,7 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The username is taken (usernames are case-insensitive). */
   CONFLICT: 'CONFLICT',
-  /** The chat exists but the viewer is not a member (or has left it). */
+  /** The chat exists but the viewer is not a member (or has left it); or the bot is someone else’s, or a bot asked for what only people may do (own bots). */
   FORBIDDEN: 'FORBIDDEN',
   /** The request is not a GraphQL document, or has more tokens than Parley parses. */
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
@@ -23,7 +23,7 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   /** Parley failed unexpectedly; it logged the cause and says no more. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-  /** A chat or user id that does not exist. */
+  /** A chat, user or bot id that does not exist. */
   NOT_FOUND: 'NOT_FOUND',
   /** The operation to run cannot be chosen: `operationName` names none, or is missing where the document holds several. */
   OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',

@@ -68,8 +68,9 @@ export class AuthService {
     let ok: boolean;
     try {
       found = await this.users.findCredentials(username);
-      // Always pay for one hash, so timing does not tell whether the user exists.
-      ok = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH);
+      // Always pay for one hash, so timing does not tell whether the user exists. A bot has no
+      // password (null): it pays for the decoy too and fails like a wrong password, counted as one.
+      ok = await verifyPassword(password, found?.passwordHash ?? DECOY_HASH) && found !== null && found.passwordHash !== null;
     } catch (error) {
       await attempt.release();
       throw error;

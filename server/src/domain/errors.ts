@@ -7,8 +7,8 @@ export const ERROR_CODES = {
   BAD_USER_INPUT:
     'The input breaks a limit or is malformed: a length, a page size, an id or cursor, a date, a variable of the wrong type, or a query too deep, too costly or with too many aliases or root fields. Fix the request; retrying it unchanged fails again.',
   UNAUTHENTICATED: 'No valid token where one is needed, or a wrong username or password. Over graphql-ws: close code 4401.',
-  FORBIDDEN: 'The chat exists but the viewer is not a member (or has left it).',
-  NOT_FOUND: 'A chat or user id that does not exist.',
+  FORBIDDEN: 'The chat exists but the viewer is not a member (or has left it); or the bot is someone else’s, or a bot asked for what only people may do (own bots).',
+  NOT_FOUND: 'A chat, user or bot id that does not exist.',
   CONFLICT: 'The username is taken (usernames are case-insensitive).',
   RATE_LIMITED: 'Too many attempts in the window; `extensions.retryAfterMs` says how many milliseconds to wait.',
   UNAVAILABLE:

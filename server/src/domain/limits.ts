@@ -20,6 +20,8 @@ export const LIMITS = {
   queryDepthMax: 10,
   /** Days one chatStats query may span, both ends included: a leap year. */
   statsDaysMax: 366,
+  /** Bots one person may own (bots are never deleted, so this bounds them for good). */
+  botsPerOwnerMax: 10,
 } as const;
 
 /** Counts what a person sees as characters (code points), not UTF-16 units. */

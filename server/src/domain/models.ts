@@ -4,6 +4,8 @@ export interface User {
   username: string;
   displayName: string;
   createdAt: Date;
+  /** A program acting through the API for its owner (bot-service.ts), not a person. */
+  isBot: boolean;
 }
 
 export type ChatKind = 'DIRECT' | 'GROUP';

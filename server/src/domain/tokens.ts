@@ -7,11 +7,19 @@ const DEFAULT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 /** Verified tokens remembered per process; bounded, oldest dropped first. */
 const VERIFIED_MAX = 10_000;
 
+/** The claim naming a bot token's id: the token is valid while the bot's row still names it (bot-service.ts). */
+const BOT_TOKEN_CLAIM = 'bti';
+
 /** Who a valid token names, and until when it may be used. */
 export interface TokenGrant {
   userId: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds; Infinity for a bot token, which lasts until its owner revokes it. */
   expiresAt: number;
+  /**
+   * A bot token's id. The signature alone does not make it valid: it must
+   * still be the bot's current token, which only the database knows.
+   */
+  botTokenId?: string;
 }
 
 export interface TokenOptions {
@@ -45,25 +53,48 @@ export class TokenService {
       .sign(this.key);
   }
 
-  /** The user and expiry a valid token names, or null for a bad, expired or foreign token. */
+  /**
+   * A bot's token: no expiry, and the id of this token as a claim, so that
+   * revoking it (forgetting the id) needs no list of revoked tokens.
+   */
+  issueBot(botId: string, tokenId: string): Promise<string> {
+    return new SignJWT({ [BOT_TOKEN_CLAIM]: tokenId }).setProtectedHeader({ alg: 'HS256' }).setSubject(botId).setIssuer(ISSUER).setIssuedAt().sign(this.key);
+  }
+
+  /**
+   * The user and expiry a valid token names, or null for a bad, expired or
+   * foreign token. A bot token's grant carries its id: whether the bot still
+   * holds it is for the caller to check (Authentication does), since this
+   * cache cannot know of a revocation.
+   */
   async grant(token: string): Promise<TokenGrant | null> {
     const known = this.verified.get(token);
     if (known && known.expiresAt > Date.now()) return known;
     if (known) this.verified.delete(token);
     let subject: unknown;
     let expiresAt: number;
+    let botTokenId: string | undefined;
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      if (typeof payload.exp !== 'number') return null;
       subject = payload.sub;
-      expiresAt = payload.exp * 1000;
+      const claim = payload[BOT_TOKEN_CLAIM];
+      if (claim !== undefined) {
+        // A bot token never expires; one with a malformed id is no token Parley issued.
+        botTokenId = idOrNull(claim, 'bot token id') ?? undefined;
+        if (botTokenId === undefined || payload.exp !== undefined) return null;
+        expiresAt = Infinity;
+      } else {
+        // Every person's token expires: one without an expiry is refused.
+        if (typeof payload.exp !== 'number') return null;
+        expiresAt = payload.exp * 1000;
+      }
     } catch {
       return null;
     }
     // Parley only issues tokens for user ids; a signed token naming anything else is refused, not looked up.
-    const userId = userIdOf(subject);
+    const userId = idOrNull(subject, 'token subject');
     if (userId === null) return null;
-    const grant = { userId, expiresAt };
+    const grant: TokenGrant = botTokenId === undefined ? { userId, expiresAt } : { userId, expiresAt, botTokenId };
     if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, grant);
     return grant;
@@ -87,10 +118,10 @@ export class TokenService {
   }
 }
 
-function userIdOf(subject: unknown): string | null {
-  if (typeof subject !== 'string') return null;
+function idOrNull(value: unknown, what: string): string | null {
+  if (typeof value !== 'string') return null;
   try {
-    return parseId(subject, 'token subject');
+    return parseId(value, what);
   } catch {
     return null;
   }

@@ -196,3 +196,18 @@ export class SearchMessagesArgs {
   @Field(() => String, { nullable: true, description: 'A result’s cursor: the page starts after it.' })
   after?: string | null;
 }
+
+@ArgsType()
+export class CreateBotArgs {
+  @Field({ description: 'The bot’s username, unique among people and bots: 3 to 32 of a-z, 0-9 and _ (upper case is folded to lower).' })
+  username!: string;
+
+  @Field(() => String, { nullable: true, description: 'How others see the bot, up to 64 characters; the username when left out or blank.' })
+  displayName?: string | null;
+}
+
+@ArgsType()
+export class BotIdArgs {
+  @Field(() => ID, { description: 'A bot you own.' })
+  botId!: string;
+}

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { AuthService } from '../domain/auth-service.js';
+import type { BotService } from '../domain/bot-service.js';
 import type { ChatService } from '../domain/chat-service.js';
 import type { ChatStatsService } from '../domain/chat-stats-service.js';
 import { unauthenticated } from '../domain/errors.js';
@@ -12,6 +13,7 @@ import type { UserService } from '../domain/user-service.js';
 
 export interface Services {
   auth: AuthService;
+  bots: BotService;
   users: UserService;
   chats: ChatService;
   messages: MessageService;

@@ -4,6 +4,7 @@ import { GraphQLEnumType, GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ERROR_CODES } from '../domain/errors.js';
 import { AuthResolver } from './resolvers/auth-resolver.js';
+import { BotResolver } from './resolvers/bot-resolver.js';
 import { ChatResolver, ReadStateResolver } from './resolvers/chat-resolver.js';
 import { ChatStatsResolver } from './resolvers/chat-stats-resolver.js';
 import { MessageResolver } from './resolvers/message-resolver.js';
@@ -37,7 +38,7 @@ const errorCodeEnum = new GraphQLEnumType({
 
 export async function buildParleySchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [AuthResolver, ChatResolver, ReadStateResolver, MessageResolver, ChatEventResolver, TypingChangedResolver, ReadPositionMovedResolver, ChatStatsResolver, UserResolver, SearchResolver],
+    resolvers: [AuthResolver, BotResolver, ChatResolver, ReadStateResolver, MessageResolver, ChatEventResolver, TypingChangedResolver, ReadPositionMovedResolver, ChatStatsResolver, UserResolver, SearchResolver],
     // Reached only through the ChatEvent interface.
     orphanedTypes: [MessageAdded, MessageEdited, MessageDeleted, ChatChanged, TypingChanged, ReadPositionMoved],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],

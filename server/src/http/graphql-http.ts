@@ -2,14 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
-import type { TokenService } from '../domain/tokens.js';
+import type { TokenCheck } from '../domain/authentication.js';
+import { DomainError } from '../domain/errors.js';
 import type { Context } from '../graphql/context.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { readBody } from './read-body.js';
 
 export interface GraphqlHttpDeps {
   pipeline: RequestPipeline;
-  tokens: TokenService;
+  tokens: TokenCheck;
   maxRequestBytes: number;
   clientAddress(req: IncomingMessage): string;
 }
@@ -105,6 +106,19 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
   });
   await apollo.start();
 
+  /**
+   * A bot token is checked against the database (Authentication): when that fails the request
+   * gets the engine failure's UNAVAILABLE with 503, as a shutdown does, not Apollo's 500.
+   */
+  const viewerOf = async (authorization: string | undefined): Promise<string | null> => {
+    try {
+      return await tokens.fromAuthorization(authorization);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'UNAVAILABLE') throw error;
+      throw new GraphQLError(error.message, { originalError: error, extensions: { http: { status: 503 } } });
+    }
+  };
+
   return {
     async handle(req, res, url) {
       const headers = new HeaderMap();
@@ -114,7 +128,7 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
       const body = req.method === 'POST' ? await readBody(req, maxRequestBytes) : undefined;
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
-        context: async () => pipeline.createContext(await tokens.fromAuthorization(req.headers.authorization), clientAddress(req)),
+        context: async () => pipeline.createContext(await viewerOf(req.headers.authorization), clientAddress(req)),
       });
       for (const [key, value] of result.headers) res.setHeader(key, value);
       if (result.body.kind === 'complete') {

@@ -3,7 +3,7 @@ import { execute, GraphQLError } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import type { Context } from '../graphql/context.js';
 import type { EdgeConfig } from '../config/config.js';
-import type { TokenService } from '../domain/tokens.js';
+import type { TokenCheck } from '../domain/authentication.js';
 import { requestError } from '../graphql/format-error.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { subscribeWithSharing } from '../graphql/execution-sharing.js';
@@ -19,6 +19,9 @@ import { SocketOperations } from './socket-operations.js';
  */
 export const TOO_MANY_SOCKETS = 1013;
 
+/** 1013 again: the client retries with backoff, which is right for any temporary refusal. */
+const TRY_AGAIN_LATER = 1013;
+
 /** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days); tokens live longer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -26,16 +29,20 @@ export type SessionExtra = SocketExtra & {
   viewerId?: string;
   /** Closes the socket when its token expires. */
   expiry?: { cancel(): void };
+  /** A bot's socket: stops following its token's revocation. */
+  untrackBot?: () => void;
   /** What really executes on this socket: the per-socket cap counts these. */
   operations?: SocketOperations;
 };
 
 export interface SessionDeps {
   pipeline: RequestPipeline;
-  tokens: TokenService;
+  tokens: TokenCheck;
   limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser' | 'connectionInitWaitMs'>;
   /** The client's address, from the upgrade request. */
   clientAddress(request: IncomingMessage): string;
+  /** Told of a bot's authenticated socket, to close it when its token is revoked; returns the function that forgets it. */
+  onBotSocket?(botId: string, tokenId: string, close: () => void): () => void;
   /** Told when this instance holds a user's first authenticated socket. */
   onUserArrived?(userId: string): void;
   /** Told when a user's last authenticated socket on this instance closes. */
@@ -61,11 +68,13 @@ function at(when: number, action: () => void): { cancel(): void } {
  * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
  * Every operation goes through the shared request pipeline.
  */
-export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onUserArrived, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onBotSocket, onUserArrived, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
   const socketsPerUser = new Map<string, number>();
 
   const release = (extra: SessionExtra) => {
     extra.expiry?.cancel();
+    extra.untrackBot?.();
+    extra.untrackBot = undefined;
     const userId = extra.viewerId;
     if (userId === undefined) return;
     extra.viewerId = undefined;
@@ -84,7 +93,14 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onU
 
     onConnect: async (ctx) => {
       const { socket } = ctx.extra;
-      const grant = await tokens.grantFromAuthorization(ctx.connectionParams?.authorization);
+      let grant: Awaited<ReturnType<TokenCheck['grantFromAuthorization']>>;
+      try {
+        grant = await tokens.grantFromAuthorization(ctx.connectionParams?.authorization);
+      } catch {
+        // A bot token could not be checked (the database is down): no verdict on the token, so try again later.
+        socket.close(TRY_AGAIN_LATER, 'Cannot check the token right now; try again');
+        return false;
+      }
       if (!grant) {
         socket.close(CloseCode.Unauthorized, 'Unauthorized');
         return false;
@@ -99,7 +115,11 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onU
       socketsPerUser.set(grant.userId, open + 1);
       if (open === 0) onUserArrived?.(grant.userId);
       ctx.extra.viewerId = grant.userId;
-      ctx.extra.expiry = at(grant.expiresAt, () => socket.close(CloseCode.Unauthorized, 'Token expired'));
+      // A bot's token does not expire: it ends when revoked, which BotSessions watches for.
+      if (Number.isFinite(grant.expiresAt)) ctx.extra.expiry = at(grant.expiresAt, () => socket.close(CloseCode.Unauthorized, 'Token expired'));
+      if (grant.botTokenId !== undefined) {
+        ctx.extra.untrackBot = onBotSocket?.(grant.userId, grant.botTokenId, () => socket.close(CloseCode.Unauthorized, 'Token revoked'));
+      }
       return true;
     },
 

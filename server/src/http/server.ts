@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { EdgeConfig } from '../config/config.js';
-import type { TokenService } from '../domain/tokens.js';
+import type { TokenCheck } from '../domain/authentication.js';
+import type { BotSessions } from '../domain/bot-sessions.js';
 import type { Services } from '../graphql/context.js';
 import { createRequestPipeline } from '../graphql/request-pipeline.js';
 import type { Logger } from '../support/logger.js';
@@ -23,7 +24,10 @@ export const GRAPHQL_PATH = '/graphql';
 export interface HttpDeps {
   schema: GraphQLSchema;
   services: Services;
-  tokens: TokenService;
+  /** Token checks that know revoked bot tokens (Authentication). */
+  tokens: TokenCheck;
+  /** Bots' sockets, closed when their token is revoked. */
+  botSessions?: Pick<BotSessions, 'track'>;
   logger: Logger;
   /** Each engine's state for /readyz. */
   readiness: () => Promise<Record<string, 'up' | 'down'>>;
@@ -58,6 +62,7 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
       tokens,
       limits: edge,
       clientAddress: addressOf,
+      onBotSocket: deps.botSessions ? (botId, tokenId, close) => deps.botSessions!.track(botId, tokenId, close) : undefined,
       onUserArrived: (userId) => services.presence.connected(userId),
       onUserGone: (userId) => {
         services.presence.disconnected(userId);

@@ -91,6 +91,17 @@ export interface PresenceMoved {
   chatIds: string[];
 }
 
+/**
+ * A bot's valid token changed: revoked (`tokenId` null) or replaced by a new
+ * one. Every instance closes the bot's sockets opened with any other token
+ * (bot-sessions.ts); a socket opened with the new one stays.
+ */
+export interface BotTokenChanged {
+  type: 'botToken';
+  botId: string;
+  tokenId: string | null;
+}
+
 /** ISO strings in the listed fields become Dates again: JSON has no date type. */
 function jsonCodec<T>(revive: (parsed: T) => T): Codec<T> {
   return { encode: (payload) => JSON.stringify(payload), decode: (wire) => revive(JSON.parse(wire) as T) };
@@ -120,6 +131,11 @@ export const chatChannel = (chatId: string): Channel<ChatEvent> => ({ name: `cha
 const presenceCodec = jsonCodec<PresenceMoved>((event) => ({ ...event, at: new Date(event.at) }));
 
 export const presenceChannel = (): Channel<PresenceMoved> => ({ name: 'presence.changes', codec: presenceCodec });
+
+const botTokenCodec = jsonCodec<BotTokenChanged>((event) => event);
+
+/** One channel for every bot: revocations are rare, and each instance must hear all of them. */
+export const botTokenChannel = (): Channel<BotTokenChanged> => ({ name: 'bots.tokens', codec: botTokenCodec });
 
 export const userChannel = (userId: string): Channel<UserChatEvent> => ({ name: `user.${userId}.chats`, codec: userEventCodec });
 

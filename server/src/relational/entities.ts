@@ -13,9 +13,15 @@ export const UserEntity = defineEntity({
     id: p.uuid().primary(),
     username: p.string().unique(),
     displayName: p.string(),
-    passwordHash: p.string().lazy(),
+    /** Null for bots: no password opens them. */
+    passwordHash: p.string().nullable().lazy(),
     createdAt: p.datetime(3),
     lastSeenAt: p.datetime(3).nullable().lazy(),
+    isBot: p.boolean().default(false),
+    /** The person a bot belongs to; null for people. */
+    ownerId: p.uuid().nullable(),
+    /** The id of the bot's one valid token (a claim of it); null: none, or not a bot. */
+    botTokenId: p.uuid().nullable().lazy(),
   },
 });
 

@@ -11,10 +11,40 @@ export interface NewUser {
   passwordHash: string;
 }
 
+export interface NewBot {
+  id: string;
+  username: string;
+  displayName: string;
+  ownerId: string;
+  /** The id of its first token. */
+  tokenId: string;
+}
+
+/** A bot as its owner's requests see it. */
+export interface BotRecord {
+  user: User;
+  ownerId: string;
+  /** The id of its valid token, or null once revoked. */
+  tokenId: string | null;
+}
+
 export interface UserRepository {
   /** Throws CONFLICT when the username is taken. */
   create(user: NewUser): Promise<User>;
-  findCredentials(username: string): Promise<{ user: User; passwordHash: string } | null>;
+  /**
+   * Creates a bot of `bot.ownerId` unless they already own `maxPerOwner`
+   * (then BAD_USER_INPUT): the owner's row is locked while counting, so
+   * concurrent creations cannot overshoot. CONFLICT when the username is taken.
+   */
+  createBot(bot: NewBot, maxPerOwner: number): Promise<User>;
+  /** The bot of that id, or null when there is none (a person's id included). */
+  findBot(botId: string): Promise<BotRecord | null>;
+  /** Makes `tokenId` the bot's only valid token (null: none); whether the bot had a valid token before. */
+  replaceBotToken(botId: string, tokenId: string | null): Promise<boolean>;
+  /** Each bot's valid token id (null when revoked); ids that are no bot are absent. */
+  botTokenIds(botIds: readonly string[]): Promise<Map<string, string | null>>;
+  /** A bot's passwordHash is null: no password opens it. */
+  findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null>;
   findByIds(ids: readonly string[]): Promise<User[]>;
   search(text: string | null, limit: number): Promise<User[]>;
   /** Moves each user's last-seen time to `at` (never back). */

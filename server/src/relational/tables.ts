@@ -9,9 +9,12 @@ export interface UsersTable {
   id: string;
   username: string;
   display_name: string;
-  password_hash: string;
+  password_hash: string | null;
   created_at: Date | string;
   last_seen_at: Date | string | null;
+  is_bot: boolean;
+  owner_id: string | null;
+  bot_token_id: string | null;
 }
 
 export interface ChatsTable {

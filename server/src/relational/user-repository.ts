@@ -1,18 +1,22 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { conflict } from '../domain/errors.js';
+import { badInput, conflict, unauthenticated } from '../domain/errors.js';
 import type { User } from '../domain/models.js';
 import { sql } from 'kysely';
 import { UserEntity } from './entities.js';
 import { toDate, type Tables } from './tables.js';
 import type { RelationalOrm } from './orm.js';
-import type { NewUser, UserRepository } from './ports.js';
+import type { BotRecord, NewBot, NewUser, UserRepository } from './ports.js';
+import { sqlState } from './sql-state.js';
 
-const toUser = (row: { id: string; username: string; displayName: string; createdAt: Date }): User => ({
+const toUser = (row: { id: string; username: string; displayName: string; createdAt: Date; isBot: boolean }): User => ({
   id: row.id,
   username: row.username,
   displayName: row.displayName,
   createdAt: row.createdAt,
+  isBot: row.isBot,
 });
+
+const UNIQUE_VIOLATION = '23505';
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -31,10 +35,80 @@ export class SqlUserRepository implements UserRepository {
     return toUser(entity);
   }
 
+  async createBot(bot: NewBot, maxPerOwner: number): Promise<User> {
+    const createdAt = new Date();
+    try {
+      await this.orm.em.fork().transactional(async (em) => {
+        const db = em.getKysely<Tables>();
+        // The owner's row is the lock: two creations by one owner count one after the other.
+        const owner = await db.selectFrom('users').select('id').where('id', '=', bot.ownerId).forUpdate().executeTakeFirst();
+        if (!owner) throw unauthenticated('The account behind this token no longer exists');
+        const { owned } = await db
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number | string>().as('owned'))
+          .where('owner_id', '=', bot.ownerId)
+          .executeTakeFirstOrThrow();
+        if (Number(owned) >= maxPerOwner) throw badInput(`You already own ${maxPerOwner} bots, the most one person may`);
+        await db
+          .insertInto('users')
+          .values({
+            id: bot.id,
+            username: bot.username,
+            display_name: bot.displayName,
+            password_hash: null,
+            created_at: createdAt,
+            last_seen_at: null,
+            is_bot: true,
+            owner_id: bot.ownerId,
+            bot_token_id: bot.tokenId,
+          })
+          .execute();
+      });
+    } catch (error) {
+      if (sqlState(error) === UNIQUE_VIOLATION) throw conflict('That username is taken');
+      throw error;
+    }
+    return { id: bot.id, username: bot.username, displayName: bot.displayName, createdAt, isBot: true };
+  }
+
+  async findBot(botId: string): Promise<BotRecord | null> {
+    const row = await this.db()
+      .selectFrom('users')
+      .select(['id', 'username', 'display_name', 'created_at', 'owner_id', 'bot_token_id'])
+      .where('id', '=', botId)
+      .where('is_bot', '=', true)
+      .executeTakeFirst();
+    if (!row || row.owner_id === null) return null;
+    return {
+      user: { id: row.id, username: row.username, displayName: row.display_name, createdAt: toDate(row.created_at), isBot: true },
+      ownerId: row.owner_id,
+      tokenId: row.bot_token_id,
+    };
+  }
+
+  async replaceBotToken(botId: string, tokenId: string | null): Promise<boolean> {
+    // The previous value decides the answer, read and replaced in one statement.
+    const row = await this.db()
+      .with('previous', (db) => db.selectFrom('users').select(['id', 'bot_token_id']).where('id', '=', botId).where('is_bot', '=', true).forUpdate())
+      .updateTable('users')
+      .set({ bot_token_id: tokenId })
+      .from('previous')
+      .whereRef('users.id', '=', 'previous.id')
+      .returning(sql<boolean>`previous.bot_token_id is not null`.as('had'))
+      .executeTakeFirst();
+    return row?.had ?? false;
+  }
+
+  async botTokenIds(botIds: readonly string[]): Promise<Map<string, string | null>> {
+    if (botIds.length === 0) return new Map();
+    const rows = await this.db().selectFrom('users').select(['id', 'bot_token_id']).where('id', 'in', [...botIds]).where('is_bot', '=', true).execute();
+    return new Map(rows.map((r) => [r.id, r.bot_token_id]));
+  }
+
   async findCredentials(username: string) {
     const em = this.orm.em.fork();
     const row = await em.findOne(UserEntity, { username }, { populate: ['passwordHash'] });
-    return row ? { user: toUser(row), passwordHash: row.passwordHash } : null;
+    return row ? { user: toUser(row), passwordHash: row.passwordHash ?? null } : null;
   }
 
   async findByIds(ids: readonly string[]): Promise<User[]> {
@@ -45,13 +119,13 @@ export class SqlUserRepository implements UserRepository {
 
   /** Prefix match on username or display name, case-insensitive: what a person types first. */
   async search(text: string | null, limit: number): Promise<User[]> {
-    let query = this.db().selectFrom('users').select(['id', 'username', 'display_name', 'created_at']);
+    let query = this.db().selectFrom('users').select(['id', 'username', 'display_name', 'created_at', 'is_bot']);
     if (text) {
       const prefix = `${escapeLike(text.toLowerCase())}%`;
       query = query.where((eb) => eb.or([eb('username', 'like', prefix), eb(sql<string>`lower(display_name)`, 'like', prefix)]));
     }
     const rows = await query.orderBy('username').limit(limit).execute();
-    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, createdAt: toDate(r.created_at) }));
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, createdAt: toDate(r.created_at), isBot: r.is_bot }));
   }
 
   async recordLastSeen(userIds: readonly string[], at: Date): Promise<void> {

@@ -42,4 +42,19 @@ describe('TokenService', () => {
     expect(grant!.expiresAt - before).toBeGreaterThan(88_000);
     expect(grant!.expiresAt - before).toBeLessThanOrEqual(91_000);
   });
+
+  it('a bot token has no expiry and carries its id; a person-style token without expiry, or a bot claim that is no id, is refused', async () => {
+    const tokens = new TokenService(SECRET, { lifetimeMs: 1000 });
+    const tokenId = '6a1d7c52-93b4-4e0f-8d21-5f3c2b1a0e9d';
+    const grant = await tokens.grant(await tokens.issueBot(USER, tokenId));
+    expect(grant).toEqual({ userId: USER, expiresAt: Infinity, botTokenId: tokenId });
+    const person = await tokens.grant(await tokens.issue(USER));
+    expect(person?.botTokenId).toBeUndefined();
+    expect(person?.expiresAt).toBeLessThan(Date.now() + 2000);
+    const unsigned = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(USER).setIssuer('parley');
+    expect(await tokens.grant(await unsigned({}).sign(key))).toBeNull();
+    expect(await tokens.grant(await unsigned({ bti: 'not-an-id' }).sign(key))).toBeNull();
+    // A bot token never expires, so one that says it does is none Parley issued.
+    expect(await tokens.grant(await unsigned({ bti: tokenId }).setExpirationTime('1h').sign(key))).toBeNull();
+  });
 });
