@@ -57,3 +57,5 @@ export const SEND_MESSAGE = 'mutation($chatId: ID!, $body: String!, $clientId: S
 export const HISTORY_PAGE = 'query($chatId: ID!, $before: String) { messages(chatId: $chatId, last: 50, before: $before) { edges { cursor node { seq } } pageInfo { startCursor } } }';
 
 export const LAST_SEQ = 'query($chatId: ID!) { messages(chatId: $chatId, last: 1) { edges { node { seq } } } }';
+
+export const SEARCH_MESSAGES = 'query($query: String!, $chatId: ID) { searchMessages(query: $query, chatId: $chatId, first: 20) { edges { cursor snippet node { seq } } } }';

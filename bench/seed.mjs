@@ -1,5 +1,8 @@
 import { GROUP_SIZE, names } from './ids.mjs';
 
+/** Words of the history chat's vocabulary: w1 (the commonest) .. w20000. */
+export const SEARCH_VOCABULARY = 20_000;
+
 /*
  * Everything the scenarios need is written straight into the database while
  * Parley is stopped, with set-based SQL (generate_series), the same on PGlite
@@ -91,11 +94,15 @@ export function seedSql(runId, plan, passwordHash) {
     insert into members (chat_id, user_id, last_read_seq, joined_at)
     select ${historyChat}, ${id(user('i'))}, 0, now() from generate_series(0, 1) i`);
   if (plan.history > 0) {
-    // One statement for the whole history: seq 1..H, oldest first, a second apart.
+    // One statement for the whole history: seq 1..H, oldest first, a second apart. Each body has
+    // eight words of a 20,000-word vocabulary drawn as natural language draws them (Zipf-like: word k
+    // with probability ~ 1/k), so that searching it costs what searching real chat costs (search.mjs).
     statements.push(`
       insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at, event_seq, changed_seq, changed_at, text_seq)
       select gen_random_uuid(), ${historyChat}, s, ${id(user('s % 2'))},
-             'History message ' || s || ': the quick brown fox jumps over the lazy dog', 'history-' || s,
+             'History message ' || s || ': ' ||
+               (select string_agg('w' || floor(exp(random() * ln(${SEARCH_VOCABULARY})))::int, ' ') from generate_series(1, 8) w where w > s * 0),
+             'history-' || s,
              now() - make_interval(secs => ${plan.history} - s), s, s, now() - make_interval(secs => ${plan.history} - s), s
         from generate_series(1, ${plan.history}) s`);
     statements.push(`

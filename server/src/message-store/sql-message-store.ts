@@ -267,10 +267,14 @@ export class SqlMessageStore implements MessageStore {
   async search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]> {
     if (chatIds.length === 0) return [];
     // The query as typed, or with its last word completed: "ada@example.com" stays one word, "hel" finds "hello".
+    const prefix = terms.prefix && sql`to_tsquery('simple'::regconfig, ${`'${terms.prefix.word}':*`})`;
+    // Without a word before the prefix, plainto_tsquery would be empty (and PostgreSQL says so in a notice).
     const completed =
       terms.prefix === null
         ? sql``
-        : sql` || (plainto_tsquery('simple'::regconfig, ${terms.prefix.before}) && to_tsquery('simple'::regconfig, ${`'${terms.prefix.word}':*`}))`;
+        : terms.words.length > 1
+          ? sql` || (plainto_tsquery('simple'::regconfig, ${terms.prefix.before}) && ${prefix})`
+          : sql` || ${prefix}`;
     const page = after === null ? sql`` : sql`where (h.rank, h.created_at, h.id) < (${after.rank}::real, ${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`;
     const { rows } = await sql<MessagesTable & { rank: number }>`
       with q as (select plainto_tsquery('simple'::regconfig, ${terms.text})${completed} as query),
