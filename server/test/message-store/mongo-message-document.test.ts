@@ -67,7 +67,7 @@ describe('MongoDB message documents', () => {
     expect(toMessage(throughBson(withoutClientId) as MessageDocument).clientId).toBeNull();
   });
 
-  it('declare the indexes the store relies on: the unique ones, and createdAt for the daily summary', () => {
+  it('declare the indexes the store relies on: the unique ones, createdAt for the daily summary, and body's words for search', () => {
     expect(messageIndexes).toEqual([
       { name: 'chat_seq', key: { chatId: 1, seq: 1 }, unique: true },
       {
@@ -78,6 +78,7 @@ describe('MongoDB message documents', () => {
       },
       { name: 'chat_changed_seq', key: { chatId: 1, changedSeq: 1 }, unique: true, partialFilterExpression: { changedSeq: { $type: 'number' } } },
       { name: 'created_at', key: { createdAt: 1 } },
+      { name: 'body_text', key: { body: 'text' }, default_language: 'none' },
     ]);
   });
 
