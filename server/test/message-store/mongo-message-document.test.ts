@@ -67,7 +67,7 @@ describe('MongoDB message documents', () => {
     expect(toMessage(throughBson(withoutClientId) as MessageDocument).clientId).toBeNull();
   });
 
-  it('declare the indexes the store relies on: the unique ones, createdAt for the daily summary, and body's words for search', () => {
+  it('declare the indexes the store relies on: the unique ones, createdAt for the daily summary, and the words of bodies for search', () => {
     expect(messageIndexes).toEqual([
       { name: 'chat_seq', key: { chatId: 1, seq: 1 }, unique: true },
       {
