@@ -61,6 +61,34 @@ export async function replyTo(parley, message) {
   }
 }
 
+/** How long to wait after RATE_LIMITED when the server does not say. */
+const RATE_LIMIT_WAIT_MS = 1000;
+
+/**
+ * Sends, waiting out RATE_LIMITED as often as it takes: the bot's send limit is a person's, and
+ * the people of its chats together can ask it for more answers than that. Stopping on it would let
+ * anyone in a chat stop the bot with a burst of commands. Resending is safe with the same clientId.
+ * @param {ParleyClient} parley
+ * @param {string} chatId
+ * @param {string} body
+ * @param {{ clientId: string, replyToId: string }} options
+ * @param {AbortSignal | undefined} signal
+ */
+async function sendPatiently(parley, chatId, body, options, signal) {
+  for (;;) {
+    try {
+      return await parley.sendMessage(chatId, body, options);
+    } catch (error) {
+      if (!isParleyError(error, 'RATE_LIMITED') || signal?.aborted) throw error;
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, error.retryAfterMs ?? RATE_LIMIT_WAIT_MS);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+      });
+      if (signal?.aborted) throw error;
+    }
+  }
+}
+
 /**
  * The state file, or a fresh state when there is none yet.
  * @param {string} file
@@ -117,7 +145,7 @@ export async function runHelperBot({ url, token, stateFile, signal, log = consol
           if (reply !== null) {
             // The clientId is derived from the message: if the bot dies after sending but before
             // saving, the send after the restart is a retry of the same message, stored once.
-            await parley.sendMessage(chatId, reply, { clientId: `helper-bot:${message.id}`, replyToId: message.id });
+            await sendPatiently(parley, chatId, reply, { clientId: `helper-bot:${message.id}`, replyToId: message.id }, signal);
             log(`answered /${parseCommand(message.body)?.name} in ${chatId} #${message.seq}`);
           }
           state.chats[chatId] = message.seq;

@@ -139,3 +139,41 @@ describe('the example helper bot', () => {
 });
 
 const HELP_START = 'I answer three comma';
+
+describe('the example helper bot under its send limit', () => {
+  // Three sends per two seconds for everyone, the bot included: two people can ask it more than that.
+  const server = TestParley.forSuite({ SEND_RATE_LIMIT: '3/2s' });
+  const clients = Clients.forEachTest();
+  let dir: string;
+  let bot: BotProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-helper-bot-'));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits out RATE_LIMITED and answers every command, instead of stopping', async () => {
+    const { client: owner } = clients.add(await signedUp(server.url));
+    const { client: friend, user: friendUser } = clients.add(await signedUp(server.url));
+    const created = await owner.createBot({ username: uniqueName('helper') });
+    bot = new BotProcess({ PARLEY_URL: server.url, PARLEY_BOT_TOKEN: created.token, HELPER_BOT_STATE: join(dir, 'state.json') });
+    await bot.waitForLine(/is listening in 0 chats/);
+    const group = await owner.createGroupChat({ title: 'Busy bot', memberIds: [created.user.id, friendUser.id] });
+    const seen = owner.messageAdded(group.id, { afterSeq: 0 });
+    // Six commands at once from two people: the bot's own limit allows three answers per two seconds.
+    await Promise.all([
+      ...[1, 2, 3].map((i) => owner.sendMessage(group.id, `/echo owner ${i}`)),
+      ...[1, 2, 3].map((i) => friend.sendMessage(group.id, `/echo friend ${i}`)),
+    ]);
+    const running = bot;
+    const stopped = running.exited.then((code) => Promise.reject(new Error(`the bot exited with ${code}:\n${running.lines.join('\n')}`)));
+    const answers: string[] = [];
+    while (answers.length < 6) answers.push((await Promise.race([next(seen, (m) => m.sender.id === created.user.id), stopped])).body);
+    expect(answers.sort()).toEqual(['friend 1', 'friend 2', 'friend 3', 'owner 1', 'owner 2', 'owner 3']);
+    expect(bot.lines.join('\n')).not.toMatch(/stopped/);
+    seen.close();
+  }, 30_000);
+});
