@@ -65,19 +65,19 @@ export async function replyTo(parley, message) {
 const RATE_LIMIT_WAIT_MS = 1000;
 
 /**
- * Sends, waiting out RATE_LIMITED as often as it takes: the bot's send limit is a person's, and
- * the people of its chats together can ask it for more answers than that. Stopping on it would let
- * anyone in a chat stop the bot with a burst of commands. Resending is safe with the same clientId.
- * @param {ParleyClient} parley
- * @param {string} chatId
- * @param {string} body
- * @param {{ clientId: string, replyToId: string }} options
+ * Calls `operation` until it does not answer RATE_LIMITED, waiting what the server says between
+ * tries. The bot's limits are a person's (sends per window, operations at once), and the people
+ * of its chats together can ask it for more than that: stopping on it would let anyone in a chat
+ * stop the bot with a burst of commands. Safe to repeat: a send keeps its clientId.
+ * @template T
+ * @param {() => Promise<T>} operation
  * @param {AbortSignal | undefined} signal
+ * @returns {Promise<T>}
  */
-async function sendPatiently(parley, chatId, body, options, signal) {
+async function patiently(operation, signal) {
   for (;;) {
     try {
-      return await parley.sendMessage(chatId, body, options);
+      return await operation();
     } catch (error) {
       if (!isParleyError(error, 'RATE_LIMITED') || signal?.aborted) throw error;
       await new Promise((resolve) => {
@@ -141,11 +141,12 @@ export async function runHelperBot({ url, token, stateFile, signal, log = consol
     const answerIn = async (chatId, messages) => {
       try {
         for await (const message of messages) {
-          const reply = await replyTo(parley, message);
+          const reply = await patiently(() => replyTo(parley, message), signal);
           if (reply !== null) {
             // The clientId is derived from the message: if the bot dies after sending but before
             // saving, the send after the restart is a retry of the same message, stored once.
-            await sendPatiently(parley, chatId, reply, { clientId: `helper-bot:${message.id}`, replyToId: message.id }, signal);
+            const options = { clientId: `helper-bot:${message.id}`, replyToId: message.id };
+            await patiently(() => parley.sendMessage(chatId, reply, options), signal);
             log(`answered /${parseCommand(message.body)?.name} in ${chatId} #${message.seq}`);
           }
           state.chats[chatId] = message.seq;
@@ -165,7 +166,7 @@ export async function runHelperBot({ url, token, stateFile, signal, log = consol
     // Its events are not replayed, so after each reconnect the chat list is read again.
     const readChats = async () => {
       for (let after = undefined; ; ) {
-        const page = await parley.chats({ first: 100, after });
+        const page = await patiently(() => parley.chats({ first: 100, after }), signal);
         for (const { node } of page.edges) follow(node);
         if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
         after = page.pageInfo.endCursor;

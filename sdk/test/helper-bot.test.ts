@@ -177,3 +177,37 @@ describe('the example helper bot under its send limit', () => {
     seen.close();
   }, 30_000);
 });
+
+describe('the example helper bot with one operation at a time', () => {
+  const server = TestParley.forSuite({ MAX_CONCURRENT_OPERATIONS_PER_USER: '1' });
+  const clients = Clients.forEachTest();
+  let dir: string;
+  let bot: BotProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-helper-bot-'));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits out RATE_LIMITED on /stats too, when several chats ask at once', async () => {
+    const { client: owner } = clients.add(await signedUp(server.url));
+    const created = await owner.createBot({ username: uniqueName('helper') });
+    bot = new BotProcess({ PARLEY_URL: server.url, PARLEY_BOT_TOKEN: created.token, HELPER_BOT_STATE: join(dir, 'state.json') });
+    await bot.waitForLine(/is listening in 0 chats/);
+    const groups = [];
+    for (let i = 1; i <= 10; i++) groups.push(await owner.createGroupChat({ title: `Stats ${i}`, memberIds: [created.user.id] }));
+    const streams = groups.map((g) => owner.messageAdded(g.id, { afterSeq: 0 }));
+    // Ten chats ask in quick succession (one of the owner's operations at a time, too): the bot answers in each at the same time.
+    for (const g of groups) await owner.sendMessage(g.id, '/stats');
+    const running = bot;
+    const stopped = running.exited.then((code) => Promise.reject(new Error(`the bot exited with ${code}:\n${running.lines.join('\n')}`)));
+    for (const stream of streams) {
+      const answer = await Promise.race([next(stream, (m) => m.sender.id === created.user.id), stopped]);
+      expect(answer.body).toMatch(/^No statistics/);
+      stream.close();
+    }
+  }, 30_000);
+});
