@@ -6,7 +6,8 @@
 //   PARLEY_BOT_TOKEN=<token> node sdk/examples/helper-bot.mjs
 //
 // Environment: PARLEY_BOT_TOKEN (required), PARLEY_URL (default http://localhost:4000/graphql),
-// HELPER_BOT_STATE (default ./helper-bot-state.json: where it keeps its place in each chat).
+// HELPER_BOT_STATE (default ./helper-bot-state.json: where it keeps its place in each chat),
+// HELPER_BOT_STREAMS (default 50: chats answered at once, under the server's subscriptions per socket).
 // Stop it with Ctrl+C; started again, it carries on after the last message it handled, so
 // nothing is answered twice and nothing sent meanwhile is missed.
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -22,6 +23,9 @@ export const HELP =
   'I answer three commands: /help (this text), /stats (this chat over the last 30 days, from the nightly summary) and /echo <text> (I say it back).';
 
 const STATS_DAYS = 30;
+
+/** Chats answered at once, each with a stream open: well under a socket's 100 subscriptions. */
+const DEFAULT_MAX_STREAMS = 50;
 
 /** `YYYY-MM-DD` of the UTC day `daysAgo` days before today. */
 const utcDay = (daysAgo = 0) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
@@ -61,6 +65,34 @@ export async function replyTo(parley, message) {
   }
 }
 
+/** How long to wait after RATE_LIMITED when the server does not say. */
+const RATE_LIMIT_WAIT_MS = 1000;
+
+/**
+ * Calls `operation` until it does not answer RATE_LIMITED, waiting what the server says between
+ * tries. The bot's limits are a person's (sends per window, operations at once), and the people
+ * of its chats together can ask it for more than that: stopping on it would let anyone in a chat
+ * stop the bot with a burst of commands. Safe to repeat: a send keeps its clientId.
+ * @template T
+ * @param {() => Promise<T>} operation
+ * @param {AbortSignal | undefined} signal
+ * @returns {Promise<T>}
+ */
+async function patiently(operation, signal) {
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isParleyError(error, 'RATE_LIMITED') || signal?.aborted) throw error;
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, error.retryAfterMs ?? RATE_LIMIT_WAIT_MS);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+      });
+      if (signal?.aborted) throw error;
+    }
+  }
+}
+
 /**
  * The state file, or a fresh state when there is none yet.
  * @param {string} file
@@ -79,9 +111,9 @@ async function loadState(file) {
 /**
  * Runs the bot until `signal` aborts (resolves) or something retrying cannot fix happens,
  * e.g. its token was revoked (rejects with that ParleyError).
- * @param {{ url: string, token: string, stateFile: string, signal?: AbortSignal, log?: (line: string) => void }} options
+ * @param {{ url: string, token: string, stateFile: string, signal?: AbortSignal, log?: (line: string) => void, maxStreams?: number }} options
  */
-export async function runHelperBot({ url, token, stateFile, signal, log = console.log }) {
+export async function runHelperBot({ url, token, stateFile, signal, log = console.log, maxStreams = DEFAULT_MAX_STREAMS }) {
   const parley = createParleyClient({ url, token });
   /** @type {(error: unknown) => void} */
   let fail = () => undefined;
@@ -98,46 +130,90 @@ export async function runHelperBot({ url, token, stateFile, signal, log = consol
         await rename(`${stateFile}.tmp`, stateFile);
       }));
 
+    /*
+     * A stream per chat only while the chat has messages the bot has not handled: chatUpdated
+     * says when a chat has new ones (its lastSeq), and the chat's stream replays from the last
+     * one handled and closes once it reaches that lastSeq. A socket carries a bounded number of
+     * subscriptions (100 by default), so a stream kept open per chat would stop the bot once it
+     * is in that many chats (and anyone may add it to groups); at most `maxStreams` are open.
+     */
+    /** Every chat the bot is in, as far as it knows. */
     const following = new Set();
+    /** The newest seq each chat is known to have. */
+    const lastSeqs = new Map();
+    /** Chats waiting for a stream, and those with one open. */
+    const waiting = new Set();
+    const streaming = new Set();
+    /** @param {string} chatId */
+    const behind = (chatId) => following.has(chatId) && (state.chats[chatId] ?? 0) < (lastSeqs.get(chatId) ?? 0);
+
     /** @param {Chat} chat */
     const follow = (chat) => {
-      if (following.has(chat.id)) return;
-      following.add(chat.id);
-      // A chat it knows resumes after the last message handled. A new one starts where the
-      // server says the bot has read: everything before it joined (and its own messages).
-      const afterSeq = state.chats[chat.id] ?? chat.lastReadSeq;
-      void answerIn(chat.id, parley.messageAdded(chat.id, { afterSeq, signal })).catch(fail);
+      if (!following.has(chat.id)) {
+        following.add(chat.id);
+        // A chat it knows resumes after the last message handled. A new one starts where the
+        // server says the bot has read: everything before it joined (and its own messages).
+        if (state.chats[chat.id] === undefined) {
+          state.chats[chat.id] = chat.lastReadSeq;
+          void save().catch(fail);
+        }
+      }
+      lastSeqs.set(chat.id, Math.max(lastSeqs.get(chat.id) ?? 0, chat.lastSeq));
+      if (behind(chat.id) && !streaming.has(chat.id)) waiting.add(chat.id);
+      startStreams();
     };
 
-    /** @param {string} chatId @param {AsyncIterable<Message>} messages */
-    const answerIn = async (chatId, messages) => {
+    const startStreams = () => {
+      for (const chatId of waiting) {
+        if (streaming.size >= maxStreams || signal?.aborted) return;
+        waiting.delete(chatId);
+        streaming.add(chatId);
+        void answerIn(chatId)
+          .finally(() => {
+            streaming.delete(chatId);
+            // Written in again after its stream had caught up: another round.
+            if (behind(chatId)) waiting.add(chatId);
+            startStreams();
+          })
+          .catch(fail);
+      }
+    };
+
+    /** Answers the chat's messages after the last one handled, up to its newest known. @param {string} chatId */
+    const answerIn = async (chatId) => {
+      const messages = parley.messageAdded(chatId, { afterSeq: state.chats[chatId], signal });
       try {
         for await (const message of messages) {
-          const reply = await replyTo(parley, message);
+          const reply = await patiently(() => replyTo(parley, message), signal);
           if (reply !== null) {
             // The clientId is derived from the message: if the bot dies after sending but before
             // saving, the send after the restart is a retry of the same message, stored once.
-            await parley.sendMessage(chatId, reply, { clientId: `helper-bot:${message.id}`, replyToId: message.id });
+            const options = { clientId: `helper-bot:${message.id}`, replyToId: message.id };
+            await patiently(() => parley.sendMessage(chatId, reply, options), signal);
             log(`answered /${parseCommand(message.body)?.name} in ${chatId} #${message.seq}`);
           }
           state.chats[chatId] = message.seq;
           await save();
+          if (!behind(chatId)) return;
         }
       } catch (error) {
         // Removed from a group (or it left): forget the chat; anything else ends the bot.
         if (!isParleyError(error, 'FORBIDDEN')) throw error;
         following.delete(chatId);
+        lastSeqs.delete(chatId);
         delete state.chats[chatId];
         await save();
         log(`no longer in ${chatId}`);
+      } finally {
+        messages.close();
       }
     };
 
     // Chats joined from now on: chatUpdated brings each as it is created, joined or written in.
     // Its events are not replayed, so after each reconnect the chat list is read again.
     const readChats = async () => {
-      for (let after = undefined; ; ) {
-        const page = await parley.chats({ first: 100, after });
+      for (let after = /** @type {string | undefined} */ (undefined); ; ) {
+        const page = await patiently(() => parley.chats({ first: 100, after }), signal);
         for (const { node } of page.edges) follow(node);
         if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
         after = page.pageInfo.endCursor;
@@ -167,6 +243,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error('Set PARLEY_BOT_TOKEN to the token createBot gave (see README, "Bots").');
     process.exit(2);
   }
+  const streams = process.env.HELPER_BOT_STREAMS;
+  if (streams !== undefined && !/^[1-9]\d{0,4}$/.test(streams)) {
+    console.error(`HELPER_BOT_STREAMS must be a whole number from 1, got ${JSON.stringify(streams)}.`);
+    process.exit(2);
+  }
   const stop = new AbortController();
   for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.once(signal, () => stop.abort());
   try {
@@ -174,6 +255,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       url: process.env.PARLEY_URL ?? 'http://localhost:4000/graphql',
       token,
       stateFile: process.env.HELPER_BOT_STATE ?? 'helper-bot-state.json',
+      maxStreams: streams === undefined ? undefined : Number(streams),
       signal: stop.signal,
     });
   } catch (error) {

@@ -139,3 +139,120 @@ describe('the example helper bot', () => {
 });
 
 const HELP_START = 'I answer three comma';
+
+describe('the example helper bot under its send limit', () => {
+  // Three sends per two seconds for everyone, the bot included: two people can ask it more than that.
+  const server = TestParley.forSuite({ SEND_RATE_LIMIT: '3/2s' });
+  const clients = Clients.forEachTest();
+  let dir: string;
+  let bot: BotProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-helper-bot-'));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits out RATE_LIMITED and answers every command, instead of stopping', async () => {
+    const { client: owner } = clients.add(await signedUp(server.url));
+    const { client: friend, user: friendUser } = clients.add(await signedUp(server.url));
+    const created = await owner.createBot({ username: uniqueName('helper') });
+    bot = new BotProcess({ PARLEY_URL: server.url, PARLEY_BOT_TOKEN: created.token, HELPER_BOT_STATE: join(dir, 'state.json') });
+    await bot.waitForLine(/is listening in 0 chats/);
+    const group = await owner.createGroupChat({ title: 'Busy bot', memberIds: [created.user.id, friendUser.id] });
+    const seen = owner.messageAdded(group.id, { afterSeq: 0 });
+    // Six commands at once from two people: the bot's own limit allows three answers per two seconds.
+    await Promise.all([
+      ...[1, 2, 3].map((i) => owner.sendMessage(group.id, `/echo owner ${i}`)),
+      ...[1, 2, 3].map((i) => friend.sendMessage(group.id, `/echo friend ${i}`)),
+    ]);
+    const running = bot;
+    const stopped = running.exited.then((code) => Promise.reject(new Error(`the bot exited with ${code}:\n${running.lines.join('\n')}`)));
+    const answers: string[] = [];
+    while (answers.length < 6) answers.push((await Promise.race([next(seen, (m) => m.sender.id === created.user.id), stopped])).body);
+    expect(answers.sort()).toEqual(['friend 1', 'friend 2', 'friend 3', 'owner 1', 'owner 2', 'owner 3']);
+    expect(bot.lines.join('\n')).not.toMatch(/stopped/);
+    seen.close();
+  }, 30_000);
+});
+
+describe('the example helper bot with one operation at a time', () => {
+  const server = TestParley.forSuite({ MAX_CONCURRENT_OPERATIONS_PER_USER: '1' });
+  const clients = Clients.forEachTest();
+  let dir: string;
+  let bot: BotProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-helper-bot-'));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits out RATE_LIMITED on /stats too, when several chats ask at once', async () => {
+    const { client: owner } = clients.add(await signedUp(server.url));
+    const created = await owner.createBot({ username: uniqueName('helper') });
+    bot = new BotProcess({ PARLEY_URL: server.url, PARLEY_BOT_TOKEN: created.token, HELPER_BOT_STATE: join(dir, 'state.json') });
+    await bot.waitForLine(/is listening in 0 chats/);
+    const groups = [];
+    for (let i = 1; i <= 10; i++) groups.push(await owner.createGroupChat({ title: `Stats ${i}`, memberIds: [created.user.id] }));
+    const streams = groups.map((g) => owner.messageAdded(g.id, { afterSeq: 0 }));
+    // Ten chats ask in quick succession (one of the owner's operations at a time, too): the bot answers in each at the same time.
+    for (const g of groups) await owner.sendMessage(g.id, '/stats');
+    const running = bot;
+    const stopped = running.exited.then((code) => Promise.reject(new Error(`the bot exited with ${code}:\n${running.lines.join('\n')}`)));
+    for (const stream of streams) {
+      const answer = await Promise.race([next(stream, (m) => m.sender.id === created.user.id), stopped]);
+      expect(answer.body).toMatch(/^No statistics/);
+      stream.close();
+    }
+  }, 30_000);
+});
+
+describe('the example helper bot in more chats than a socket has subscriptions', () => {
+  // Three operations per socket (100 by default): the bot is in more chats than that.
+  const server = TestParley.forSuite({ MAX_SUBSCRIPTIONS_PER_SOCKET: '3' });
+  const clients = Clients.forEachTest();
+  let dir: string;
+  let bot: BotProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-helper-bot-'));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers in every chat, however many, instead of stopping', async () => {
+    const { client: owner } = clients.add(await signedUp(server.url));
+    const created = await owner.createBot({ username: uniqueName('helper') });
+    // At most two chats answered at once: with chatUpdated, the socket's three.
+    const env = { PARLEY_URL: server.url, PARLEY_BOT_TOKEN: created.token, HELPER_BOT_STATE: join(dir, 'state.json'), HELPER_BOT_STREAMS: '2' };
+    // Four chats before it starts, four more while it runs.
+    const groups = [];
+    for (let i = 1; i <= 4; i++) groups.push(await owner.createGroupChat({ title: `Many ${i}`, memberIds: [created.user.id] }));
+    for (const g of groups) await owner.sendMessage(g.id, `/echo before ${g.title}`);
+    bot = new BotProcess(env);
+    await bot.waitForLine(/is listening in 4 chats/);
+    for (let i = 5; i <= 8; i++) groups.push(await owner.createGroupChat({ title: `Many ${i}`, memberIds: [created.user.id] }));
+    for (const g of groups.slice(4)) await owner.sendMessage(g.id, `/echo after ${g.title}`);
+    const running = bot;
+    const stopped = running.exited.then((code) => Promise.reject(new Error(`the bot exited with ${code}:\n${running.lines.join('\n')}`)));
+    for (const [i, g] of groups.entries()) {
+      const seen = owner.messageAdded(g.id, { afterSeq: 0 });
+      const answer = await Promise.race([next(seen, (m) => m.sender.id === created.user.id), stopped]);
+      expect(answer.body).toBe(`${i < 4 ? 'before' : 'after'} ${g.title}`);
+      seen.close();
+    }
+    // Idle chats hold nothing open: a command in an old chat is still answered.
+    const seen = owner.messageAdded(groups[0]!.id, { afterSeq: 0 });
+    await owner.sendMessage(groups[0]!.id, '/echo again');
+    const answers: string[] = [];
+    while (!answers.includes('again')) answers.push((await Promise.race([next(seen, (m) => m.sender.id === created.user.id), stopped])).body);
+    seen.close();
+  }, 30_000);
+});

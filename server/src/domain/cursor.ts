@@ -46,12 +46,20 @@ export interface SearchCursorPosition {
   id: string;
 }
 
+/**
+ * A rank an engine can have given: not negative, and one a PostgreSQL `real`
+ * (float4) holds, which is what the cursor is compared with; outside that
+ * range the cast fails (an error the client would see as an outage). MongoDB's
+ * text scores are well inside it.
+ */
+const isRealRank = (rank: number): boolean => Number.isFinite(rank) && rank >= 0 && Number.isFinite(Math.fround(rank)) && (rank === 0 || Math.fround(rank) !== 0);
+
 /** The rank as the engine gave it (a float4 from PostgreSQL prints back exactly), then time and id. */
 export const searchCursor = (p: SearchCursorPosition): string => encode(`s:${p.rank}:${p.createdAt.getTime()}:${p.id}`);
 
 export function parseSearchCursor(cursor: string): SearchCursorPosition {
   const match = /^s:([0-9.e+-]{1,24}):(\d{1,15}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(decoded(cursor, 'search'));
   const rank = match ? Number(match[1]) : NaN;
-  if (!match || !Number.isFinite(rank) || rank < 0 || Number(match[2]) > CHAT_TIME_MAX) throw badInput('Malformed search cursor');
+  if (!match || !isRealRank(rank) || Number(match[2]) > CHAT_TIME_MAX) throw badInput('Malformed search cursor');
   return { rank, createdAt: new Date(Number(match[2])), id: match[3]! };
 }

@@ -7,6 +7,8 @@ const CONTEXT_BEFORE = 40;
 export const MATCH_OPEN = '[[';
 export const MATCH_CLOSE = ']]';
 
+const LOW_SURROGATE = /[\uDC00-\uDFFF]/;
+
 const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whole words, and the prefix with whatever completes it: neither inside a longer word. */
@@ -33,9 +35,10 @@ export function snippetOf(body: string, terms: SearchTerms): string {
     const space = text.indexOf(' ', start);
     if (space !== -1 && first && space < first.index) start = space + 1;
   }
+  // Never split a surrogate pair, at either end: an emoji is one character to the reader.
+  if (start > 0 && LOW_SURROGATE.test(text[start]!)) start--;
   let end = Math.min(text.length, start + SNIPPET_CHARS);
-  // Never split a surrogate pair: an emoji is one character to the reader.
-  if (end < text.length && /[\uDC00-\uDFFF]/.test(text[end]!)) end--;
+  if (end < text.length && LOW_SURROGATE.test(text[end]!)) end--;
   const marked = text.slice(start, end).replace(re, (match) => `${MATCH_OPEN}${match}${MATCH_CLOSE}`);
   return `${start > 0 ? '…' : ''}${marked}${end < text.length ? '…' : ''}`;
 }

@@ -23,6 +23,11 @@ export interface RekeyReport {
   missingKeys: Record<string, number>;
   /** Bodies whose key does not open them (damaged or altered), by message id: left alone. */
   unreadable: string[];
+  /**
+   * Bodies that changed under every one of their tries (an instance still sealing with an older
+   * first key keeps editing them), by message id: not under the current key yet; run again.
+   */
+  unsettled: string[];
 }
 
 /** Tries of one body that keeps changing under the walk before it is left to the next run. */
@@ -38,7 +43,7 @@ const RACE_ATTEMPTS = 5;
  */
 export async function rekey(store: Pick<MessageStore, 'bodies' | 'replaceBody' | 'findByIds'>, cipher: MessageCipher, options: RekeyOptions = {}): Promise<RekeyReport> {
   const pageSize = options.pageSize ?? 500;
-  const report: RekeyReport = { scanned: 0, rewritten: 0, current: 0, raced: 0, missingKeys: {}, unreadable: [] };
+  const report: RekeyReport = { scanned: 0, rewritten: 0, current: 0, raced: 0, missingKeys: {}, unreadable: [], unsettled: [] };
   let after = options.after ?? null;
   for (;;) {
     const page = await store.bodies(after, pageSize);
@@ -77,7 +82,10 @@ async function settle(store: Pick<MessageStore, 'replaceBody' | 'findByIds'>, ci
     }
     // Changed since the read: read it again (an edit by an instance with an older key list may need another pass).
     report.raced++;
-    if (attempt >= RACE_ATTEMPTS) return;
+    if (attempt >= RACE_ATTEMPTS) {
+      report.unsettled.push(stored.id);
+      return;
+    }
     const [message] = await store.findByIds([stored.id]);
     stored = message ? { id: message.id, chatId: message.chatId, seq: message.seq, body: message.body } : null;
   }

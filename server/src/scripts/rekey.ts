@@ -14,7 +14,8 @@ import { configOrExit } from '../support/process-lifecycle.js';
  * while Parley runs on PostgreSQL or MongoDB (compare-and-set per body);
  * resumable by running it again, or from the printed position with
  * `--after <chatId>:<seq>`. Exits 0 when every body is under the first key,
- * 1 when some could not be (a key missing, a damaged body, or a failure),
+ * 1 when some could not be (a key missing, a damaged body, one that kept
+ * changing under the old key, or a failure),
  * 2 on a bad command line.
  */
 const LABEL = 'parley rekey';
@@ -58,6 +59,7 @@ const summary = (r: RekeyReport): string => {
     ...(r.raced > 0 ? [`${r.raced} changed meanwhile and read again`] : []),
     ...missing,
     ...(r.unreadable.length > 0 ? [`${r.unreadable.length} unreadable (${r.unreadable.slice(0, 5).join(', ')}${r.unreadable.length > 5 ? ', …' : ''})`] : []),
+    ...(r.unsettled.length > 0 ? [`${r.unsettled.length} kept changing and are left for another run (${r.unsettled.slice(0, 5).join(', ')}${r.unsettled.length > 5 ? ', …' : ''})`] : []),
   ].join(', ');
 };
 
@@ -80,7 +82,7 @@ try {
     },
   });
   console.log(`${LABEL}: done: ${summary(report)}`);
-  if (Object.keys(report.missingKeys).length > 0 || report.unreadable.length > 0) process.exitCode = 1;
+  if (Object.keys(report.missingKeys).length > 0 || report.unreadable.length > 0 || report.unsettled.length > 0) process.exitCode = 1;
 } catch (error) {
   console.error(`${LABEL}: failed${position ? ` after ${position.chatId}:${position.seq} (resume with --after ${position.chatId}:${position.seq}, or run again)` : ''}: ${oneLine(error)}`);
   process.exitCode = 1;

@@ -98,6 +98,10 @@ for (const { name, target, env } of deploymentSetups(REDIS_URL, redisSkipReason)
       expect(await refused({ q: 'ok', first: 101 })).toBe('BAD_USER_INPUT');
       expect(await refused({ q: 'ok', after: 'bm90IGEgY3Vyc29y' })).toBe('BAD_USER_INPUT');
       expect(await refused({ q: 'ok', c: 'not-an-id' })).toBe('BAD_USER_INPUT');
+      // A cursor carries a real (float4) rank: one no real can hold is malformed, not an outage.
+      const tampered = (rank: string) => Buffer.from(`s:${rank}:1700000000000:00000000-0000-4000-8000-000000000000`).toString('base64url');
+      for (const rank of ['1e39', '1e300', '1e-300', '1e-46']) expect(await refused({ q: 'ok', after: tampered(rank) })).toBe('BAD_USER_INPUT');
+      expect((await search(ada, 'ok', { after: tampered('3e38') })).edges).toEqual([]);
       expect(codeOf(await server.gql(SEARCH, { q: 'ok' }))).toBe('UNAUTHENTICATED');
       // Words of the query language are words here: nothing is interpreted.
       expect((await search(ada, `'a' & !b | c:* <-> (d)`)).edges).toEqual([]);

@@ -42,4 +42,11 @@ describe('snippetOf', () => {
     const emoji = `${'a'.repeat(159)}😀 and more`;
     expect(snippetOf(emoji, terms('absent '))).toBe(`${'a'.repeat(159)}…`);
   });
+
+  it('never starts inside an emoji either: the context before a match keeps whole characters', () => {
+    // 30 emoji (60 UTF-16 units) then the match: 40 units before it falls between the halves of one.
+    const snippet = snippetOf(`${'😀'.repeat(30)},lighthouse`, terms('lighthouse'));
+    expect(snippet.isWellFormed()).toBe(true);
+    expect(snippet).toBe(`…${'😀'.repeat(20)},[[lighthouse]]`);
+  });
 });
