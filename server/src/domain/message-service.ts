@@ -12,7 +12,7 @@ import { messageIdFor, newId, parseId } from './ids.js';
 import type { LiveCheck } from './live-check.js';
 import { messageStream, storeUnavailable } from './message-stream.js';
 import { LIMITS, pageSize } from './limits.js';
-import { bodyText, identifierText } from './text.js';
+import { identifierText, sentBody } from './text.js';
 import type { Message } from './models.js';
 
 export interface SendResult {
@@ -48,7 +48,7 @@ export class MessageService {
   ) {}
 
   async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null, rawReplyToId?: string | null): Promise<SendResult> {
-    const body = bodyText(rawBody, 'body', LIMITS.bodyMax);
+    const body = sentBody(rawBody, LIMITS.bodyMax);
     const clientId = rawClientId == null ? newId() : identifierText(rawClientId, 'clientId', LIMITS.clientIdMax);
     const replyToId = rawReplyToId == null ? null : parseId(rawReplyToId, 'replyToId');
     const chatId = await this.chats.assertMember(viewerId, rawChatId);
@@ -76,7 +76,7 @@ export class MessageService {
    * sends; the answer is the message as the edit leaves it.
    */
   async edit(viewerId: string, rawMessageId: string, rawBody: string): Promise<Message> {
-    const body = bodyText(rawBody, 'body', LIMITS.bodyMax);
+    const body = sentBody(rawBody, LIMITS.bodyMax);
     const message = await this.visibleMessage(viewerId, rawMessageId);
     if (message.kind !== 'TEXT') throw badInput('Only text messages can be edited');
     if (message.senderId !== viewerId) throw forbidden('Only the sender can edit a message');

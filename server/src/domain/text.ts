@@ -79,6 +79,20 @@ export function bodyText(raw: string, field: string, max: number): string {
 }
 
 /**
+ * How a body encrypted at rest begins (encryption/message-cipher.ts). A
+ * message typed that way would read as one once a key with its id is
+ * configured, and fail every page it is on: no one may send it.
+ */
+export const SEALED_BODY_PREFIX = 'enc:v1:';
+
+/** A body as a person sends or edits it: bodyText, and not looking like an encrypted one. */
+export function sentBody(raw: string, max: number): string {
+  const body = bodyText(raw, 'body', max);
+  if (body.startsWith(SEALED_BODY_PREFIX)) throw badInput(`body must not start with "${SEALED_BODY_PREFIX}": Parley marks bodies encrypted at rest with it`);
+  return body;
+}
+
+/**
  * A display name or group title: one line (tab and line breaks become spaces),
  * NFC, trimmed, no bidi embeddings, overrides or isolates, and something
  * visible in it. Returns '' for text that is empty or only whitespace, for the

@@ -27,7 +27,9 @@ export interface BodyAddress {
   messageId: string;
 }
 
-export const SEALED_PREFIX = 'enc:v1:';
+import { SEALED_BODY_PREFIX } from '../domain/text.js';
+
+export const SEALED_PREFIX = SEALED_BODY_PREFIX;
 export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const SEALED = /^enc:v1:([A-Za-z0-9_-]{1,32}):([A-Za-z0-9_-]+)$/;
 const IV_BYTES = 12;

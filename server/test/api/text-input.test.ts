@@ -65,6 +65,12 @@ describe.each(relationalTargets)('text a client sends, on $name', (target) => {
     expect(await bodies()).toContain('tab\tand\nnewline');
   });
 
+  it('refuses a body that begins like one encrypted at rest (enc:v1:), which would fail every page it is on once a key of its id exists', async () => {
+    expect(codeOf(await send(ada, 'enc:v1:2026-12-a:AAAA'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await send(ada, '  enc:v1:k:x'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await send(ada, 'about enc:v1: bodies'))).toBeUndefined();
+  });
+
   it('keeps Windows and old Mac line endings as LF in bodies; names and titles are one line', async () => {
     expect(codeOf(await send(ada, 'line one\r\nline two\rline three\r\n'))).toBeUndefined();
     expect(await bodies()).toContain('line one\nline two\nline three');
