@@ -13,6 +13,8 @@ export interface PresenceTiming {
   heartbeatMs: number;
 }
 
+/** How long a change waits for others to go with it: unnoticeable in presence, and it turns a burst into one batch. */
+const ANNOUNCE_WINDOW_MS = 20;
 /** Changes announced per batch of statements when many come at once. */
 const ANNOUNCE_BATCH = 500;
 
@@ -37,6 +39,9 @@ export class PresenceService {
   /** An arrival the registry could not take: every held user arrives again at the next beat. */
   private resync = false;
   private beating: NodeJS.Timeout | undefined;
+  /** Changes waiting for the end of this event-loop turn, and the announcement that takes them. */
+  private unannounced: PresenceChange[] = [];
+  private announcing: Promise<void> | null = null;
   private closed = false;
   /** Shutting down: sockets closing now are closed by this instance, not left by their users. */
   private draining = false;
@@ -132,6 +137,7 @@ export class PresenceService {
     this.draining = true;
     clearInterval(this.beating);
     await Promise.all(this.turns.values());
+    await this.announcing?.catch(() => undefined);
     const departing = new Map([...this.leaving].map(([userId, { at, timer }]) => (clearTimeout(timer), [userId, at] as const)));
     for (const [userId, at] of this.failedDepartures) departing.set(userId, at);
     this.leaving.clear();
@@ -198,21 +204,27 @@ export class PresenceService {
     }
   }
 
-  /** Tells the user's contacts; going offline also records when they were last seen. */
+  /**
+   * Tells the user's contacts; going offline also records when they were
+   * last seen. Changes within a few milliseconds go together (5,000 sockets
+   * closed at once go offline together when their graces end): two
+   * statements for all of them, not two each.
+   */
   private announce(change: PresenceChange | null): Promise<void> {
-    return change ? this.announceAll([change]) : Promise.resolve();
+    if (!change) return Promise.resolve();
+    this.unannounced.push(change);
+    return (this.announcing ??= new Promise<void>((resolve) => setTimeout(resolve, ANNOUNCE_WINDOW_MS)).then(() => {
+      this.announcing = null;
+      return this.announceAll(this.unannounced.splice(0));
+    }));
   }
 
-  /**
-   * Many at once (a dead instance swept) cost a few statements per batch,
-   * not per user: one last-seen write per time, one read of their chats.
-   */
+  /** Per batch: one last-seen write, one read of their chats, then one publish each. */
   private async announceAll(changes: PresenceChange[]): Promise<void> {
     for (let i = 0; i < changes.length; i += ANNOUNCE_BATCH) {
       const batch = changes.slice(i, i + ANNOUNCE_BATCH);
-      const offlineAt = new Map<number, string[]>();
-      for (const { userId, at, online } of batch) if (!online) offlineAt.set(at.getTime(), [...(offlineAt.get(at.getTime()) ?? []), userId]);
-      for (const [at, userIds] of offlineAt) await this.users.recordLastSeen(userIds, new Date(at));
+      const offline = batch.filter((c) => !c.online).map(({ userId, at }) => ({ userId, at }));
+      if (offline.length > 0) await this.users.recordLastSeen(offline);
       const chatIds = await this.chats.chatIdsOfUsers(batch.map((c) => c.userId));
       await Promise.all(batch.map((change) => this.announcer.announce(presenceChannel(), { type: 'presence' as const, ...change, chatIds: chatIds.get(change.userId) ?? [] })));
     }

@@ -47,8 +47,8 @@ export interface UserRepository {
   findCredentials(username: string): Promise<{ user: User; passwordHash: string | null } | null>;
   findByIds(ids: readonly string[]): Promise<User[]>;
   search(text: string | null, limit: number): Promise<User[]>;
-  /** Moves each user's last-seen time to `at` (never back). */
-  recordLastSeen(userIds: readonly string[], at: Date): Promise<void>;
+  /** Moves each user's last-seen time to their `at` (never back), in one statement. */
+  recordLastSeen(seen: readonly { userId: string; at: Date }[]): Promise<void>;
   /** Of `userIds`, those the viewer may see the presence of (themselves, and people sharing a chat with them), with when each was last seen. */
   lastSeenVisibleTo(viewerId: string, userIds: readonly string[]): Promise<Map<string, Date | null>>;
 }

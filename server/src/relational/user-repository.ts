@@ -128,13 +128,12 @@ export class SqlUserRepository implements UserRepository {
     return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, createdAt: toDate(r.created_at), isBot: r.is_bot }));
   }
 
-  async recordLastSeen(userIds: readonly string[], at: Date): Promise<void> {
-    if (userIds.length === 0) return;
-    await this.db()
-      .updateTable('users')
-      .set({ last_seen_at: sql`greatest(coalesce(last_seen_at, ${at}), ${at})` })
-      .where('id', 'in', [...userIds])
-      .execute();
+  async recordLastSeen(seen: readonly { userId: string; at: Date }[]): Promise<void> {
+    if (seen.length === 0) return;
+    await sql`
+      update users u set last_seen_at = greatest(coalesce(u.last_seen_at, v.at), v.at)
+        from unnest(${seen.map((s) => s.userId)}::uuid[], ${seen.map((s) => s.at.toISOString())}::timestamptz[]) as v(id, at)
+       where u.id = v.id`.execute(this.db());
   }
 
   async lastSeenVisibleTo(viewerId: string, userIds: readonly string[]): Promise<Map<string, Date | null>> {

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Announcer } from '../../src/domain/announcer.js';
 import { PresenceFeed } from '../../src/domain/presence-feed.js';
 import { PresenceService } from '../../src/domain/presence-service.js';
+import { LocalPresenceRegistry } from '../../src/presence/local-presence-registry.js';
 import { RedisPresenceRegistry } from '../../src/presence/redis-presence-registry.js';
 import { presenceChannel } from '../../src/realtime/events.js';
 import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
@@ -30,7 +31,7 @@ import { until } from '../support/until.js';
     })();
     const service = new PresenceService(
       new RedisPresenceRegistry(redis, prefix),
-      { recordLastSeen: async (userIds) => void lastSeen.push(...userIds), lastSeenVisibleTo: async () => new Map() },
+      { recordLastSeen: async (seen) => void lastSeen.push(...seen.map((s) => s.userId)), lastSeenVisibleTo: async () => new Map() },
       { chatIdsOfUsers: async (userIds) => new Map(userIds.map((id) => [id, []])) },
       new Announcer(bus, 1000, silentLogger),
       new PresenceFeed(bus, async () => [], silentLogger),
@@ -50,6 +51,42 @@ import { until } from '../support/until.js';
       await until(() => seen.includes('OFFLINE'), 3000);
       expect(seen.at(-1)).toBe('OFFLINE');
       expect(lastSeen).toEqual([user]);
+    } finally {
+      await service.close();
+      await bus.close();
+    }
+  });
+});
+
+describe('PresenceService, embedded', () => {
+  it('takes users whose graces end together offline with one last-seen write and one read of their chats', async () => {
+    const bus = new LocalRealtimeBus();
+    const writes: number[] = [];
+    const reads: number[] = [];
+    const offline: string[] = [];
+    const changes = await bus.subscribe(presenceChannel());
+    void (async () => {
+      for await (const change of changes) if (!change.online) offline.push(change.userId);
+    })();
+    const service = new PresenceService(
+      new LocalPresenceRegistry(),
+      { recordLastSeen: async (seen) => void writes.push(seen.length), lastSeenVisibleTo: async () => new Map() },
+      { chatIdsOfUsers: async (userIds) => (reads.push(userIds.length), new Map(userIds.map((id) => [id, []]))) },
+      new Announcer(bus, 1000, silentLogger),
+      new PresenceFeed(bus, async () => [], silentLogger),
+      { graceMs: 100, heartbeatMs: 1000 },
+      silentLogger,
+    );
+    await service.start();
+    try {
+      const users = Array.from({ length: 200 }, () => randomUUID());
+      for (const user of users) service.connected(user);
+      await until(() => reads.reduce((a, b) => a + b, 0) === 200);
+      reads.length = 0;
+      for (const user of users) service.disconnected(user);
+      await until(() => offline.length === 200, 3000);
+      expect(writes).toEqual([200]);
+      expect(reads).toEqual([200]);
     } finally {
       await service.close();
       await bus.close();
