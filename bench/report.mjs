@@ -208,7 +208,7 @@ function connectionsSection(results) {
   for (const [engine, f] of Object.entries(results.engines)) {
     const c = f.connections;
     if (!c) continue;
-    if (failed(c)) rows.push([ENGINE_TITLES[engine], failed(c), '', '', '', '', '', '', '']);
+    if (failed(c)) rows.push([ENGINE_TITLES[engine], failed(c), '', '', '', '', '', '', '', '']);
     else
       rows.push([
         ENGINE_TITLES[engine],
@@ -220,10 +220,11 @@ function connectionsSection(results) {
         `**${num(c.perConnectionKiB, 1)} KiB**`,
         `${num(c.marginalPerConnectionKiB, 1)} KiB`,
         `${num(c.rssAfterCloseMiB, 1)} MiB`,
+        c.goingOffline ? `${num(c.goingOffline.seconds, 1)} s (server ${num(c.goingOffline.busy?.serverProcess, 2)} cores busy)` : '–',
       ]);
   }
   return table(
-    ['engine', 'live subscriptions', 'time to connect all', 'rate', 'server RSS before', 'RSS with all connected', 'per connection (average)', 'per connection (second half)', 'RSS after they closed'],
+    ['engine', 'live subscriptions', 'time to connect all', 'rate', 'server RSS before', 'RSS with all connected', 'per connection (average)', 'per connection (second half)', 'RSS after they closed', 'taking them offline after the grace'],
     rows,
   );
 }
@@ -475,7 +476,11 @@ went live. The average divides the whole growth by the connections; the
 second-half figure leaves out one-time costs (compiled code, caches, the
 heap's first growth), so it is closer to what one more connection costs.
 RSS is what the OS sees: V8 does not hand freed heap pages back at once, so
-"after they closed" stays high even when nothing is retained.
+"after they closed" stays high even when nothing is retained. Each closed
+user goes offline once the presence grace (\`PRESENCE_GRACE_MS\`, 5 s) has
+passed, all at once; the last column is how long the server then stayed busy
+(at least the 0.5 s it takes to see it idle), waited for here so that it does
+not land in the next scenario.
 
 ${connectionsSection(results)}
 
