@@ -518,8 +518,8 @@ phase lasts ${s.signalsSeconds ?? '–'} s:
 Latency runs from the moment the client issued \`setTyping\`, created the
 socket or closed it, to the moment a watcher process got the event; OFFLINE
 includes the grace. At saturation, latency and events/s count the steady part
-after the first second. "answered" is \`setTyping\`'s answer, or the
-churner's \`connection_ack\`. Before connecting, each user asks \`me\` once,
+after the first second, when everyone starts at once; "answered"
+(\`setTyping\`'s answer, or the churner's \`connection_ack\`) includes it. Before connecting, each user asks \`me\` once,
 which puts them in the server's user cache, as on a server that has run a
 while (bench/notes.md has what a cold cache costs).
 
