@@ -18,6 +18,8 @@ export const names = {
   sendChat: (runId, t) => `${runId}:send:${t}`,
   fanout: (runId, n) => `${runId}:fanout:${n}`,
   history: (runId) => `${runId}:history`,
+  signalUser: (runId, i) => `${runId}:signal-user:${i}`,
+  signalGroup: (runId, g) => `${runId}:signal-group:${g}`,
 };
 
 export const userId = (runId, i) => uuidFrom(names.user(runId, i));
@@ -25,9 +27,31 @@ export const roomId = (runId, r) => uuidFrom(names.room(runId, r));
 export const sendChatId = (runId, t) => uuidFrom(names.sendChat(runId, t));
 export const fanoutId = (runId, n) => uuidFrom(names.fanout(runId, n));
 export const historyChatId = (runId) => uuidFrom(names.history(runId));
+export const signalUserId = (runId, i) => uuidFrom(names.signalUser(runId, i));
+export const signalGroupId = (runId, g) => uuidFrom(names.signalGroup(runId, g));
 
 /** Users per room / per send chat: small groups, as most chats are. */
 export const GROUP_SIZE = 10;
+
+/**
+ * The typing and presence scenario (scenarios/signals.mjs) has users and
+ * chats of its own, so that who shares a chat with whom is exactly this:
+ * `watchers` connected users in team groups of 100 (users 0..watchers-1,
+ * group = floor(i / 100)); a pacer and a probe who are in every group; and
+ * 20 churners per group, who come and go (user firstChurner + c is in group
+ * c % groups). Every process derives the same layout from the watcher count.
+ */
+export const SIGNAL_GROUP_SIZE = 100;
+export const SIGNAL_CHURNERS_PER_GROUP = 20;
+
+export function signalLayout(watchers) {
+  const groups = Math.ceil(watchers / SIGNAL_GROUP_SIZE);
+  const churners = groups * SIGNAL_CHURNERS_PER_GROUP;
+  return { watchers, groups, pacer: watchers, probe: watchers + 1, firstChurner: watchers + 2, churners, users: watchers + 2 + churners };
+}
+
+/** The group of a watcher or a churner (the pacer and the probe are in all of them). */
+export const signalGroupOf = (layout, i) => (i < layout.watchers ? Math.floor(i / SIGNAL_GROUP_SIZE) : (i - layout.firstChurner) % layout.groups);
 
 export const newRunId = () => `b${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 export const newJwtSecret = () => randomBytes(36).toString('base64url');

@@ -2,8 +2,8 @@
  * Command-line flags. Defaults make a run of both engines finish within ten
  * minutes on the 2-core bench machine; each flag scales one scenario.
  */
-export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'baseline', 'profile'];
-const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency' };
+export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'signals', 'baseline', 'profile'];
+const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency', typing: 'signals', presence: 'signals' };
 
 const DEFAULTS = {
   only: SCENARIOS.join(','),
@@ -19,6 +19,9 @@ const DEFAULTS = {
   rate: '100',
   clients: '50',
   subscriberProcesses: '2',
+  signalUsers: '1000',
+  signalRate: '100',
+  signalsDuration: '4',
   postgresUrl: process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   out: '',
@@ -40,6 +43,9 @@ export const USAGE = `node bench/run.mjs [flags]   (npm run bench -- [flags])
   --rate=100                         messages per second in the latency phase
   --clients=50                       concurrent HTTP clients in the throughput scenario
   --subscriber-processes=2           client processes sharing the subscribers (all on the load core)
+  --signal-users=1000                connected users in the typing/presence scenario (groups of 100)
+  --signal-rate=100                  setTyping calls, and presence connects + closes, per second in its fixed-rate phases
+  --signals-duration=4               seconds per typing/presence phase (four phases)
   --postgres-url=URL --redis-url=URL where PostgreSQL (a database is created and dropped) and Redis are
   --out=FILE                         report path (default: BENCHMARKS.md at the repository root; with
                                      another path, the JSON goes beside it instead of results/latest.json)
@@ -87,6 +93,9 @@ export function parseOptions(argv) {
     rate: oneNumber('rate', raw.rate, { min: 1 }),
     clients: Math.max(1, positiveInts('clients', raw.clients)[0]),
     subscriberProcesses: Math.max(1, positiveInts('subscriber-processes', raw.subscriberProcesses)[0]),
+    signalUsers: Math.max(1, positiveInts('signal-users', raw.signalUsers)[0]),
+    signalRate: oneNumber('signal-rate', raw.signalRate, { min: 1 }),
+    signalsMs: oneNumber('signals-duration', raw.signalsDuration, { min: 2 }) * 1000,
     postgresUrl: raw.postgresUrl,
     redisUrl: raw.redisUrl,
     out: raw.out,

@@ -71,6 +71,15 @@ function targetRows(results) {
         ...perEngine((f) => status(maxHistoryP99(f), (v) => v <= 10, ms)),
       ],
       [
+        `typing / presence events delivered per second at ${num(results.settings.signalUsers ?? 1000)} connected users, at saturation (no target: recorded)`,
+        ...perEngine((f) => {
+          const s = f.signals;
+          if (!s) return 'not measured';
+          if (failed(s)) return `failed: ${failed(s)}`;
+          return `TypingChanged ${num(s.typing?.saturate?.deliveriesPerSecond)}/s, presenceChanged ${num(s.presence?.saturate?.deliveriesPerSecond)}/s`;
+        }),
+      ],
+      [
         '≥ 2,000 accepted sends/s on PostgreSQL + Redis',
         ...perEngine((f, e) =>
           e === 'postgres'
@@ -199,7 +208,7 @@ function connectionsSection(results) {
   for (const [engine, f] of Object.entries(results.engines)) {
     const c = f.connections;
     if (!c) continue;
-    if (failed(c)) rows.push([ENGINE_TITLES[engine], failed(c), '', '', '', '', '', '', '']);
+    if (failed(c)) rows.push([ENGINE_TITLES[engine], failed(c), '', '', '', '', '', '', '', '']);
     else
       rows.push([
         ENGINE_TITLES[engine],
@@ -211,10 +220,11 @@ function connectionsSection(results) {
         `**${num(c.perConnectionKiB, 1)} KiB**`,
         `${num(c.marginalPerConnectionKiB, 1)} KiB`,
         `${num(c.rssAfterCloseMiB, 1)} MiB`,
+        c.goingOffline ? `${num(c.goingOffline.seconds, 1)} s (server ${num(c.goingOffline.busy?.serverProcess, 2)} cores busy)` : '–',
       ]);
   }
   return table(
-    ['engine', 'live subscriptions', 'time to connect all', 'rate', 'server RSS before', 'RSS with all connected', 'per connection (average)', 'per connection (second half)', 'RSS after they closed'],
+    ['engine', 'live subscriptions', 'time to connect all', 'rate', 'server RSS before', 'RSS with all connected', 'per connection (average)', 'per connection (second half)', 'RSS after they closed', 'taking them offline after the grace'],
     rows,
   );
 }
@@ -243,6 +253,48 @@ function historySection(results) {
     }
   }
   return table(['engine', 'page (last: 50, before: …)', 'requests', 'p50', 'p95', 'p99', 'slowest five (ms)', 'wrong answers', BUSY_HEADER], rows);
+}
+
+function signalsSection(results) {
+  const rows = [];
+  const both = (a, b) => `${ms(a?.p50)} / **${ms(a?.p99)}**${b ? ` · ${ms(b.p50)} / **${ms(b.p99)}**` : ''}`;
+  for (const [engine, f] of Object.entries(results.engines)) {
+    const s = f.signals;
+    if (!s) continue;
+    if (failed(s)) {
+      rows.push([ENGINE_TITLES[engine], failed(s), '', '', '', '', '', '', '']);
+      continue;
+    }
+    for (const [kind, mode, title] of [
+      ['typing', 'rate', 'typing, fixed rate'],
+      ['typing', 'saturate', 'typing, saturation'],
+      ['presence', 'rate', 'presence, fixed rate'],
+      ['presence', 'saturate', 'presence, saturation'],
+    ]) {
+      const p = s[kind]?.[mode];
+      if (!p) continue;
+      if (failed(p)) {
+        rows.push([ENGINE_TITLES[engine], title, failed(p), '', '', '', '', '', '']);
+        continue;
+      }
+      rows.push([
+        ENGINE_TITLES[engine],
+        title,
+        mode === 'rate' ? `${num(p.offeredPerSecond)}/s by ${num(p.activeUsers)} users` : `${num(p.activeUsers)} users${p.window ? `, window ${p.window}` : ''}`,
+        num(p.signalsPerSecond),
+        `**${num(p.deliveriesPerSecond)}**`,
+        `${num(p.deliveries)} (${num(p.deliveredShare * 100, 1)}%)`,
+        kind === 'typing' ? both(p.latencyMs) : both(p.onMs, p.offMs),
+        `${ms(p.answeredMs.p50)} / ${ms(p.answeredMs.p99)}`,
+        busy(p.busy),
+      ]);
+    }
+  }
+  if (rows.length === 0) return 'Not measured in this run (`--only=signals`).';
+  return table(
+    ['engine', 'phase', 'load', 'signals/s', 'events delivered/s', 'delivered', 'latency p50 / p99 (typing: issued → received; presence: connect → ONLINE · close → OFFLINE)', 'answered p50 / p99', BUSY_HEADER],
+    rows,
+  );
 }
 
 /** One sentence: where the busy time went, by the packages on the stack and the top functions. */
@@ -306,7 +358,7 @@ function problemsSection(results) {
     if (!value || typeof value !== 'object') return;
     if (value.error) lines.push(`- ${where}: failed: ${value.error}`);
     if (value.skipped) lines.push(`- ${where}: skipped: ${value.skipped}`);
-    for (const key of ['gaps', 'duplicates', 'unreadable', 'subscriptionsEnded', 'wrongAnswers']) {
+    for (const key of ['gaps', 'duplicates', 'unreadable', 'subscriptionsEnded', 'wrongAnswers', 'repeats', 'unmatched', 'stalls']) {
       if (value[key]) lines.push(`- ${where}: ${key} ${value[key]}${value.endReasons ? ` (${JSON.stringify(value.endReasons)})` : ''}`);
     }
     if (value.sendErrors && Object.keys(value.sendErrors).length) lines.push(`- ${where}: send errors ${JSON.stringify(value.sendErrors)}`);
@@ -325,6 +377,7 @@ export function renderMarkdown(results, notes = '') {
     .map(([e, f]) => `${ENGINE_TITLES[e]}: ${f.skipped ? `skipped (${f.skipped})` : f.label}`)
     .join('; ');
   const targets = targetRows(results);
+  const signalsGrace = Object.values(results.engines).find((f) => f.signals?.graceMs)?.signals.graceMs ?? '–';
   return `# Benchmarks
 
 Generated by \`npm run bench\` (code in [\`bench/\`](bench/)); every figure below
@@ -348,7 +401,7 @@ ${table(['', ''], [
   ['machine speed', m.speedBefore ? `${speed(m.speedBefore)} before the run, ${speed(m.speedAfter)} after (JSON round trips of a message per second on core 0 / core 1, bench/calibrate.mjs: compare runs by it; this virtual machine's speed drifts)` : '–'],
   ['background load', m.backgroundLoad ? `before the run, 2 s sample: core 0 ${num(m.backgroundLoad.core0 * 100)}% busy, core 1 ${num(m.backgroundLoad.core1 * 100)}% busy${Math.max(m.backgroundLoad.core0, m.backgroundLoad.core1) > 0.1 ? ' (**other work was running**)' : ''}` : '–'],
   ['engines', engines],
-  ['sizes', `subscribers ${s.subscribers.join(', ')}; ${num(s.connections)} connections; ${num(s.history)} history messages; ${s.clients} send clients for ${s.throughputSeconds} s (+${s.throughputWarmupSeconds} s warm-up); ${s.rate} msg/s for ${s.latencySeconds} s and saturation for ${s.saturationSeconds} s per subscriber count`],
+  ['sizes', `subscribers ${s.subscribers.join(', ')}; ${num(s.connections)} connections; ${num(s.history)} history messages; ${s.clients} send clients for ${s.throughputSeconds} s (+${s.throughputWarmupSeconds} s warm-up); ${s.rate} msg/s for ${s.latencySeconds} s and saturation for ${s.saturationSeconds} s per subscriber count${s.signalUsers ? `; ${num(s.signalUsers)} users for typing and presence, ${s.signalRate}/s at fixed rate, ${s.signalsSeconds} s per phase` : ''}`],
 ])}
 
 ## Targets
@@ -423,7 +476,11 @@ went live. The average divides the whole growth by the connections; the
 second-half figure leaves out one-time costs (compiled code, caches, the
 heap's first growth), so it is closer to what one more connection costs.
 RSS is what the OS sees: V8 does not hand freed heap pages back at once, so
-"after they closed" stays high even when nothing is retained.
+"after they closed" stays high even when nothing is retained. Each closed
+user goes offline once the presence grace (\`PRESENCE_GRACE_MS\`, 5 s) has
+passed, all at once; the last column is how long the server then stayed busy
+(at least the 0.5 s it takes to see it idle), waited for here so that it does
+not land in the next scenario.
 
 ${connectionsSection(results)}
 
@@ -434,6 +491,39 @@ ${num(s.history)} messages, one request at a time after 100 warm-up requests;
 each answer is checked (50 edges, right seqs).
 
 ${historySection(results)}
+
+## Typing and presence
+
+${num(s.signalUsers ?? 1000)} connected users, each with one graphql-ws socket holding
+\`chatEvents\` of its team group (groups of 100) and \`presenceChanged\`, as an
+open app does; a pacer and a probe are in every group, and 20 more members
+per group (churners) come and go. On a server of its own started with
+\`PRESENCE_GRACE_MS=${signalsGrace}\`, so a close turns into OFFLINE quickly. Each
+phase lasts ${s.signalsSeconds ?? '–'} s:
+
+- **typing, fixed rate**: typists (watchers themselves) type for 1.5 s of
+  every 4 s (\`setTyping(true)\`, then \`false\`, over HTTP as the SDK
+  does); ${s.signalRate ?? '–'} calls a second in all. Each reaches the 99 other watchers
+  of the group as \`TypingChanged\`.
+- **typing, saturation**: every watcher types, as fast as the server's
+  one-start-per-second throttle allows (start, stop when it is answered,
+  start again 1.2 s later), with at most "window" signals unseen by the
+  pacer and 64 unanswered.
+- **presence, fixed rate**: churners are online (a socket open) for 2 s of
+  every 4 s; ${s.signalRate ?? '–'} connects + closes a second. Each change reaches the 100
+  watchers of the churner's group as \`presenceChanged\`.
+- **presence, saturation**: every churner connects, waits until the pacer
+  saw it ONLINE, closes, waits until the pacer saw it OFFLINE, again.
+
+Latency runs from the moment the client issued \`setTyping\`, created the
+socket or closed it, to the moment a watcher process got the event; OFFLINE
+includes the grace. At saturation, latency and events/s count the steady part
+after the first second, when everyone starts at once; "answered"
+(\`setTyping\`'s answer, or the churner's \`connection_ack\`) includes it. Before connecting, each user asks \`me\` once,
+which puts them in the server's user cache, as on a server that has run a
+while (bench/notes.md has what a cold cache costs).
+
+${signalsSection(results)}
 
 ## Profile findings
 

@@ -15,7 +15,7 @@ import { now } from './clock.mjs';
 import { embeddedEngine, postgresEngine, postgresReachable } from './engines.mjs';
 import { errorCode, graphqlClient, LAST_SEQ } from './http-graphql.mjs';
 import {
-  benchPasswordHash, BENCH_PASSWORD, fanoutId, historyChatId, mintToken, newJwtSecret, newRunId, roomId, sendChatId, userId,
+  benchPasswordHash, BENCH_PASSWORD, fanoutId, historyChatId, mintToken, newJwtSecret, newRunId, roomId, sendChatId, signalGroupId, userId,
 } from './ids.mjs';
 import { calibrate, describeMachine } from './machine.mjs';
 import { startMeter } from './meter.mjs';
@@ -27,6 +27,7 @@ import { connectionsScenario } from './scenarios/connections.mjs';
 import { deliveryScenario } from './scenarios/delivery.mjs';
 import { durabilityScenario } from './scenarios/durability.mjs';
 import { historyScenario } from './scenarios/history.mjs';
+import { SIGNALS_GRACE_MS, signalsScenario } from './scenarios/signals.mjs';
 import { throughputScenario, WARMUP_MS } from './scenarios/throughput.mjs';
 import { seedPlan, seedSql } from './seed.mjs';
 import { SERVER_CORE, startBaseline, startParley } from './server-process.mjs';
@@ -89,6 +90,9 @@ const results = {
     latencySeconds: options.latencyMs / 1000,
     saturationSeconds: options.saturationMs / 1000,
     profileSeconds: options.profileMs / 1000,
+    signalUsers: options.signalUsers,
+    signalRate: options.signalRate,
+    signalsSeconds: options.signalsMs / 1000,
   },
   baseline: null,
   engines: {},
@@ -160,6 +164,7 @@ async function runEngine(engine) {
     subscribers: wants('latency') || wants('profile') ? options.subscribers : [],
     clients: wants('throughput') || wants('profile') || (wants('durability') && engine.name === 'embedded') ? options.clients : 0,
     history: wants('history') ? options.history : 0,
+    signalWatchers: wants('signals') ? options.signalUsers : 0,
   });
   const env = { ...engine.env, JWT_SECRET: secret };
   const logFile = join(resultsDir, `server-${engine.name}.log`);
@@ -167,7 +172,7 @@ async function runEngine(engine) {
   log(`${engine.name}: applying migrations (a first start of Parley)`);
   await (await startParley({ repoRoot, entry: serverEntry, env, logFile, maxSeconds: 600 })).stop();
 
-  log(`${engine.name}: seeding ${plan.users} users, ${plan.rooms} rooms, ${plan.sendChats} send chats, ${plan.subscribers.length} fan-out chats, ${plan.history} history messages`);
+  log(`${engine.name}: seeding ${plan.users} users, ${plan.rooms} rooms, ${plan.sendChats} send chats, ${plan.subscribers.length} fan-out chats, ${plan.history} history messages${plan.signals ? `, ${plan.signals.users} signal users in ${plan.signals.groups} groups` : ''}`);
   const seedStartedAt = now();
   await engine.runSql(seedSql(runId, plan, benchPasswordHash()), (statement, ms) => {
     if (ms > 2_000) log(`  ${(ms / 1000).toFixed(1)} s: ${statement.slice(0, 70)}…`);
@@ -177,6 +182,7 @@ async function runEngine(engine) {
     ...Array.from({ length: plan.rooms }, (_, r) => roomId(runId, r)),
     ...Array.from({ length: plan.sendChats }, (_, t) => sendChatId(runId, t)),
     ...plan.subscribers.map((n) => fanoutId(runId, n)),
+    ...Array.from({ length: plan.signals?.groups ?? 0 }, (_, g) => signalGroupId(runId, g)),
     historyChatId(runId),
   ]);
 
@@ -208,6 +214,16 @@ async function runEngine(engine) {
     await server.stop();
   }
 
+  // On a server of its own: a short presence grace there, the default everywhere else.
+  if (wants('signals')) {
+    log(`${engine.name}: typing and presence, ${options.signalUsers} connected users (PRESENCE_GRACE_MS=${SIGNALS_GRACE_MS})`);
+    const server = await startParley({ repoRoot, entry: serverEntry, env: { ...env, PRESENCE_GRACE_MS: String(SIGNALS_GRACE_MS) }, logFile, maxSeconds: 900 });
+    try {
+      figures.signals = await attempt('signals', () => signalsScenario(context(server)));
+    } finally {
+      await server.stop();
+    }
+  }
   if (wants('durability') && engine.name === 'embedded') {
     log(`${engine.name}: durability, send throughput with PGLITE_FSYNC=on and =off`);
     figures.durability = await attempt('durability', () =>

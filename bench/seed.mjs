@@ -1,4 +1,4 @@
-import { GROUP_SIZE, names } from './ids.mjs';
+import { GROUP_SIZE, names, SIGNAL_GROUP_SIZE, signalLayout } from './ids.mjs';
 
 /** Words of the history chat's vocabulary: w1 (the commonest) .. w20000. */
 export const SEARCH_VOCABULARY = 20_000;
@@ -15,9 +15,11 @@ export const SEARCH_VOCABULARY = 20_000;
  *   send chats ceil(clients / 10) group chats of 10 users (send throughput)
  *   fanout-n   for each subscriber count n: users 0..n-1 subscribe, user n sends; one message
  *   history    users 0 and 1, `history` messages, chats.last_seq set to match
+ *   signals    users and groups of their own (ids.mjs, signalLayout): watchers in
+ *              groups of 100, the pacer and the probe in all, churners spread over them
  */
 
-export function seedPlan({ connections, subscribers, clients, history }) {
+export function seedPlan({ connections, subscribers, clients, history, signalWatchers = 0 }) {
   const maxSubscribers = Math.max(0, ...subscribers);
   return {
     users: Math.max(connections, maxSubscribers + 1, clients, 2),
@@ -27,6 +29,7 @@ export function seedPlan({ connections, subscribers, clients, history }) {
     clients,
     subscribers,
     history,
+    signals: signalWatchers > 0 ? signalLayout(signalWatchers) : null,
   };
 }
 
@@ -86,6 +89,8 @@ export function seedSql(runId, plan, passwordHash) {
       values (${id(seedMessage)}, ${id(chat)}, 1, ${id(user(String(count)))}, 'Fan-out ${count} starts here', 'seed-fanout-${count}', now(), 1, 1, now(), 1)`);
   }
 
+  if (plan.signals) statements.push(...signalSql(runId, plan.signals, passwordHash));
+
   const historyChat = id(literal(names.history(runId)));
   statements.push(`
     insert into chats (id, kind, title, direct_key, last_seq, last_message_id, created_at, updated_at)
@@ -113,4 +118,29 @@ export function seedSql(runId, plan, passwordHash) {
   // Fresh planner statistics, as a database that has lived with this data would have.
   statements.push('analyze');
   return statements.map((s) => s.trim().replace(/\s+/g, ' '));
+}
+
+/** The signals scenario's users, groups and memberships (the layout of ids.mjs, signalLayout). */
+function signalSql(runId, layout, passwordHash) {
+  const n = (prefix) => (expr) => `${literal(prefix)} || (${expr})::text`;
+  const user = n(names.signalUser(runId, ''));
+  const group = n(names.signalGroup(runId, ''));
+  const { watchers, groups, pacer, probe, firstChurner, users } = layout;
+  return [
+    `insert into users (id, username, display_name, password_hash, created_at)
+     select ${id(user('i'))}, ${literal(`${runId}_s`)} || i, 'Signal user ' || i, ${literal(passwordHash)}, now()
+       from generate_series(0, ${users - 1}) i`,
+    `insert into chats (id, kind, title, direct_key, last_seq, last_message_id, created_at, updated_at)
+     select ${id(group('g'))}, 'GROUP', 'Team ' || g, null, 0, null, now(), now()
+       from generate_series(0, ${groups - 1}) g`,
+    `insert into members (chat_id, user_id, last_read_seq, joined_at)
+     select ${id(group(`i / ${SIGNAL_GROUP_SIZE}`))}, ${id(user('i'))}, 0, now()
+       from generate_series(0, ${watchers - 1}) i`,
+    `insert into members (chat_id, user_id, last_read_seq, joined_at)
+     select ${id(group(`(i - ${firstChurner}) % ${groups}`))}, ${id(user('i'))}, 0, now()
+       from generate_series(${firstChurner}, ${users - 1}) i`,
+    `insert into members (chat_id, user_id, last_read_seq, joined_at)
+     select ${id(group('g'))}, ${id(user('p'))}, 0, now()
+       from generate_series(0, ${groups - 1}) g, (values (${pacer}), (${probe})) v(p)`,
+  ];
 }

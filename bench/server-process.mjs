@@ -4,9 +4,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withTimeout } from './clock.mjs';
 import { cpuSeconds, programPid, rssKiB, spawnPinned, stopProcess } from './processes.mjs';
 // The server's own list of every limit, so the bench measures Parley without them (npm run bench builds first).
-import { LIMITS_OFF } from '../server/dist/config/config.js';
+import { LIMITS_OFF, loadConfig } from '../server/dist/config/config.js';
 
 export const SERVER_CORE = 0;
+
+/** The server's default PRESENCE_GRACE_MS: a user whose last socket closed goes offline this long afterwards. */
+export const PRESENCE_GRACE_MS = loadConfig({}).presenceGraceMs;
 
 /**
  * A server under test (Parley, or the ws baseline) in its own process on the

@@ -13,9 +13,11 @@ export const MESSAGE_ADDED = 'subscription($chatId: ID!, $afterSeq: Int) { messa
  * Resolves once the server acknowledged connection_init and the subscribe
  * frame is sent; rejects when the handshake fails or takes longer than
  * timeoutMs. After that, onNext(raw) gets each `next` frame and onEnd(reason)
- * is called once if the subscription or socket ends.
+ * is called once if the subscription or socket ends. `operations` ({ id,
+ * query, variables } each) subscribes several on one socket, as an app does;
+ * an empty list only connects (a user who opened the app).
  */
-export function subscribe({ url, token, query = MESSAGE_ADDED, variables, onNext, onEnd, timeoutMs = 30_000, id = '1' }) {
+export function subscribe({ url, token, query = MESSAGE_ADDED, variables, onNext, onEnd, timeoutMs = 30_000, id = '1', operations = [{ id, query, variables }] }) {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, skipUTF8Validation: true });
     let acked = false;
@@ -44,7 +46,7 @@ export function subscribe({ url, token, query = MESSAGE_ADDED, variables, onNext
       if (frame.type === 'connection_ack') {
         acked = true;
         clearTimeout(timer);
-        socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+        for (const op of operations) socket.send(JSON.stringify({ id: op.id, type: 'subscribe', payload: { query: op.query, variables: op.variables } }));
         resolve(socket);
       } else if (frame.type === 'next') {
         onNext(text);

@@ -3,6 +3,7 @@ import { now, sleep } from '../clock.mjs';
 import { GROUP_SIZE, roomId } from '../ids.mjs';
 import { settle, startMeter } from '../meter.mjs';
 import { Worker } from '../processes.mjs';
+import { PRESENCE_GRACE_MS } from '../server-process.mjs';
 import { round } from '../stats.mjs';
 
 /** Sockets per client process: well inside the open-files limit. */
@@ -54,8 +55,17 @@ export async function connectionsScenario({ benchDir, server, runId, secret, opt
     const marginalKiB = live > liveFirst ? (rssAfterKiB - rssHalfKiB) / (live - liveFirst) : null;
     log(`  ${live}/${count} live in ${(allLiveMs / 1000).toFixed(1)} s; server RSS ${(rssAfterKiB / 1024).toFixed(1)} MiB: ${perConnectionKiB?.toFixed(1)} KiB per connection on average, ${marginalKiB?.toFixed(1)} KiB for each of the second half`);
     await Promise.all(workers.map((w) => w.request({ cmd: 'close' }, 'closed', 60_000)));
+    const closedAt = now();
     await sleep(2_000);
     const rssAfterCloseKiB = await server.settledRssKiB();
+    // Every user whose socket closed goes offline once the presence grace has passed, all of them at
+    // once. That work is waited for, and shown, here: left alone it lands in the next scenario's window.
+    await sleep(Math.max(0, closedAt + PRESENCE_GRACE_MS - now()));
+    const offlineFrom = now();
+    const offlineMeter = startMeter(server);
+    await settle(server, { maxMs: 120_000, otherMaxMs: 0 });
+    const goingOffline = { seconds: round((now() - offlineFrom) / 1000, 1), busy: offlineMeter() };
+    log(`  after the grace, the server was busy ${goingOffline.seconds} s taking ${live} users offline; busy ${JSON.stringify(goingOffline.busy)}`);
     return {
       connections: count,
       clientProcesses: processes,
@@ -71,6 +81,8 @@ export async function connectionsScenario({ benchDir, server, runId, secret, opt
       perConnectionKiB: round(perConnectionKiB, 1),
       marginalPerConnectionKiB: round(marginalKiB, 1),
       busyWhileConnectingFirstHalf: busy,
+      // From the end of the presence grace after the close until the server was idle (at least the 0.5 s settle() takes to see it).
+      goingOffline,
     };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
