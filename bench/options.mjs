@@ -2,7 +2,7 @@
  * Command-line flags. Defaults make a run of both engines finish within ten
  * minutes on the 2-core bench machine; each flag scales one scenario.
  */
-export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'signals', 'baseline', 'profile'];
+export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'search', 'signals', 'baseline', 'profile'];
 const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency', typing: 'signals', presence: 'signals' };
 
 const DEFAULTS = {
@@ -12,6 +12,7 @@ const DEFAULTS = {
   connections: '5000',
   history: '1000000',
   historyRequests: '200',
+  searchRequests: '200',
   duration: '10',
   latencyDuration: '5',
   saturationDuration: '5',
@@ -36,6 +37,7 @@ export const USAGE = `node bench/run.mjs [flags]   (npm run bench -- [flags])
   --connections=5000                 idle subscribed connections
   --history=1000000                  messages in the history chat
   --history-requests=200             page requests per depth
+  --search-requests=200              searches per kind (search runs over the history chat's messages)
   --duration=10                      send-throughput seconds (after a 2 s warm-up)
   --latency-duration=5               seconds of sending at --rate per subscriber count
   --saturation-duration=5            seconds of sending as fast as possible per subscriber count
@@ -86,6 +88,7 @@ export function parseOptions(argv) {
     connections: positiveInts('connections', raw.connections)[0],
     history: positiveInts('history', raw.history)[0],
     historyRequests: Math.max(1, positiveInts('history-requests', raw.historyRequests)[0]),
+    searchRequests: Math.max(1, positiveInts('search-requests', raw.searchRequests)[0]),
     durationMs: oneNumber('duration', raw.duration, { min: 1 }) * 1000,
     latencyMs: oneNumber('latency-duration', raw.latencyDuration, { min: 1 }) * 1000,
     saturationMs: oneNumber('saturation-duration', raw.saturationDuration, { min: 1 }) * 1000,

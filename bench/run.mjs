@@ -27,6 +27,7 @@ import { connectionsScenario } from './scenarios/connections.mjs';
 import { deliveryScenario } from './scenarios/delivery.mjs';
 import { durabilityScenario } from './scenarios/durability.mjs';
 import { historyScenario } from './scenarios/history.mjs';
+import { searchScenario } from './scenarios/search.mjs';
 import { SIGNALS_GRACE_MS, signalsScenario } from './scenarios/signals.mjs';
 import { throughputScenario, WARMUP_MS } from './scenarios/throughput.mjs';
 import { seedPlan, seedSql } from './seed.mjs';
@@ -83,6 +84,7 @@ const results = {
     connections: options.connections,
     history: options.history,
     historyRequests: options.historyRequests,
+    searchRequests: options.searchRequests,
     throughputSeconds: options.durationMs / 1000,
     throughputWarmupSeconds: WARMUP_MS / 1000,
     clients: options.clients,
@@ -163,7 +165,7 @@ async function runEngine(engine) {
     connections: wants('connections') ? options.connections : 0,
     subscribers: wants('latency') || wants('profile') ? options.subscribers : [],
     clients: wants('throughput') || wants('profile') || (wants('durability') && engine.name === 'embedded') ? options.clients : 0,
-    history: wants('history') ? options.history : 0,
+    history: wants('history') || wants('search') ? options.history : 0,
     signalWatchers: wants('signals') ? options.signalUsers : 0,
   });
   const env = { ...engine.env, JWT_SECRET: secret };
@@ -194,6 +196,10 @@ async function runEngine(engine) {
     if (wants('history')) {
       log(`${engine.name}: history, ${options.history} messages`);
       figures.history = await attempt('history', () => historyScenario(context(server)));
+    }
+    if (wants('search')) {
+      log(`${engine.name}: search over ${options.history} messages`);
+      figures.search = await attempt('search', () => searchScenario(context(server)));
     }
     if (wants('connections')) {
       log(`${engine.name}: connections`);

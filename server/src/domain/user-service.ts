@@ -9,22 +9,49 @@ const CACHE_MAX = 50_000;
 
 export class UserService {
   private cache = new Map<string, User>();
+  /** Users being read now, by id: concurrent lookups share the query. */
+  private readonly loading = new Map<string, Promise<User | null>>();
 
   constructor(private readonly users: UserRepository) {}
 
+  /**
+   * Cached users, and one query for the rest. A lookup in flight is shared:
+   * a signal about a user reaches a hundred watchers' executions in one turn,
+   * and each would otherwise query the same user before the first answer is
+   * cached.
+   */
   async byIds(ids: readonly string[]): Promise<Map<string, User>> {
     const result = new Map<string, User>();
     const missing: string[] = [];
+    const waiting: Promise<void>[] = [];
     for (const id of ids) {
       const cached = this.cache.get(id);
       if (cached) result.set(id, cached);
-      else missing.push(id);
+      else {
+        const inFlight = this.loading.get(id);
+        if (inFlight) waiting.push(inFlight.then((user) => void (user && result.set(id, user))));
+        else missing.push(id);
+      }
     }
-    for (const user of await this.users.findByIds(missing)) {
-      result.set(user.id, user);
-      if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(user.id, user);
+    if (missing.length > 0) {
+      const query = this.users.findByIds(missing);
+      const found = query.then((users) => new Map(users.map((u) => [u.id, u])));
+      for (const id of missing) {
+        const one = found.then((users) => users.get(id) ?? null);
+        one.catch(() => undefined);
+        this.loading.set(id, one);
+      }
+      try {
+        for (const user of await query) {
+          result.set(user.id, user);
+          if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+          this.cache.set(user.id, user);
+        }
+      } finally {
+        for (const id of missing) this.loading.delete(id);
+      }
     }
+    await Promise.all(waiting);
     return result;
   }
 
