@@ -10,12 +10,13 @@ import { serve } from './worker-runtime.mjs';
 async function run({ httpUrl, token, kinds, requests, warmup }) {
   const http = graphqlClient(httpUrl, { maxSockets: 1 });
   const results = {};
-  for (const { name, queries, minHits } of kinds) {
+  for (const { name, queries, minHits, requests: kindRequests } of kinds) {
+    const count = Math.min(requests, kindRequests ?? requests);
     const latency = [];
     let wrong = 0;
     let firstProblem = null;
     let hits = 0;
-    for (let i = 0; i < warmup + requests; i++) {
+    for (let i = 0; i < warmup + count; i++) {
       const query = queries[i % queries.length];
       const sentAt = now();
       const { body } = await http.post(SEARCH_MESSAGES, { query }, token);
@@ -31,7 +32,7 @@ async function run({ httpUrl, token, kinds, requests, warmup }) {
         hits += edges?.length ?? 0;
       }
     }
-    results[name] = { latency: Float64Array.from(latency), wrong, firstProblem, meanHits: hits / requests };
+    results[name] = { latency: Float64Array.from(latency), wrong, firstProblem, meanHits: hits / count };
   }
   http.close();
   return { type: 'done', kinds: results };

@@ -42,6 +42,9 @@ const toMessage = (row: MessagesTable): Message => ({
 
 type AppendRow = MessagesTable & { outcome: 'written' | 'existing' };
 
+/** Matches a search ranks at most (see search): enough that what people look for is among them. */
+export const SEARCH_CANDIDATES = 1000;
+
 /** Every column a Message is read from: never `*`, which would carry each row's search words too. */
 const COLUMNS = [
   'id', 'chat_id', 'seq', 'kind', 'sender_id', 'subject_id', 'body', 'client_id', 'reply_to_id', 'created_at',
@@ -258,31 +261,42 @@ export class SqlMessageStore implements MessageStore {
   }
 
   /**
-   * One statement over the search index (chat first, then words: see the
-   * message_search migration). plainto_tsquery parses the query with the
-   * parser that made the index's words, so what was indexed as one word (an
-   * address, a hyphenated word) is looked for as one; the last word also
-   * matches as a prefix.
+   * One statement. plainto_tsquery parses the query with the parser that
+   * made the index's words, so what was indexed as one word (an address, a
+   * hyphenated word) is looked for as one; the last word also matches as a
+   * prefix. The query is written inline (not in a CTE) so the planner sees
+   * its words and their frequencies.
+   *
+   * Ranking reads every candidate, so the candidates are bounded: each chat's
+   * newest SEARCH_CANDIDATES matches, of which the newest SEARCH_CANDIDATES
+   * overall. Per chat the planner picks the search index (a rare word: its
+   * few matches) or walks the chat backwards by seq until it has enough (a
+   * common word: they come quickly), so a search costs about the same
+   * whatever the words. A word in every other message is thus ranked among
+   * its newest matches, not all of them.
    */
   async search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]> {
     if (chatIds.length === 0) return [];
-    // The query as typed, or with its last word completed: "ada@example.com" stays one word, "hel" finds "hello".
     const prefix = terms.prefix && sql`to_tsquery('simple'::regconfig, ${`'${terms.prefix.word}':*`})`;
+    // The query as typed, or with its last word completed: "ada@example.com" stays one word, "hel" finds "hello".
     // Without a word before the prefix, plainto_tsquery would be empty (and PostgreSQL says so in a notice).
     const completed =
-      terms.prefix === null
-        ? sql``
-        : terms.words.length > 1
-          ? sql` || (plainto_tsquery('simple'::regconfig, ${terms.prefix.before}) && ${prefix})`
-          : sql` || ${prefix}`;
+      prefix === null ? sql`` : terms.words.length > 1 ? sql` || (plainto_tsquery('simple'::regconfig, ${terms.prefix!.before}) && ${prefix})` : sql` || ${prefix}`;
+    const query = sql`(plainto_tsquery('simple'::regconfig, ${terms.text})${completed})`;
     const page = after === null ? sql`` : sql`where (h.rank, h.created_at, h.id) < (${after.rank}::real, ${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`;
     const { rows } = await sql<MessagesTable & { rank: number }>`
-      with q as (select plainto_tsquery('simple'::regconfig, ${terms.text})${completed} as query),
-      hits as (
-        select ${COLUMN_LIST}, ts_rank(m.search, q.query) as rank
-          from messages m, q
-         where m.chat_id = any(${[...new Set(chatIds)]}::uuid[]) and m.search @@ q.query
-      )
+      with candidates as (
+        select ${COLUMN_LIST}, m.search
+          from unnest(${[...new Set(chatIds)]}::uuid[]) as c(id)
+          cross join lateral (
+            select ${COLUMN_LIST}, m.search from messages m
+             where m.chat_id = c.id and m.search @@ ${query}
+             order by m.seq desc limit ${SEARCH_CANDIDATES}
+          ) m
+         order by m.created_at desc, m.id desc
+         limit ${SEARCH_CANDIDATES}
+      ),
+      hits as (select ${COLUMN_LIST}, ts_rank(m.search, ${query}) as rank from candidates m)
       select * from hits h ${page}
        order by h.rank desc, h.created_at desc, h.id desc
        limit ${limit}`.execute(this.db());
