@@ -43,7 +43,7 @@ const toMessage = (row: MessagesTable): Message => ({
 type AppendRow = MessagesTable & { outcome: 'written' | 'existing' };
 
 /** Matches a search ranks at most (see search): enough that what people look for is among them. */
-export const SEARCH_CANDIDATES = 1000;
+export const SEARCH_CANDIDATES = 500;
 
 /** Every column a Message is read from: never `*`, which would carry each row's search words too. */
 const COLUMNS = [
