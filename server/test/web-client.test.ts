@@ -9,7 +9,7 @@ import { pgliteTarget } from './support/targets.js';
 import { directChat, send, signup, uniqueName, type TestUser } from './support/users.js';
 
 /**
- * The web client (web/, built into web/dist and served by Parley at /), driven
+ * The web client (client/, built into client/dist and served by Parley at /), driven
  * in a real headless Chromium against a real server: sign-up, live chat
  * between two browsers, unread badges, reload, history paging and a network
  * drop. Screenshots of the main screens go to server/test-artifacts/.
@@ -17,7 +17,7 @@ import { directChat, send, signup, uniqueName, type TestUser } from './support/u
 
 const PASSWORD = 'correct horse battery';
 
-describe.skipIf(requireBundle('web', WEB_DIST, 'web client'))('web client', () => {
+describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', () => {
   let server: TestServer;
   let origin: string;
   beforeAll(async () => {

@@ -3,18 +3,18 @@ import { fileURLToPath } from 'node:url';
 import { createStaticBundle } from './static-bundle.js';
 
 /**
- * Parley's web client (web/, Svelte), built by `npm run build` into web/dist:
+ * Parley's web client (client/, Svelte), built by `npm run build` into client/dist:
  *
  *   GET /                 → dist/index.html (hash routing: no other page URL exists)
  *   GET /assets/<file>    → dist/assets/<file>
  *
- * When web/dist is missing the caller keeps its welcome page at /.
+ * When client/dist is missing the caller keeps its welcome page at /.
  */
 
 const ASSETS_PATH = '/assets/';
 
-/** web/dist beside this server, from server/src/http (tests) or server/dist/http (build, image). */
-export const WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+/** client/dist beside this server, from server/src/http (tests) or server/dist/http (build, image). */
+export const WEB_DIST = fileURLToPath(new URL('../../../client/dist/', import.meta.url));
 
 /**
  * Only this origin, with no inline script or style at all: the client's CSS is

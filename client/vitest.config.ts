@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [svelte(), svelteTesting()],
   test: {
-    name: 'web',
+    name: 'client',
     include: ['test/**/*.test.ts'],
     environment: 'jsdom',
   },
