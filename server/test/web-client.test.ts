@@ -304,6 +304,32 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
       }
     });
 
+    it('keeps the chat list its width whatever the last message: times, badges, New chat and Log out stay on screen', async () => {
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const chatId = await directChat(server, ada, bob);
+      await send(server, bob, chatId, `${'x'.repeat(3990)} tail`);
+      for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+        const opened = await open({ user: ada, viewport });
+        try {
+          const { page } = opened;
+          await page.getByRole('link', { name: new RegExp(bob.username) }).waitFor();
+          const sidebar = await page.locator('.sidebar').boundingBox();
+          expect(sidebar!.width).toBeLessThanOrEqual(viewport.width < 700 ? viewport.width : 340);
+          expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+          for (const name of ['New chat', 'Log out']) {
+            const box = await page.getByRole('button', { name }).first().boundingBox();
+            expect(box!.x + box!.width, `${name} at ${viewport.width} px`).toBeLessThanOrEqual(viewport.width);
+          }
+          const time = await page.locator('.chat-item-time').first().boundingBox();
+          expect(time!.x + time!.width).toBeLessThanOrEqual(sidebar!.x + sidebar!.width);
+          expect(opened.problems).toEqual([]);
+        } finally {
+          await opened.context.close();
+        }
+      }
+    });
+
     it('works by keyboard in the new chat dialog and as separate list and chat screens on a phone', async () => {
       const ada = await signup(server);
       const bob = await signup(server);
