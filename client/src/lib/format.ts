@@ -26,6 +26,9 @@ const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
 export function shortTime(iso: string, now = new Date()): string {
   const date = new Date(iso);
   if (sameDay(date, now)) return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (sameDay(date, yesterday)) return 'Yesterday';
   if (now.getTime() - date.getTime() < 6 * 24 * 3600 * 1000) return date.toLocaleDateString([], { weekday: 'short' });
   return date.toLocaleDateString([], { day: 'numeric', month: 'short' });
 }
