@@ -330,6 +330,27 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
       }
     });
 
+    it('starts a direct chat with Enter in the dialog’s search when one person matches, never asking for a group name', async () => {
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const opened = await open({ user: ada });
+      try {
+        const { page } = opened;
+        await page.getByRole('button', { name: 'New chat' }).first().click();
+        const dialog = page.getByRole('dialog', { name: 'New chat' });
+        await dialog.waitFor();
+        await page.locator('#new-chat-search').fill(bob.username);
+        await dialog.getByText(`@${bob.username}`).waitFor();
+        await page.keyboard.press('Enter');
+        await dialog.waitFor({ state: 'hidden' });
+        await page.getByRole('link', { name: new RegExp(bob.username) }).waitFor();
+        expect(await page.getByText('Give the group a name.').count()).toBe(0);
+        expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.context.close();
+      }
+    });
+
     it('works by keyboard in the new chat dialog and as separate list and chat screens on a phone', async () => {
       const ada = await signup(server);
       const bob = await signup(server);
