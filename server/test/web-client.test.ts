@@ -330,7 +330,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
       }
     });
 
-    it('starts a direct chat with Enter in the dialog’s search when one person matches, never asking for a group name', async () => {
+    it('starts a direct chat with Enter in the dialog’s search when one person matches, never asking for a group name, with focus in the message box', async () => {
       const ada = await signup(server);
       const bob = await signup(server);
       const opened = await open({ user: ada });
@@ -345,7 +345,33 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
         await dialog.waitFor({ state: 'hidden' });
         await page.getByRole('link', { name: new RegExp(bob.username) }).waitFor();
         expect(await page.getByText('Give the group a name.').count()).toBe(0);
+        // Typing straight away writes the first message, instead of reopening the dialog from New chat.
+        await page.waitForFunction(() => document.activeElement?.id === 'composer-input', null, { timeout: 5000 });
         expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.context.close();
+      }
+    });
+
+    it('puts focus in the message box after picking a person, so the first keys typed are the first message', async () => {
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const carol = await signup(server);
+      // Ada already has a chat open: picking someone else must still land in the new chat's box.
+      const first = await directChat(server, ada, carol);
+      const opened = await open({ user: ada, at: `#/chats/${first}` });
+      try {
+        const { page } = opened;
+        await page.locator('#composer-input').waitFor();
+        await page.getByRole('button', { name: 'New chat' }).first().click();
+        const dialog = page.getByRole('dialog', { name: 'New chat' });
+        await page.locator('#new-chat-search').fill(bob.username);
+        await dialog.getByRole('button', { name: new RegExp(bob.username) }).click();
+        await dialog.waitFor({ state: 'hidden' });
+        await page.waitForFunction(() => document.activeElement?.id === 'composer-input', null, { timeout: 5000 });
+        await page.keyboard.type('hello bob');
+        expect(await page.locator('#composer-input').inputValue()).toBe('hello bob');
+        expect(await dialog.isVisible()).toBe(false);
       } finally {
         await opened.context.close();
       }
