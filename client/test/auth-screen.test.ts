@@ -50,6 +50,21 @@ describe('sign-in and sign-up form', () => {
     expect(username.getAttribute('aria-invalid')).toBeNull();
   });
 
+  it('shows every sign-up field problem at once, before asking the server', async () => {
+    const { client, calls } = fakeClient({});
+    render(AuthScreen, { client, onSignedIn: vi.fn() });
+    await userEvent.click(screen.getByRole('button', { name: 'Create an account' }));
+    await userEvent.type(screen.getByLabelText('Username'), 'A!');
+    await userEvent.type(screen.getByLabelText('Password'), 'short');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(calls).toEqual([]);
+    expect(screen.getByLabelText('Username').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByLabelText('Password').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByText('Username must be 3 to 32 characters of a-z, 0-9 and _.')).toBeTruthy();
+    expect(screen.getByText('Password must be at least 8 characters.')).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByLabelText('Username'));
+  });
+
   it('says when to retry after too many attempts (RATE_LIMITED), from extensions.retryAfterMs', async () => {
     // The message's own words are not read: only the code and retryAfterMs are the contract.
     const { client } = fakeClient({ Login: { code: 'RATE_LIMITED', message: 'Too many login attempts; try again in 9 s', retryAfterMs: 41_200 } });

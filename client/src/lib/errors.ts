@@ -60,3 +60,16 @@ export function describeAuthError(error: ApiError, mode: 'login' | 'signup'): { 
 function retryHint(retryAfterMs: number | undefined): string {
   return retryAfterMs === undefined ? 'Wait a moment and try again.' : `Try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
 }
+
+/**
+ * What a sign-up form can tell before asking: every field's problem at once
+ * (the server names only the first). The same rules and words as the
+ * server's; the server still decides.
+ */
+export function signupProblems(username: string, password: string): Partial<Record<AuthField, string>> {
+  const problems: Partial<Record<AuthField, string>> = {};
+  const name = username.trim().toLowerCase();
+  if (name.length < 3 || name.length > 32 || !/^[a-z0-9_]+$/.test(name)) problems.username = 'Username must be 3 to 32 characters of a-z, 0-9 and _.';
+  if ([...password].length < 8) problems.password = 'Password must be at least 8 characters.';
+  return problems;
+}
