@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../src/http/web-client.js';
-import { ARTIFACTS, launchChromium, newContext, reportPageProblems, requestsElsewhere, requireBundle, skipWithoutChromium } from './support/browser.js';
+import { ARTIFACTS, launchChromium, requestsElsewhere, requireBundle, skipWithoutChromium } from './support/browser.js';
+import { openClient, shownBodies, shownSeqs, signUpInBrowser, type OpenOptions } from './support/web-client.js';
 import { CuttableProxy } from './support/cuttable-proxy.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
@@ -14,8 +15,6 @@ import { directChat, send, signup, uniqueName, type TestUser } from './support/u
  * between two browsers, unread badges, reload, history paging and a network
  * drop. Screenshots of the main screens go to server/test-artifacts/.
  */
-
-const PASSWORD = 'correct horse battery';
 
 describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', () => {
   let server: TestServer;
@@ -67,65 +66,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
       await proxy?.close();
     });
 
-    interface Opened {
-      page: Page;
-      context: BrowserContext;
-      /** Page errors and CSP violations: always a failure. */
-      problems: string[];
-      /** Console errors: a failure, except while the network is down on purpose. */
-      consoleErrors: string[];
-      requests: string[];
-    }
-
-    /** A fresh browser profile on the client, optionally already signed in as `user`. */
-    async function open(
-      options: { user?: TestUser; at?: string; viewport?: { width: number; height: number }; via?: string } = {},
-    ): Promise<Opened> {
-      const base = options.via ?? origin;
-      const context = await newContext(browser, "the web client's", {
-        viewport: options.viewport ?? { width: 1280, height: 800 },
-        deviceScaleFactor: options.viewport && options.viewport.width < 700 ? 2 : 1,
-      });
-      const problems: string[] = [];
-      const consoleErrors: string[] = [];
-      const requests: string[] = [];
-      context.on('request', (r) => requests.push(r.url()));
-      if (options.user) {
-        const session = JSON.stringify({
-          token: options.user.token,
-          user: { id: options.user.id, username: options.user.username, displayName: options.user.username },
-        });
-        // Only the first load: a later reload must find what the app itself kept.
-        await context.addInitScript((value) => {
-          if (!sessionStorage.getItem('seeded')) {
-            localStorage.setItem('parley.session', value);
-            sessionStorage.setItem('seeded', '1');
-          }
-        }, session);
-      }
-      const page = await context.newPage();
-      page.on('console', (message) => {
-        if (message.type() === 'error') consoleErrors.push(message.text());
-      });
-      await reportPageProblems(page, problems);
-      const response = await page.goto(`${base}/${options.at ?? ''}`);
-      expect(response!.status()).toBe(200);
-      return { page, context, problems, consoleErrors, requests };
-    }
-
-    async function signUpInBrowser(page: Page, username: string, displayName: string): Promise<void> {
-      await page.getByRole('button', { name: 'Create an account' }).click();
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Display name').fill(displayName);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.getByRole('button', { name: 'New chat' }).first().waitFor();
-    }
-
-    /** The bodies of the messages shown, top to bottom (pending ones included). */
-    const shownBodies = (page: Page) => page.locator('.message .body').allInnerTexts();
-    const shownSeqs = async (page: Page) =>
-      (await page.locator('.message[data-seq]').evaluateAll((els) => els.map((el) => Number((el as HTMLElement).dataset.seq))));
+    const open = (options: OpenOptions = {}) => openClient(browser, origin, options);
 
     it('two people sign up, start a chat and talk live; unread badges appear and clear; a reload keeps session and history', async () => {
       const ada = await open();
