@@ -20,4 +20,14 @@ describe('new messages divider', () => {
     await rerender({ firstUnreadSeq: null });
     expect(screen.queryByTestId('unread-divider')).toBeNull();
   });
+
+  it('waits for the page holding the read position when more are unread than one page', async () => {
+    const timeline = new Timeline(ada.id);
+    timeline.add([stored(21), stored(22), stored(23)]);
+    const { rerender } = render(MessageList, { items: timeline.items, viewerId: ada.id, firstUnreadSeq: 11, hasOlder: true });
+    expect(screen.queryByTestId('unread-divider')).toBeNull();
+    timeline.add([stored(9), stored(10), stored(11), stored(12)]);
+    await rerender({ items: timeline.items });
+    expect((screen.getByTestId('unread-divider').nextElementSibling as HTMLElement).dataset.seq).toBe('11');
+  });
 });
