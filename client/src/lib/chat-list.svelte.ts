@@ -40,10 +40,14 @@ export class ChatList {
     return this.chats.find((c) => c.id === id);
   }
 
-  /** Follows chatUpdated; returns the unsubscribe. */
-  follow(client: Client): () => void {
+  /** Follows chatUpdated; returns the unsubscribe. `onUpdated` sees each chat with what the list held before. */
+  follow(client: Client, onUpdated?: (next: ChatFieldsFragment, previous: ChatFieldsFragment | undefined) => void): () => void {
     const { unsubscribe } = client.subscription(ChatUpdatedDocument, {}).subscribe((result) => {
-      if (result.data) this.upsert(result.data.chatUpdated);
+      if (!result.data) return;
+      const next = result.data.chatUpdated;
+      const previous = this.find(next.id);
+      this.upsert(next);
+      onUpdated?.(next, previous);
     });
     return unsubscribe;
   }
