@@ -18,16 +18,26 @@ export class ChatList {
   chats = $state.raw<ChatFieldsFragment[]>([]);
   status = $state<'loading' | 'ready' | 'error'>('loading');
   error = $state<string | null>(null);
+  /** Chats from chatUpdated while a load is in flight: newer than what that load may answer with. */
+  private arrivedDuringLoad = new Set<Map<string, ChatFieldsFragment>>();
 
   async load(client: Client): Promise<void> {
-    const result = await client.query(ChatsDocument, { first: CHATS_PAGE }).toPromise();
+    const arrived = new Map<string, ChatFieldsFragment>();
+    this.arrivedDuringLoad.add(arrived);
+    const result = await client
+      .query(ChatsDocument, { first: CHATS_PAGE })
+      .toPromise()
+      .finally(() => this.arrivedDuringLoad.delete(arrived));
     if (result.error || !result.data) {
       // Keep what is shown: a failed refresh after a reconnect should not blank the list.
       if (this.status !== 'ready') this.status = 'error';
       this.error = result.error ? toApiError(result.error).message : 'The chats could not be loaded.';
       return;
     }
-    this.chats = result.data.chats.edges.map((e) => e.node).sort(byActivity);
+    // An event that came while the page was on its way wins over the page (a read that cleared a badge, a new message).
+    const loaded = result.data.chats.edges.map((e) => arrived.get(e.node.id) ?? e.node);
+    const added = [...arrived.values()].filter((c) => !loaded.some((l) => l.id === c.id));
+    this.chats = [...loaded, ...added].sort(byActivity);
     this.status = 'ready';
     this.error = null;
   }
@@ -46,6 +56,7 @@ export class ChatList {
       if (!result.data) return;
       const next = result.data.chatUpdated;
       const previous = this.find(next.id);
+      for (const arrived of this.arrivedDuringLoad) arrived.set(next.id, next);
       this.upsert(next);
       onUpdated?.(next, previous);
     });
