@@ -70,7 +70,9 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: re
       await send(server, bob, chatId, 'Plain words 🎉');
       const long = Array.from({ length: 40 }, (_, i) => `Line ${i + 1} of a very long message.`).join('\n');
       await send(server, bob, chatId, long);
-      await markRead(ada, chatId, 4);
+      const wide = `${'A long paragraph that is still short on a wide screen. '.repeat(14)}`.trim();
+      await send(server, bob, chatId, wide);
+      await markRead(ada, chatId, 5);
 
       const opened = await open({ user: ada, at: `#/chats/${chatId}` });
       try {
@@ -111,10 +113,24 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: re
         await page.keyboard.press('Enter');
         expect(await showMore.getAttribute('aria-expanded')).toBe('false');
         expect((await heights()).shown).toBe(folded.shown);
+        // Over 700 characters but under 12 lines at this width: nothing to fold, so no button.
+        expect((await page.locator('.message[data-seq="5"] .body').innerText()).length).toBeGreaterThan(700);
+        await expect.poll(() => page.locator('.message[data-seq="5"] button').count()).toBe(0);
+        expect(await page.locator('.message[data-seq="5"] .body').evaluate((el) => el.scrollHeight <= el.clientHeight)).toBe(true);
         await expectAccessible(page, 'message bodies');
         noProblems(opened);
       } finally {
         await opened.context.close();
+      }
+
+      // On a phone the same paragraph runs past 12 lines: folded, with Show more.
+      const phone = await open({ user: ada, at: `#/chats/${chatId}`, viewport: PHONE });
+      try {
+        await phone.page.locator('.message[data-seq="5"]').getByRole('button', { name: 'Show more' }).waitFor();
+        expect(await phone.page.locator('.message[data-seq="5"] .body').evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+        noProblems(phone);
+      } finally {
+        await phone.context.close();
       }
     });
 
