@@ -106,12 +106,14 @@ export class ChatFeed {
     this.startCursor = pageInfo.startCursor ?? this.startCursor;
   }
 
-  /** Shows the message at once as pending; the live event with its clientId confirms it. */
-  send(text: string): void {
+  /** Shows the message at once as pending; the live event with its clientId confirms it. `replyToId`: a reply to that message. */
+  send(text: string, replyToId?: string): void {
     const body = text.trim();
     if (!body) return;
     const clientId = newClientId();
-    this.timeline.addPending({ clientId, body, createdAt: new Date().toISOString(), sender: this.viewer });
+    const original = replyToId ? this.timeline.messages.find((m) => m.id === replyToId) : undefined;
+    const replyTo = original ? { id: original.id, seq: original.seq, kind: original.kind, body: original.body, deletedAt: original.deletedAt, sender: original.sender } : null;
+    this.timeline.addPending({ clientId, body, createdAt: new Date().toISOString(), sender: this.viewer, replyToId, replyTo });
     void this.deliver(clientId, body);
   }
 
@@ -122,8 +124,9 @@ export class ChatFeed {
 
   /** Same clientId on every attempt: the server stores a message once however often it is resent. */
   private async deliver(clientId: string, body: string): Promise<void> {
+    const replyToId = this.timeline.findPending(clientId)?.replyToId ?? null;
     this.timeline.setPending(clientId, 'sending');
-    const result = await this.client.mutation(SendMessageDocument, { chatId: this.chatId, body, clientId }).toPromise();
+    const result = await this.client.mutation(SendMessageDocument, { chatId: this.chatId, body, clientId, replyToId }).toPromise();
     if (!this.timeline.findPending(clientId)) return; // already arrived live
     if (result.error) {
       const error = toApiError(result.error);

@@ -1,4 +1,4 @@
-import type { MessageFieldsFragment, UserFieldsFragment } from '@parley/sdk/documents';
+import type { MessageFieldsFragment, RepliedFieldsFragment, UserFieldsFragment } from '@parley/sdk/documents';
 
 /** An own message not yet seen back from the server. */
 export interface PendingMessage {
@@ -11,6 +11,9 @@ export interface PendingMessage {
   error?: string;
   /** The error code of a failed send: a transient one is resent after a reconnect. */
   code?: string;
+  /** A reply: the id of the message it answers (sent as `replyToId`), and that message to quote when held. */
+  replyToId?: string;
+  replyTo?: RepliedFieldsFragment | null;
 }
 
 export type TimelineItem =
@@ -61,6 +64,27 @@ export class Timeline {
 
   setPending(clientId: string, state: PendingMessage['state'], error?: string, code?: string): void {
     this.pending = this.pending.map((p) => (p.clientId === clientId ? { ...p, state, error, code } : p));
+  }
+
+  /**
+   * Puts a changed message (the answer of an edit or a deletion) in place of
+   * the one held with its id, and refreshes the quotes of replies to it. Not
+   * held (outside the pages loaded): nothing to do. A deletion is never
+   * undone and an older edit never replaces a newer one, whatever order the
+   * answers and events arrive in.
+   */
+  update(message: MessageFieldsFragment): void {
+    const held = this.messages.find((m) => m.id === message.id);
+    if (!held) return;
+    const stale =
+      (held.deletedAt && !message.deletedAt) ||
+      (!held.deletedAt && !message.deletedAt && held.editedAt && (!message.editedAt || message.editedAt < held.editedAt));
+    if (stale) return;
+    this.messages = this.messages.map((m) => {
+      if (m.id === message.id) return message;
+      if (m.replyTo?.id === message.id) return { ...m, replyTo: { ...m.replyTo, body: message.body, deletedAt: message.deletedAt } };
+      return m;
+    });
   }
 
   findPending(clientId: string): PendingMessage | undefined {
