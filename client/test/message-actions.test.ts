@@ -106,6 +106,14 @@ describe('Timeline.update', () => {
     expect(timeline.messages.map((m) => m.seq)).toEqual([1, 2]);
   });
 
+  it('refreshes a reply’s quote even when the original is outside the pages loaded', () => {
+    const timeline = new Timeline(ada.id);
+    timeline.add([message(50, bob, 'answer', { replyTo: { ...message(1, ada, 'long ago') } })]);
+    timeline.update(message(1, ada, '', { deletedAt: later }));
+    expect(timeline.messages.map((m) => m.seq)).toEqual([50]);
+    expect(timeline.messages[0]!.replyTo).toMatchObject({ id: 'm1', body: '', deletedAt: later });
+  });
+
   it('never undoes a deletion nor lets an older edit replace a newer one', () => {
     const timeline = new Timeline(ada.id);
     timeline.add([message(1, ada, 'first')]);

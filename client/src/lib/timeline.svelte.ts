@@ -68,17 +68,18 @@ export class Timeline {
 
   /**
    * Puts a changed message (the answer of an edit or a deletion) in place of
-   * the one held with its id, and refreshes the quotes of replies to it. Not
-   * held (outside the pages loaded): nothing to do. A deletion is never
+   * the one held with its id, and refreshes the quotes of replies to it (held
+   * or not: the original may be outside the pages loaded). A deletion is never
    * undone and an older edit never replaces a newer one, whatever order the
    * answers and events arrive in.
    */
   update(message: MessageFieldsFragment): void {
     const held = this.messages.find((m) => m.id === message.id);
-    if (!held) return;
+    if (!held && !this.messages.some((m) => m.replyTo?.id === message.id)) return;
     const stale =
-      (held.deletedAt && !message.deletedAt) ||
-      (!held.deletedAt && !message.deletedAt && held.editedAt && (!message.editedAt || message.editedAt < held.editedAt));
+      held &&
+      ((held.deletedAt && !message.deletedAt) ||
+        (!held.deletedAt && !message.deletedAt && held.editedAt && (!message.editedAt || message.editedAt < held.editedAt)));
     if (stale) return;
     this.messages = this.messages.map((m) => {
       if (m.id === message.id) return message;
