@@ -381,7 +381,13 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         await row(page, 2).waitFor();
         expect(await page.evaluate(() => matchMedia('(hover: none)').matches || innerWidth < 700)).toBe(true);
         expect(await opacity(moreButton(page, 1))).toBe('1');
+        /** The open menu is wholly on the phone's screen. */
+        const menuOnScreen = async () => {
+          const box = (await menu(page).boundingBox())!;
+          return box.x >= 0 && box.x + box.width <= PHONE.width && box.y + box.height <= PHONE.height;
+        };
         await moreButton(page, 1).tap();
+        expect(await menuOnScreen()).toBe(true);
         await menu(page).getByRole('menuitem', { name: 'Reply' }).tap();
         await page.getByTestId('reply-preview').waitFor();
         await page.getByLabel('Message Bob Stone').fill('Same here');
@@ -391,7 +397,10 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
 
         // Edit with taps and the on-screen Save button.
         await moreButton(page, 2).tap();
+        expect(await menuOnScreen()).toBe(true);
         await menu(page).getByRole('menuitem', { name: 'Edit' }).tap();
+        // While editing, the message's own actions button steps aside.
+        expect(await moreButton(page, 2).count()).toBe(0);
         const field = row(page, 2).getByLabel('Edit message');
         await field.fill('Yes, typing with both thumbs');
         await row(page, 2).getByRole('button', { name: 'Save' }).tap();
