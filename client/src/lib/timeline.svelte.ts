@@ -6,6 +6,8 @@ export interface PendingMessage {
   body: string;
   createdAt: string;
   sender: UserFieldsFragment;
+  /** The message it answers, for the quote shown while it is pending. */
+  replyTo?: MessageFieldsFragment | undefined;
   /** sending: request out; accepted: the log has it (it will arrive); failed: say so, offer a retry. */
   state: 'sending' | 'accepted' | 'failed';
   error?: string;
@@ -53,6 +55,26 @@ export class Timeline {
       this.pending = this.pending.filter((p) => !own.has(p.clientId));
     }
     return fresh;
+  }
+
+  /** Puts a message's newer state (an edit, a delete) in its place and in the quotes of replies to it. */
+  update(message: MessageFieldsFragment): void {
+    const { id, seq, kind, body, deletedAt, sender } = message;
+    // Replies quote it too, whether or not the message itself is in the window.
+    if (!this.seqs.has(seq) && !this.messages.some((m) => m.replyTo?.id === id)) return;
+    this.messages = this.messages.map((m) =>
+      m.seq === seq ? message : m.replyTo?.id === id ? { ...m, replyTo: { ...m.replyTo, seq, kind, body, deletedAt, sender } } : m,
+    );
+  }
+
+  /** Forgets every stored message (pending sends stay): the window moves elsewhere in the chat. */
+  clear(): void {
+    this.messages = [];
+    this.seqs.clear();
+  }
+
+  get firstSeq(): number {
+    return this.messages[0]?.seq ?? 0;
   }
 
   addPending(message: Omit<PendingMessage, 'state'>): void {
