@@ -175,15 +175,28 @@ describe('edit and delete against the API', () => {
     const { client, calls } = fakeClient({ SendMessage: { code: 'UNAVAILABLE', message: 'try later' } });
     const feed = new ChatFeed(client, 'c1', ada);
     feed.timeline.add([message(1, bob, 'Lunch?\nAt noon')]);
-    feed.send('Yes!', 'm1');
+    const actions = new MessageActionsState(client, feed.timeline, ada.id, () => direct);
+    actions.reply(feed.timeline.messages[0]!);
+    feed.send('Yes!', actions.replyingTo ?? undefined);
     expect(feed.timeline.pending[0]!.replyTo).toMatchObject({ id: 'm1', body: 'Lunch?\nAt noon', sender: { id: 'bob' } });
     await new Promise((r) => setTimeout(r, 0));
     feed.retry(feed.timeline.pending[0]!.clientId);
     await new Promise((r) => setTimeout(r, 0));
     feed.send('plain');
     await new Promise((r) => setTimeout(r, 0));
-    expect(calls.map((c) => c.variables.replyToId)).toEqual(['m1', 'm1', null]);
+    expect(calls.map((c) => c.variables.replyToId ?? null)).toEqual(['m1', 'm1', null]);
     feed.stop();
+  });
+
+  it('replies to the message as the timeline holds it now: an edit or deletion meanwhile shows in the quote', () => {
+    const timeline = new Timeline(ada.id);
+    timeline.add([message(1, bob, 'first words')]);
+    const actions = new MessageActionsState(fakeClient({}).client, timeline, ada.id, () => direct);
+    actions.reply(timeline.messages[0]!);
+    timeline.update(message(1, bob, 'second thoughts', { editedAt: later }));
+    expect(actions.replyingTo?.body).toBe('second thoughts');
+    actions.cancelReply();
+    expect(actions.replyingTo).toBeNull();
   });
 });
 

@@ -89,7 +89,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
       expect(opened.consoleErrors).toEqual([]);
     };
 
-    it('replies from the mouse (hover) and from the keyboard alone; the quote jumps to the original, or says it is not loaded', async () => {
+    it('replies from the mouse (hover) and from the keyboard alone; the quote jumps to the original, loading it when further back', async () => {
       const ada = await person('Ada Lovelace');
       const bob = await person('Bob Stone');
       const chatId = await directChat(server, ada, bob);
@@ -170,15 +170,15 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         await expect.poll(inView).toBe(false);
         await quote.click();
         await expect.poll(inView).toBe(true);
-        expect(await row(page, 1).getAttribute('class')).toContain('jump-highlight');
+        expect(await row(page, 1).getAttribute('class')).toMatch(/\bhighlight\b/);
         expect(await page.evaluate(() => document.activeElement?.getAttribute('data-seq'))).toBe('1');
-        await expect.poll(async () => await row(page, 1).getAttribute('class'), { timeout: 4000 }).not.toContain('jump-highlight');
+        await expect.poll(async () => await row(page, 1).getAttribute('class'), { timeout: 4000 }).not.toMatch(/\bhighlight\b/);
         expectClean(opened);
       } finally {
         await opened.context.close();
       }
 
-      // A reply to a message older than the pages loaded: the quote says so rather than doing nothing.
+      // A reply to a message older than the pages loaded: the quote loads the history around it and shows it.
       const long = await directChat(server, ada, await person('Carol Page'));
       await send(server, ada, long, 'The very first message');
       const first = (await stored(long, ada)).get(1)!;
@@ -190,7 +190,10 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         await row(page, 41).waitFor();
         expect(await row(page, 1).count()).toBe(0);
         await row(page, 41).getByRole('button', { name: 'In reply to You: The very first message' }).click();
-        await page.getByRole('status').filter({ hasText: 'The original message is further back: scroll up to load it.' }).waitFor();
+        await row(page, 1).waitFor();
+        expect(await row(page, 1).locator('.body').innerText()).toBe('The very first message');
+        expect(await row(page, 1).getAttribute('class')).toMatch(/\bhighlight\b/);
+        expect(await page.evaluate(() => document.activeElement?.getAttribute('data-seq'))).toBe('1');
         expectClean(again);
       } finally {
         await again.context.close();
@@ -257,9 +260,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         expect((await stored(chatId, ada)).get(1)).toMatchObject({ body: 'Meet at 13:00\nat the usual place', editedAt: expect.any(String) });
         expect(await shownBodies(page)).toEqual(['Meet at 13:00\nat the usual place', 'ok']);
 
-        // Bob sees the edit. Today after a reload; once chatEvents drives the timeline (the SDK exchange on
-        // main) it must arrive live: at the merge, drop this reload so the assertion below checks that.
-        await bobs.page.reload();
+        // Bob, with the chat open all along, sees the edit live (chatEvents), without a reload.
         await row(bobs.page, 1).getByText('Meet at 13:00').waitFor();
         await row(bobs.page, 1).getByText('edited', { exact: true }).waitFor();
         expectClean(adas);
@@ -356,8 +357,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         expect(await moreButton(a, spam).count()).toBe(0);
         expect((await stored(chatId, ada)).get(spam)!.deletedAt).toEqual(expect.any(String));
 
-        // Carol sees the placeholder. After a reload today; live once chatEvents drives the timeline (drop the reload at the merge).
-        await c.reload();
+        // Carol, with the chat open, sees the placeholder live (chatEvents).
         await row(c, spam).getByText('Message deleted').waitFor();
         expect(await c.getByText('Buy cheap watches here').count()).toBe(0);
         expectClean(carolsView);

@@ -88,15 +88,6 @@ export function menuMove(key: string, index: number, count: number): number | nu
   }
 }
 
-export const repliedFields = (m: MessageFieldsFragment): RepliedFieldsFragment => ({
-  id: m.id,
-  seq: m.seq,
-  kind: m.kind,
-  body: m.body,
-  deletedAt: m.deletedAt,
-  sender: m.sender,
-});
-
 /**
  * One open chat's message actions: which message is being edited, which one
  * the composer replies to, and the edit and delete mutations, whose answers
@@ -105,7 +96,7 @@ export const repliedFields = (m: MessageFieldsFragment): RepliedFieldsFragment =
  */
 export class MessageActionsState {
   editingId = $state<string | null>(null);
-  replyingTo = $state.raw<RepliedFieldsFragment | null>(null);
+  private replyTarget = $state.raw<MessageFieldsFragment | null>(null);
 
   constructor(
     private readonly client: Client,
@@ -115,17 +106,23 @@ export class MessageActionsState {
     private readonly onReply: () => void = () => {},
   ) {}
 
+  /** The message the composer replies to, as the timeline holds it now (edited or deleted meanwhile). */
+  get replyingTo(): MessageFieldsFragment | null {
+    const target = this.replyTarget;
+    return target ? (this.timeline.messages.find((m) => m.id === target.id) ?? target) : null;
+  }
+
   available(message: MessageFieldsFragment): AvailableActions {
     return availableActions(message, this.viewerId, this.chat());
   }
 
   reply(message: MessageFieldsFragment): void {
-    this.replyingTo = repliedFields(message);
+    this.replyTarget = message;
     this.onReply();
   }
 
   cancelReply(): void {
-    this.replyingTo = null;
+    this.replyTarget = null;
   }
 
   startEdit(message: MessageFieldsFragment): void {
@@ -157,7 +154,6 @@ export class MessageActionsState {
     if (result.error || !result.data) return result.error ? describeActionError(toApiError(result.error), 'delete') : 'Not deleted. Try again.';
     this.timeline.update(result.data.deleteMessage);
     if (this.editingId === message.id) this.editingId = null;
-    if (this.replyingTo?.id === message.id) this.replyingTo = { ...this.replyingTo, body: '', deletedAt: result.data.deleteMessage.deletedAt };
     return null;
   }
 }
