@@ -263,6 +263,22 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         // Bob, with the chat open all along, sees the edit live (chatEvents), without a reload.
         await row(bobs.page, 1).getByText('Meet at 13:00').waitFor();
         await row(bobs.page, 1).getByText('edited', { exact: true }).waitFor();
+
+        // An edit made elsewhere (another device) arrives live; in a run of messages, whose times show only
+        // on hover, an edited one still shows its "edited" mark.
+        await send(server, ada, chatId, 'Bring the slides');
+        await send(server, ada, chatId, 'and the cabels');
+        await send(server, ada, chatId, 'see you');
+        await row(page, 5).waitFor();
+        expect(await row(page, 4).getAttribute('class')).toContain('continued');
+        const fourth = (await stored(chatId, ada)).get(4)!;
+        await server.ok(`mutation ($m: ID!, $b: String!) { editMessage(messageId: $m, body: $b) { id } }`, { m: fourth.id, b: 'and the cables' }, ada.token);
+        await row(page, 4).getByText('and the cables').waitFor();
+        await page.mouse.move(0, 0);
+        await row(page, 4).getByText('edited', { exact: true }).waitFor({ state: 'visible' });
+        // (The unedited message after it keeps its time hidden until hovered.)
+        expect(await row(page, 5).getAttribute('class')).toContain('continued');
+        expect(await row(page, 5).locator('.meta').isVisible()).toBe(false);
         expectClean(adas);
         expectClean(bobs);
       } finally {
