@@ -31,6 +31,7 @@ describe('TypingSender', () => {
     sender.stop();
     sender.stop();
     expect(sent).toEqual([true, false]);
+    vi.advanceTimersByTime(1_100);
     sender.input(false);
     sender.input(true);
     expect(sent).toEqual([true, false, true, false]);
@@ -46,5 +47,30 @@ describe('TypingSender', () => {
     expect(sent).toEqual([true]);
     sender.input(false);
     expect(sent).toEqual([true, true]);
+  });
+});
+
+describe('TypingSender right after a send', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('holds a start until a second has passed since the last signal, which the API would drop', () => {
+    vi.useFakeTimers();
+    const sent: [boolean, number][] = [];
+    const sender = new TypingSender(async (typing) => sent.push([typing, Date.now()]), 4_000, 5_000, Date.now, 1_100);
+    const t0 = Date.now();
+    sender.input(false);
+    vi.advanceTimersByTime(300);
+    sender.sent();
+    sender.input(false);
+    expect(sent.map(([t]) => t)).toEqual([true]);
+    vi.advanceTimersByTime(800);
+    expect(sent).toEqual([[true, t0], [true, t0 + 1_100]]);
+    // Blur before a held start went out sends nothing.
+    sender.sent();
+    vi.advanceTimersByTime(200);
+    sender.input(false);
+    sender.stop();
+    vi.advanceTimersByTime(5_000);
+    expect(sent).toHaveLength(2);
   });
 });
