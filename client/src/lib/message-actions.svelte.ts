@@ -91,8 +91,9 @@ export function menuMove(key: string, index: number, count: number): number | nu
 /**
  * One open chat's message actions: which message is being edited, which one
  * the composer replies to, and the edit and delete mutations, whose answers
- * go straight into the chat's timeline (the chat's events bring them to
- * everyone else).
+ * go straight into the chat's timeline: at once, without waiting for the
+ * chat's events, which bring the same change (to everyone else too;
+ * Timeline.update takes it twice harmlessly).
  */
 export class MessageActionsState {
   editingId = $state<string | null>(null);
