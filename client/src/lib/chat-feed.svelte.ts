@@ -21,6 +21,8 @@ export class ChatFeed {
   loadingOlder = $state(false);
   /** The newest message from someone else that arrived live: what a screen reader hears. */
   announcement = $state('');
+  /** FORBIDDEN once the server ended this chat for the viewer (they left or were removed): nothing more can be sent. */
+  ended = $state<'FORBIDDEN' | null>(null);
 
   private startCursor: string | null = null;
   private live: { unsubscribe(): void } | null = null;
@@ -41,6 +43,7 @@ export class ChatFeed {
     if (result.error || !result.data) {
       this.status = 'error';
       this.error = result.error ? toApiError(result.error).message : 'This chat could not be loaded.';
+      if (result.error && toApiError(result.error).code === 'FORBIDDEN') this.ended = 'FORBIDDEN';
       return;
     }
     const { edges, pageInfo } = result.data.messages;
@@ -62,8 +65,11 @@ export class ChatFeed {
           const fresh = this.timeline.add([result.data.messageAdded]);
           const incoming = fresh.find((m) => m.sender.id !== this.viewer.id);
           if (incoming) this.announcement = `${incoming.sender.displayName}: ${incoming.body}`;
-        } else if (result.error) {
+        }
+        // Not `else`: urql merges an ending error into the last result, which still carries that message's data.
+        if (result.error) {
           const { code } = toApiError(result.error);
+          if (code === 'FORBIDDEN') this.ended = code;
           // Ended by the server (UNAVAILABLE while realtime delivery recovers): pick up again shortly.
           if (code !== 'FORBIDDEN' && code !== 'NOT_FOUND' && code !== 'UNAUTHENTICATED') this.retrySoon();
         }
@@ -127,6 +133,7 @@ export class ChatFeed {
     if (!this.timeline.findPending(clientId)) return; // already arrived live
     if (result.error) {
       const error = toApiError(result.error);
+      if (error.code === 'FORBIDDEN') this.ended = error.code;
       this.timeline.setPending(clientId, 'failed', error.code === 'NETWORK' ? 'Not sent: no connection' : error.message, error.code);
     } else {
       this.timeline.setPending(clientId, 'accepted');

@@ -36,6 +36,11 @@ export class ChatList {
     this.chats = [...this.chats.filter((c) => c.id !== chat.id), chat].sort(byActivity);
   }
 
+  /** A chat the viewer left or was removed from: chatUpdated says nothing of those. */
+  remove(id: string): void {
+    this.chats = this.chats.filter((c) => c.id !== id);
+  }
+
   find(id: string): ChatFieldsFragment | undefined {
     return this.chats.find((c) => c.id === id);
   }

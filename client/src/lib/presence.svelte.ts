@@ -62,7 +62,8 @@ export class PresenceStore {
     const { unsubscribe } = client
       .subscription(PresenceChangedDocument, {}, { resync: load })
       .subscribe((result) => {
-        if (result.data) this.change(result.data.presenceChanged);
+        // An ending error comes merged into the last result, with its (old) data: not a change.
+        if (result.data && !result.error) this.change(result.data.presenceChanged);
       });
     const stopResync = resyncUntilExchange(this, connection);
     const tick = setInterval(() => (this.now = Date.now()), TICK_MS);
