@@ -182,6 +182,8 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: gr
       expect(await c.page.getByRole('button', { name: 'Group info' }).count()).toBe(0);
       await expect.poll(() => c.page.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: /Readers/ }).count()).toBe(0);
       await c.page.getByRole('heading', { name: 'Readers', level: 2 }).waitFor();
+      await screenshot(c.page, 'group-removed');
+      await expectAccessible(c.page, 'removed from a group');
       // Bob's header and timeline drop Carl live.
       await expect.poll(() => subtitle(b.page).innerText()).toMatch(/^3 members/);
       await expect.poll(() => systemMessages(b.page)).toContainEqual(expect.stringContaining('Ada Lovelace removed Carl Weiss'));
@@ -195,6 +197,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: gr
       await expect.poll(() => new URL(b.page.url()).hash).toBe('#/');
       await expect.poll(() => b.page.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: /Readers/ }).count()).toBe(0);
       expect(await b.page.getByRole('textbox', { name: /Message/ }).count()).toBe(0);
+      await expect.poll(() => b.page.evaluate(() => document.activeElement?.id)).toBe('chat-list-heading');
       await expect.poll(() => row(bob).count()).toBe(0);
       await expect.poll(() => subtitle(a.page).innerText()).toBe('2 members, 1 online');
       await expect.poll(() => systemMessages(a.page)).toContainEqual(expect.stringContaining('Bob Stone left'));
