@@ -221,6 +221,21 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: gr
       noProblems(a);
     });
 
+    it('a group someone was removed from while elsewhere says so when opened, with no message box, and leaves their list', async () => {
+      const [ada, bob] = await Promise.all(['Ada Lovelace', 'Bob Stone'].map(person));
+      const chatId = await group(ada, 'Quiet room', [bob]);
+      const b = await open(bob);
+      const link = b.page.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: /Quiet room/ });
+      await link.waitFor();
+      // chatUpdated tells the removed nothing: the list still has it until it is opened.
+      await server.ok(`mutation ($c: ID!, $u: ID!) { removeMember(chatId: $c, userId: $u) { id } }`, { c: chatId, u: bob.id }, ada.token);
+      await link.click();
+      await b.page.getByRole('alert').getByText('You are not a member of this chat').waitFor();
+      expect(await b.page.getByRole('textbox').count()).toBe(0);
+      await expect.poll(() => link.count()).toBe(0);
+      noProblems(b);
+    });
+
     it('the group panel is a keyboard-usable dialog with 0 axe violations, light and dark, desktop and phone', async () => {
       const [ada, bob, cy] = await Promise.all(['Ada Lovelace', 'Bob Stone', 'Cy Young'].map(person));
       await seenOnceThenGone(cy);
