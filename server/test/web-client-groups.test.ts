@@ -145,7 +145,12 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: gr
       const c = await open(carl);
       await openChat(c.page, 'Book club');
 
-      // Rename: the API's refusal shows in place, then a good title reaches Bob's header live.
+      // Rename: Escape in the field gives up the rename only; the API's refusal shows in place; a good title reaches Bob's header live.
+      await panel.getByRole('button', { name: 'Rename' }).click();
+      await a.page.keyboard.press('Escape');
+      await expect.poll(() => panel.getByLabel('New group name').count()).toBe(0);
+      expect(await panel.isVisible()).toBe(true);
+      await expect.poll(() => a.page.evaluate(() => document.activeElement?.id)).toBe('group-rename');
       await panel.getByRole('button', { name: 'Rename' }).click();
       const titleInput = panel.getByLabel('New group name');
       await titleInput.fill('   ');
