@@ -252,6 +252,8 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: gr
       ] as const) {
         const o = await open(ada, { viewport, colorScheme, at: `#/chats/${chatId}` });
         await o.page.getByRole('heading', { name: 'Night owls', level: 2 }).waitFor();
+        await expect.poll(() => subtitle(o.page).innerText()).toBe('3 members, 1 online');
+        if (viewport === PHONE && colorScheme === 'light') await screenshot(o.page, 'phone-group-chat');
         const opener = o.page.getByRole('button', { name: 'Group info' });
         await opener.focus();
         await o.page.keyboard.press('Enter');
