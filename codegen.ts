@@ -33,6 +33,12 @@ export function typedDocuments(documents: string | string[]): CodegenConfig['gen
       scalars: { DateTime: 'string', Date: 'string' },
       enumType: 'string-literal',
       useTypeImports: true,
+      // Documents as GraphQL text parsed on first use by urql's gql (already in every client that
+      // uses urql), not as JSON syntax trees: a fifth of the size in a browser bundle. Pure, so a
+      // bundler drops the documents an app never uses.
+      documentMode: 'graphQLTag',
+      gqlImport: '@urql/core#gql',
+      pureMagicComment: true,
     },
   };
 }

@@ -8,6 +8,10 @@ export interface SocketOptions {
   webSocketImpl: unknown;
   /** Ping interval; a pong missing for as long drops the socket. 0 turns it off. */
   keepAliveMs: number;
+  /** Told when a connection is acknowledged, e.g. to say "online". */
+  onConnected?: (() => void) | undefined;
+  /** Told when a connection closes or fails to open, with its close event or error. */
+  onClosed?: ((event: unknown) => void) | undefined;
 }
 
 /**
@@ -110,11 +114,13 @@ export class ParleySocket {
         },
         connected: () => {
           this.acknowledged = true;
+          this.options.onConnected?.();
           for (const listener of [...this.connectedListeners]) listener();
         },
-        closed: () => {
+        closed: (event) => {
           this.acknowledged = false;
           clearTimeout(this.pongTimer);
+          this.options.onClosed?.(event);
         },
       },
     });

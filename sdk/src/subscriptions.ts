@@ -416,8 +416,8 @@ abstract class PositionedStream<T, P> extends ResumableStream<T> {
 
 /** messageAdded by seq: anything at or below the last seq received is dropped, so an overlapping replay never shows twice. */
 class ResumableMessageStream extends PositionedStream<Message, number> implements MessageStream {
-  constructor(deps: StreamDeps, chatId: string, { afterSeq, signal }: StreamOptions) {
-    super(deps, 'messageAdded', MessageAddedDocument, chatId, afterSeq, deps.lastSeqOf, signal);
+  constructor(deps: StreamDeps, chatId: string, { afterSeq, signal }: StreamOptions, document: DocumentNode) {
+    super(deps, 'messageAdded', document, chatId, afterSeq, deps.lastSeqOf, signal);
   }
 
   get lastSeq(): number | null {
@@ -448,8 +448,8 @@ class ResumableMessageStream extends PositionedStream<Message, number> implement
 
 /** chatEvents by cursor: the server sends what changed since (a message changed several times comes once, as it is now). */
 class ResumableChatEventStream extends PositionedStream<ChatEvent, string> implements ChatEventStream {
-  constructor(deps: ChatEventStreamDeps, chatId: string, { after, signal }: ChatEventOptions) {
-    super(deps, 'chatEvents', ChatEventsDocument, chatId, after, deps.eventCursorOf, signal);
+  constructor(deps: ChatEventStreamDeps, chatId: string, { after, signal }: ChatEventOptions, document: DocumentNode) {
+    super(deps, 'chatEvents', document, chatId, after, deps.eventCursorOf, signal);
   }
 
   get cursor(): string | null {
@@ -475,8 +475,8 @@ class ResumableChatEventStream extends PositionedStream<ChatEvent, string> imple
 
 /** One chatUpdated subscription that survives disconnects, telling `onReconnect` after each resubscribe. */
 class ResumableChatStream extends ResumableStream<Chat> implements ChatUpdateStream {
-  constructor(deps: SubscriptionDeps, { signal, onReconnect }: ChatUpdateOptions) {
-    super(deps, 'chatUpdated', ChatUpdatedDocument, signal);
+  constructor(deps: SubscriptionDeps, { signal, onReconnect }: ChatUpdateOptions, document: DocumentNode) {
+    super(deps, 'chatUpdated', document, signal);
     // Not `run: onReconnect`: a promise it returns is the caller's, and must not fail the attempt.
     if (onReconnect) this.whenSubscribed = { run: () => void onReconnect(), first: false };
     this.start();
@@ -506,8 +506,8 @@ class ResyncedPresenceStream extends ResumableStream<Contact> implements Presenc
   private latest: Promise<void> = Promise.resolve();
   private readonly read: (() => Promise<readonly Contact[]>) | undefined;
 
-  constructor(deps: SubscriptionDeps, { signal, resync }: PresenceOptions) {
-    super(deps, 'presenceChanged', PresenceChangedDocument, signal);
+  constructor(deps: SubscriptionDeps, { signal, resync }: PresenceOptions, document: DocumentNode) {
+    super(deps, 'presenceChanged', document, signal);
     this.read = resync;
     if (resync) this.whenSubscribed = { run: () => this.reread(resync), first: true };
     this.start();
@@ -560,13 +560,22 @@ class ResyncedPresenceStream extends ResumableStream<Contact> implements Presenc
   }
 }
 
-export const chatEventStream = (deps: ChatEventStreamDeps, chatId: string, options: ChatEventOptions): ChatEventStream =>
-  new ResumableChatEventStream(deps, chatId, options);
+/*
+ * Each factory subscribes with the SDK's own document unless given another
+ * selection of the same field (the urql exchange passes the operation's own).
+ */
+export const chatEventStream = (
+  deps: ChatEventStreamDeps,
+  chatId: string,
+  options: ChatEventOptions,
+  document: DocumentNode = ChatEventsDocument,
+): ChatEventStream => new ResumableChatEventStream(deps, chatId, options, document);
 
-export const messageStream = (deps: StreamDeps, chatId: string, options: StreamOptions): MessageStream =>
-  new ResumableMessageStream(deps, chatId, options);
+export const messageStream = (deps: StreamDeps, chatId: string, options: StreamOptions, document: DocumentNode = MessageAddedDocument): MessageStream =>
+  new ResumableMessageStream(deps, chatId, options, document);
 
-export const chatUpdateStream = (deps: SubscriptionDeps, options: ChatUpdateOptions): ChatUpdateStream =>
-  new ResumableChatStream(deps, options);
+export const chatUpdateStream = (deps: SubscriptionDeps, options: ChatUpdateOptions, document: DocumentNode = ChatUpdatedDocument): ChatUpdateStream =>
+  new ResumableChatStream(deps, options, document);
 
-export const presenceStream = (deps: SubscriptionDeps, options: PresenceOptions): PresenceStream => new ResyncedPresenceStream(deps, options);
+export const presenceStream = (deps: SubscriptionDeps, options: PresenceOptions, document: DocumentNode = PresenceChangedDocument): PresenceStream =>
+  new ResyncedPresenceStream(deps, options, document);

@@ -164,6 +164,8 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
       const bob = await signup(server);
       const chatId = await directChat(server, ada, bob);
       for (let i = 1; i <= 75; i++) await send(server, bob, chatId, `history ${i}`);
+      // Read already: the chat opens at the newest message (unread ones would open it at the first unread).
+      await server.ok(`mutation { markRead(chatId: "${chatId}", seq: 75) { lastReadSeq } }`, {}, ada.token);
 
       const opened = await open({ user: ada, at: `#/chats/${chatId}` });
       try {
@@ -180,6 +182,43 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
         // Reading to the bottom marked everything read: the badge is gone.
         await page.locator('.messages').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
         await expect.poll(async () => (await server.ok(`{ chat(id: "${chatId}") { unreadCount } }`, {}, ada.token)).chat.unreadCount, { timeout: 10_000 }).toBe(0);
+        expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.context.close();
+      }
+    });
+
+    it('opens a chat with more unread than a page at the first unread message, then pages down to the newest', async () => {
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const chatId = await directChat(server, ada, bob);
+      for (let i = 1; i <= 10; i++) await send(server, bob, chatId, `read ${i}`);
+      await server.ok(`mutation { markRead(chatId: "${chatId}", seq: 10) { lastReadSeq } }`, {}, ada.token);
+      for (let i = 11; i <= 80; i++) await send(server, bob, chatId, `unread ${i}`);
+
+      const opened = await open({ user: ada, at: `#/chats/${chatId}` });
+      try {
+        const { page } = opened;
+        await page.locator('.message[data-seq="11"]').waitFor();
+        // A little context above the first unread, and it near the top of the view.
+        const seqs = await shownSeqs(page);
+        expect(seqs[0]).toBe(1);
+        expect(seqs).not.toContain(80);
+        const top = await page.locator('.message[data-seq="11"]').evaluate((el) => el.getBoundingClientRect().top - el.closest('.messages')!.getBoundingClientRect().top);
+        expect(top).toBeGreaterThanOrEqual(0);
+        expect(top).toBeLessThan(120);
+        // A message arriving meanwhile waits below the window rather than leaving a gap.
+        await send(server, bob, chatId, 'live 81');
+        await page.waitForTimeout(300);
+        expect(await page.locator('.message[data-seq="81"]').count()).toBe(0);
+        for (let round = 0; round < 12 && (await page.locator('.message[data-seq="81"]').count()) === 0; round++) {
+          await page.locator('.messages').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+          await page.waitForTimeout(300);
+        }
+        expect(await shownSeqs(page)).toEqual(Array.from({ length: 81 }, (_, i) => i + 1));
+        // Now at the newest: live messages append again.
+        await send(server, bob, chatId, 'live 82');
+        await page.locator('.message[data-seq="82"]').waitFor();
         expect(opened.problems).toEqual([]);
       } finally {
         await opened.context.close();

@@ -11,8 +11,7 @@ const byActivity = (a: ChatFieldsFragment, b: ChatFieldsFragment) =>
 /**
  * The viewer's chats, newest activity first. Loaded once, then kept current by
  * `chatUpdated` (each event is the whole chat as the viewer sees it, so it
- * simply replaces its entry); reloaded after a reconnect, since events sent
- * while the socket was down are not replayed.
+ * simply replaces its entry).
  */
 export class ChatList {
   chats = $state.raw<ChatFieldsFragment[]>([]);
@@ -45,9 +44,14 @@ export class ChatList {
     return this.chats.find((c) => c.id === id);
   }
 
-  /** Follows chatUpdated; returns the unsubscribe. */
+  /**
+   * Follows chatUpdated; returns the unsubscribe. The SDK's exchange
+   * resubscribes after a drop and calls `onReconnect`: events sent meanwhile
+   * are not replayed, so the list is read again.
+   */
   follow(client: Client): () => void {
-    const { unsubscribe } = client.subscription(ChatUpdatedDocument, {}).subscribe((result) => {
+    const onReconnect = () => void this.load(client);
+    const { unsubscribe } = client.subscription(ChatUpdatedDocument, {}, { onReconnect }).subscribe((result) => {
       if (result.data) this.upsert(result.data.chatUpdated);
     });
     return unsubscribe;

@@ -1,6 +1,6 @@
-import { Client, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
-import { backoffDelay } from '@parley/sdk/backoff';
-import { CloseCode, createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { Client, fetchExchange, mapExchange } from '@urql/core';
+import { parleyExchange } from '@parley/sdk/exchange';
+import { CloseCode } from 'graphql-ws';
 import type { ConnectionState } from './connection.svelte';
 
 /** graphql-ws close code for a missing, bad or expired token (README: "closes the socket with code 4401"). */
@@ -29,7 +29,7 @@ const RECONNECT = { initialDelayMs: 1_000, maxDelayMs: 5_000 };
  * graphql-ws rejects an internal promise nobody awaits when a subscription is
  * released while its socket is still connecting and the socket then closes
  * (sign-out on a refused token does exactly that). The close itself is
- * handled in `on.closed`; only the stray rejection is silenced, nothing else.
+ * handled in `onClosed`; only the stray rejection is silenced, nothing else.
  */
 function ignoreStrayCloseRejections(): void {
   if (typeof window === 'undefined' || (window as { parleyCloseGuard?: boolean }).parleyCloseGuard) return;
@@ -39,27 +39,27 @@ function ignoreStrayCloseRejections(): void {
   });
 }
 
+/**
+ * Queries and mutations over HTTP, subscriptions through the SDK's exchange:
+ * it resubscribes after any drop from the last cursor received, so an open
+ * chat picks up exactly what it missed (edits and deletes included) with no
+ * resume logic here.
+ */
 export function createParleyClient(options: ClientOptions): ParleyClient {
   ignoreStrayCloseRejections();
   const { token, connection, onUnauthenticated } = options;
   const httpUrl = options.httpUrl ?? '/graphql';
   const wsUrl = options.wsUrl ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
 
-  const ws: WsClient = createWsClient({
+  const subscriptions = parleyExchange({
     url: wsUrl,
-    connectionParams: { authorization: `Bearer ${token}` },
-    lazy: true,
-    retryAttempts: Infinity,
-    // A refused token never gets better by retrying; everything else (network, server restart) might.
-    shouldRetry: (event) => !isClose(event, UNAUTHORIZED),
-    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, backoffDelay(retries, RECONNECT))),
-    on: {
-      connected: () => connection.connected(),
-      closed: (event) => {
-        if (isClose(event, UNAUTHORIZED)) onUnauthenticated();
-        // 1000 is graphql-ws closing an idle lazy socket or our own dispose: not a drop.
-        else if (!isClose(event, 1000)) connection.dropped();
-      },
+    token: () => token,
+    reconnect: RECONNECT,
+    onConnected: () => connection.connected(),
+    onClosed: (event) => {
+      if (isClose(event, UNAUTHORIZED)) onUnauthenticated();
+      // 1000 is graphql-ws closing an idle lazy socket or our own dispose: not a drop.
+      else if (!isClose(event, 1000)) connection.dropped();
     },
   });
 
@@ -76,18 +76,14 @@ export function createParleyClient(options: ClientOptions): ParleyClient {
           if (error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) onUnauthenticated();
         },
       }),
-      subscriptionExchange({
-        forwardSubscription: (request) => ({
-          subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? '' }, sink) }),
-        }),
-      }),
+      subscriptions.exchange,
       fetchExchange,
     ],
   });
 
   return {
     urql,
-    dispose: () => void ws.dispose(),
+    dispose: () => void subscriptions.dispose(),
   };
 }
 

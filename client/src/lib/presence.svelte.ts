@@ -1,7 +1,5 @@
 import type { Client } from '@urql/core';
-import { untrack } from 'svelte';
 import { ChatPresenceDocument, PresenceChangedDocument, type ContactFieldsFragment } from '@parley/sdk/documents';
-import type { ConnectionState } from './connection.svelte';
 import { clockTime } from './format';
 
 export type Contact = ContactFieldsFragment;
@@ -53,11 +51,12 @@ export class PresenceStore {
   }
 
   /**
-   * Follows presence for one chat's members; returns the stop. The read is
-   * handed to the subscription as `context.resync`, for an exchange that runs
-   * it after every (re)subscribe.
+   * Follows presence for one chat's members; returns the stop. The read goes
+   * to the SDK's exchange as `context.resync`: it runs it after every
+   * (re)subscribe and hands its answer out as changes, before the ones that
+   * follow.
    */
-  follow(client: Client, chatId: string, connection: ConnectionState): () => void {
+  follow(client: Client, chatId: string): () => void {
     const load = (this.load = () => readPresence(client, chatId));
     const { unsubscribe } = client
       .subscription(PresenceChangedDocument, {}, { resync: load })
@@ -65,11 +64,9 @@ export class PresenceStore {
         // An ending error comes merged into the last result, with its (old) data: not a change.
         if (result.data && !result.error) this.change(result.data.presenceChanged);
       });
-    const stopResync = resyncUntilExchange(this, connection);
     const tick = setInterval(() => (this.now = Date.now()), TICK_MS);
     return () => {
       unsubscribe();
-      stopResync();
       clearInterval(tick);
       this.load = null;
     };
@@ -81,23 +78,6 @@ export class PresenceStore {
     for (const contact of contacts) next.set(contact.id, contact.presence);
     this.byUser = next;
   }
-}
-
-/**
- * Until the client's subscriptions go through the SDK's exchange (which calls
- * `context.resync` itself after every subscribe): read once now and again
- * after every reconnect. Delete this function, and its call, then.
- */
-function resyncUntilExchange(store: PresenceStore, connection: ConnectionState): () => void {
-  void store.refresh();
-  return $effect.root(() => {
-    let handled = untrack(() => connection.resumes);
-    $effect(() => {
-      if (connection.resumes === handled) return;
-      handled = connection.resumes;
-      untrack(() => void store.refresh());
-    });
-  });
 }
 
 /** The members of a chat with their presence; throws the query's error (FORBIDDEN once no longer a member). */

@@ -6,6 +6,8 @@ export interface PendingMessage {
   body: string;
   createdAt: string;
   sender: UserFieldsFragment;
+  /** The message it answers, for the quote shown while it is pending. */
+  replyTo?: MessageFieldsFragment | undefined;
   /** sending: request out; accepted: the log has it (it will arrive); failed: say so, offer a retry. */
   state: 'sending' | 'accepted' | 'failed';
   error?: string;
@@ -55,6 +57,33 @@ export class Timeline {
     return fresh;
   }
 
+  /**
+   * Puts a message's newer state (an edit, a delete: an event, or the answer
+   * of the viewer's own edit or delete) in its place and in the quotes of
+   * replies to it. A deletion is never undone and an older edit never
+   * replaces a newer one, whichever of the answer and the event comes first.
+   */
+  update(message: MessageFieldsFragment): void {
+    const { id, seq, kind, body, deletedAt, sender } = message;
+    // Replies quote it too, whether or not the message itself is in the window.
+    if (!this.seqs.has(seq) && !this.messages.some((m) => m.replyTo?.id === id)) return;
+    const held = this.messages.find((m) => m.seq === seq);
+    if (held && isStale(held, message)) return;
+    this.messages = this.messages.map((m) =>
+      m.seq === seq ? message : m.replyTo?.id === id ? { ...m, replyTo: { ...m.replyTo, seq, kind, body, deletedAt, sender } } : m,
+    );
+  }
+
+  /** Forgets every stored message (pending sends stay): the window moves elsewhere in the chat. */
+  clear(): void {
+    this.messages = [];
+    this.seqs.clear();
+  }
+
+  get firstSeq(): number {
+    return this.messages[0]?.seq ?? 0;
+  }
+
   addPending(message: Omit<PendingMessage, 'state'>): void {
     this.pending = [...this.pending, { ...message, state: 'sending' }];
   }
@@ -66,4 +95,10 @@ export class Timeline {
   findPending(clientId: string): PendingMessage | undefined {
     return this.pending.find((p) => p.clientId === clientId);
   }
+}
+
+/** `incoming` is older than what is held: it would bring a deleted message back, or an overtaken edit. */
+function isStale(held: MessageFieldsFragment, incoming: MessageFieldsFragment): boolean {
+  if (held.deletedAt) return !incoming.deletedAt;
+  return !incoming.deletedAt && !!held.editedAt && (!incoming.editedAt || incoming.editedAt < held.editedAt);
 }

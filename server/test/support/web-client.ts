@@ -35,6 +35,8 @@ export interface OpenOptions {
   /** Another origin to load from (a cuttable proxy). */
   via?: string;
   colorScheme?: 'light' | 'dark';
+  /** A touch screen (taps, no hover), as on a phone. */
+  hasTouch?: boolean;
 }
 
 /** A fresh browser profile on the client at `origin`, optionally already signed in as `user`. */
@@ -45,6 +47,7 @@ export async function openClient(browser: Browser | null, origin: string, option
     viewport,
     deviceScaleFactor: viewport.width < 700 ? 2 : 1,
     colorScheme: options.colorScheme ?? 'light',
+    hasTouch: options.hasTouch ?? false,
   });
   const problems: string[] = [];
   const consoleErrors: string[] = [];
