@@ -52,7 +52,8 @@ export class ChatList {
   follow(client: Client): () => void {
     const onReconnect = () => void this.load(client);
     const { unsubscribe } = client.subscription(ChatUpdatedDocument, {}, { onReconnect }).subscribe((result) => {
-      if (result.data) this.upsert(result.data.chatUpdated);
+      // urql repeats the last data beside the error that ends a subscription: that chat is stale, not news.
+      if (!result.error && result.data) this.upsert(result.data.chatUpdated);
     });
     return unsubscribe;
   }

@@ -20,13 +20,18 @@ export class PeopleSearch {
   results = $state.raw<UserFieldsFragment[]>([]);
   searching = $state(false);
 
+  /** Counts searches sent, so that an answer overtaken by a newer search is dropped rather than shown over it. */
+  private sent = 0;
+
   constructor(client: Client, { active, keep, onError }: Options) {
     $effect(() => {
       const text = this.text.trim();
       if (!active()) return;
       this.searching = true;
       const timer = setTimeout(async () => {
+        const id = ++this.sent;
         const result = await client.query(UsersDocument, { search: text || null, first: 20 }).toPromise();
+        if (id !== this.sent) return;
         this.searching = false;
         if (result.data) this.results = result.data.users.filter(keep);
         else if (result.error) onError(toApiError(result.error).message);
