@@ -39,7 +39,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client sea
 
   /** Sends are stored by the persister after they are accepted: wait until search sees them. */
   async function searchable(viewer: TestUser, query: string, count: number): Promise<void> {
-    await until(async () => (await server.ok(`query ($q: String!) { searchMessages(query: $q) { edges { cursor } } }`, { q: query }, viewer.token)).searchMessages.edges.length === count, 15_000);
+    await until(async () => (await server.ok(`query ($q: String!) { searchMessages(query: $q, first: 100) { edges { cursor } } }`, { q: query }, viewer.token)).searchMessages.edges.length === count, 15_000);
   }
 
   /**
@@ -213,6 +213,28 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client sea
         await page.locator('.message[data-seq="5"].highlight').waitFor({ timeout: 5_000 });
         expect(await topInView(page, 5)).toBeGreaterThanOrEqual(0);
         expect(names.filter((n) => n === 'OpenChat').length).toBe(openChats);
+        expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.context.close();
+      }
+    });
+
+    it('pages with More results, each result once', async () => {
+      const dave = await person('Dave Hill');
+      const chatId = await directChat(server, seeded.ada, dave);
+      for (let i = 1; i <= 25; i++) await send(server, dave, chatId, `kiwi number ${i}`);
+      await searchable(seeded.ada, 'kiwi', 25);
+      const opened = await open();
+      try {
+        const { page } = opened;
+        await box(page).fill('kiwi');
+        await expect.poll(() => status(page).innerText()).toBe('20 results, more below');
+        await page.getByRole('button', { name: 'More results' }).click();
+        await expect.poll(() => status(page).innerText()).toBe('25 results');
+        const snippets = await results(page).locator('.result-snippet').allInnerTexts();
+        expect(new Set(snippets).size).toBe(25);
+        expect(snippets.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `kiwi number ${i + 1}`).sort());
+        expect(await page.getByRole('button', { name: 'More results' }).count()).toBe(0);
         expect(opened.problems).toEqual([]);
       } finally {
         await opened.context.close();
