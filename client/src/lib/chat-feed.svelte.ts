@@ -82,7 +82,12 @@ export class ChatFeed {
     const opened = await this.client.query(OpenChatDocument, { id: this.chatId }).toPromise();
     if (this.stopped) return;
     const chat = opened.data?.chat;
-    if (!chat) return this.failed(opened.error ? toApiError(opened.error).message : 'This chat could not be found.');
+    if (!chat) {
+      const error = opened.error ? toApiError(opened.error) : null;
+      // Removed (or left elsewhere) since the list was read: nothing can be sent here.
+      if (error?.code === 'FORBIDDEN') this.gone = error.message;
+      return this.failed(error ? error.message : 'This chat could not be found.');
+    }
     const { readStates, ...fields } = chat;
     this.chat = fields;
     this.readPositions = readStates
@@ -156,11 +161,11 @@ export class ChatFeed {
     this.live = this.client
       .subscription(ChatEventsDocument, { chatId: this.chatId, after: cursor })
       .subscribe((result) => {
-        if (result.data) this.apply(result.data.chatEvents);
-        else if (result.error) {
+        // The error first: urql merges an ending error into the last result, whose data is that (already applied) event.
+        if (result.error) {
           const { code, message } = toApiError(result.error);
           if (code === 'FORBIDDEN' || code === 'NOT_FOUND') this.gone = message;
-        }
+        } else if (result.data) this.apply(result.data.chatEvents);
       });
   }
 
@@ -267,6 +272,7 @@ export class ChatFeed {
     if (!this.timeline.findPending(clientId)) return; // already arrived live
     if (result.error) {
       const error = toApiError(result.error);
+      if (error.code === 'FORBIDDEN') this.gone = error.message;
       this.timeline.setPending(clientId, 'failed', error.code === 'NETWORK' ? 'Not sent: no connection' : error.message, error.code);
     } else {
       this.timeline.setPending(clientId, 'accepted');

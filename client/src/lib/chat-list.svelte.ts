@@ -45,6 +45,11 @@ export class ChatList {
     this.chats = [...this.chats.filter((c) => c.id !== chat.id), chat].sort(byActivity);
   }
 
+  /** A chat the viewer left or was removed from: chatUpdated says nothing of those. */
+  remove(id: string): void {
+    this.chats = this.chats.filter((c) => c.id !== id);
+  }
+
   find(id: string): ChatFieldsFragment | undefined {
     return this.chats.find((c) => c.id === id);
   }
@@ -58,7 +63,8 @@ export class ChatList {
   follow(client: Client, onUpdated?: (next: ChatFieldsFragment, previous: ChatFieldsFragment | undefined) => void): () => void {
     const onReconnect = () => void this.load(client);
     const { unsubscribe } = client.subscription(ChatUpdatedDocument, {}, { onReconnect }).subscribe((result) => {
-      if (!result.data) return;
+      // urql repeats the last data beside the error that ends a subscription: that chat is stale, not news.
+      if (result.error || !result.data) return;
       const next = result.data.chatUpdated;
       const previous = this.find(next.id);
       for (const arrived of this.arrivedDuringLoad) arrived.set(next.id, next);

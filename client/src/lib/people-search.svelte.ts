@@ -1,0 +1,42 @@
+import type { Client } from '@urql/core';
+import { UsersDocument, type UserFieldsFragment } from '@parley/sdk/documents';
+import { toApiError } from './errors';
+
+interface Options {
+  /** Searches only while this says so (the dialog or panel is open). */
+  active: () => boolean;
+  /** Which people found to show (not the viewer, say). */
+  keep: (user: UserFieldsFragment) => boolean;
+  onError: (message: string) => void;
+}
+
+/**
+ * Finding people by username or name (`users(search)`), debounced: a request
+ * per pause in typing, not per key. Shared by the new chat dialog and the
+ * group panel's "Add people"; create it while a component initialises.
+ */
+export class PeopleSearch {
+  text = $state('');
+  results = $state.raw<UserFieldsFragment[]>([]);
+  searching = $state(false);
+
+  /** Counts searches sent, so that an answer overtaken by a newer search is dropped rather than shown over it. */
+  private sent = 0;
+
+  constructor(client: Client, { active, keep, onError }: Options) {
+    $effect(() => {
+      const text = this.text.trim();
+      if (!active()) return;
+      this.searching = true;
+      const timer = setTimeout(async () => {
+        const id = ++this.sent;
+        const result = await client.query(UsersDocument, { search: text || null, first: 20 }).toPromise();
+        if (id !== this.sent) return;
+        this.searching = false;
+        if (result.data) this.results = result.data.users.filter(keep);
+        else if (result.error) onError(toApiError(result.error).message);
+      }, 200);
+      return () => clearTimeout(timer);
+    });
+  }
+}
