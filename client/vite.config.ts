@@ -4,7 +4,8 @@ import { defineConfig } from 'vite';
 /**
  * Parley's web client. `npm run build` writes dist/, which the API serves at /
  * (index.html) and /assets/* (hashed, cached for a year). `npm run dev`
- * proxies the API, WebSocket included, to a Parley on localhost:4000.
+ * proxies the API, WebSocket included, to a Parley on localhost:4000 (or
+ * PARLEY_API_URL, e.g. one started on another port).
  */
 export default defineConfig({
   base: '/',
@@ -18,7 +19,7 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/graphql': { target: 'http://localhost:4000', ws: true, changeOrigin: true },
+      '/graphql': { target: process.env.PARLEY_API_URL ?? 'http://localhost:4000', ws: true, changeOrigin: true },
     },
   },
 });
