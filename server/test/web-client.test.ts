@@ -284,6 +284,36 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
       }
     });
 
+    it('shows every sign-up problem at once, and "Yesterday" in the chat list for a message of the day before', async () => {
+      const signedOut = await open();
+      try {
+        const { page } = signedOut;
+        await page.getByRole('button', { name: 'Create an account' }).click();
+        await page.getByLabel('Username').fill('A!');
+        await page.getByLabel('Password').fill('short');
+        await page.getByRole('button', { name: 'Create account' }).click();
+        // Both fields say what is wrong, before any request: not one problem per attempt.
+        await expect.poll(() => page.locator('.field-error').count()).toBe(2);
+        expect(await page.getByLabel('Username').getAttribute('aria-invalid')).toBe('true');
+        expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+      } finally {
+        await signedOut.context.close();
+      }
+
+      const ada = await signup(server);
+      const bob = await signup(server);
+      const chatId = await directChat(server, ada, bob);
+      await send(server, bob, chatId, 'sent today, read tomorrow');
+      const tomorrow = await openClient(browser, origin, { user: ada, at: '#/', clockAt: new Date(Date.now() + 24 * 3600 * 1000) });
+      try {
+        const item = tomorrow.page.getByRole('link', { name: new RegExp(bob.username) });
+        await item.waitFor();
+        expect(await item.locator('time').innerText()).toBe('Yesterday');
+      } finally {
+        await tomorrow.context.close();
+      }
+    });
+
     it('keeps the chat list its width whatever the last message: times, badges, New chat and Log out stay on screen', async () => {
       const ada = await signup(server);
       const bob = await signup(server);

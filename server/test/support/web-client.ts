@@ -37,6 +37,8 @@ export interface OpenOptions {
   colorScheme?: 'light' | 'dark';
   /** A touch screen (taps, no hover), as on a phone. */
   hasTouch?: boolean;
+  /** The page's clock starts at this time (and runs on from it). */
+  clockAt?: Date;
 }
 
 /** A fresh browser profile on the client at `origin`, optionally already signed in as `user`. */
@@ -66,6 +68,7 @@ export async function openClient(browser: Browser | null, origin: string, option
       }
     }, session);
   }
+  if (options.clockAt) await context.clock.install({ time: options.clockAt });
   const page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
