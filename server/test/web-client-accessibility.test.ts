@@ -4,7 +4,7 @@ import { WEB_DIST } from '../src/http/web-client.js';
 import { launchChromium, requireBundle, skipWithoutChromium } from './support/browser.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
-import { directChat, send, signup, type TestUser } from './support/users.js';
+import { directChat, groupChat, send, signup, type TestUser } from './support/users.js';
 import { DESKTOP, expectAccessible, openClient, PHONE, screenshot } from './support/web-client.js';
 
 /**
@@ -29,9 +29,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client acc
     await send(server, bob, direct, 'Are we still on for Friday?');
     await send(server, ada, direct, 'Yes! 7 pm at the usual place.');
     await send(server, bob, direct, 'Great, see you there.');
-    group = (
-      await server.ok(`mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`, { t: 'Book club', m: [bob.id] }, ada.token)
-    ).createGroupChat.id as string;
+    group = await groupChat(server, ada, 'Book club', [bob]);
     await server.ok(`mutation ($c: ID!, $u: [ID!]!) { addMembers(chatId: $c, userIds: $u) { id } }`, { c: group, u: [cy.id] }, ada.token);
     await send(server, cy, group, 'Thanks for adding me!');
   });

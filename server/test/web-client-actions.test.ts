@@ -5,7 +5,7 @@ import { launchChromium, requireBundle, skipWithoutChromium } from './support/br
 import { DESKTOP, PHONE, axeViolations, expectAccessible, openClient, screenshot, shownBodies, type Opened, type OpenOptions } from './support/web-client.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
-import { directChat, send, uniqueName, type TestUser } from './support/users.js';
+import { directChat, send, type TestUser, groupChat, signupAs, type NamedUser } from './support/users.js';
 
 /**
  * Message actions in the web client (issue 15): reply (quoted preview above
@@ -15,9 +15,7 @@ import { directChat, send, uniqueName, type TestUser } from './support/users.js'
  * group's owner. Real Chromium against a real server serving client/dist.
  */
 
-interface Person extends TestUser {
-  displayName: string;
-}
+type Person = NamedUser;
 
 describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: message actions', () => {
   let server: TestServer;
@@ -30,22 +28,9 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
     await server?.stop();
   });
 
-  async function person(displayName: string): Promise<Person> {
-    const data = await server.ok(
-      `mutation ($u: String!, $p: String!, $d: String) { signup(username: $u, password: $p, displayName: $d) { token user { id username } } }`,
-      { u: uniqueName(displayName.split(' ')[0]!.toLowerCase()), p: 'correct horse battery', d: displayName },
-    );
-    return { id: data.signup.user.id, username: data.signup.user.username, token: data.signup.token, displayName };
-  }
+  const person = (displayName: string) => signupAs(server, displayName);
 
-  async function group(owner: Person, title: string, members: Person[]): Promise<string> {
-    const data = await server.ok(
-      `mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`,
-      { t: title, m: members.map((m) => m.id) },
-      owner.token,
-    );
-    return data.createGroupChat.id;
-  }
+  const group = (owner: TestUser, title: string, members: TestUser[]) => groupChat(server, owner, title, members);
 
   async function reply(user: Person, chatId: string, body: string, replyToId: string): Promise<void> {
     await server.ok(

@@ -2,10 +2,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../src/http/web-client.js';
 import { launchChromium, requireBundle, skipWithoutChromium } from './support/browser.js';
-import { DESKTOP, expectAccessible, openClient, PASSWORD, PHONE, screenshot, type Opened, type OpenOptions } from './support/web-client.js';
+import { DESKTOP, expectAccessible, openClient, PHONE, screenshot, type Opened, type OpenOptions } from './support/web-client.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
-import { uniqueName, type TestUser } from './support/users.js';
+import { type TestUser, groupChat, signupAs, type NamedUser } from './support/users.js';
 
 /**
  * Groups in the web client, in Chromium with up to three people at once: the
@@ -14,9 +14,7 @@ import { uniqueName, type TestUser } from './support/users.js';
  * someone removed or leaving sees (no message box that cannot send).
  */
 
-interface Person extends TestUser {
-  displayName: string;
-}
+type Person = NamedUser;
 
 describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: groups and presence', () => {
   let server: TestServer;
@@ -30,13 +28,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: gr
     await server?.stop();
   });
 
-  async function person(displayName: string): Promise<Person> {
-    const data = await server.ok(
-      `mutation ($u: String!, $p: String!, $d: String) { signup(username: $u, password: $p, displayName: $d) { token user { id username } } }`,
-      { u: uniqueName(displayName.toLowerCase().split(' ')[0]), p: PASSWORD, d: displayName },
-    );
-    return { id: data.signup.user.id, username: data.signup.user.username, token: data.signup.token, displayName };
-  }
+  const person = (displayName: string) => signupAs(server, displayName);
 
   /** Someone who was online once and is offline now: their presence has a lastSeenAt. */
   async function seenOnceThenGone(user: Person): Promise<void> {
@@ -49,14 +41,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: gr
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 
-  async function group(owner: Person, title: string, members: Person[]): Promise<string> {
-    const data = await server.ok(
-      `mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`,
-      { t: title, m: members.map((m) => m.id) },
-      owner.token,
-    );
-    return data.createGroupChat.id;
-  }
+  const group = (owner: TestUser, title: string, members: TestUser[]) => groupChat(server, owner, title, members);
 
   describe.skipIf(skipWithoutChromium('web client: groups'))('in Chromium', () => {
     let browser: Browser | null = null;

@@ -5,7 +5,7 @@ import { launchChromium, requireBundle, skipWithoutChromium } from './support/br
 import { CuttableProxy } from './support/cuttable-proxy.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
-import { directChat, send, signup, type TestUser } from './support/users.js';
+import { directChat, groupChat, send, signup, type TestUser } from './support/users.js';
 import { expectAccessible, openClient, PHONE, screenshot, shownBodies, type OpenOptions } from './support/web-client.js';
 
 /**
@@ -115,9 +115,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client liv
     it('says “Seen” on a direct chat, and “Seen by N” with the names in a group, as people read', async () => {
       const [ada, bob, cy] = [await signup(server), await signup(server), await signup(server)];
       const direct = await directChat(server, ada, bob);
-      const group = (
-        await server.ok(`mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`, { t: 'Readers', m: [bob.id, cy.id] }, ada.token)
-      ).createGroupChat.id as string;
+      const group = await groupChat(server, ada, 'Readers', [bob, cy]);
       await send(server, ada, direct, 'did you see this?');
       await send(server, ada, group, 'group news');
 

@@ -2,11 +2,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../src/http/web-client.js';
 import { launchChromium, requireBundle, skipWithoutChromium } from './support/browser.js';
-import { PASSWORD, PHONE, axeViolations, expectAccessible, openClient, screenshot, shownSeqs, type OpenOptions } from './support/web-client.js';
+import { PHONE, axeViolations, expectAccessible, openClient, screenshot, shownSeqs, type OpenOptions } from './support/web-client.js';
 import { TestServer } from './support/server.js';
 import { pgliteTarget } from './support/targets.js';
 import { until } from './support/until.js';
-import { directChat, send, uniqueName, type TestUser } from './support/users.js';
+import { directChat, send, type TestUser, groupChat, signupAs } from './support/users.js';
 
 /**
  * Message search in the web client (issue 15): the box in the sidebar, results
@@ -25,17 +25,9 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client sea
     await server?.stop();
   });
 
-  /** A person with a display name, so titles and senders read as in real use. */
-  async function person(displayName: string): Promise<TestUser & { displayName: string }> {
-    const data = await server.ok(
-      `mutation ($u: String!, $p: String!, $d: String) { signup(username: $u, password: $p, displayName: $d) { token user { id username } } }`,
-      { u: uniqueName(), p: PASSWORD, d: displayName },
-    );
-    return { id: data.signup.user.id, username: data.signup.user.username, token: data.signup.token, displayName };
-  }
+  const person = (displayName: string) => signupAs(server, displayName);
 
-  const group = async (owner: TestUser, title: string, members: TestUser[]): Promise<string> =>
-    (await server.ok(`mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`, { t: title, m: members.map((m) => m.id) }, owner.token)).createGroupChat.id;
+  const group = (owner: TestUser, title: string, members: TestUser[]) => groupChat(server, owner, title, members);
 
   /** Sends are stored by the persister after they are accepted: wait until search sees them. */
   async function searchable(viewer: TestUser, query: string, count: number): Promise<void> {

@@ -30,3 +30,25 @@ export async function send(server: TestServer, user: TestUser, chatId: string, b
   );
   return data.sendMessage as { messageId: string; chatId: string; clientId: string; acceptedAt: string };
 }
+
+export interface NamedUser extends TestUser {
+  displayName: string;
+}
+
+/** A user with a display name (the username starts from its first word), so titles and senders read as in real use. */
+export async function signupAs(server: TestServer, displayName: string): Promise<NamedUser> {
+  const data = await server.ok(
+    `mutation ($u: String!, $p: String!, $d: String) { signup(username: $u, password: $p, displayName: $d) { token user { id username } } }`,
+    { u: uniqueName(displayName.toLowerCase().split(' ')[0]!.replace(/[^a-z0-9_]/g, '') || 'u'), p: 'correct horse battery', d: displayName },
+  );
+  return { id: data.signup.user.id, username: data.signup.user.username, token: data.signup.token, displayName };
+}
+
+export async function groupChat(server: TestServer, owner: TestUser, title: string, members: readonly TestUser[]): Promise<string> {
+  const data = await server.ok(
+    `mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`,
+    { t: title, m: members.map((m) => m.id) },
+    owner.token,
+  );
+  return data.createGroupChat.id;
+}
