@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Like the server's: see vitest.config.ts at the root.
+    maxWorkers: 3,
     server: {
       deps: {
         // The tests start the built server. Node loads it as in production: inlined by Vite,

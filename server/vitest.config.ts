@@ -20,5 +20,7 @@ export default defineConfig({
     outputFile: { json: 'test-results/vitest.json' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // See vitest.config.ts at the root: a project runs its files one at a time on two cores unless it says so itself.
+    maxWorkers: 3,
   },
 });
