@@ -1,0 +1,121 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEB_DIST } from '../src/http/web-client.js';
+import { launchChromium, requireBundle, skipWithoutChromium } from './support/browser.js';
+import { DESKTOP, expectAccessible, openClient, PASSWORD, PHONE, type Opened, type OpenOptions } from './support/web-client.js';
+import { TestServer } from './support/server.js';
+import { pgliteTarget } from './support/targets.js';
+import { send, uniqueName, type TestUser } from './support/users.js';
+
+/**
+ * The web client as someone would attack it from outside: names and titles
+ * made to break the layout, long messages with links folded away, a member
+ * removed while their tab stays open, chats switched from under a focused
+ * message box. Each case is a defect found that way, kept from coming back.
+ */
+
+interface Person extends TestUser {
+  displayName: string;
+}
+
+describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: attacks from outside', () => {
+  let server: TestServer;
+  let origin: string;
+  beforeAll(async () => {
+    server = await TestServer.start(pgliteTarget);
+    origin = `http://127.0.0.1:${server.parley.port}`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function person(displayName: string, prefix = 'atk'): Promise<Person> {
+    const data = await server.ok(
+      `mutation ($u: String!, $p: String!, $d: String) { signup(username: $u, password: $p, displayName: $d) { token user { id username } } }`,
+      { u: uniqueName(prefix), p: PASSWORD, d: displayName },
+    );
+    return { id: data.signup.user.id, username: data.signup.user.username, token: data.signup.token, displayName };
+  }
+
+  async function group(owner: Person, title: string, members: Person[]): Promise<string> {
+    const data = await server.ok(
+      `mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`,
+      { t: title, m: members.map((m) => m.id) },
+      owner.token,
+    );
+    return data.createGroupChat.id;
+  }
+
+  describe.skipIf(skipWithoutChromium('web client: attacks'))('in Chromium', () => {
+    let browser: Browser | null = null;
+    const opened: Opened[] = [];
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      for (const o of opened) await o.context.close().catch(() => undefined);
+      await browser?.close();
+    });
+
+    async function open(user: Person, options: OpenOptions = {}): Promise<Opened> {
+      const o = await openClient(browser, origin, { user, displayName: user.displayName, ...options });
+      opened.push(o);
+      if (!options.at) await o.page.getByRole('button', { name: 'New chat' }).first().waitFor();
+      return o;
+    }
+
+    /** The buttons and fields inside `selector` that reach past the viewport's right edge (or start left of it). */
+    const offScreen = (page: Page, selector: string) =>
+      page.evaluate((sel) => {
+        const width = document.documentElement.clientWidth;
+        const root = document.querySelector(sel);
+        return [...(root?.querySelectorAll('button, input, a') ?? [])]
+          .filter((el) => {
+            const r = el.getBoundingClientRect();
+            return r.width > 0 && (r.right > width + 1 || r.left < -1);
+          })
+          .map((el) => `${el.tagName} "${(el.textContent ?? '').trim().slice(0, 24)}"`);
+      }, selector);
+
+    it('long unbroken names and group titles stay inside the group panel and the New chat dialog, at desktop and phone sizes', async () => {
+      const long = (prefix: string) => `${prefix}${'W'.repeat(60)}`;
+      const ada = await person(long('Ada'), 'wide');
+      const bob = await person(long('Bob'), 'wide');
+      // Someone to add: the Add people list shows a button for her.
+      const cleo = await person(long('Cleo'), 'widecand');
+      const chatId = await group(ada, `Club${'Q'.repeat(90)}`, [bob]);
+
+      for (const viewport of [DESKTOP, PHONE]) {
+        const size = viewport === PHONE ? 'phone' : 'desktop';
+        const a = await open(ada, { at: `#/chats/${chatId}`, viewport });
+        await a.page.getByRole('button', { name: 'Group info' }).click();
+        const panel = a.page.getByRole('dialog', { name: 'Group info' });
+        await panel.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: 'Bob' }).waitFor();
+        await panel.getByRole('button', { name: 'Add people' }).click();
+        await panel.getByLabel('Find people to add').fill(cleo.username);
+        await panel.getByRole('button', { name: new RegExp(cleo.username) }).waitFor();
+        // Close, Rename, Add and Remove were pushed past the right edge (off the phone's screen entirely).
+        expect(await offScreen(a.page, 'dialog.group-panel'), `group panel, ${size}`).toEqual([]);
+        // The candidate's button: its name holds what it shows (axe's label-content-name-mismatch).
+        await expectAccessible(a.page, `group panel adding people, ${size}`);
+        await a.page.keyboard.press('Escape');
+
+        await a.page.goto(`${origin}/#/`);
+        await a.page.getByRole('button', { name: 'New chat' }).first().click();
+        const dialog = a.page.getByRole('dialog', { name: 'New chat' });
+        await dialog.getByLabel('Find people').fill(cleo.username);
+        const pick = dialog.getByRole('button', { name: new RegExp(cleo.username) });
+        await pick.waitFor();
+        // The row's "Message" stays inside the dialog rather than beyond its edge.
+        const inside = await pick.evaluate((button) => {
+          const box = button.closest('dialog')!.getBoundingClientRect();
+          const action = button.querySelector('.person-action')!.getBoundingClientRect();
+          return action.right <= box.right && action.left >= box.left;
+        });
+        expect(inside, `New chat dialog, ${size}`).toBe(true);
+        expect(a.problems).toEqual([]);
+        await a.context.close();
+      }
+    });
+  });
+});
