@@ -117,5 +117,23 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
         await a.context.close();
       }
     });
+
+    it('tabbing to a link in the folded part of a long message unfolds it instead of scrolling its start out of reach', async () => {
+      const ada = await person('Ada Fold');
+      const bob = await person('Bob Fold');
+      const chatId = await group(ada, 'Folded', [bob]);
+      const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n');
+      await send(server, bob, chatId, `${lines}\nhttps://example.com/at-the-end`);
+      const a = await open(ada, { at: `#/chats/${chatId}` });
+      const body = a.page.locator('.message .body').filter({ hasText: 'line 1' });
+      await expect.poll(() => body.evaluate((p) => p.classList.contains('folded'))).toBe(true);
+
+      await a.page.getByRole('region', { name: 'Messages' }).getByRole('link', { name: 'https://example.com/at-the-end' }).focus();
+      // Unfolded, and its first line still where it was: nothing scrolled inside the clipped paragraph.
+      await expect.poll(() => body.evaluate((p) => p.classList.contains('folded'))).toBe(false);
+      expect(await body.evaluate((p) => p.scrollTop)).toBe(0);
+      await expect.poll(() => a.page.getByRole('button', { name: 'Show less' }).count()).toBe(1);
+      expect(a.problems).toEqual([]);
+    });
   });
 });
