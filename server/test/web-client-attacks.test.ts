@@ -135,5 +135,24 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       await expect.poll(() => a.page.getByRole('button', { name: 'Show less' }).count()).toBe(1);
       expect(a.problems).toEqual([]);
     });
+
+    it('someone removed from a group while their tab is open is offered no reply, edit or delete there', async () => {
+      const ada = await person('Ada Owner');
+      const cat = await person('Cat Removed');
+      const chatId = await group(ada, 'Soon without Cat', [cat]);
+      await send(server, cat, chatId, 'my own words');
+      await send(server, ada, chatId, 'the owner speaks');
+      const c = await open(cat, { at: `#/chats/${chatId}` });
+      const messages = c.page.getByRole('region', { name: 'Messages' });
+      await messages.getByText('the owner speaks').waitFor();
+      // While a member: the actions are there.
+      await expect.poll(() => messages.getByRole('button', { name: /actions/i }).count()).toBeGreaterThan(0);
+
+      await server.ok(`mutation ($c: ID!, $u: ID!) { removeMember(chatId: $c, userId: $u) { id } }`, { c: chatId, u: cat.id }, ada.token);
+      await c.page.getByText('You were removed from this group.').waitFor();
+      // Every one of them would fail ("This message no longer exists." for an edit); a reply had no box to go to.
+      await expect.poll(() => messages.getByRole('button', { name: /actions/i }).count()).toBe(0);
+      expect(c.problems).toEqual([]);
+    });
   });
 });
