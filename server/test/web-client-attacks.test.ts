@@ -154,5 +154,31 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       await expect.poll(() => messages.getByRole('button', { name: /actions/i }).count()).toBe(0);
       expect(c.problems).toEqual([]);
     });
+
+    it('opening another chat while the message box has focus logs no warning about stale state', async () => {
+      const ada = await person('Ada Switch');
+      const bob = await person('Bob Switch');
+      const first = await group(ada, 'First room', [bob]);
+      const second = await group(ada, 'Second room', [bob]);
+      await send(server, bob, first, 'hello in the first');
+      await send(server, bob, second, 'hello in the second');
+      const a = await open(ada, { at: `#/chats/${first}` });
+      const warnings: string[] = [];
+      a.page.on('console', (message) => {
+        if (message.type() === 'warning') warnings.push(message.text());
+      });
+      const box = a.page.getByRole('textbox', { name: /^Message/ });
+      await box.click();
+      await box.pressSequentially('typing here');
+      // As a search result, a notification or the browser's Back would: the address changes under the focused box.
+      await a.page.evaluate((id) => (location.hash = `#/chats/${id}`), second);
+      await a.page.getByRole('heading', { name: 'Second room', level: 2 }).waitFor();
+      await a.page.getByRole('region', { name: 'Messages' }).getByText('hello in the second').waitFor();
+      await a.page.evaluate((id) => (location.hash = `#/chats/${id}`), first);
+      await a.page.getByRole('heading', { name: 'First room', level: 2 }).waitFor();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(warnings.filter((w) => w.includes('svelte'))).toEqual([]);
+      expect(a.problems).toEqual([]);
+    });
   });
 });
