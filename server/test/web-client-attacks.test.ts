@@ -180,5 +180,19 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       expect(warnings.filter((w) => w.includes('svelte'))).toEqual([]);
       expect(a.problems).toEqual([]);
     });
+
+    it('a chat address that is made up or mistyped says the chat could not be found, in words, with no message box to send into', async () => {
+      const ada = await person('Ada Lost');
+      const a = await open(ada);
+      for (const id of ['not-a-chat', '00000000-0000-4000-8000-000000000000']) {
+        await a.page.evaluate((chatId) => (location.hash = `#/chats/${chatId}`), id);
+        await a.page.getByRole('alert').filter({ hasText: 'This chat could not be found.' }).waitFor();
+        // Was "chatId is not a valid id" (the API's words) above a message box whose sends could only fail.
+        expect(await a.page.getByText('not a valid id').count()).toBe(0);
+        expect(await a.page.getByRole('textbox', { name: /^Message/ }).count()).toBe(0);
+      }
+      expect(a.problems).toEqual([]);
+      expect(a.consoleErrors).toEqual([]);
+    });
   });
 });

@@ -86,6 +86,12 @@ export class ChatFeed {
       const error = opened.error ? toApiError(opened.error) : null;
       // Removed (or left elsewhere) since the list was read: nothing can be sent here.
       if (error?.code === 'FORBIDDEN') this.gone = error.message;
+      // No such chat (a mistyped or made-up address): said in words, not the API's "chatId is not a valid id",
+      // and nothing to send to either. A network error keeps the message box: resume() opens the chat again.
+      if (error?.code === 'NOT_FOUND' || error?.code === 'BAD_USER_INPUT') {
+        this.gone = 'This chat could not be found.';
+        return this.failed(this.gone);
+      }
       return this.failed(error ? error.message : 'This chat could not be found.');
     }
     const { readStates, ...fields } = chat;
