@@ -194,5 +194,21 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       expect(a.problems).toEqual([]);
       expect(a.consoleErrors).toEqual([]);
     });
+
+    it("your own deleted message's placeholder can be read on your bubble: 0 axe violations, light and dark", async () => {
+      const ada = await person('Ada Deletes');
+      const bob = await person('Bob Reads');
+      const chatId = await group(ada, 'Deleted words', [bob]);
+      const { messageId } = await send(server, ada, chatId, 'soon gone');
+      await send(server, bob, chatId, 'still here');
+      await server.ok(`mutation ($m: ID!) { deleteMessage(messageId: $m) { id } }`, { m: messageId }, ada.token);
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const a = await open(ada, { at: `#/chats/${chatId}`, colorScheme });
+        await a.page.getByRole('region', { name: 'Messages' }).getByText('Message deleted').waitFor();
+        // Was the muted grey on the teal bubble: 1.16:1 light, 3.24:1 dark (axe color-contrast, serious).
+        await expectAccessible(a.page, `own deleted message, ${colorScheme}`);
+        await a.context.close();
+      }
+    });
   });
 });
