@@ -210,5 +210,31 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
         await a.context.close();
       }
     });
+
+    it('a message that failed while the browser was offline is sent by itself once it is back online, once', async () => {
+      const ada = await person('Ada Offline');
+      const bob = await person('Bob Online');
+      const chatId = await group(ada, 'Blip', [bob]);
+      await send(server, bob, chatId, 'are you there?');
+      const a = await open(ada, { at: `#/chats/${chatId}` });
+      const messages = a.page.getByRole('region', { name: 'Messages' });
+      await messages.getByText('are you there?').waitFor();
+      // The network goes for a moment; the socket outlives it (no reconnection follows), the send does not.
+      await a.context.setOffline(true);
+      await a.page.getByRole('textbox', { name: /^Message/ }).fill('sent in the blip');
+      await a.page.keyboard.press('Enter');
+      await messages.getByText('Not sent: no connection').waitFor();
+      await a.context.setOffline(false);
+      // Was: "Not sent" until Retry was pressed by hand.
+      await expect.poll(() => messages.getByText('Not sent: no connection').count(), { timeout: 10_000 }).toBe(0);
+      await expect
+        .poll(async () => {
+          const data = await server.ok(`query ($c: ID!) { messages(chatId: $c, last: 10) { edges { node { body } } } }`, { c: chatId }, bob.token);
+          return data.messages.edges.map((e: { node: { body: string } }) => e.node.body);
+        })
+        .toEqual(['are you there?', 'sent in the blip']);
+      expect(await messages.getByText('sent in the blip').count()).toBe(1);
+      expect(a.problems).toEqual([]);
+    });
   });
 });
