@@ -236,5 +236,23 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       expect(await messages.getByText('sent in the blip').count()).toBe(1);
       expect(a.problems).toEqual([]);
     });
+
+    it('opened at the first of many unread messages, Jump to latest counts the new ones below that are not loaded yet', async () => {
+      const ada = await person('Ada Away');
+      const bob = await person('Bob Chatty');
+      const chatId = await group(ada, 'While you were away', [bob]);
+      await send(server, ada, chatId, 'see you later');
+      for (let i = 1; i <= 45; i++) await send(server, bob, chatId, `news ${i}`);
+      const a = await open(ada, { at: `#/chats/${chatId}` });
+      await a.page.getByTestId('unread-divider').waitFor();
+      const jump = a.page.getByRole('button', { name: /^Jump to latest/ });
+      // 45 unread, the first page loaded below the divider: was "Jump to latest" with no count at all.
+      // (Reading the first screenful lowers it as it goes; past the 15 beyond the loaded window either way.)
+      await expect.poll(async () => Number(/(\d+) new/.exec(await jump.innerText())?.[1] ?? 0)).toBeGreaterThan(15);
+      await jump.click();
+      await a.page.getByRole('region', { name: 'Messages' }).getByText('news 45', { exact: true }).waitFor();
+      await expect.poll(() => jump.count()).toBe(0);
+      expect(a.problems).toEqual([]);
+    });
   });
 });
