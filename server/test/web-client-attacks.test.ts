@@ -254,5 +254,24 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       await expect.poll(() => jump.count()).toBe(0);
       expect(a.problems).toEqual([]);
     });
+
+    it("someone else signing in after a log out in the same tab starts on their chat list, not in the last person's chat", async () => {
+      const ada = await person('Ada Leaves');
+      const bob = await person('Bob Private');
+      const cat = await person('Cat Next');
+      const chatId = await group(ada, 'Ada and Bob only', [bob]);
+      await send(server, bob, chatId, 'between us');
+      const a = await open(ada, { at: `#/chats/${chatId}` });
+      await a.page.getByRole('region', { name: 'Messages' }).getByText('between us').waitFor();
+      await a.page.getByRole('button', { name: 'Log out' }).click();
+      await a.page.getByLabel('Username').fill(cat.username);
+      await a.page.getByLabel('Password').fill(PASSWORD);
+      await a.page.getByRole('button', { name: 'Sign in' }).click();
+      await a.page.getByRole('button', { name: 'New chat' }).first().waitFor();
+      // Was: Ada's chat address kept, and Cat greeted with "You are not a member of this chat".
+      await expect.poll(() => a.page.evaluate(() => location.hash)).toMatch(/^(#\/?)?$/);
+      expect(await a.page.getByText('You are not a member of this chat').count()).toBe(0);
+      expect(a.problems).toEqual([]);
+    });
   });
 });
