@@ -273,5 +273,29 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       expect(await a.page.getByText('You are not a member of this chat').count()).toBe(0);
       expect(a.problems).toEqual([]);
     });
+
+    it('Enter in the New chat group search adds the person found rather than creating the group without them; Enter on an empty search creates it', async () => {
+      const ada = await person('Ada Keys');
+      const bob = await person('Bob Keys');
+      const cat = await person('Cat Keys');
+      const a = await open(ada);
+      await a.page.getByRole('button', { name: 'New chat' }).first().click();
+      const dialog = a.page.getByRole('dialog', { name: 'New chat' });
+      await dialog.getByRole('radio', { name: 'Group' }).check();
+      await dialog.getByLabel('Group name').fill('Keyboard club');
+      const search = dialog.getByLabel('Find people');
+      for (const who of [bob, cat]) {
+        await search.fill(who.username);
+        await dialog.getByRole('checkbox', { name: new RegExp(who.username) }).waitFor();
+        await search.press('Enter');
+        // Was: the group created there and then, with whoever had been ticked (nobody, the first time).
+        await expect.poll(() => dialog.locator('.selected-people').innerText()).toContain(who.displayName);
+        expect(await search.inputValue()).toBe('');
+      }
+      await search.press('Enter');
+      await a.page.getByRole('heading', { name: 'Keyboard club', level: 2 }).waitFor();
+      await expect.poll(() => a.page.getByTestId('chat-subtitle').innerText()).toMatch(/^3 members/);
+      expect(a.problems).toEqual([]);
+    });
   });
 });
