@@ -297,5 +297,40 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: at
       await expect.poll(() => a.page.getByTestId('chat-subtitle').innerText()).toMatch(/^3 members/);
       expect(a.problems).toEqual([]);
     });
+
+    it('sends refused as too many at once go again by themselves when the server says they may, in order and once each', async () => {
+      const limited = await TestServer.start(pgliteTarget, { SEND_RATE_LIMIT: '3/2s' });
+      try {
+        const signUp = async (name: string): Promise<Person> => {
+          const data = await limited.ok(
+            `mutation ($u: String!, $p: String!, $d: String) { signup(username: $u, password: $p, displayName: $d) { token user { id username } } }`,
+            { u: uniqueName('flood'), p: PASSWORD, d: name },
+          );
+          return { id: data.signup.user.id, username: data.signup.user.username, token: data.signup.token, displayName: name };
+        };
+        const ada = await signUp('Ada Fast');
+        const bob = await signUp('Bob Slow');
+        const created = await limited.ok(`mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`, { t: 'Flood', m: [bob.id] }, ada.token);
+        const chatId: string = created.createGroupChat.id;
+        const a = await openClient(browser, `http://127.0.0.1:${limited.parley.port}`, { user: ada, displayName: ada.displayName, at: `#/chats/${chatId}` });
+        opened.push(a);
+        const box = a.page.getByRole('textbox', { name: /^Message/ });
+        const bodies = Array.from({ length: 7 }, (_, i) => `quick ${i + 1}`);
+        for (const body of bodies) {
+          await box.fill(body);
+          await box.press('Enter');
+        }
+        const messages = a.page.getByRole('region', { name: 'Messages' });
+        await messages.getByText(/Too many messages/).first().waitFor();
+        // Was: each stayed "try again in 2 s" with a Retry to press, long after the 2 s.
+        await expect.poll(() => messages.getByText(/Too many messages/).count(), { timeout: 15_000 }).toBe(0);
+        const stored = await limited.ok(`query ($c: ID!) { messages(chatId: $c, last: 20) { edges { node { body } } } }`, { c: chatId }, bob.token);
+        expect(stored.messages.edges.map((e: { node: { body: string } }) => e.node.body)).toEqual(bodies);
+        expect(await messages.locator('.message .body').allInnerTexts()).toEqual(bodies);
+        expect(a.problems).toEqual([]);
+      } finally {
+        await limited.stop();
+      }
+    });
   });
 });
