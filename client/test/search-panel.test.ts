@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { ChatFieldsFragment } from '@parley/sdk/documents';
 import SearchPanel from '../src/lib/components/SearchPanel.svelte';
-import { MessageSearch } from '../src/lib/message-search.svelte';
+import { describeSearchError, MessageSearch } from '../src/lib/message-search.svelte';
 import { fakeClient, type Answer } from './fake-client';
 
 const now = new Date().toISOString();
@@ -30,6 +30,15 @@ function renderPanel(answer: (variables: Record<string, unknown>) => Answer, pro
 }
 
 describe('message search panel', () => {
+  it("says a search's input errors in words rather than the API's, which name its argument", () => {
+    const bad = (message: string) => describeSearchError({ code: 'BAD_USER_INPUT', message });
+    expect(bad('query must contain a word (letters or digits)')).toBe('Search for a word: letters or digits, not only symbols.');
+    expect(bad('query must be 1 to 256 characters')).toBe('A search can be up to 256 characters.');
+    expect(bad('query is odd')).toBe('The search is odd.');
+    expect(bad('chatId is not a valid id')).toBe('chatId is not a valid id');
+    expect(describeSearchError({ code: 'UNAVAILABLE', message: 'Search is off on this server' })).toBe('Search is off on this server');
+  });
+
   it('asks once per pause in typing and lists each result with its chat, sender, time and marked matches', async () => {
     const { calls } = renderPanel(() =>
       page([edge('c1', 3, bob, 'Shall we meet at the [[lighthouse]] tomorrow?'), edge('c2', 9, ada, '…the [[lighthouse]] <b>keeper</b>')]),
@@ -52,7 +61,7 @@ describe('message search panel', () => {
     expect(snippet.textContent).toBe('…the lighthouse <b>keeper</b>');
   });
 
-  it('says when nothing matches, and shows the API’s message for a refused query or while search is off', async () => {
+  it('says when nothing matches, why a query was refused (in words) and that search is off', async () => {
     let answer: Answer = page([]);
     renderPanel(() => answer);
     const box = screen.getByLabelText('Search messages');
@@ -61,7 +70,8 @@ describe('message search panel', () => {
 
     answer = { code: 'BAD_USER_INPUT', message: 'query must be at most 256 characters' };
     await userEvent.type(box, 'x');
-    expect((await screen.findByRole('alert')).textContent).toBe('query must be at most 256 characters');
+    // In words, not the API's "query must …" (which names the argument).
+    expect((await screen.findByRole('alert')).textContent).toBe('A search can be up to 256 characters.');
     expect(screen.queryByText('No messages match.')).toBeNull();
 
     answer = { code: 'UNAVAILABLE', message: 'Search is off on this server: message bodies are encrypted (MESSAGE_KEYS)' };

@@ -61,6 +61,8 @@ export class ChatFeed {
   private live: { unsubscribe(): void } | null = null;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private stopped = false;
+  /** Resends what the server refused as too many at once, when it said to (RATE_LIMITED's retryAfterMs). */
+  private limitTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly client: Client,
@@ -86,6 +88,12 @@ export class ChatFeed {
       const error = opened.error ? toApiError(opened.error) : null;
       // Removed (or left elsewhere) since the list was read: nothing can be sent here.
       if (error?.code === 'FORBIDDEN') this.gone = error.message;
+      // No such chat (a mistyped or made-up address): said in words, not the API's "chatId is not a valid id",
+      // and nothing to send to either. A network error keeps the message box: resume() opens the chat again.
+      if (error?.code === 'NOT_FOUND' || error?.code === 'BAD_USER_INPUT') {
+        this.gone = 'This chat could not be found.';
+        return this.failed(this.gone);
+      }
       return this.failed(error ? error.message : 'This chat could not be found.');
     }
     const { readStates, ...fields } = chat;
@@ -274,13 +282,31 @@ export class ChatFeed {
       const error = toApiError(result.error);
       if (error.code === 'FORBIDDEN') this.gone = error.message;
       this.timeline.setPending(clientId, 'failed', error.code === 'NETWORK' ? 'Not sent: no connection' : error.message, error.code);
+      if (error.code === 'RATE_LIMITED') this.resendLimitedIn(error.retryAfterMs ?? 1_000);
     } else {
       this.timeline.setPending(clientId, 'accepted');
     }
   }
 
+  /**
+   * Too many sends at once: the refused ones go again by themselves once the server said they may, in the order
+   * they were written, one at a time; a refusal on the way waits again. They stayed "try again in 9 s" until each
+   * Retry was pressed by hand.
+   */
+  private resendLimitedIn(ms: number): void {
+    if (this.limitTimer || this.stopped) return;
+    this.limitTimer = setTimeout(async () => {
+      this.limitTimer = null;
+      for (const pending of this.timeline.pending.filter((p) => p.state === 'failed' && p.code === 'RATE_LIMITED')) {
+        if (this.stopped || this.limitTimer) return;
+        await this.deliver(pending.clientId, pending.body, pending.replyTo?.id);
+      }
+    }, ms + 100);
+  }
+
   stop(): void {
     this.stopped = true;
+    if (this.limitTimer) clearTimeout(this.limitTimer);
     this.live?.unsubscribe();
     for (const timer of this.typingTimers.values()) clearTimeout(timer);
   }

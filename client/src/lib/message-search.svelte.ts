@@ -1,6 +1,18 @@
 import type { Client } from '@urql/core';
 import { SearchMessagesDocument, type MessageFieldsFragment } from '@parley/sdk/documents';
-import { toApiError } from './errors';
+import { toApiError, type ApiError } from './errors';
+
+/**
+ * A search's error in words for a person. The API's input errors name the argument ("query must contain a word
+ * (letters or digits)", "query must be 1 to 256 characters"): said as such under the box they read as a fault.
+ */
+export function describeSearchError(error: ApiError): string {
+  if (error.code !== 'BAD_USER_INPUT' || !/^query\b/.test(error.message)) return error.message;
+  if (/\bword\b/.test(error.message)) return 'Search for a word: letters or digits, not only symbols.';
+  const most = /(\d+) characters/.exec(error.message)?.[1];
+  if (most) return `A search can be up to ${most} characters.`;
+  return `${error.message.replace(/^query\b/, 'The search')}.`;
+}
 
 /** Results per page: a sidebar of them. */
 const PAGE = 20;
@@ -82,7 +94,7 @@ export class MessageSearch {
     const connection = result.data?.searchMessages;
     if (!connection) {
       this.loadingMore = false;
-      this.error = result.error ? toApiError(result.error).message : 'Search did not answer. Try again.';
+      this.error = result.error ? describeSearchError(toApiError(result.error)) : 'Search did not answer. Try again.';
       // A first page that failed has nothing to show; a further one keeps the results above it (and More results to retry).
       if (after === null) {
         this.status = 'error';
