@@ -85,10 +85,9 @@ export function parleyExchange(options: ParleyExchangeOptions): ParleyExchange {
           {
             ...deps,
             eventCursorOf: async (id) => {
-              const result = await client.query(ChatDocument, { id }, { requestPolicy: 'network-only' }).toPromise();
-              if (result.error) throw toParleyError(result.error.networkError ?? result.error.graphQLErrors);
-              if (!result.data?.chat) throw new ParleyError('NOT_FOUND', 'Chat not found');
-              return result.data.chat.eventCursor;
+              const chat = await chatOf(client, id);
+              if (!chat) throw new ParleyError('NOT_FOUND', 'Chat not found');
+              return chat.eventCursor;
             },
           },
           chatId,
@@ -99,11 +98,7 @@ export function parleyExchange(options: ParleyExchangeOptions): ParleyExchange {
         return messageStream(
           {
             ...deps,
-            lastSeqOf: async (id) => {
-              const result = await client.query(ChatDocument, { id }, { requestPolicy: 'network-only' }).toPromise();
-              if (result.error) throw toParleyError(result.error.networkError ?? result.error.graphQLErrors);
-              return result.data?.chat?.lastSeq ?? 0;
-            },
+            lastSeqOf: async (id) => (await chatOf(client, id))?.lastSeq ?? 0,
           },
           chatId,
           { afterSeq: (variables.afterSeq as number | null | undefined) ?? undefined },
@@ -145,6 +140,13 @@ export function parleyExchange(options: ParleyExchangeOptions): ParleyExchange {
     })(input);
 
   return { exchange, dispose: () => socket.dispose() };
+}
+
+/** Where a stream without a starting point starts: the chat as it is now, read through the app's own client. */
+async function chatOf(client: Client, id: string) {
+  const result = await client.query(ChatDocument, { id }, { requestPolicy: 'network-only' }).toPromise();
+  if (result.error) throw toParleyError(result.error.networkError ?? result.error.graphQLErrors);
+  return result.data?.chat ?? null;
 }
 
 /** The one root field of a subscription (GraphQL allows only one). */
