@@ -92,6 +92,25 @@ describe('the SDK as an urql exchange', () => {
     events.unsubscribe();
   });
 
+  it('starts chatEvents without a cursor from the chat as it is now, read through the app’s own client', async () => {
+    const ada = clients.add(await signedUp(server.url));
+    const bob = clients.add(await signedUp(server.url));
+    const chat = await ada.client.createDirectChat(bob.user.id);
+    await ada.client.sendMessage(chat.id, 'before the subscribe');
+    const bobUrql = clients.closing(urqlWith(server.url, bob.client.token!));
+    const events = collect(bobUrql.client.subscription(ChatEventsDocument, { chatId: chat.id }));
+    const shown = () => events.results.filter((r) => r.data).map((r) => describeEvent(r.data!.chatEvents));
+    // The start is fixed once the exchange has read the chat: messages sent after that arrive, the earlier one never.
+    for (let i = 1; i <= 30 && shown().length === 0; i++) {
+      await ada.client.sendMessage(chat.id, `after ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await events.until(() => shown().length > 0);
+    const seqs = events.results.filter((r) => r.data).map((r) => (r.data!.chatEvents as { message: { seq: number } }).message.seq);
+    expect(seqs[0]).toBeGreaterThan(1);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+  });
+
   it('ends a subscription the viewer may not have with one error result carrying the stable code', async () => {
     const ada = clients.add(await signedUp(server.url));
     const bob = clients.add(await signedUp(server.url));
