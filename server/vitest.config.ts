@@ -22,5 +22,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // See vitest.config.ts at the root: a project runs its files one at a time on two cores unless it says so itself.
     maxWorkers: 3,
+    // expect.poll waits for something to happen (a browser showing a live event): 1 s by default, which
+    // three files at a time on two cores can miss. A longer ceiling costs nothing when it passes.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

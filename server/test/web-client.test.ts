@@ -259,7 +259,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client', (
         await send(server, bob, chatId, 'after the drop');
         await page.locator('.message[data-seq="6"]').getByText('after the drop').waitFor();
         expect(await shownSeqs(page)).toEqual([1, 2, 3, 4, 5, 6]);
-        await expect.poll(() => page.locator('.chat-item').first().innerText()).toContain('after the drop');
+        await expect.poll(() => page.locator('.chat-item').first().innerText(), { timeout: 10_000 }).toContain('after the drop');
         const stored = await server.ok(`{ messages(chatId: "${chatId}") { edges { node { body } } } }`, {}, ada.token);
         expect(stored.messages.edges.filter((e: { node: { body: string } }) => e.node.body === 'written offline')).toHaveLength(1);
         // What Ada saw is marked read, the markRead lost in the drop included.

@@ -22,6 +22,13 @@ export class PeopleSearch {
 
   /** Counts searches sent, so that an answer overtaken by a newer search is dropped rather than shown over it. */
   private sent = 0;
+  private waiters: (() => void)[] = [];
+
+  /** Resolves once the results answer the text as it is now (at once when they do): Enter right after typing acts on them. */
+  settled(): Promise<void> {
+    if (!this.searching) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
 
   constructor(client: Client, { active, keep, onError }: Options) {
     $effect(() => {
@@ -35,6 +42,7 @@ export class PeopleSearch {
         this.searching = false;
         if (result.data) this.results = result.data.users.filter(keep);
         else if (result.error) onError(toApiError(result.error).message);
+        for (const resolve of this.waiters.splice(0)) resolve();
       }, 200);
       return () => clearTimeout(timer);
     });
