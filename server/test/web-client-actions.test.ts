@@ -94,24 +94,24 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
 
         // Keyboard alone: Shift+Tab from the message box reaches the newest message's actions button.
         await page.keyboard.press('Shift+Tab');
-        expect(await focusedLabel(page)).toBe('More actions for Bob Stone’s message');
-        expect(await page.evaluate(() => document.activeElement?.closest('.message')?.getAttribute('data-seq'))).toBe('25');
+        await expect.poll(() => focusedLabel(page)).toBe('More actions for Bob Stone’s message');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.closest('.message')?.getAttribute('data-seq'))).toBe('25');
         expect(await opacity(moreButton(page, 25))).toBe('1');
         await page.keyboard.press('Enter');
         await menu(page).waitFor();
         expect(await menuItems(page)).toEqual(['Reply']);
-        expect(await focusedLabel(page)).toBe('Reply');
+        await expect.poll(() => focusedLabel(page)).toBe('Reply');
         // Escape closes the menu and gives focus back to its button; Enter opens it again.
         await page.keyboard.press('Escape');
         await menu(page).waitFor({ state: 'detached' });
-        expect(await focusedLabel(page)).toBe('More actions for Bob Stone’s message');
+        await expect.poll(() => focusedLabel(page)).toBe('More actions for Bob Stone’s message');
         await page.keyboard.press('ArrowDown');
         await menu(page).waitFor();
         await page.keyboard.press('Enter');
         const preview = page.getByTestId('reply-preview');
         await preview.waitFor();
         expect(await preview.innerText()).toContain('Let me know soon');
-        expect(await page.evaluate(() => document.activeElement?.id)).toBe('composer-input');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('composer-input');
         // Escape cancels the reply; the box keeps what was typed.
         await page.keyboard.type('draft');
         await page.keyboard.press('Escape');
@@ -159,7 +159,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         await quote.click();
         await expect.poll(inView).toBe(true);
         expect(await row(page, 1).getAttribute('class')).toMatch(/\bhighlight\b/);
-        expect(await page.evaluate(() => document.activeElement?.getAttribute('data-seq'))).toBe('1');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-seq'))).toBe('1');
         await expect.poll(async () => await row(page, 1).getAttribute('class'), { timeout: 4000 }).not.toMatch(/\bhighlight\b/);
         expectClean(opened);
       } finally {
@@ -181,7 +181,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         await row(page, 1).waitFor();
         expect(await row(page, 1).locator('.body').innerText()).toBe('The very first message');
         expect(await row(page, 1).getAttribute('class')).toMatch(/\bhighlight\b/);
-        expect(await page.evaluate(() => document.activeElement?.getAttribute('data-seq'))).toBe('1');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-seq'))).toBe('1');
         expectClean(again);
       } finally {
         await again.context.close();
@@ -213,7 +213,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         const field = row(page, 1).getByLabel('Edit message');
         await field.waitFor();
         expect(await field.inputValue()).toBe('Meet at 12:30');
-        expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id)).toMatch(/^edit-/);
+        await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id)).toMatch(/^edit-/);
         await screenshot(page, 'editing');
         await expectAccessible(page, 'the chat editing a message (desktop, light)');
 
@@ -222,7 +222,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         await field.press('Escape');
         await field.waitFor({ state: 'detached' });
         expect(await row(page, 1).locator('.body').innerText()).toBe('Meet at 12:30');
-        expect(await focusedLabel(page)).toBe('More actions for your message');
+        await expect.poll(() => focusedLabel(page)).toBe('More actions for your message');
         expect((await stored(chatId, ada)).get(1)).toMatchObject({ body: 'Meet at 12:30', editedAt: null });
         expect(await row(page, 1).getByText('edited').count()).toBe(0);
 
@@ -292,13 +292,13 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         const dialog = page.getByRole('dialog', { name: 'Delete this message?' });
         await dialog.waitFor();
         // The safe choice has the focus; the dialog quotes what goes.
-        expect(await focusedLabel(page)).toBe('Cancel');
+        await expect.poll(() => focusedLabel(page)).toBe('Cancel');
         expect(await dialog.innerText()).toContain('Oops, wrong chat');
         await screenshot(page, 'delete-confirm');
         await expectAccessible(page, 'the delete confirmation (desktop, light)');
         await dialog.getByRole('button', { name: 'Cancel' }).click();
         await dialog.waitFor({ state: 'hidden' });
-        expect(await focusedLabel(page)).toBe('More actions for your message');
+        await expect.poll(() => focusedLabel(page)).toBe('More actions for your message');
         // Escape cancels too.
         await page.keyboard.press('Enter');
         await menu(page).getByRole('menuitem', { name: 'Delete' }).click();
@@ -317,7 +317,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: me
         expect(await row(page, 2).locator('.body').innerText()).toBe('This one stays');
         expect((await stored(chatId, ada)).get(1)!.deletedAt).toEqual(expect.any(String));
         // Focus is not lost with the button: it is on the messages.
-        expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Messages');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Messages');
         expectClean(opened);
       } finally {
         await opened.context.close();

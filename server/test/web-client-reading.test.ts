@@ -242,13 +242,13 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client: re
         // From the keyboard: Shift+Tab from the message box reaches it, Enter takes you to the end; it goes away.
         await page.getByRole('textbox', { name: /^Message / }).focus();
         await page.keyboard.press('Shift+Tab');
-        expect(await page.evaluate(() => document.activeElement?.classList.contains('jump-latest'))).toBe(true);
+        await expect.poll(() => page.evaluate(() => document.activeElement?.classList.contains('jump-latest'))).toBe(true);
         await page.keyboard.press('Enter');
         await jump.waitFor({ state: 'detached' });
         const { top, max } = await scrollState(page);
         expect(max - top).toBeLessThan(2);
         // Focus stays in the messages rather than falling to the page.
-        expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Messages');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Messages');
         // The last live message is on screen.
         expect(await page.locator('.message[data-seq="33"]').isVisible()).toBe(true);
 

@@ -265,7 +265,7 @@ describe.skipIf(requireBundle('client', WEB_DIST, 'web client'))('web client sea
         const { page } = opened;
         await page.getByRole('link', { name: /Bob Stone/ }).waitFor();
         for (let i = 0; i < 6 && (await page.evaluate(() => document.activeElement?.id)) !== 'message-search'; i++) await page.keyboard.press('Tab');
-        expect(await page.evaluate(() => document.activeElement?.id)).toBe('message-search');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('message-search');
         await page.keyboard.type('lighthouse');
         await expect.poll(() => status(page).innerText()).toBe('3 results');
 
