@@ -29,6 +29,12 @@ import { SealingEventLog } from './encryption/sealing-event-log.js';
 import { Persister } from './workers/persister.js';
 
 export type EngineState = 'up' | 'down';
+/** What /readyz reports: each configured engine up or down, and how long its probe took. */
+export interface Readiness {
+  engines: Record<string, EngineState>;
+  /** Milliseconds each probe took to answer (a hung engine shows the probe deadline). */
+  latencyMs: Record<string, number>;
+}
 
 /** /readyz answers within 2 s even when an engine hangs: each probe gets this long, all run at once. */
 export const READINESS_PROBE_MS = 1500;
@@ -50,8 +56,8 @@ export interface Engines {
   limiter: RateLimiter;
   /** Who holds a socket on which instance: presence. */
   presence: PresenceRegistry;
-  /** Each configured engine, up or down, for /readyz. */
-  readiness(): Promise<Record<string, EngineState>>;
+  /** Each configured engine, up or down, with its probe's latency, for /readyz. */
+  readiness(): Promise<Readiness>;
   /** Drains the log first (accepted sends get stored), then closes the rest. */
   close(): Promise<void>;
 }
@@ -118,13 +124,15 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     }
     // Every probe is bounded: a hung engine is 'down' within the deadline instead of holding /readyz
     // (and the orchestrator's probe) as long as the engine hangs.
-    const probe = (check: () => Promise<unknown>): Promise<EngineState> => {
+    const probe = async (check: () => Promise<unknown>): Promise<[EngineState, number]> => {
       let timer: NodeJS.Timeout | undefined;
+      const started = performance.now();
       const deadline = new Promise<EngineState>((resolve) => {
         timer = setTimeout(() => resolve('down'), READINESS_PROBE_MS);
       });
       const answer = check().then((): EngineState => 'up', (): EngineState => 'down');
-      return Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
+      const state = await Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
+      return [state, Math.round((performance.now() - started) * 10) / 10];
     };
     // With MESSAGE_KEYS the API seals bodies on their way into the log and opens them where they come
     // out of the store or the bus; the persister (above) moves ciphertext with the raw ports and holds no text.
@@ -143,14 +151,18 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       limiter,
       presence: withEngineFailuresUnavailable(presence),
       readiness: async () => {
-        const [relational, messageStore, realtimeBus, eventLog, cache] = await Promise.all([
-          probe(() => orm.em.fork().execute('select 1')),
-          probe(() => store.ping()),
-          probe(() => bus.ping()),
-          probe(() => log.ping()),
-          probe(redisPing),
-        ]);
-        return { relational, messageStore, realtimeBus, eventLog, ...(config.redisUrl ? { cache } : {}) };
+        const checks: [string, () => Promise<unknown>][] = [
+          ['relational', () => orm.em.fork().execute('select 1')],
+          ['messageStore', () => store.ping()],
+          ['realtimeBus', () => bus.ping()],
+          ['eventLog', () => log.ping()],
+          ...(config.redisUrl ? [['cache', redisPing] as [string, () => Promise<unknown>]] : []),
+        ];
+        const probes = await Promise.all(checks.map(async ([name, check]) => [name, await probe(check)] as const));
+        return {
+          engines: Object.fromEntries(probes.map(([name, [state]]) => [name, state])),
+          latencyMs: Object.fromEntries(probes.map(([name, [, ms]]) => [name, ms])),
+        };
       },
       close,
     };

@@ -29,8 +29,8 @@ export interface HttpDeps {
   /** Bots' sockets, closed when their token is revoked. */
   botSessions?: Pick<BotSessions, 'track'>;
   logger: Logger;
-  /** Each engine's state for /readyz. */
-  readiness: () => Promise<Record<string, 'up' | 'down'>>;
+  /** Each engine's state and probe latency for /readyz. */
+  readiness: () => Promise<{ engines: Record<string, 'up' | 'down'>; latencyMs: Record<string, number> }>;
   edge: EdgeConfig;
 }
 
@@ -93,9 +93,9 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
       if (path === GRAPHQL_PATH) return graphqlHttp.handle(req, res, url);
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {
-        const engines = await deps.readiness();
+        const { engines, latencyMs } = await deps.readiness();
         const ready = Object.values(engines).every((state) => state === 'up');
-        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', engines });
+        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', engines, latencyMs });
       }
       // The built web client at / and /assets/; without a build, / stays the welcome page.
       if (webClient.handles(req, url) && (await webClient.serve(req, res, url))) return;

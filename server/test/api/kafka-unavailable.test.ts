@@ -42,6 +42,11 @@ for (const [name, broker] of [
       expect(Date.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
       expect(readiness.status).toBe(503);
       expect(readiness.body.engines).toEqual({ relational: 'up', messageStore: 'up', realtimeBus: 'up', eventLog: 'down' });
+      // Each engine with how long its probe took: the ones up answer at once, the log within the probe deadline.
+      expect(Object.keys(readiness.body.latencyMs).sort()).toEqual(Object.keys(readiness.body.engines).sort());
+      for (const ms of Object.values(readiness.body.latencyMs)) expect(ms).toBeGreaterThanOrEqual(0);
+      expect(readiness.body.latencyMs.relational).toBeLessThan(1_000);
+      expect(readiness.body.latencyMs.eventLog).toBeLessThanOrEqual(ANSWER_WITHIN_MS);
     });
 
     it('answers sendMessage with UNAVAILABLE within 5 s and stores nothing', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READINESS_PROBE_MS } from '../../src/engines.js';
 import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { TestServer, type GraphQLResponse } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
@@ -58,7 +59,11 @@ describe.skipIf(!canRun)('a hung PostgreSQL', () => {
       const ready = await fetch(server.url.replace(/\/graphql$/, '/readyz'), { signal: AbortSignal.timeout(5000) });
       expect(Date.now() - readyStarted).toBeLessThan(2000);
       expect(ready.status).toBe(503);
-      expect(((await ready.json()) as { engines: Record<string, string> }).engines.relational).toBe('down');
+      const body = (await ready.json()) as { engines: Record<string, string>; latencyMs: Record<string, number> };
+      expect(body.engines.relational).toBe('down');
+      // A hung engine's latency is how long it took to give up: its own timeout, or at most the probe deadline.
+      expect(body.latencyMs.relational).toBeGreaterThan(500);
+      expect(body.latencyMs.relational).toBeLessThan(READINESS_PROBE_MS + 200);
 
       // Several at once: more than fit in flight on the hung connections, so some also wait for one.
       const calls = await Promise.all([

@@ -80,9 +80,9 @@ export class TestServer {
     if (this.ownsStorage) await this.storage.dispose();
   }
 
-  async readiness(): Promise<{ status: number; body: { engines: Record<string, string> } }> {
+  async readiness(): Promise<{ status: number; body: { engines: Record<string, string>; latencyMs: Record<string, number> } }> {
     const response = await fetch(this.url.replace(/\/graphql$/, '/readyz'));
-    return { status: response.status, body: (await response.json()) as { engines: Record<string, string> } };
+    return { status: response.status, body: (await response.json()) as { engines: Record<string, string>; latencyMs: Record<string, number> } };
   }
 
   async gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
