@@ -100,6 +100,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
         edge: config.edge,
       },
       config.port,
+      config.host,
     );
 
     outbox.start(config.liveCheckIntervalMs);

@@ -104,6 +104,8 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'abc' }, /^PORT /],
     [{ PORT: '70000' }, /^PORT /],
+    [{ HOST: 'http://0.0.0.0' }, /^HOST /],
+    [{ HOST: '1.2.3.4, 5.6.7.8' }, /^HOST /],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL /],
     [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL /],
     [{ REDIS_URL: 'http://x' }, /^REDIS_URL /],

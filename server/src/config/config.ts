@@ -4,6 +4,8 @@ import { parseMessageKeys, type MessageKey } from '../encryption/message-cipher.
 export interface Config {
   production: boolean;
   port: number;
+  /** The address to listen on; unset: every interface (what a container needs). */
+  host?: string;
   dataDir: string;
   /** Unset: embedded PGlite under `dataDir`. */
   databaseUrl?: string;
@@ -245,6 +247,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
   }
 
+  const host = nonEmpty(env.HOST);
+  // An address or a name, nothing that reads as a URL or a list.
+  if (host !== undefined && !/^(?:[\w.-]+|\[?[0-9a-fA-F:]+\]?)$/.test(host)) {
+    throw new ConfigError(`HOST must be an address or host name to listen on (e.g. 127.0.0.1, ::, localhost), got ${JSON.stringify(env.HOST)}`);
+  }
+
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const redisUrl = nonEmpty(env.REDIS_URL);
   const mongoUrl = nonEmpty(env.MONGO_URL);
@@ -291,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
   return {
     production,
     port,
+    ...(host ? { host: host.replace(/^\[(.*)\]$/, '$1') } : {}),
     dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
     databaseUrl: databaseUrl && urlWithScheme('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),
     redisUrl: redisUrl && urlWithScheme('REDIS_URL', redisUrl, ['redis:', 'rediss:']),

@@ -41,7 +41,7 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(deps: HttpDeps, port: number): Promise<RunningHttpServer> {
+export async function startHttpServer(deps: HttpDeps, port: number, host?: string): Promise<RunningHttpServer> {
   const { schema, services, tokens, logger, edge } = deps;
   // One pipeline, two transports: every limit, rule and error policy is wired once, in it.
   const pipeline = createRequestPipeline({ schema, services, logger, maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser });
@@ -117,16 +117,23 @@ export async function startHttpServer(deps: HttpDeps, port: number): Promise<Run
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(port, () => resolve());
+    // Without a host Node listens on every interface (IPv6 and IPv4 where the system has both).
+    httpServer.listen(port, host, () => resolve());
   });
   const actualPort = (httpServer.address() as AddressInfo).port;
   return {
     port: actualPort,
-    url: `http://localhost:${actualPort}${GRAPHQL_PATH}`,
+    url: `http://${reachableHost(host)}:${actualPort}${GRAPHQL_PATH}`,
     close: async () => {
       // Sockets are told 1001 (Going Away) while HTTP finishes what is in flight; Apollo stops last.
       await Promise.all([drain.close(), ws.dispose()]);
       await graphqlHttp.stop();
     },
   };
+}
+
+/** Where this process can reach its own listener: the host it listens on, or localhost for every interface. */
+function reachableHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
