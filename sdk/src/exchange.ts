@@ -1,5 +1,6 @@
 import { subscriptionExchange, type Client, type Exchange, type ExecutionResult, type Operation } from '@urql/core';
 import type { DocumentNode } from 'graphql';
+import { map, pipe } from 'wonka';
 import { operationOf } from './documents.js';
 import { ParleyError, toParleyError } from './errors.js';
 import { ChatDocument } from './generated/graphql.js';
@@ -113,7 +114,7 @@ export function parleyExchange(options: ParleyExchangeOptions): ParleyExchange {
     }
   };
 
-  const exchange: Exchange = (input) =>
+  const subscriptions = (input: Parameters<Exchange>[0]) =>
     subscriptionExchange({
       forwardSubscription: (_request, operation) => ({
         subscribe(sink) {
@@ -138,6 +139,14 @@ export function parleyExchange(options: ParleyExchangeOptions): ParleyExchange {
         },
       }),
     })(input);
+
+  // urql merges each subscription result into the one before, so the error that ends a stream would come with the
+  // previous event's data, which every consumer would have to know to ignore: an ending error carries no data.
+  const exchange: Exchange = (input) => (operations) =>
+    pipe(
+      subscriptions(input)(operations),
+      map((result) => (result.error && result.operation.kind === 'subscription' ? { ...result, data: undefined } : result)),
+    );
 
   return { exchange, dispose: () => socket.dispose() };
 }

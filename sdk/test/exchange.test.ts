@@ -111,6 +111,22 @@ describe('the SDK as an urql exchange', () => {
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
   });
 
+  it('ends a stream that had events with an error that carries none of their data', async () => {
+    const ada = clients.add(await signedUp(server.url));
+    const bob = clients.add(await signedUp(server.url));
+    const cy = clients.add(await signedUp(server.url));
+    const chat = await ada.client.createGroupChat({ title: 'leaving', memberIds: [bob.user.id, cy.user.id] });
+    const { eventCursor } = (await bob.client.chat(chat.id))!;
+    const bobUrql = clients.closing(urqlWith(server.url, bob.client.token!));
+    const events = collect(bobUrql.client.subscription(ChatEventsDocument, { chatId: chat.id, after: eventCursor }));
+    await ada.client.sendMessage(chat.id, 'before the removal');
+    await events.until(() => events.results.some((r) => r.data));
+    await ada.client.removeMember(chat.id, bob.user.id);
+    await events.until(() => events.results.some((r) => r.error));
+    const ending = events.results.filter((r) => r.error);
+    expect(ending.every((r) => r.error?.graphQLErrors[0]?.extensions?.code === 'FORBIDDEN' && r.data === undefined)).toBe(true);
+  });
+
   it('ends a subscription the viewer may not have with one error result carrying the stable code', async () => {
     const ada = clients.add(await signedUp(server.url));
     const bob = clients.add(await signedUp(server.url));

@@ -169,7 +169,6 @@ export class ChatFeed {
     this.live = this.client
       .subscription(ChatEventsDocument, { chatId: this.chatId, after: cursor })
       .subscribe((result) => {
-        // The error first: urql merges an ending error into the last result, whose data is that (already applied) event.
         if (result.error) {
           const { code, message } = toApiError(result.error);
           if (code === 'FORBIDDEN' || code === 'NOT_FOUND') this.gone = message;

@@ -63,8 +63,7 @@ export class ChatList {
   follow(client: Client, onUpdated?: (next: ChatFieldsFragment, previous: ChatFieldsFragment | undefined) => void): () => void {
     const onReconnect = () => void this.load(client);
     const { unsubscribe } = client.subscription(ChatUpdatedDocument, {}, { onReconnect }).subscribe((result) => {
-      // urql repeats the last data beside the error that ends a subscription: that chat is stale, not news.
-      if (result.error || !result.data) return;
+      if (!result.data) return;
       const next = result.data.chatUpdated;
       const previous = this.find(next.id);
       for (const arrived of this.arrivedDuringLoad) arrived.set(next.id, next);

@@ -61,8 +61,7 @@ export class PresenceStore {
     const { unsubscribe } = client
       .subscription(PresenceChangedDocument, {}, { resync: load })
       .subscribe((result) => {
-        // An ending error comes merged into the last result, with its (old) data: not a change.
-        if (result.data && !result.error) this.change(result.data.presenceChanged);
+        if (result.data) this.change(result.data.presenceChanged);
       });
     const tick = setInterval(() => (this.now = Date.now()), TICK_MS);
     return () => {
