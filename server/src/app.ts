@@ -23,7 +23,7 @@ import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { startHttpServer } from './http/server.js';
-import { consoleLogger, type Logger } from './support/logger.js';
+import { createLogger, type Logger } from './observability/log.js';
 
 export interface Parley {
   port: number;
@@ -47,7 +47,7 @@ async function jwtSecret(config: Config): Promise<string> {
 }
 
 /** The composition root of the API process: engines, services, HTTP and WebSocket. */
-export async function startParley(config: Config, logger: Logger = consoleLogger): Promise<Parley> {
+export async function startParley(config: Config, logger: Logger = createLogger(config.log)): Promise<Parley> {
   const engines = await openEngines(config, logger);
   try {
     if (config.persister === 'inline') {

@@ -21,7 +21,7 @@ import { SqlChatRepository } from './relational/chat-repository.js';
 import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js';
 import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from './relational/orm.js';
 import { SqlUserRepository } from './relational/user-repository.js';
-import { errorFields, type Logger } from './support/logger.js';
+import type { Logger } from './observability/log.js';
 import { MessageCipher } from './encryption/message-cipher.js';
 import { OpenedMessageStore } from './encryption/opened-message-store.js';
 import { OpenedRealtimeBus } from './encryption/opened-realtime-bus.js';
@@ -66,7 +66,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
   const closers: { name: string; close: () => Promise<void> }[] = [];
   const close = async () => {
     for (const { name, close } of closers.reverse().splice(0)) {
-      await close().catch((error) => logger.warn(`closing ${name} failed`, errorFields(error)));
+      await close().catch((error) => logger.warn({ err: error }, `closing ${name} failed`));
     }
   };
   try {
@@ -86,7 +86,7 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
       }
     }
     const applied = await migrateRelational(orm, relational);
-    if (applied.length > 0) logger.info('migrations applied', { applied });
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
     // The persister gets the repositories as they are (its failures are retried and logged
     // with their cause); everything the API serves sees an engine failure as UNAVAILABLE.

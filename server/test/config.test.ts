@@ -6,6 +6,8 @@ describe('configuration', () => {
     expect(loadConfig({})).toEqual({
       production: false,
       port: 4000,
+      // Tests run with stdout piped: JSON lines, as a collector reads them.
+      log: { level: 'info', format: 'json' },
       dataDir: './.data',
       databaseUrl: undefined,
       redisUrl: undefined,
@@ -163,4 +165,11 @@ it('PRESENCE_GRACE_MS (5 s, at most 60 s) and PRESENCE_HEARTBEAT_MS (10 s, at mo
   expect(() => loadConfig({ PRESENCE_GRACE_MS: '61000' })).toThrow(ConfigError);
   expect(() => loadConfig({ PRESENCE_HEARTBEAT_MS: '20000' })).toThrow(ConfigError);
   expect(() => loadConfig({ PRESENCE_HEARTBEAT_MS: '10s' })).toThrow(ConfigError);
+});
+
+it('LOG_LEVEL (info) and LOG_FORMAT (pretty at a terminal, else JSON) are checked', () => {
+  expect(loadConfig({ LOG_LEVEL: 'DEBUG', LOG_FORMAT: 'pretty' }).log).toEqual({ level: 'debug', format: 'pretty' });
+  expect(loadConfig({ LOG_LEVEL: 'silent' }).log.level).toBe('silent');
+  expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+  expect(() => loadConfig({ LOG_FORMAT: 'text' })).toThrow(/^LOG_FORMAT must be json or pretty/);
 });

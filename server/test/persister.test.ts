@@ -11,7 +11,7 @@ import type { RealtimeBus } from '../src/realtime/port.js';
 import { SqlChatRepository } from '../src/relational/chat-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../src/relational/orm.js';
 import { SqlUserRepository } from '../src/relational/user-repository.js';
-import { silentLogger } from '../src/support/logger.js';
+import { silentLogger } from '../src/observability/log.js';
 import { Persister } from '../src/workers/persister.js';
 import { relationalTargets } from './support/targets.js';
 import { storedMessage } from './support/stored-message.js';

@@ -1,9 +1,12 @@
 import { parseMessageKeys, type MessageKey } from '../encryption/message-cipher.js';
+import { LOG_LEVELS, type LogSettings } from '../observability/log.js';
 
 /** Every setting Parley reads from the environment, parsed once at start-up. */
 export interface Config {
   production: boolean;
   port: number;
+  /** LOG_LEVEL and LOG_FORMAT. */
+  log: LogSettings;
   /** The address to listen on; unset: every interface (what a container needs). */
   host?: string;
   dataDir: string;
@@ -194,6 +197,17 @@ const shortDuration = (name: string, value: string | undefined, fallback: string
   return ms;
 };
 
+/** JSON for a collector unless a person is reading: pretty when stdout is a terminal (npm start in a shell). */
+function loadLog(env: NodeJS.ProcessEnv, stdoutIsTerminal: boolean): LogSettings {
+  const level = nonEmpty(env.LOG_LEVEL)?.toLowerCase() ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+  const format = nonEmpty(env.LOG_FORMAT)?.toLowerCase() ?? (stdoutIsTerminal ? 'pretty' : 'json');
+  if (format !== 'json' && format !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got ${JSON.stringify(env.LOG_FORMAT)}`);
+  return { level: level as LogSettings['level'], format };
+}
+
 function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
   return {
     // 1 MiB: a 4,000-character message is at most 16 KB; the largest legitimate request is far below.
@@ -299,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
   return {
     production,
     port,
+    log: loadLog(env, process.stdout.isTTY === true),
     ...(host ? { host: host.replace(/^\[(.*)\]$/, '$1') } : {}),
     dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
     databaseUrl: databaseUrl && urlWithScheme('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),

@@ -1,6 +1,6 @@
 import type { Channel } from '../realtime/events.js';
 import type { RealtimeBus } from '../realtime/port.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 /**
  * Publishes what a mutation changed (chatJoined, chatRead, memberLeft) after
@@ -34,16 +34,16 @@ export class Announcer {
     );
     const outcome = await Promise.race([sent, late]).finally(() => clearTimeout(timer));
     if (outcome === 'sent') {
-      if (this.missed > 0) this.logger.info('live announcements delivered again', { missed: this.missed });
+      if (this.missed > 0) this.logger.info({ missed: this.missed }, 'live announcements delivered again');
       this.missed = 0;
       return;
     }
     if (this.missed++ === 0) {
-      this.logger.warn('live announcement not delivered; chat lists catch up on their next query, the live check ends a leaver\'s subscriptions', {
+      this.logger.warn({
         type: event.type,
         chatId: event.chatId,
-        ...(outcome === 'late' ? { error: `no answer from the realtime bus within ${this.timeoutMs} ms` } : errorFields(outcome.error)),
-      });
+        ...(outcome === 'late' ? { error: `no answer from the realtime bus within ${this.timeoutMs} ms` } : { err: outcome.error }),
+      }, 'live announcement not delivered; chat lists catch up on their next query, the live check ends a leaver\'s subscriptions');
     }
   }
 }

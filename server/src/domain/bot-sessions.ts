@@ -1,7 +1,7 @@
 import { botTokenChannel, type BotTokenChanged } from '../realtime/events.js';
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import type { UserRepository } from '../relational/ports.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 /** How often to try listening again after the bus lost the bot token channel. */
 const RELISTEN_MS = 1000;
@@ -54,7 +54,7 @@ export class BotSessions {
     try {
       for await (const { botId, tokenId } of subscription) this.tokenChanged(botId, tokenId);
     } catch (error) {
-      this.logger.warn('bot token channel ended; revoked bot sockets close at the next check until it is back', errorFields(error));
+      this.logger.warn({ err: error }, 'bot token channel ended; revoked bot sockets close at the next check until it is back');
     }
     while (this.listening === subscription) {
       await new Promise((resolve) => setTimeout(resolve, RELISTEN_MS).unref());
@@ -100,7 +100,7 @@ export class BotSessions {
       this.failing = false;
     } catch (error) {
       // Sockets carry on meanwhile (the announcement may well have arrived); one line per outage.
-      if (!this.failing) this.logger.warn('bot token check failed; retrying every interval', errorFields(error));
+      if (!this.failing) this.logger.warn({ err: error }, 'bot token check failed; retrying every interval');
       this.failing = true;
     } finally {
       this.checking = false;

@@ -1,6 +1,6 @@
 import type { EventLog, SendEnvelope } from '../event-log/port.js';
 import type { ChatRepository } from '../relational/ports.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { DomainError } from './errors.js';
 import { messageIdFor, newId } from './ids.js';
 import type { MessageKind } from './models.js';
@@ -61,10 +61,10 @@ export class ChatOutbox {
           const pending = await this.chats.pendingAnnouncements(null, DRAIN_PAGE, new Date(Date.now() - this.leftoverAgeMs));
           if (pending.length === 0) return;
           await this.append(pending);
-          this.logger.info('appended system messages left in the outbox', { count: pending.length });
+          this.logger.info({ count: pending.length }, 'appended system messages left in the outbox');
         }
       } catch (error) {
-        this.logger.warn('could not drain the chat outbox; retrying every interval', errorFields(error));
+        this.logger.warn({ err: error }, 'could not drain the chat outbox; retrying every interval');
       } finally {
         this.draining = null;
       }
@@ -80,7 +80,7 @@ export class ChatOutbox {
       } catch (error) {
         // The in-process log reports a rejection to the appender; Kafka dead-letters it instead. Either way it is done with.
         if (!(error instanceof DomainError && error.extensions.code === 'BAD_USER_INPUT')) throw error;
-        this.logger.warn('a system message was rejected by the persister', { chatId: envelope.chatId, ...errorFields(error) });
+        this.logger.warn({ chatId: envelope.chatId, err: error }, 'a system message was rejected by the persister');
       }
       await this.chats.announced([envelope.clientId]);
     }

@@ -1,5 +1,5 @@
 import type { ChatRepository, LiveState } from '../relational/ports.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 /** One live stream (`messageAdded` by seq, `chatEvents` by event seq), as the periodic check sees it. */
 export interface WatchedStream {
@@ -57,7 +57,7 @@ export class LiveCheck {
       this.failing = false;
     } catch (error) {
       // Open streams carry on meanwhile; one line per outage.
-      if (!this.failing) this.logger.warn('live check failed; retrying every interval', errorFields(error));
+      if (!this.failing) this.logger.warn({ err: error }, 'live check failed; retrying every interval');
       this.failing = true;
     } finally {
       this.running = false;

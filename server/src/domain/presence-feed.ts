@@ -1,7 +1,7 @@
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import { presenceChannel, userChannel, type PresenceMoved, type UserChatEvent } from '../realtime/events.js';
 import { SubscriptionQueue } from '../realtime/subscription-queue.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 /** A contact came online or went offline. */
 export interface PresenceUpdate {
@@ -51,7 +51,7 @@ export class PresenceFeed {
       for await (const change of subscription) this.deliver(change);
     } catch (error) {
       // The bus lost its connection: watchers end too, and resubscribe (reading presence afresh).
-      this.logger.warn('presence channel ended; presenceChanged subscriptions end with it', errorFields(error));
+      this.logger.warn({ err: error }, 'presence channel ended; presenceChanged subscriptions end with it');
       for (const watchers of this.byChat.values()) for (const watcher of watchers) watcher.queue.fail(error);
     }
     while (this.listening === subscription) {

@@ -1,7 +1,7 @@
 import type { PresenceChange, PresenceRegistry } from '../presence/port.js';
 import { presenceChannel } from '../realtime/events.js';
 import type { UserRepository } from '../relational/ports.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import { outsideLogScope, type Logger } from '../observability/log.js';
 import type { Announcer } from './announcer.js';
 import type { Presence } from './models.js';
 import type { PresenceFeed, PresenceUpdate } from './presence-feed.js';
@@ -213,10 +213,13 @@ export class PresenceService {
   private announce(change: PresenceChange | null): Promise<void> {
     if (!change) return Promise.resolve();
     this.unannounced.push(change);
-    return (this.announcing ??= new Promise<void>((resolve) => setTimeout(resolve, ANNOUNCE_WINDOW_MS)).then(() => {
-      this.announcing = null;
-      return this.announceAll(this.unannounced.splice(0));
-    }));
+    // Announces for every socket that closed in the window: its lines belong to none of them.
+    return (this.announcing ??= outsideLogScope(() =>
+      new Promise<void>((resolve) => setTimeout(resolve, ANNOUNCE_WINDOW_MS)).then(() => {
+        this.announcing = null;
+        return this.announceAll(this.unannounced.splice(0));
+      }),
+    ));
   }
 
   /** Per batch: one last-seen write, one read of their chats, then one publish each. */
@@ -231,6 +234,6 @@ export class PresenceService {
   }
 
   private warn(message: string, error: unknown): void {
-    this.logger.warn(message, errorFields(error));
+    this.logger.warn({ err: error }, message);
   }
 }

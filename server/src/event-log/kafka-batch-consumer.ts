@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
-import { errorFields, errorMessage, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
+import { errorMessage } from '../support/error-text.js';
 import { deadLetterFor, deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
 import { envelopeId, type EnvelopeHandler, type MessageEnvelope, type Rejection } from './port.js';
 import { retryDelayMs, sleep } from './timing.js';
@@ -53,7 +54,7 @@ export class KafkaBatchConsumer {
     await this.supervising;
     const consumer = this.consumer;
     this.consumer = null;
-    await consumer?.disconnect().catch((error: unknown) => this.options.logger.warn('event log consumer did not disconnect cleanly', errorFields(error)));
+    await consumer?.disconnect().catch((error: unknown) => this.options.logger.warn({ err: error }, 'event log consumer did not disconnect cleanly'));
   }
 
   private async supervise(): Promise<void> {
@@ -74,7 +75,7 @@ export class KafkaBatchConsumer {
         }),
       );
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-        logger.info('persister joined the consumer group', { groupId, topic, partitions: payload.memberAssignment[topic] ?? [] }),
+        logger.info({ groupId, topic, partitions: payload.memberAssignment[topic] ?? [] }, 'persister joined the consumer group'),
       );
       this.consumer = consumer;
       try {
@@ -94,11 +95,11 @@ export class KafkaBatchConsumer {
         const crash = await Promise.race([crashed, stopped]);
         if (crash === null) return; // stop() disconnects it
         this.consumer = null;
-        logger.error('event log consumer stopped on an error; rejoining', { topic, groupId, ...errorFields(crash) });
+        logger.error({ topic, groupId, err: crash }, 'event log consumer stopped on an error; rejoining');
       } catch (error) {
         this.consumer = null;
         await consumer.disconnect().catch(() => undefined);
-        logger.warn('cannot consume the Kafka event log yet; retrying', { topic, groupId, attempt: attempt + 1, error: errorMessage(error) });
+        logger.warn({ topic, groupId, attempt: attempt + 1, error: errorMessage(error) }, 'cannot consume the Kafka event log yet; retrying');
       }
       await sleep(retryDelayMs(attempt), this.stopping.signal);
     }
@@ -117,13 +118,14 @@ export class KafkaBatchConsumer {
         else letters.push(this.letter(null, decoded.reason, message, batch.partition));
       }
 
+      this.options.logger.debug({ partition: batch.partition, size: slice.length, offsetLag: batch.offsetLag() }, 'event log batch');
       if (sources.size > 0) {
         const envelopes = [...sources.keys()];
         const rejections = await this.untilDone('storing a batch of messages', payload, () => this.options.handler(envelopes));
         if (rejections === null) return;
         // A moot change (an edit of a message deleted meanwhile) has nothing to recover: no dead letter.
         const moot = rejections.filter((r) => r.code === 'CONFLICT');
-        if (moot.length > 0) this.options.logger.info('changes made moot by a deletion were dropped', { count: moot.length });
+        if (moot.length > 0) this.options.logger.info({ count: moot.length }, 'changes made moot by a deletion were dropped');
         for (const rejection of rejections) {
           if (rejection.code !== 'CONFLICT') letters.push(this.letter(rejection, rejection.reason, sourceOf(rejection, sources), batch.partition));
         }
@@ -134,10 +136,8 @@ export class KafkaBatchConsumer {
           Promise.all(letters.map(({ letter, key }) => this.options.deadLetters.write(deadLetterRecord(letter, key)))),
         );
         if (written === null) return;
-        this.options.logger.warn('messages rejected to the dead-letter topic', {
-          count: letters.length,
-          reasons: [...new Set(letters.map(({ letter }) => letter.reason))],
-        });
+        const reasons = [...new Set(letters.map(({ letter }) => letter.reason))];
+        this.options.logger.warn({ count: letters.length, partition: batch.partition, reasons }, 'messages rejected to the dead-letter topic');
       }
 
       resolveOffset(slice[slice.length - 1].offset);
@@ -168,13 +168,13 @@ export class KafkaBatchConsumer {
       const outcome = await this.heartbeating(payload, work);
       if (outcome.ok) return outcome.value;
       const delayMs = retryDelayMs(failures);
-      this.options.logger.warn(`${what} failed; retrying`, {
+      this.options.logger.warn({
         topic: payload.batch.topic,
         partition: payload.batch.partition,
         failures: failures + 1,
         delayMs,
-        ...errorFields(outcome.error),
-      });
+        err: outcome.error,
+      }, `${what} failed; retrying`);
       if (!(await this.backOff(delayMs, payload))) return null;
     }
   }

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 /**
  * Two kafkajs clients with different patience. The write side (appends,
@@ -52,6 +52,6 @@ function bridgeLogs(logger: Logger): logCreator {
       if (EXPECTED.has(message) || QUIET_NAMESPACES.has(namespace)) return;
       const fields = Object.fromEntries(Object.entries({ namespace, error, broker, groupId }).filter(([, v]) => v !== undefined));
       // Our adapter decides what is fatal; kafkajs's own errors are retried, so they are warnings here.
-      if (level <= logLevel.WARN) logger.warn(`kafka: ${message}`, fields);
+      if (level <= logLevel.WARN) logger.warn(fields, `kafka: ${message}`);
     };
 }

@@ -1,5 +1,5 @@
 import { unavailable } from '../domain/errors.js';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { KafkaBatchConsumer } from './kafka-batch-consumer.js';
 import { consumeClient, writeClient } from './kafka-client.js';
 import { envelopeRecord } from './kafka-records.js';

@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { errorMessage, type Logger } from '../support/logger.js';
+import { outsideLogScope, type Logger } from '../observability/log.js';
+import { errorMessage } from '../support/error-text.js';
 import { withDeadline } from './timing.js';
 
 export interface TopicWriterOptions {
@@ -87,7 +88,8 @@ export class TopicWriter {
         pending.settle(this.options.failure());
       }, this.options.deadlineMs);
       this.queue.push(pending);
-      this.flushing ??= this.flush();
+      // One batch carries many requests' writes: its lines are none of theirs.
+      this.flushing ??= outsideLogScope(() => this.flush());
     });
   }
 
@@ -113,7 +115,7 @@ export class TopicWriter {
         this.drop();
         for (const p of batch) p.settle(this.options.failure());
         // One line per outage, not one per failed send.
-        if (!this.failing) this.options.logger.warn(`cannot write to Kafka topic ${this.options.topic}`, { error: errorMessage(error) });
+        if (!this.failing) this.options.logger.warn({ error: errorMessage(error) }, `cannot write to Kafka topic ${this.options.topic}`);
         this.failing = true;
       }
     }

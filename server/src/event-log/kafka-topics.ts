@@ -1,5 +1,5 @@
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 export interface TopicSpec {
   topic: string;
@@ -64,7 +64,7 @@ export class KafkaTopics {
     }));
     // false: another process created them first, which is just as good.
     const created = await admin.createTopics({ topics, waitForLeaders: true, timeout: 4_000 });
-    if (created) this.logger.info('created Kafka topics', { topics: missing, replicationFactor });
+    if (created) this.logger.info({ topics: missing, replicationFactor }, 'created Kafka topics');
   }
 
   private async use<T>(work: (admin: Admin) => Promise<T>): Promise<T> {

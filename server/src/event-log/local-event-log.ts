@@ -1,5 +1,6 @@
 import { DomainError, unavailable } from '../domain/errors.js';
 import { envelopeId, type EnvelopeHandler, type EventLog, type MessageEnvelope } from './port.js';
+import { outsideLogScope } from '../observability/log.js';
 
 interface Pending {
   envelope: MessageEnvelope;
@@ -26,7 +27,8 @@ export class LocalEventLog implements EventLog {
     if (!this.handler) return Promise.reject(unavailable('The message persister is not running'));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ envelope, resolve, reject });
-      this.draining ??= this.drain();
+      // One batch carries many requests' sends: its lines are none of theirs.
+      this.draining ??= outsideLogScope(() => this.drain());
     });
   }
 

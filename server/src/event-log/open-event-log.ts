@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
-import { errorMessage, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
+import { errorMessage } from '../support/error-text.js';
 import { KafkaEventLog } from './kafka-event-log.js';
 import { LocalEventLog } from './local-event-log.js';
 import type { EventLog } from './port.js';
@@ -10,8 +11,8 @@ export async function openEventLog(config: Config, logger: Logger): Promise<Even
   const log = new KafkaEventLog({ brokers: config.kafkaBrokers, partitions: config.kafkaPartitions, logger });
   // Creates the topics now when Kafka is up; when it is not, Parley starts anyway and /readyz says so.
   log.ping().then(
-    () => logger.info('Kafka event log ready', { topic: log.topic, brokers: config.kafkaBrokers }),
-    (error: unknown) => logger.warn('Kafka is not reachable yet; sends answer UNAVAILABLE until it is', { error: errorMessage(error) }),
+    () => logger.info({ topic: log.topic, brokers: config.kafkaBrokers }, 'Kafka event log ready'),
+    (error: unknown) => logger.warn({ error: errorMessage(error) }, 'Kafka is not reachable yet; sends answer UNAVAILABLE until it is'),
   );
   return log;
 }

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, ERROR_CODES, type ErrorCode } from '../domain/errors.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 
@@ -28,14 +28,14 @@ export function createErrorFormatter(logger: Logger) {
     const { message, locations, path } = formatted;
     if (original instanceof DomainError) {
       // An engine outage behind an expected error still deserves a log line for operators.
-      if (original.code === 'UNAVAILABLE' && original.cause) logger.warn(original.message, { path, ...errorFields(original.cause) });
+      if (original.code === 'UNAVAILABLE' && original.cause) logger.warn({ path, err: original.cause }, original.message);
       return { message: original.message, locations, path, extensions: { ...original.extensions } };
     }
     const code = formatted.extensions?.code;
     if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       return { message, locations, path, extensions: { code } };
     }
-    logger.error('unexpected error in a GraphQL operation', { path, code, ...errorFields(original) });
+    logger.error({ path, code, err: original }, 'unexpected error in a GraphQL operation');
     return { message: 'Internal server error', locations, path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }

@@ -14,7 +14,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { badInput } from '../domain/errors.js';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { createContext, type Context, type Services } from './context.js';
 import { DocumentCache, type CheckedDocument } from './document-cache.js';
 import { createErrorFormatter, requestError } from './format-error.js';

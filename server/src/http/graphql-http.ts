@@ -6,6 +6,8 @@ import type { TokenCheck } from '../domain/authentication.js';
 import { DomainError } from '../domain/errors.js';
 import type { Context } from '../graphql/context.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
+import { currentLogScope } from '../observability/log.js';
+import { operationLabel } from './operation-label.js';
 import { readBody } from './read-body.js';
 
 export interface GraphqlHttpDeps {
@@ -52,6 +54,8 @@ function checkOperationPlugin(pipeline: RequestPipeline): ApolloServerPlugin<Con
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
           // An operation Apollo could not choose is refused by Apollo itself (OPERATION_RESOLUTION_FAILURE).
           if (!operation) return;
+          const scope = currentLogScope();
+          if (scope) scope.operation = operationLabel(operation);
           const refusal = pipeline.checkOperation({ schema, document, operation, variables: request.variables ?? {}, transport: 'http' });
           if (refusal) {
             // A refusal thrown here would otherwise be answered 500.
@@ -128,7 +132,12 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
       const body = req.method === 'POST' ? await readBody(req, maxRequestBytes) : undefined;
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
-        context: async () => pipeline.createContext(await viewerOf(req.headers.authorization), clientAddress(req)),
+        context: async () => {
+          const viewerId = await viewerOf(req.headers.authorization);
+          const scope = currentLogScope();
+          if (scope && viewerId) scope.userId = viewerId;
+          return pipeline.createContext(viewerId, clientAddress(req));
+        },
       });
       for (const [key, value] of result.headers) res.setHeader(key, value);
       if (result.body.kind === 'complete') {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { execute, GraphQLError } from 'graphql';
+import { execute, getOperationAST, GraphQLError } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import type { Context } from '../graphql/context.js';
 import type { EdgeConfig } from '../config/config.js';
@@ -8,6 +8,8 @@ import { requestError } from '../graphql/format-error.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { subscribeWithSharing } from '../graphql/execution-sharing.js';
 import type { Extra as SocketExtra } from './graphql-ws-transport.js';
+import type { Logger } from '../observability/log.js';
+import { operationLabel } from './operation-label.js';
 import { SocketOperations } from './socket-operations.js';
 
 /**
@@ -33,10 +35,14 @@ export type SessionExtra = SocketExtra & {
   untrackBot?: () => void;
   /** What really executes on this socket: the per-socket cap counts these. */
   operations?: SocketOperations;
+  /** Subscriptions opened on this socket and not yet ended, by id: for their log lines. */
+  subscriptionLabels?: Map<string, string>;
 };
 
 export interface SessionDeps {
   pipeline: RequestPipeline;
+  /** Authentications, and subscriptions opened and ended (debug: one pair per subscription). */
+  logger: Logger;
   tokens: TokenCheck;
   limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser' | 'connectionInitWaitMs'>;
   /** The client's address, from the upgrade request. */
@@ -68,7 +74,7 @@ function at(when: number, action: () => void): { cancel(): void } {
  * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
  * Every operation goes through the shared request pipeline.
  */
-export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onBotSocket, onUserArrived, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddress, onBotSocket, onUserArrived, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
   const socketsPerUser = new Map<string, number>();
 
   const release = (extra: SessionExtra) => {
@@ -115,6 +121,8 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onB
       socketsPerUser.set(grant.userId, open + 1);
       if (open === 0) onUserArrived?.(grant.userId);
       ctx.extra.viewerId = grant.userId;
+      ctx.extra.log.userId = grant.userId;
+      logger.info({ ...ctx.extra.log, bot: grant.botTokenId !== undefined }, 'websocket authenticated');
       // A bot's token does not expire: it ends when revoked, which BotSessions watches for.
       if (Number.isFinite(grant.expiresAt)) ctx.extra.expiry = at(grant.expiresAt, () => socket.close(CloseCode.Unauthorized, 'Token expired'));
       if (grant.botTokenId !== undefined) {
@@ -139,8 +147,22 @@ export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onB
         return [requestError('BAD_USER_INPUT', `Too many operations on one socket: at most ${limits.maxSubscriptionsPerSocket} at a time`)];
       }
       const prepared = pipeline.prepare(payload, 'graphql-ws');
-      if (!Array.isArray(prepared)) operations.start(id);
+      if (!('document' in prepared)) return prepared;
+      operations.start(id);
+      const operation = getOperationAST(prepared.document, prepared.operationName);
+      if (operation?.operation === 'subscription') {
+        const label = operationLabel(operation);
+        (ctx.extra.subscriptionLabels ??= new Map()).set(id, label);
+        logger.debug({ ...ctx.extra.log, id, operation: label }, 'subscription opened');
+      }
       return prepared;
+    },
+    // Whoever ended it: the client's complete, the stream's end or error, or the socket's close.
+    onComplete: (ctx, id) => {
+      const label = ctx.extra.subscriptionLabels?.get(id);
+      if (label === undefined) return;
+      ctx.extra.subscriptionLabels!.delete(id);
+      logger.debug({ ...ctx.extra.log, id, operation: label }, 'subscription ended');
     },
     // Called with what the execution returned (before graphql-ws delivers it): where an operation's count ends or its stream is tracked.
     onOperation: (ctx, id, _payload, _args, result) => ctx.extra.operations?.settled(id, result),

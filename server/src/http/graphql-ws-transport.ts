@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { errorMessage, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
+import { errorMessage } from '../support/error-text.js';
+import { inLogScope, type ScopeFields } from '../observability/log.js';
+import { requestIdOf } from './request-id.js';
 
 /*
  * Serves graphql-ws over `ws` in place of graphql-ws's own `use/ws` adapter,
@@ -32,11 +35,15 @@ export interface TransportOptions {
    * closeTimeout), past a typical orchestrator's grace before SIGKILL.
    */
   closeGraceMs?: number;
+  /** The client's address as per-address limits see it (TRUST_PROXY), for the socket's log lines. */
+  clientAddress?(request: IncomingMessage): string;
 }
 
 export interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
+  /** On every line logged for this socket: its request id (from the upgrade) and, once authenticated, its user. */
+  log: ScopeFields;
 }
 
 /** Message types only a server sends: a client sending one breaks the protocol. */
@@ -113,7 +120,7 @@ class SharedPayloads {
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extra>(
   options: ServerOptions<P, E>,
   wss: WebSocketServer,
-  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000 }: TransportOptions,
+  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000, clientAddress }: TransportOptions,
 ): { dispose(): Promise<void> } {
   const payloads = new SharedPayloads();
   const server = makeServer<P, E>({ ...options, jsonMessageReplacer: payloads.replacer });
@@ -122,9 +129,12 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const raw = request.socket;
+    const opened = Date.now();
+    const scope: ScopeFields = { reqId: requestIdOf(request.headers['x-request-id']) };
+    logger.info({ ...scope, ip: clientAddress?.(request) ?? raw.remoteAddress }, 'websocket connected');
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      if (isClientCaused(error)) logger.debug('websocket closed on a client error', { error: error.message, code: error.code });
-      else logger.warn('websocket error', { error: error.message });
+      if (isClientCaused(error)) logger.debug({ ...scope, error: error.message, code: error.code }, 'websocket closed on a client error');
+      else logger.warn({ ...scope, err: error }, 'websocket error');
       // ws has already begun closing with the fitting code (1009 for an oversized frame); this only covers the rest.
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
@@ -155,24 +165,25 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
         onMessage: (handle) =>
           socket.on('message', (frame) => {
             const data = String(frame);
-            handle(data).catch((error: unknown) => {
+            inLogScope(scope, () => handle(data)).catch((error: unknown) => {
               // graphql-ws throws on a message type a client may not send: told apart here, on the failure path only.
               if (isServerOnlyMessage(data)) {
-                logger.debug('websocket closed: the client sent a server-only message', { error: errorMessage(error) });
+                logger.debug({ ...scope, error: errorMessage(error) }, 'websocket closed: the client sent a server-only message');
                 socket.close(CloseCode.BadRequest, 'Unexpected message type');
                 return;
               }
-              logger.error('websocket message handling failed', { error: errorMessage(error) });
+              logger.error({ ...scope, err: error }, 'websocket message handling failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           }),
       },
-      { socket, request } as E,
+      { socket, request, log: scope } as E,
     );
 
     socket.once('close', (code, reason) => {
       if (pongWait) clearTimeout(pongWait);
       clearInterval(ping);
+      logger.info({ ...scope, code, reason: String(reason), durationMs: Date.now() - opened }, 'websocket closed');
       void closed(code, String(reason));
     });
   });

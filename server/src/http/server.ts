@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
@@ -7,7 +7,8 @@ import type { TokenCheck } from '../domain/authentication.js';
 import type { BotSessions } from '../domain/bot-sessions.js';
 import type { Services } from '../graphql/context.js';
 import { createRequestPipeline } from '../graphql/request-pipeline.js';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
+import { withAccessLog } from './access-log.js';
 import { clientAddress } from './client-address.js';
 import { startGraphqlHttp } from './graphql-http.js';
 import { graphqlWsSessions, type SessionExtra } from './graphql-ws-sessions.js';
@@ -59,6 +60,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
     graphqlWsSessions({
       pipeline,
+      logger,
       tokens,
       limits: edge,
       clientAddress: addressOf,
@@ -71,7 +73,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
     }),
     wsServer,
     // Sockets get as long to answer the 1001 as HTTP requests get to finish.
-    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs },
+    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs, clientAddress: addressOf },
   );
   const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf });
 
@@ -82,7 +84,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
   const playground = createPlayground();
   const webClient = createWebClient();
 
-  httpServer.on('request', (req, res) => {
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     if (!drain.admit(req, res)) return;
     const url = requestTarget(req);
     if (!url) return json(res, 400, { errors: [{ message: 'The request target is not a path', extensions: { code: 'BAD_REQUEST' } }] });
@@ -109,11 +111,12 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
       if (error instanceof BodyError) {
         return json(res, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
       }
-      logger.error('request failed', { path, error: error instanceof Error ? error.message : String(error) });
+      logger.error({ path, err: error }, 'request failed');
       if (!res.headersSent) json(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     });
-  });
+  };
+  httpServer.on('request', (req, res) => withAccessLog(logger, req, res, () => addressOf(req), () => route(req, res)));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DAY_MAX, DAY_MIN, parseDay, type Day } from '../domain/day.js';
-import { errorMessage } from '../support/logger.js';
+import { errorMessage } from '../support/error-text.js';
 
 /** A command line the job cannot run with; its message is the one line printed before exiting. */
 export class UsageError extends Error {}

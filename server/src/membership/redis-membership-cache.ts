@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { DEFAULT_COOLDOWN_MS, RedisBreaker } from '../support/redis.js';
 import type { MemberLoader, MembershipCache } from './port.js';
 
@@ -108,7 +108,7 @@ export class RedisMembershipCache implements MembershipCache {
       await this.breaker.run(() => this.redis.parleyMembersInvalidate(members, generation, changing, 24 * TTL_MS, CHANGE_WINDOW_MS), { force: true });
     } catch (error) {
       // Not swallowed: a change that cannot be invalidated must not go ahead.
-      this.logger.warn('membership cache invalidation failed', errorFields(error));
+      this.logger.warn({ err: error }, 'membership cache invalidation failed');
       throw unavailable('Membership changes are unavailable right now; retry shortly');
     }
   }

@@ -2,7 +2,7 @@ import type { MikroORM as CoreMikroORM } from '@mikro-orm/core';
 import { MikroORM, MongoDriver } from '@mikro-orm/mongodb';
 import type { Collection, Document, Filter } from 'mongodb';
 import type { Message } from '../domain/models.js';
-import { oneLine } from '../support/logger.js';
+import { oneLine } from '../support/error-text.js';
 import {
   upgradeFilter,
   upgradePipeline,

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { RelationalOrm } from '../relational/orm.js';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { MongoMessageStore } from './mongo-message-store.js';
 import { mongoDatabaseName, redactMongoUrl } from './mongo-url.js';
 import type { MessageStore } from './port.js';
@@ -10,7 +10,7 @@ import { SqlMessageStore } from './sql-message-store.js';
 export async function openMessageStore(config: Config, orm: RelationalOrm, logger: Logger): Promise<MessageStore> {
   if (config.mongoUrl) {
     const store = await MongoMessageStore.open({ url: config.mongoUrl });
-    logger.info('MongoDB message store ready', { url: redactMongoUrl(config.mongoUrl), database: mongoDatabaseName(config.mongoUrl) });
+    logger.info({ url: redactMongoUrl(config.mongoUrl), database: mongoDatabaseName(config.mongoUrl) }, 'MongoDB message store ready');
     return store;
   }
   return new SqlMessageStore(orm);

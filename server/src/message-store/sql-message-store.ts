@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Message } from '../domain/models.js';
 import type { RelationalOrm } from '../relational/orm.js';
 import { toDate, type MessagesTable, type Tables } from '../relational/tables.js';
-import { errorMessage } from '../support/logger.js';
+import { errorMessage } from '../support/error-text.js';
 import {
   InvalidMessageError,
   MissingReferenceError,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RateLimit } from '../config/config.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { DEFAULT_COOLDOWN_MS, RedisBreaker, RedisSkipped } from '../support/redis.js';
 import type { RateLimiter, WindowState } from './port.js';
 
@@ -80,6 +80,6 @@ export class RedisRateLimiter implements RateLimiter {
   /** While the breaker skips Redis, nothing is logged: the breaker said so once. */
   private failedOpen(error: unknown): void {
     if (error instanceof RedisSkipped) return;
-    this.logger.warn('rate limiter unavailable, allowing the request', errorFields(error));
+    this.logger.warn({ err: error }, 'rate limiter unavailable, allowing the request');
   }
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { connectRedis, startRedis } from '../support/redis.js';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { LocalRealtimeBus } from './local-realtime-bus.js';
 import type { RealtimeBus } from './port.js';
 import { RedisRealtimeBus } from './redis-realtime-bus.js';

@@ -2,7 +2,7 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import type { Channel, Codec } from './events.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
 import { SubscriptionQueue } from './subscription-queue.js';
@@ -42,7 +42,7 @@ export class RedisRealtimeBus implements RealtimeBus {
     });
     subscriber.on('close', () => {
       if (this.open.size === 0) return;
-      logger.warn('realtime bus lost Redis; ending subscriptions so clients resume by seq', { subscriptions: this.open.size });
+      logger.warn({ subscriptions: this.open.size }, 'realtime bus lost Redis; ending subscriptions so clients resume by seq');
       for (const sub of [...this.open]) sub.fail(unavailable('Realtime delivery was interrupted; resubscribe with afterSeq'));
     });
   }
@@ -102,7 +102,7 @@ export class RedisRealtimeBus implements RealtimeBus {
     } catch {
       // fall through: one bad payload must not end the channel's subscriptions
     }
-    this.logger.warn('realtime bus dropped a payload it could not decode', { channel });
+    this.logger.warn({ channel }, 'realtime bus dropped a payload it could not decode');
     return UNDECODABLE;
   }
 

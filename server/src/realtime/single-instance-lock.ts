@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 /**
  * Held by every API (and persister) instance on a shared PostgreSQL. An
@@ -38,7 +38,7 @@ export class SingleInstanceError extends Error {
 async function tryLock(databaseUrl: string, mode: LockMode, logger: Logger): Promise<pg.Client | null> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'parley-single-instance', connectionTimeoutMillis: 5000 });
   // A broken connection is reported here too; without a listener it would crash the process.
-  client.on('error', (error) => logger.debug('single-instance lock connection error', errorFields(error)));
+  client.on('error', (error) => logger.debug({ err: error }, 'single-instance lock connection error'));
   try {
     await client.connect();
     const { rows } = await client.query<{ locked: boolean }>(`select ${mode === 'shared' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}(${LOCK_KEY}) as locked`);

@@ -4,7 +4,8 @@ import { rekey, type RekeyReport } from '../encryption/rekey.js';
 import type { BodyPosition, MessageStore } from '../message-store/port.js';
 import { openMessageStore } from '../message-store/open-message-store.js';
 import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from '../relational/orm.js';
-import { oneLine, silentLogger } from '../support/logger.js';
+import { silentLogger } from '../observability/log.js';
+import { oneLine } from '../support/error-text.js';
 import { configOrExit } from '../support/process-lifecycle.js';
 
 /**

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config, type LoadOptions } from '../config/config.js';
-import { errorMessage, type Logger } from './logger.js';
+import type { Logger } from '../observability/log.js';
+import { errorMessage } from './error-text.js';
 
 /** Reads the environment once; a bad value ends the process with one line naming it. */
 export function configOrExit(label: string, env: NodeJS.ProcessEnv = process.env, options?: LoadOptions): Config {
@@ -18,16 +19,18 @@ export function stopOnSignals(close: () => Promise<void>, logger: Logger): void 
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal} received, shutting down`);
+    logger.info({ signal }, `${signal} received, shutting down`);
     await close();
     logger.info('stopped');
+    logger.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-export function exitOnStartFailure(label: string, error: unknown): never {
-  console.error(`${label}: could not start: ${errorMessage(error)}`);
+export function exitOnStartFailure(label: string, error: unknown, logger: Logger): never {
+  logger.fatal({ error: errorMessage(error) }, `${label}: could not start: ${errorMessage(error)}`);
+  logger.flush();
   process.exit(1);
 }

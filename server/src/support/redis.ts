@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
-import { errorFields, type Logger } from './logger.js';
+import type { Logger } from '../observability/log.js';
 
 /** How long a command waits when no shorter timeout is configured (the realtime bus's publisher). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
@@ -37,7 +37,7 @@ export function connectRedis(
   // One line per outage, not one per reconnect attempt.
   let down = false;
   client.on('error', (error) => {
-    if (!down) logger.warn(`redis ${name} connection lost; reconnecting`, errorFields(error));
+    if (!down) logger.warn({ err: error }, `redis ${name} connection lost; reconnecting`);
     down = true;
   });
   client.on('ready', () => {
@@ -89,7 +89,7 @@ export class RedisBreaker {
       return await command();
     } catch (error) {
       if (Date.now() >= this.openUntil) {
-        this.logger.warn(`redis command failed; skipping Redis for ${this.cooldownMs} ms`, errorFields(error));
+        this.logger.warn({ err: error }, `redis command failed; skipping Redis for ${this.cooldownMs} ms`);
       }
       this.openUntil = Date.now() + this.cooldownMs;
       throw error;

@@ -1,7 +1,7 @@
 import type { Message } from '../domain/models.js';
 import type { MessageStore } from '../message-store/port.js';
 import type { ChatActivity, ChatRepository } from '../relational/ports.js';
-import type { Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 
 /** Chats per page of the start-up repair: one chats read and one maxSeqs call each. */
 const REPAIR_PAGE = 1_000;
@@ -47,6 +47,6 @@ export async function repairChatActivity(store: MessageStore, chats: ChatReposit
     await chats.recordActivity(activityOf(last.flat()));
     repaired += behind.length;
   }
-  if (repaired > 0) logger.warn('recorded the activity of chats whose last messages were stored but not recorded', { chats: repaired });
+  if (repaired > 0) logger.warn({ chats: repaired }, 'recorded the activity of chats whose last messages were stored but not recorded');
   return repaired;
 }

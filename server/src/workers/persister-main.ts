@@ -1,6 +1,6 @@
 import { openEngines } from '../engines.js';
 import { MESSAGES_TOPIC, PERSISTER_GROUP } from '../event-log/kafka-event-log.js';
-import { consoleLogger } from '../support/logger.js';
+import { createLogger } from '../observability/log.js';
 import { configOrExit, exitOnStartFailure, stopOnSignals } from '../support/process-lifecycle.js';
 
 /**
@@ -11,12 +11,13 @@ import { configOrExit, exitOnStartFailure, stopOnSignals } from '../support/proc
  * and an in-process bus would publish where no subscriber listens.
  */
 const config = configOrExit('parley persister', { ...process.env, PERSISTER: 'external' });
+const logger = createLogger(config.log).child({ process: 'persister' });
 try {
-  const engines = await openEngines(config, consoleLogger);
+  const engines = await openEngines(config, logger);
   await engines.log.consume(engines.persister.handle);
-  consoleLogger.info(`Parley persister is running: consuming ${MESSAGES_TOPIC} in consumer group ${PERSISTER_GROUP}`, { brokers: config.kafkaBrokers });
+  logger.info({ topic: MESSAGES_TOPIC, groupId: PERSISTER_GROUP, brokers: config.kafkaBrokers }, `Parley persister is running: consuming ${MESSAGES_TOPIC} in consumer group ${PERSISTER_GROUP}`);
   // Closing lets the batch in hand finish and leaves the group; the rest is redelivered.
-  stopOnSignals(() => engines.close(), consoleLogger);
+  stopOnSignals(() => engines.close(), logger);
 } catch (error) {
-  exitOnStartFailure('parley persister', error);
+  exitOnStartFailure('parley persister', error, logger);
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { messageIdFor } from '../domain/ids.js';
 import { isChange, type ChangeEnvelope, type MessageEnvelope, type Rejection, type SendEnvelope } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
@@ -5,7 +6,7 @@ import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended,
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import type { RealtimeBus } from '../realtime/port.js';
 import { chatChannel, type MessageChanged, type MessageStored } from '../realtime/events.js';
-import { errorFields, type Logger } from '../support/logger.js';
+import type { Logger } from '../observability/log.js';
 import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
 import { activityOf, repairChatActivity } from './chat-activity.js';
 import { invalidEnvelopeReason } from './envelope-check.js';
@@ -92,8 +93,10 @@ export class Persister {
    * after it: a chat's changes keep the order the log gave them.
    */
   readonly handle = async (batch: MessageEnvelope[]): Promise<Rejection[]> => {
+    const started = performance.now();
     const rejected: Rejection[] = [];
     for (const run of runs(batch)) rejected.push(...(Array.isArray(run) ? await this.handleSends(run) : await this.handleChange(run)));
+    this.logger.debug({ size: batch.length, rejected: rejected.length, durationMs: Math.round((performance.now() - started) * 100) / 100 }, 'persister batch');
     return rejected;
   };
 
@@ -184,7 +187,7 @@ export class Persister {
       };
       candidates.push({ envelope, message });
     }
-    if (rekeyed > 0) this.logger.info('stored envelopes under the id of their (sender, chat, clientId)', { count: rekeyed });
+    if (rekeyed > 0) this.logger.info({ count: rekeyed }, 'stored envelopes under the id of their (sender, chat, clientId)');
     return { candidates, rejected };
   }
 
@@ -197,7 +200,7 @@ export class Persister {
       if (!(error instanceof InvalidMessageError)) throw error;
       if (pending.length === 1) {
         const [{ envelope }] = pending;
-        this.logger.warn('message store refused a message as invalid; rejecting it', { messageId: envelope.messageId, chatId: envelope.chatId, reason: error.message });
+        this.logger.warn({ messageId: envelope.messageId, chatId: envelope.chatId, reason: error.message }, 'message store refused a message as invalid; rejecting it');
         return { written: [], found: [], rejected: [{ envelope, reason: error.message }] };
       }
       const half = Math.ceil(pending.length / 2);
@@ -231,10 +234,10 @@ export class Persister {
       if (todo.length === 0) break;
       const fields = { count: todo.length, chats: [...new Set(todo.map((p) => p.message.chatId))].length, attempt, cause: appended.collision };
       if (Date.now() - started >= CONFLICT_RETRY_BUDGET_MS) {
-        this.logger.error('message store conflicts did not settle in time; the batch will be retried', fields);
+        this.logger.error(fields, 'message store conflicts did not settle in time; the batch will be retried');
         throw new Error(`could not store ${todo.length} messages: ${appended.collision ?? 'conflicting writers'}`);
       }
-      this.logger.warn('message store conflict with another writer; retrying', fields);
+      this.logger.warn(fields, 'message store conflict with another writer; retrying');
       await sleep(conflictBackoffMs(attempt));
     }
     return outcome;
@@ -278,7 +281,7 @@ export class Persister {
       await this.bus.publish(chatChannel(message.chatId), event);
     } catch (error) {
       // Stored is what counts; subscribers recover what they missed from the store (afterSeq, chatEvents cursors).
-      this.logger.warn('realtime publish failed', { chatId: message.chatId, seq: message.seq, ...errorFields(error) });
+      this.logger.warn({ chatId: message.chatId, seq: message.seq, err: error }, 'realtime publish failed');
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/support/logger.js';
+import { recordingLogger } from '../support/log-lines.js';
 import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
 import { TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
@@ -17,17 +17,13 @@ import { send, signup } from '../support/users.js';
 
 const suite = redisSkipReason ? describe.skip : describe;
 
-/** Collects warnings, so a test can see a failure was reported rather than swallowed. */
-function recordingLogger(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, error() {}, warn: (message) => void warnings.push(message) };
-}
 
 suite('announcements on a hung Redis', () => {
   let redis: DisposableRedis;
   let server: TestServer;
   let admin: Redis;
-  const logger = recordingLogger();
+  // Warnings are collected so a test can see a failure was reported rather than swallowed.
+  const { logger, lines } = recordingLogger('warn');
   const clients = redisClients();
 
   beforeAll(async () => {
@@ -61,7 +57,7 @@ suite('announcements on a hung Redis', () => {
       const list = await server.ok(`{ chats { edges { node { id } } } }`, {}, bob.token);
       expect(list.chats.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(group);
       // Reported, once for the outage rather than once per mutation.
-      expect(logger.warnings.filter((w) => /announcement/.test(w))).toHaveLength(1);
+      expect(lines.filter((l) => l.level === 'warn' && /announcement/.test(l.msg))).toHaveLength(1);
     } finally {
       await admin.call('CLIENT', 'UNPAUSE');
     }

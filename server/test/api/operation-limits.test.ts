@@ -7,7 +7,7 @@ import { queryCost } from '../../src/graphql/query-cost.js';
 import { QUERY_LIMITS } from '../../src/graphql/query-limits.js';
 import { createRequestPipeline } from '../../src/graphql/request-pipeline.js';
 import { buildParleySchema } from '../../src/graphql/schema.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 
 const schema = await buildParleySchema();
 // `prepare` stops before execution, so it never reaches a service.

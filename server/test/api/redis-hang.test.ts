@@ -8,7 +8,7 @@ import { RedisRealtimeBus } from '../../src/realtime/redis-realtime-bus.js';
 import { SqlChatRepository } from '../../src/relational/chat-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
 import { SqlUserRepository } from '../../src/relational/user-repository.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 import { connectRedis, startRedis } from '../../src/support/redis.js';
 import { Persister } from '../../src/workers/persister.js';
 import { DisposableRedis, redisSkipReason } from '../support/redis.js';

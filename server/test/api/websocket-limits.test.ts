@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startParley, type Parley } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import type { Logger } from '../../src/support/logger.js';
+import { recordingLogger } from '../support/log-lines.js';
 import { subscribeMessages, TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
 import { directChat, send, signup, type TestUser } from '../support/users.js';
@@ -179,13 +179,7 @@ describe('WebSocket limits', () => {
 });
 
 describe('WebSocket limits: logging', () => {
-  const lines: { level: string; message: string }[] = [];
-  const record =
-    (level: string) =>
-    (message: string): void => {
-      lines.push({ level, message });
-    };
-  const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  const { logger, lines } = recordingLogger('debug');
   let parley: Parley;
   let storage: Awaited<ReturnType<typeof pgliteTarget.provision>>;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalMembershipCache } from '../../src/membership/local-membership-cache.js';
 import { UncachedMembership, type MemberLoader, type MembershipCache } from '../../src/membership/port.js';
 import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 import type { Redis } from 'ioredis';
 import { connectRedis, RedisBreaker, startRedis } from '../../src/support/redis.js';
 import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';

@@ -4,7 +4,7 @@ import { LocalPresenceRegistry } from '../../src/presence/local-presence-registr
 import type { PresenceRegistry } from '../../src/presence/port.js';
 import { RedisPresenceRegistry } from '../../src/presence/redis-presence-registry.js';
 import { withEngineFailuresUnavailable } from '../../src/support/engine-failure.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 import { connectRedis, startRedis } from '../../src/support/redis.js';
 import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
 

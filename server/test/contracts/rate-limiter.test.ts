@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalRateLimiter } from '../../src/rate-limit/local-rate-limiter.js';
 import type { RateLimiter } from '../../src/rate-limit/port.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 import { redisClients, redisSkipReason } from '../support/redis.js';
 
 function rateLimiterContract(name: string, make: () => Promise<RateLimiter>) {

@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
 import { openRealtimeBus } from '../../src/realtime/open-realtime-bus.js';
 import { loadConfig } from '../../src/config/config.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { realtimeBusContract } from './realtime-bus.contract.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PresenceFeed, type PresenceUpdate } from '../../src/domain/presence-feed.js';
 import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
 import { presenceChannel, userChannel } from '../../src/realtime/events.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 

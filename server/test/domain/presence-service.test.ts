@@ -7,7 +7,7 @@ import { LocalPresenceRegistry } from '../../src/presence/local-presence-registr
 import { RedisPresenceRegistry } from '../../src/presence/redis-presence-registry.js';
 import { presenceChannel } from '../../src/realtime/events.js';
 import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 import { redisClients, redisSkipReason } from '../support/redis.js';
 import { until } from '../support/until.js';
 

@@ -3,7 +3,7 @@ import { Announcer } from '../../src/domain/announcer.js';
 import { TypingService } from '../../src/domain/typing-service.js';
 import { chatChannel, type ChatEvent } from '../../src/realtime/events.js';
 import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 
 const CHATS = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
 const BOB = '00000000-0000-4000-8000-0000000000b0';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaBatchConsumer } from '../../src/event-log/kafka-batch-consumer.js';
 import { DEAD_LETTER_COPY_BYTES, DEAD_LETTER_MAX_BYTES, envelopeRecord, parseDeadLetter } from '../../src/event-log/kafka-records.js';
 import type { EnvelopeHandler, MessageEnvelope } from '../../src/event-log/port.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 
 /**
  * The batch logic of the Kafka consumer (when offsets are resolved and

@@ -1,7 +1,7 @@
 import type { Kafka, Message, Producer, ProducerConfig, ProducerRecord } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TopicWriter } from '../../src/event-log/kafka-topic-writer.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 
 /**
  * The write path's own rules (batching, order, the deadline, a fresh producer

@@ -5,7 +5,7 @@ import type { MessageEnvelope } from '../../src/event-log/port.js';
 import { SqlChatRepository } from '../../src/relational/chat-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
 import { SqlUserRepository } from '../../src/relational/user-repository.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 import { relationalTargets } from '../support/targets.js';
 
 describe.each(relationalTargets)('chat outbox on $name', (target) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { KafkaEventLog } from '../../src/event-log/kafka-event-log.js';
 import { parseDeadLetter, type DeadLetter } from '../../src/event-log/kafka-records.js';
-import { silentLogger } from '../../src/support/logger.js';
+import { silentLogger } from '../../src/observability/log.js';
 
 /** Brokers of a real Kafka to test against (`KAFKA_BROKERS=host:port,...`); unset: the Kafka suites skip. */
 export const kafkaBrokers: string[] | null = process.env.KAFKA_BROKERS

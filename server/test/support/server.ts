@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startParley, type Parley } from '../../src/app.js';
 import { LIMITS_OFF, loadConfig } from '../../src/config/config.js';
-import { silentLogger, type Logger } from '../../src/support/logger.js';
+import { silentLogger, type Logger } from '../../src/observability/log.js';
 import type { RelationalTarget } from './targets.js';
 
 type Storage = Awaited<ReturnType<RelationalTarget['provision']>>;
@@ -38,9 +38,10 @@ export class TestServer {
   }
 
   /** Another instance on storage someone else provisioned and disposes (multi-instance tests). */
-  static async attach(storage: Storage, env: Record<string, string> = {}): Promise<TestServer> {
+  static async attach(storage: Storage, env: Record<string, string> = {}, logger: Logger = silentLogger): Promise<TestServer> {
     const server = new TestServer();
     server.env = { ...LIMITS_OFF, ...env };
+    server.logger = logger;
     server.storage = storage;
     server.ownsStorage = false;
     await server.boot();
