@@ -39,11 +39,11 @@ export class Announcer {
       return;
     }
     if (this.missed++ === 0) {
-      this.logger.warn({
-        type: event.type,
-        chatId: event.chatId,
-        ...(outcome === 'late' ? { error: `no answer from the realtime bus within ${this.timeoutMs} ms` } : { err: outcome.error }),
-      }, 'live announcement not delivered; chat lists catch up on their next query, the live check ends a leaver\'s subscriptions');
+      const failure = outcome === 'late' ? { error: `no answer from the realtime bus within ${this.timeoutMs} ms` } : { err: outcome.error };
+      this.logger.warn(
+        { type: event.type, chatId: event.chatId, ...failure },
+        "live announcement not delivered; chat lists catch up on their next query, the live check ends a leaver's subscriptions",
+      );
     }
   }
 }

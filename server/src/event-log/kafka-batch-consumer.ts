@@ -168,13 +168,8 @@ export class KafkaBatchConsumer {
       const outcome = await this.heartbeating(payload, work);
       if (outcome.ok) return outcome.value;
       const delayMs = retryDelayMs(failures);
-      this.options.logger.warn({
-        topic: payload.batch.topic,
-        partition: payload.batch.partition,
-        failures: failures + 1,
-        delayMs,
-        err: outcome.error,
-      }, `${what} failed; retrying`);
+      const { topic, partition } = payload.batch;
+      this.options.logger.warn({ topic, partition, failures: failures + 1, delayMs, err: outcome.error }, `${what} failed; retrying`);
       if (!(await this.backOff(delayMs, payload))) return null;
     }
   }
