@@ -71,7 +71,8 @@ export function createLogger(settings: LogSettings, destination?: DestinationStr
       redact: { paths: REDACTED, censor: '[redacted]' },
       mixin: () => scope.getStore() ?? {},
     },
-    stream ?? pino.destination({ sync: false }),
+    // Synchronous writes to stdout (pino's default): a crash or process.exit never loses the last lines.
+    stream ?? pino.destination(1),
   );
 }
 

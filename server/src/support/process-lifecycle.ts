@@ -22,7 +22,6 @@ export function stopOnSignals(close: () => Promise<void>, logger: Logger): void 
     logger.info({ signal }, `${signal} received, shutting down`);
     await close();
     logger.info('stopped');
-    logger.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -31,6 +30,5 @@ export function stopOnSignals(close: () => Promise<void>, logger: Logger): void 
 
 export function exitOnStartFailure(label: string, error: unknown, logger: Logger): never {
   logger.fatal({ error: errorMessage(error) }, `${label}: could not start: ${errorMessage(error)}`);
-  logger.flush();
   process.exit(1);
 }
