@@ -40,6 +40,7 @@ describe('configuration', () => {
         maxSubscriptionsPerSocket: 100,
         maxSocketsPerUser: 20,
         tokenLifetimeMs: 30 * 86_400_000,
+        corsOrigins: [],
       },
       pgliteFsync: true,
     });

@@ -1,4 +1,5 @@
 import { parseMessageKeys, type MessageKey } from '../encryption/message-cipher.js';
+import { parseCorsOrigins } from '../http/cors.js';
 
 /** Every setting Parley reads from the environment, parsed once at start-up. */
 export interface Config {
@@ -108,6 +109,8 @@ export interface EdgeConfig {
   maxSocketsPerUser: number;
   /** How long an issued token is valid. */
   tokenLifetimeMs: number;
+  /** CORS_ORIGINS: browser origins besides Parley's own that may call /graphql (http/cors.ts); empty: none. */
+  corsOrigins: string[];
 }
 
 export interface RateLimit {
@@ -194,6 +197,14 @@ const shortDuration = (name: string, value: string | undefined, fallback: string
   return ms;
 };
 
+const corsOrigins = (text: string | undefined): string[] => {
+  try {
+    return text === undefined ? [] : parseCorsOrigins(text);
+  } catch (error) {
+    throw new ConfigError(`CORS_ORIGINS: ${(error as Error).message}`);
+  }
+};
+
 function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
   return {
     // 1 MiB: a 4,000-character message is at most 16 KB; the largest legitimate request is far below.
@@ -212,6 +223,7 @@ function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
     maxSubscriptionsPerSocket: positiveInt('MAX_SUBSCRIPTIONS_PER_SOCKET', nonEmpty(env.MAX_SUBSCRIPTIONS_PER_SOCKET), 100, 100_000),
     maxSocketsPerUser: positiveInt('MAX_SOCKETS_PER_USER', nonEmpty(env.MAX_SOCKETS_PER_USER), 20, 100_000),
     tokenLifetimeMs: duration('TOKEN_LIFETIME', nonEmpty(env.TOKEN_LIFETIME), '30d'),
+    corsOrigins: corsOrigins(nonEmpty(env.CORS_ORIGINS)),
   };
 }
 
