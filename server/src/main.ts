@@ -5,8 +5,9 @@ import { configOrExit, exitOnStartFailure, stopOnSignals } from './support/proce
 const config = configOrExit('parley');
 try {
   const parley = await startParley(config);
-  consoleLogger.info(`Parley is listening on ${parley.url} (HTTP and WebSocket)`);
+  // Before the line that says it is up: a SIGTERM right after it must shut down gracefully, not kill.
   stopOnSignals(() => parley.close(), consoleLogger);
+  consoleLogger.info(`Parley is listening on ${parley.url} (HTTP and WebSocket)`);
 } catch (error) {
   exitOnStartFailure('parley', error);
 }

@@ -14,9 +14,9 @@ const config = configOrExit('parley persister', { ...process.env, PERSISTER: 'ex
 try {
   const engines = await openEngines(config, consoleLogger);
   await engines.log.consume(engines.persister.handle);
-  consoleLogger.info(`Parley persister is running: consuming ${MESSAGES_TOPIC} in consumer group ${PERSISTER_GROUP}`, { brokers: config.kafkaBrokers });
   // Closing lets the batch in hand finish and leaves the group; the rest is redelivered.
   stopOnSignals(() => engines.close(), consoleLogger);
+  consoleLogger.info(`Parley persister is running: consuming ${MESSAGES_TOPIC} in consumer group ${PERSISTER_GROUP}`, { brokers: config.kafkaBrokers });
 } catch (error) {
   exitOnStartFailure('parley persister', error);
 }
