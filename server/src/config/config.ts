@@ -77,6 +77,12 @@ export interface Config {
    * anyway and takes no part in the check.
    */
   singleInstanceCheck: boolean;
+  /**
+   * SHUTDOWN_TIMEOUT: the longest a graceful shutdown may take, in-flight
+   * requests and sockets first (support/shutdown.ts requestGraceOf), then the
+   * event log and the engines; past it the process exits anyway, with 1.
+   */
+  shutdownTimeoutMs: number;
   // Write path.
   /**
    * Embedded PGlite only (PGLITE_FSYNC): true, a send is acknowledged once its
@@ -350,6 +356,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     redisCommandTimeoutMs: positiveInt('REDIS_COMMAND_TIMEOUT_MS', nonEmpty(env.REDIS_COMMAND_TIMEOUT_MS), 500, 60_000),
     redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
     singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),
+    // 15 s: 10 s for in-flight requests (twice the Kafka append deadline), 5 s for the engines; under the 30 s
+    // an orchestrator usually waits before SIGKILL. At most 10 minutes: a shutdown is not a place to wait for a human.
+    shutdownTimeoutMs: shortDuration('SHUTDOWN_TIMEOUT', nonEmpty(env.SHUTDOWN_TIMEOUT), '15s', 600_000),
     edge: loadEdge(env),
     pgliteFsync: onOff('PGLITE_FSYNC', nonEmpty(env.PGLITE_FSYNC)?.toLowerCase(), true),
   };

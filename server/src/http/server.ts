@@ -33,6 +33,8 @@ export interface HttpDeps {
   /** Each engine's state and probe latency for /readyz. */
   readiness: () => Promise<{ engines: Record<string, 'up' | 'down'>; latencyMs: Record<string, number> }>;
   edge: EdgeConfig;
+  /** At shutdown, how long in-flight requests and open sockets get before they are cut. */
+  closeGraceMs: number;
 }
 
 export interface RunningHttpServer {
@@ -50,7 +52,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
 
   const cors = corsPolicy(edge.corsOrigins);
   const httpServer = createServer();
-  const drain = new HttpDrain(httpServer, { ...DRAIN_DEFAULTS, refusedBodyBytes: edge.maxRequestBytes });
+  const drain = new HttpDrain(httpServer, { ...DRAIN_DEFAULTS, inFlightGraceMs: deps.closeGraceMs, refusedBodyBytes: edge.maxRequestBytes });
   /*
    * A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
    * graphql-ws messages get the smaller MAX_WS_MESSAGE_BYTES: a subscribe is parsed and then held
@@ -79,7 +81,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
     }),
     wsServer,
     // Sockets get as long to answer the 1001 as HTTP requests get to finish.
-    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs },
+    { logger, closeGraceMs: deps.closeGraceMs },
   );
   const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf });
 

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config, type LoadOptions } from '../config/config.js';
 import { errorMessage, type Logger } from './logger.js';
+import { ShutdownTimeout } from './shutdown.js';
 
 /** Reads the environment once; a bad value ends the process with one line naming it. */
 export function configOrExit(label: string, env: NodeJS.ProcessEnv = process.env, options?: LoadOptions): Config {
@@ -12,14 +13,23 @@ export function configOrExit(label: string, env: NodeJS.ProcessEnv = process.env
   }
 }
 
-/** Shuts down gracefully on the first SIGINT/SIGTERM, then exits. */
+/**
+ * Shuts down gracefully on the first SIGINT/SIGTERM, then exits: 0, or 1 with
+ * one line when closing failed or outlived SHUTDOWN_TIMEOUT (`close` settles
+ * within it, support/shutdown.ts), so a hung engine never keeps the process.
+ */
 export function stopOnSignals(close: () => Promise<void>, logger: Logger): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received, shutting down`);
-    await close();
+    try {
+      await close();
+    } catch (error) {
+      logger.error(error instanceof ShutdownTimeout ? error.message : `shutdown failed: ${errorMessage(error)}`);
+      process.exit(1);
+    }
     logger.info('stopped');
     process.exit(0);
   };

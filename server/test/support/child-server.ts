@@ -16,6 +16,8 @@ export class ChildServer {
     private readonly child: ChildProcess,
     readonly url: string,
     private readonly dataDir: string,
+    /** Everything it has printed so far, stdout and stderr. */
+    private readonly output: () => string,
   ) {}
 
   static async start(env: Record<string, string>): Promise<ChildServer> {
@@ -42,11 +44,21 @@ export class ChildServer {
         reject(new Error(`child server exited with ${code}:\n${output}`));
       });
     });
-    return new ChildServer(child, url, dataDir);
+    return new ChildServer(child, url, dataDir, () => output);
   }
 
   get wsUrl(): string {
     return this.url.replace(/^http/, 'ws');
+  }
+
+  /** Like an orchestrator's stop (SIGTERM): how the process ended, and everything it printed. */
+  async terminate(): Promise<{ code: number | null; output: string }> {
+    // 'close', not 'exit': by then its output has been read to the end.
+    const exited = new Promise<number | null>((resolve) => this.child.once('close', (code) => resolve(code)));
+    this.child.kill('SIGTERM');
+    const code = await exited;
+    await rm(this.dataDir, { recursive: true, force: true });
+    return { code, output: this.output() };
   }
 
   /** Like `kill -9`: no shutdown, no goodbye to Redis. */
