@@ -28,7 +28,8 @@ export class ChildServer {
     });
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child server did not start in 30 s:\n${output}`)), 30_000);
+      // Generous: PGlite's first start takes seconds, several times that on a machine busy with other suites.
+      const timer = setTimeout(() => reject(new Error(`child server did not start in 90 s:\n${output}`)), 90_000);
       const read = (chunk: Buffer) => {
         output += chunk.toString();
         const listening = /listening on (\S+)/.exec(output);
