@@ -24,11 +24,16 @@ import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { startHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/log.js';
+import { closeWithin, requestGraceOf } from './support/shutdown.js';
 
 export interface Parley {
   port: number;
   url: string;
-  /** Graceful: stop accepting, finish in-flight sends, close sockets, flush the database. */
+  /**
+   * Graceful: stop accepting, finish in-flight sends, close sockets, flush the
+   * database. Settles within SHUTDOWN_TIMEOUT: past it, rejects with a
+   * ShutdownTimeout naming what was still open.
+   */
   close(): Promise<void>;
 }
 
@@ -98,6 +103,7 @@ export async function startParley(config: Config, logger: Logger = createLogger(
         logger,
         readiness: engines.readiness,
         edge: config.edge,
+        closeGraceMs: requestGraceOf(config.shutdownTimeoutMs),
       },
       config.port,
       config.host,
@@ -110,9 +116,18 @@ export async function startParley(config: Config, logger: Logger = createLogger(
       url: http.url,
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
       close: () =>
-        (closing ??= (services.presence.drain(), http.close()).finally(async () => (
-          liveCheck.close(), botSessions.close(), await services.presence.close(), await outbox.close(), await engines.close()
-        ))),
+        (closing ??= closeWithin(config.shutdownTimeoutMs, async (step) => {
+          try {
+            services.presence.drain();
+            await step('HTTP requests and WebSockets', () => http.close());
+          } finally {
+            liveCheck.close();
+            botSessions.close();
+            await step('presence', () => services.presence.close());
+            await step('chat outbox', () => outbox.close());
+            await engines.close(step);
+          }
+        })),
     };
   } catch (error) {
     await engines.close();

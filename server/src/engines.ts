@@ -22,6 +22,7 @@ import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js'
 import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from './relational/orm.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import type { Logger } from './observability/log.js';
+import type { ShutdownStep } from './support/shutdown.js';
 import { MessageCipher } from './encryption/message-cipher.js';
 import { OpenedMessageStore } from './encryption/opened-message-store.js';
 import { OpenedRealtimeBus } from './encryption/opened-realtime-bus.js';
@@ -58,15 +59,15 @@ export interface Engines {
   presence: PresenceRegistry;
   /** Each configured engine, up or down, with its probe's latency, for /readyz. */
   readiness(): Promise<Readiness>;
-  /** Drains the log first (accepted sends get stored), then closes the rest. */
-  close(): Promise<void>;
+  /** Drains the log first (accepted sends get stored), then closes the rest, each engine a `step` of the shutdown. */
+  close(step?: ShutdownStep): Promise<void>;
 }
 
 export async function openEngines(config: Config, logger: Logger): Promise<Engines> {
   const closers: { name: string; close: () => Promise<void> }[] = [];
-  const close = async () => {
+  const close = async (step: ShutdownStep = (_name, run) => run()) => {
     for (const { name, close } of closers.reverse().splice(0)) {
-      await close().catch((error) => logger.warn({ err: error }, `closing ${name} failed`));
+      await step(name, close).catch((error) => logger.warn({ err: error }, `closing ${name} failed`));
     }
   };
   try {

@@ -12,6 +12,7 @@ describe('edge configuration (requests, proxies, sockets, tokens)', () => {
       MAX_WS_MESSAGE_BYTES: '8192',
       CONNECTION_INIT_WAIT: '20s',
       MAX_CONCURRENT_OPERATIONS_PER_USER: '4',
+      CORS_ORIGINS: 'https://chat.example.com,http://localhost:5173',
     });
     expect(edge).toEqual({
       maxRequestBytes: 65_536,
@@ -22,6 +23,7 @@ describe('edge configuration (requests, proxies, sockets, tokens)', () => {
       maxSubscriptionsPerSocket: 7,
       maxSocketsPerUser: 3,
       tokenLifetimeMs: 12 * 3_600_000,
+      corsOrigins: ['https://chat.example.com', 'http://localhost:5173'],
     });
     expect(loadConfig({ TOKEN_LIFETIME: '90s' }).edge.tokenLifetimeMs).toBe(90_000);
     expect(loadConfig({ TRUST_PROXY: '0' }).edge.trustProxy).toBe(0);
@@ -41,6 +43,7 @@ describe('edge configuration (requests, proxies, sockets, tokens)', () => {
     [{ MAX_CONCURRENT_OPERATIONS_PER_USER: '0' }, /^MAX_CONCURRENT_OPERATIONS_PER_USER /],
     [{ TOKEN_LIFETIME: '0s' }, /^TOKEN_LIFETIME /],
     [{ TOKEN_LIFETIME: '400d' }, /^TOKEN_LIFETIME /],
+    [{ CORS_ORIGINS: 'https://chat.example.com/' }, /^CORS_ORIGINS: /],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, LIMITS_OFF, loadConfig } from '../src/config/config.js';
+import { requestGraceOf } from '../src/support/shutdown.js';
 
 describe('configuration', () => {
   it('defaults to the embedded engines on port 4000', () => {
@@ -33,6 +34,7 @@ describe('configuration', () => {
       redisCommandTimeoutMs: 500,
       redisCooldownMs: 5000,
       singleInstanceCheck: true,
+      shutdownTimeoutMs: 15_000,
       edge: {
         maxRequestBytes: 1024 * 1024,
         maxWsMessageBytes: 64 * 1024,
@@ -42,6 +44,7 @@ describe('configuration', () => {
         maxSubscriptionsPerSocket: 100,
         maxSocketsPerUser: 20,
         tokenLifetimeMs: 30 * 86_400_000,
+        corsOrigins: [],
       },
       pgliteFsync: true,
     });
@@ -158,6 +161,17 @@ it('TYPING_TIMEOUT: 6 s by default, a duration from 1 s to 60 s', () => {
   expect(loadConfig({ TYPING_TIMEOUT: '2s' }).typingTimeoutMs).toBe(2000);
   expect(() => loadConfig({ TYPING_TIMEOUT: '2m' })).toThrow(ConfigError);
   expect(() => loadConfig({ TYPING_TIMEOUT: 'soon' })).toThrow(ConfigError);
+});
+
+it('SHUTDOWN_TIMEOUT: 15 s by default, a duration from 1 s to 10 min; requests and sockets get two-thirds of it', () => {
+  expect(loadConfig({}).shutdownTimeoutMs).toBe(15_000);
+  expect(requestGraceOf(loadConfig({}).shutdownTimeoutMs)).toBe(10_000);
+  expect(loadConfig({ SHUTDOWN_TIMEOUT: '3s' }).shutdownTimeoutMs).toBe(3000);
+  expect(loadConfig({ SHUTDOWN_TIMEOUT: '10m' }).shutdownTimeoutMs).toBe(600_000);
+  for (const value of ['0s', '11m', '1h', '15', 'soon', '-5s']) {
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT: value }), value).toThrow(ConfigError);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT: value }), value).toThrow(/^SHUTDOWN_TIMEOUT /);
+  }
 });
 
 it('PRESENCE_GRACE_MS (5 s, at most 60 s) and PRESENCE_HEARTBEAT_MS (10 s, at most 15 s: a killed instance’s users are offline within four beats, 60 s)', () => {

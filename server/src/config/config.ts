@@ -1,4 +1,5 @@
 import { parseMessageKeys, type MessageKey } from '../encryption/message-cipher.js';
+import { parseCorsOrigins } from '../http/cors.js';
 import { LOG_LEVELS, type LogSettings } from '../observability/log.js';
 
 /** Every setting Parley reads from the environment, parsed once at start-up. */
@@ -79,6 +80,12 @@ export interface Config {
    * anyway and takes no part in the check.
    */
   singleInstanceCheck: boolean;
+  /**
+   * SHUTDOWN_TIMEOUT: the longest a graceful shutdown may take, in-flight
+   * requests and sockets first (support/shutdown.ts requestGraceOf), then the
+   * event log and the engines; past it the process exits anyway, with 1.
+   */
+  shutdownTimeoutMs: number;
   // Write path.
   /**
    * Embedded PGlite only (PGLITE_FSYNC): true, a send is acknowledged once its
@@ -111,6 +118,8 @@ export interface EdgeConfig {
   maxSocketsPerUser: number;
   /** How long an issued token is valid. */
   tokenLifetimeMs: number;
+  /** CORS_ORIGINS: browser origins besides Parley's own that may call /graphql (http/cors.ts); empty: none. */
+  corsOrigins: string[];
 }
 
 export interface RateLimit {
@@ -208,6 +217,14 @@ function loadLog(env: NodeJS.ProcessEnv, stdoutIsTerminal: boolean): LogSettings
   return { level: level as LogSettings['level'], format };
 }
 
+const corsOrigins = (text: string | undefined): string[] => {
+  try {
+    return text === undefined ? [] : parseCorsOrigins(text);
+  } catch (error) {
+    throw new ConfigError(`CORS_ORIGINS: ${(error as Error).message}`);
+  }
+};
+
 function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
   return {
     // 1 MiB: a 4,000-character message is at most 16 KB; the largest legitimate request is far below.
@@ -226,6 +243,7 @@ function loadEdge(env: NodeJS.ProcessEnv): EdgeConfig {
     maxSubscriptionsPerSocket: positiveInt('MAX_SUBSCRIPTIONS_PER_SOCKET', nonEmpty(env.MAX_SUBSCRIPTIONS_PER_SOCKET), 100, 100_000),
     maxSocketsPerUser: positiveInt('MAX_SOCKETS_PER_USER', nonEmpty(env.MAX_SOCKETS_PER_USER), 20, 100_000),
     tokenLifetimeMs: duration('TOKEN_LIFETIME', nonEmpty(env.TOKEN_LIFETIME), '30d'),
+    corsOrigins: corsOrigins(nonEmpty(env.CORS_ORIGINS)),
   };
 }
 
@@ -353,6 +371,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     redisCommandTimeoutMs: positiveInt('REDIS_COMMAND_TIMEOUT_MS', nonEmpty(env.REDIS_COMMAND_TIMEOUT_MS), 500, 60_000),
     redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
     singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),
+    // 15 s: 10 s for in-flight requests (twice the Kafka append deadline), 5 s for the engines; under the 30 s
+    // an orchestrator usually waits before SIGKILL. At most 10 minutes: a shutdown is not a place to wait for a human.
+    shutdownTimeoutMs: shortDuration('SHUTDOWN_TIMEOUT', nonEmpty(env.SHUTDOWN_TIMEOUT), '15s', 600_000),
     edge: loadEdge(env),
     pgliteFsync: onOff('PGLITE_FSYNC', nonEmpty(env.PGLITE_FSYNC)?.toLowerCase(), true),
   };

@@ -99,8 +99,11 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
      * another site can make the browser send a "simple" request (a GET, a
      * form POST) carrying the cookie. Parley reads its token only from the
      * Authorization header, which a cross-site request cannot set without a
-     * CORS preflight that Parley never grants, so such a request is always
-     * anonymous, and its answer is unreadable to the page (no CORS headers).
+     * CORS preflight, granted only to the origins in CORS_ORIGINS (none by
+     * default; cors.ts). A listed origin is one the operator trusts, and its
+     * page can still only send a token it holds (no cookie, never
+     * Access-Control-Allow-Credentials). Any other page's request is always
+     * anonymous, and its answer unreadable to it (no CORS headers).
      * Apollo still refuses mutations over GET (405), and a POST that is not
      * JSON is not a GraphQL request here. Switched off, stock clients that
      * send queries as GET (urql's default, Apollo Client's GET link) work.

@@ -15,10 +15,10 @@ export interface DrainOptions {
 }
 
 /*
- * A send may wait on the event log for up to 5 s (the Kafka deadline): in-flight requests get twice that.
+ * The in-flight grace comes from SHUTDOWN_TIMEOUT (support/shutdown.ts requestGraceOf).
  * A client reuses a kept-alive connection within milliseconds of its last response, if at all.
  */
-export const DRAIN_DEFAULTS: DrainOptions = { inFlightGraceMs: 10_000, idleGraceMs: 500, refusedBodyBytes: 1024 * 1024 };
+export const DRAIN_DEFAULTS: Omit<DrainOptions, 'inFlightGraceMs'> = { idleGraceMs: 500, refusedBodyBytes: 1024 * 1024 };
 
 interface Connection {
   active: number;
@@ -45,7 +45,7 @@ export class HttpDrain {
 
   constructor(
     private readonly server: Server,
-    private readonly options: DrainOptions = DRAIN_DEFAULTS,
+    private readonly options: DrainOptions,
   ) {
     server.on('connection', (socket: Socket) => {
       this.connections.set(socket, { active: 0, lastActiveAt: Date.now() });

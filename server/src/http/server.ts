@@ -10,6 +10,7 @@ import { createRequestPipeline } from '../graphql/request-pipeline.js';
 import type { Logger } from '../observability/log.js';
 import { withAccessLog } from './access-log.js';
 import { clientAddress } from './client-address.js';
+import { corsPolicy } from './cors.js';
 import { startGraphqlHttp } from './graphql-http.js';
 import { graphqlWsSessions, type SessionExtra } from './graphql-ws-sessions.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
@@ -33,6 +34,8 @@ export interface HttpDeps {
   /** Each engine's state and probe latency for /readyz. */
   readiness: () => Promise<{ engines: Record<string, 'up' | 'down'>; latencyMs: Record<string, number> }>;
   edge: EdgeConfig;
+  /** At shutdown, how long in-flight requests and open sockets get before they are cut. */
+  closeGraceMs: number;
 }
 
 export interface RunningHttpServer {
@@ -48,14 +51,21 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
   const pipeline = createRequestPipeline({ schema, services, logger, maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser });
   const addressOf = (req: Parameters<typeof clientAddress>[0]) => clientAddress(req, edge.trustProxy);
 
+  const cors = corsPolicy(edge.corsOrigins);
   const httpServer = createServer();
-  const drain = new HttpDrain(httpServer, { ...DRAIN_DEFAULTS, refusedBodyBytes: edge.maxRequestBytes });
+  const drain = new HttpDrain(httpServer, { ...DRAIN_DEFAULTS, inFlightGraceMs: deps.closeGraceMs, refusedBodyBytes: edge.maxRequestBytes });
   /*
    * A frame over the limit closes its socket with 1009 (Message Too Big) before it is buffered whole.
    * graphql-ws messages get the smaller MAX_WS_MESSAGE_BYTES: a subscribe is parsed and then held
    * (query text, variables, extensions) for as long as its subscription lives.
    */
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: Math.min(edge.maxRequestBytes, edge.maxWsMessageBytes) });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    maxPayload: Math.min(edge.maxRequestBytes, edge.maxWsMessageBytes),
+    // CORS_ORIGINS holds for a browser's sockets too (cors.ts).
+    verifyClient: ({ req }, done) => (cors.allowsSocket(req) ? done(true) : done(false, 403, 'Origin not allowed')),
+  });
   wsServer.on('connection', (_socket, request) => drain.forget(request.socket));
   const ws = serveGraphqlWs<Record<string, unknown>, SessionExtra>(
     graphqlWsSessions({
@@ -73,7 +83,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
     }),
     wsServer,
     // Sockets get as long to answer the 1001 as HTTP requests get to finish.
-    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs, clientAddress: addressOf },
+    { logger, closeGraceMs: deps.closeGraceMs, clientAddress: addressOf },
   );
   const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf });
 
@@ -85,14 +95,16 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
   const webClient = createWebClient();
 
   const route = (req: IncomingMessage, res: ServerResponse) => {
-    if (!drain.admit(req, res)) return;
     const url = requestTarget(req);
+    // Before admit: a listed origin can read every answer of /graphql, a 503 while closing included.
+    if (url?.pathname === GRAPHQL_PATH) cors.decorate(req, res);
+    if (!drain.admit(req, res)) return;
     if (!url) return json(res, 400, { errors: [{ message: 'The request target is not a path', extensions: { code: 'BAD_REQUEST' } }] });
     const path = url.pathname;
     const handle = async () => {
       // GraphiQL for a browser's GET /graphql, and its assets; every other /graphql request is GraphQL.
       if (playground.handles(req, url)) return playground.serve(req, res, url);
-      if (path === GRAPHQL_PATH) return graphqlHttp.handle(req, res, url);
+      if (path === GRAPHQL_PATH) return cors.isPreflight(req) ? cors.answerPreflight(res) : graphqlHttp.handle(req, res, url);
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         const { engines, latencyMs } = await deps.readiness();

@@ -2,6 +2,7 @@ import { openEngines } from '../engines.js';
 import { MESSAGES_TOPIC, PERSISTER_GROUP } from '../event-log/kafka-event-log.js';
 import { createLogger } from '../observability/log.js';
 import { configOrExit, exitOnStartFailure, stopOnSignals } from '../support/process-lifecycle.js';
+import { closeWithin } from '../support/shutdown.js';
 
 /**
  * `npm run persister`: a persister outside the API process. Run as many as
@@ -15,9 +16,9 @@ const logger = createLogger(config.log).child({ process: 'persister' });
 try {
   const engines = await openEngines(config, logger);
   await engines.log.consume(engines.persister.handle);
+  // Closing lets the batch in hand finish and leaves the group; the rest is redelivered. Within SHUTDOWN_TIMEOUT.
+  stopOnSignals(() => closeWithin(config.shutdownTimeoutMs, (step) => engines.close(step)), logger);
   logger.info({ topic: MESSAGES_TOPIC, groupId: PERSISTER_GROUP, brokers: config.kafkaBrokers }, `Parley persister is running: consuming ${MESSAGES_TOPIC} in consumer group ${PERSISTER_GROUP}`);
-  // Closing lets the batch in hand finish and leaves the group; the rest is redelivered.
-  stopOnSignals(() => engines.close(), logger);
 } catch (error) {
   exitOnStartFailure('parley persister', error, logger);
 }

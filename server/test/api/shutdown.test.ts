@@ -1,7 +1,8 @@
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DRAIN_DEFAULTS } from '../../src/http/http-drain.js';
+import { loadConfig } from '../../src/config/config.js';
+import { requestGraceOf } from '../../src/support/shutdown.js';
 import { MESSAGE_ADDED, TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
 import { directChat, send, signup, type TestUser } from '../support/users.js';
@@ -194,8 +195,10 @@ describe('graceful shutdown', () => {
     const started = Date.now();
     await server.parley.close();
     const took = Date.now() - started;
-    expect(took).toBeGreaterThanOrEqual(DRAIN_DEFAULTS.inFlightGraceMs - 500);
-    expect(took).toBeLessThan(DRAIN_DEFAULTS.inFlightGraceMs + 5_000);
+    // The default SHUTDOWN_TIMEOUT's share for requests and sockets (10 s of 15 s).
+    const graceMs = requestGraceOf(loadConfig({}).shutdownTimeoutMs);
+    expect(took).toBeGreaterThanOrEqual(graceMs - 500);
+    expect(took).toBeLessThan(graceMs + 5_000);
     (socket as unknown as { _socket: Socket })._socket.resume();
     await closed;
   }, 60_000);

@@ -16,6 +16,8 @@ export class ChildServer {
     private readonly child: ChildProcess,
     readonly url: string,
     private readonly dataDir: string,
+    /** Everything it has printed so far, stdout and stderr. */
+    private readonly output: () => string,
   ) {}
 
   static async start(env: Record<string, string>): Promise<ChildServer> {
@@ -26,7 +28,8 @@ export class ChildServer {
     });
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child server did not start in 30 s:\n${output}`)), 30_000);
+      // Generous: PGlite's first start takes seconds, several times that on a machine busy with other suites.
+      const timer = setTimeout(() => reject(new Error(`child server did not start in 90 s:\n${output}`)), 90_000);
       const read = (chunk: Buffer) => {
         output += chunk.toString();
         const listening = /listening on (\S+)/.exec(output);
@@ -42,11 +45,21 @@ export class ChildServer {
         reject(new Error(`child server exited with ${code}:\n${output}`));
       });
     });
-    return new ChildServer(child, url, dataDir);
+    return new ChildServer(child, url, dataDir, () => output);
   }
 
   get wsUrl(): string {
     return this.url.replace(/^http/, 'ws');
+  }
+
+  /** Like an orchestrator's stop (SIGTERM): how the process ended, and everything it printed. */
+  async terminate(): Promise<{ code: number | null; output: string }> {
+    // 'close', not 'exit': by then its output has been read to the end.
+    const exited = new Promise<number | null>((resolve) => this.child.once('close', (code) => resolve(code)));
+    this.child.kill('SIGTERM');
+    const code = await exited;
+    await rm(this.dataDir, { recursive: true, force: true });
+    return { code, output: this.output() };
   }
 
   /** Like `kill -9`: no shutdown, no goodbye to Redis. */
