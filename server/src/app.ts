@@ -23,11 +23,15 @@ import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
 import { startHttpServer } from './http/server.js';
+import { Metrics } from './observability/metrics.js';
+import { startMetricsServer, type MetricsServer } from './observability/metrics-server.js';
 import { consoleLogger, type Logger } from './support/logger.js';
 
 export interface Parley {
   port: number;
   url: string;
+  /** Where /metrics is served: on `port`, or on METRICS_PORT when set. */
+  metricsUrl: string;
   /** Graceful: stop accepting, finish in-flight sends, close sockets, flush the database. */
   close(): Promise<void>;
 }
@@ -48,8 +52,13 @@ async function jwtSecret(config: Config): Promise<string> {
 
 /** The composition root of the API process: engines, services, HTTP and WebSocket. */
 export async function startParley(config: Config, logger: Logger = consoleLogger): Promise<Parley> {
-  const engines = await openEngines(config, logger);
+  // One registry per instance: tests run many in one process.
+  const metrics = new Metrics();
+  const engines = await openEngines(config, logger, metrics);
+  metrics.watchEngines(engines.readiness);
+  let metricsServer: MetricsServer | null = null;
   try {
+    if (config.metricsPort !== undefined) metricsServer = await startMetricsServer(metrics, config.metricsPort, config.host);
     if (config.persister === 'inline') {
       // Only the in-process log forgets what a crash left stored but unrecorded; Kafka redelivers it.
       if (!config.kafkaBrokers) await engines.persister.repairActivity();
@@ -59,7 +68,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     const outbox = new ChatOutbox(engines.chats, engines.log, logger);
     // Announcements wait on the bus no longer than membership and rate limits wait on Redis.
     const announcer = new Announcer(engines.bus, config.redisCommandTimeoutMs, logger);
-    const limits = new RateLimits(engines.limiter, config);
+    const limits = new RateLimits(engines.limiter, config, metrics.rateLimits);
     const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits, engines.store, outbox);
     const secret = await jwtSecret(config);
     const tokens = new TokenService(secret, { lifetimeMs: config.edge.tokenLifetimeMs });
@@ -72,7 +81,7 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
       bots: new BotService(engines.users, tokens, announcer, botSessions),
       users: new UserService(engines.users),
       chats,
-      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs),
+      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs, metrics.sends),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
       typing: new TypingService(chats, announcer),
       search: new SearchService(chats, engines.store, { encrypted: config.messageKeys !== null }),
@@ -98,6 +107,8 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
         logger,
         readiness: engines.readiness,
         edge: config.edge,
+        metrics,
+        metricsHere: config.metricsPort === undefined,
       },
       config.port,
       config.host,
@@ -108,13 +119,15 @@ export async function startParley(config: Config, logger: Logger = consoleLogger
     return {
       port: http.port,
       url: http.url,
+      metricsUrl: metricsServer?.url ?? http.url.replace(/\/graphql$/, '/metrics'),
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
       close: () =>
         (closing ??= (services.presence.drain(), http.close()).finally(async () => (
-          liveCheck.close(), botSessions.close(), await services.presence.close(), await outbox.close(), await engines.close()
+          liveCheck.close(), botSessions.close(), await services.presence.close(), await outbox.close(), await engines.close(), await metricsServer?.close()
         ))),
     };
   } catch (error) {
+    await metricsServer?.close();
     await engines.close();
     throw error;
   }

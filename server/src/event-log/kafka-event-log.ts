@@ -1,4 +1,5 @@
 import { unavailable } from '../domain/errors.js';
+import type { ConsumerMeter } from '../observability/meters.js';
 import type { Logger } from '../support/logger.js';
 import { KafkaBatchConsumer } from './kafka-batch-consumer.js';
 import { consumeClient, writeClient } from './kafka-client.js';
@@ -32,6 +33,8 @@ export interface KafkaEventLogOptions {
   deadLetterTopic?: string;
   /** Defaults to `parley-persister`: every persister process joins it and they share the partitions. */
   groupId?: string;
+  /** The persister's consumer lag. */
+  meter?: ConsumerMeter;
 }
 
 /**
@@ -100,6 +103,7 @@ export class KafkaEventLog implements EventLog {
       prepare: () => this.topics.ensureTopics(),
       logger: this.options.logger,
       maxBatch: MAX_BATCH,
+      meter: this.options.meter,
     });
     this.consumer.start();
   }

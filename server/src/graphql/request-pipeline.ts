@@ -14,6 +14,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { badInput } from '../domain/errors.js';
+import type { RateLimitMeter } from '../observability/meters.js';
 import type { Logger } from '../support/logger.js';
 import { createContext, type Context, type Services } from './context.js';
 import { DocumentCache, type CheckedDocument } from './document-cache.js';
@@ -130,11 +131,20 @@ export interface PipelineDeps {
   policies?: readonly RequestPolicy[];
   /** MAX_CONCURRENT_OPERATIONS_PER_USER; unbounded when absent. */
   maxConcurrentOperationsPerUser?: number;
+  /** Counts refusals by MAX_CONCURRENT_OPERATIONS_PER_USER. */
+  rateLimits?: RateLimitMeter;
 }
 
 const NOTHING_HELD = () => undefined;
 
-export function createRequestPipeline({ schema, services, logger, policies = POLICIES, maxConcurrentOperationsPerUser = Infinity }: PipelineDeps): RequestPipeline {
+export function createRequestPipeline({
+  schema,
+  services,
+  logger,
+  policies = POLICIES,
+  maxConcurrentOperationsPerUser = Infinity,
+  rateLimits,
+}: PipelineDeps): RequestPipeline {
   const slots = new OperationSlots(maxConcurrentOperationsPerUser);
   const parseOptions: ParseOptions = Object.assign({}, ...policies.map((p) => p.parseOptions ?? {}));
   const validationRules = policies.flatMap((p) => p.validationRules ?? []);
@@ -174,7 +184,9 @@ export function createRequestPipeline({ schema, services, logger, policies = POL
     operationSlot(viewerId) {
       if (viewerId === null) return NOTHING_HELD;
       const slot = slots.take(viewerId);
-      return slot instanceof Error ? new GraphQLError(slot.message, { originalError: slot, extensions: { ...slot.extensions } }) : slot;
+      if (!(slot instanceof Error)) return slot;
+      rateLimits?.refused('operations');
+      return new GraphQLError(slot.message, { originalError: slot, extensions: { ...slot.extensions } });
     },
 
     prepare({ query, operationName, variables }, transport) {

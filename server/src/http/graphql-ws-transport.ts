@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { SocketMeter } from '../observability/meters.js';
 import { errorMessage, type Logger } from '../support/logger.js';
 
 /*
@@ -32,6 +33,8 @@ export interface TransportOptions {
    * closeTimeout), past a typical orchestrator's grace before SIGKILL.
    */
   closeGraceMs?: number;
+  /** Counts open sockets and the subscription events written to them. */
+  sockets?: SocketMeter;
 }
 
 export interface Extra {
@@ -89,6 +92,8 @@ class SharedPayloads {
   private static readonly TAIL = `"payload":${JSON.stringify(SharedPayloads.MARK)}}`;
   private readonly json = new WeakMap<object, string>();
   private pending: string | null = null;
+  /** The payload object behind `pending`: which result is being delivered (observability/delivery-stamps.ts). */
+  private pendingResult: object | null = null;
 
   readonly replacer = (() => {
     const self = this;
@@ -97,9 +102,17 @@ class SharedPayloads {
       let text = self.json.get(value);
       if (text === undefined) self.json.set(value, (text = JSON.stringify(value)));
       self.pending = text;
+      self.pendingResult = value;
       return SharedPayloads.MARK;
     };
   })();
+
+  /** The payload object of the frame about to be sent, if it is a `next`; read once, before frame(). */
+  takeResult(): object | null {
+    const result = this.pendingResult;
+    this.pendingResult = null;
+    return result;
+  }
 
   frame(data: string): string {
     const payload = this.pending;
@@ -113,7 +126,7 @@ class SharedPayloads {
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extra>(
   options: ServerOptions<P, E>,
   wss: WebSocketServer,
-  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000 }: TransportOptions,
+  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000, sockets }: TransportOptions,
 ): { dispose(): Promise<void> } {
   const payloads = new SharedPayloads();
   const server = makeServer<P, E>({ ...options, jsonMessageReplacer: payloads.replacer });
@@ -122,6 +135,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const raw = request.socket;
+    sockets?.opened();
     socket.once('error', (error: NodeJS.ErrnoException) => {
       if (isClientCaused(error)) logger.debug('websocket closed on a client error', { error: error.message, code: error.code });
       else logger.warn('websocket error', { error: error.message });
@@ -144,9 +158,11 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
       {
         protocol: socket.protocol,
         send: (text) => {
+          const result = payloads.takeResult();
           const data = payloads.frame(text);
           if (socket.readyState !== socket.OPEN) return;
           batcher.hold(raw);
+          if (result !== null) sockets?.written(result);
           // Below the high-water mark nothing waits for the write: awaiting each one would end the turn per frame.
           if (socket.bufferedAmount < highWaterBytes) return socket.send(data);
           return new Promise<void>((resolve) => socket.send(data, () => resolve()));
@@ -171,6 +187,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
     );
 
     socket.once('close', (code, reason) => {
+      sockets?.closed();
       if (pongWait) clearTimeout(pongWait);
       clearInterval(ping);
       void closed(code, String(reason));

@@ -7,6 +7,8 @@ import type { TokenCheck } from '../domain/authentication.js';
 import type { BotSessions } from '../domain/bot-sessions.js';
 import type { Services } from '../graphql/context.js';
 import { createRequestPipeline } from '../graphql/request-pipeline.js';
+import type { Metrics } from '../observability/metrics.js';
+import { METRICS_PATH, serveMetrics } from '../observability/metrics-server.js';
 import type { Logger } from '../support/logger.js';
 import { clientAddress } from './client-address.js';
 import { startGraphqlHttp } from './graphql-http.js';
@@ -32,6 +34,10 @@ export interface HttpDeps {
   /** Each engine's state and probe latency for /readyz. */
   readiness: () => Promise<{ engines: Record<string, 'up' | 'down'>; latencyMs: Record<string, number> }>;
   edge: EdgeConfig;
+  /** What requests, sockets and deliveries count into. */
+  metrics?: Metrics;
+  /** Whether /metrics is served on this port (METRICS_PORT unset) rather than on a port of its own. */
+  metricsHere?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -44,7 +50,13 @@ export interface RunningHttpServer {
 export async function startHttpServer(deps: HttpDeps, port: number, host?: string): Promise<RunningHttpServer> {
   const { schema, services, tokens, logger, edge } = deps;
   // One pipeline, two transports: every limit, rule and error policy is wired once, in it.
-  const pipeline = createRequestPipeline({ schema, services, logger, maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser });
+  const pipeline = createRequestPipeline({
+    schema,
+    services,
+    logger,
+    maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser,
+    rateLimits: deps.metrics?.rateLimits,
+  });
   const addressOf = (req: Parameters<typeof clientAddress>[0]) => clientAddress(req, edge.trustProxy);
 
   const httpServer = createServer();
@@ -68,12 +80,13 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
         services.presence.disconnected(userId);
         void services.typing.leftInstance(userId);
       },
+      subscriptions: deps.metrics?.subscriptions,
     }),
     wsServer,
     // Sockets get as long to answer the 1001 as HTTP requests get to finish.
-    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs },
+    { logger, closeGraceMs: DRAIN_DEFAULTS.inFlightGraceMs, sockets: deps.metrics?.sockets },
   );
-  const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf });
+  const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf, metrics: deps.metrics?.http });
 
   const json = (res: ServerResponse, status: number, value: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(value));
@@ -91,6 +104,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
       // GraphiQL for a browser's GET /graphql, and its assets; every other /graphql request is GraphQL.
       if (playground.handles(req, url)) return playground.serve(req, res, url);
       if (path === GRAPHQL_PATH) return graphqlHttp.handle(req, res, url);
+      if (path === METRICS_PATH && deps.metrics && deps.metricsHere) return serveMetrics(deps.metrics, req, res);
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         const { engines, latencyMs } = await deps.readiness();

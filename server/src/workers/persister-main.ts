@@ -1,5 +1,7 @@
 import { openEngines } from '../engines.js';
 import { MESSAGES_TOPIC, PERSISTER_GROUP } from '../event-log/kafka-event-log.js';
+import { Metrics } from '../observability/metrics.js';
+import { PERSISTER_METRICS_PORT, startMetricsServer } from '../observability/metrics-server.js';
 import { consoleLogger } from '../support/logger.js';
 import { configOrExit, exitOnStartFailure, stopOnSignals } from '../support/process-lifecycle.js';
 
@@ -8,15 +10,20 @@ import { configOrExit, exitOnStartFailure, stopOnSignals } from '../support/proc
  * the messages topic has partitions; they share them as one consumer group.
  * Config is validated as PERSISTER=external, which demands shared engines
  * (Kafka, PostgreSQL, Redis): two processes must never open one PGlite folder,
- * and an in-process bus would publish where no subscriber listens.
+ * and an in-process bus would publish where no subscriber listens. It serves
+ * /metrics on METRICS_PORT (default 9464) and nothing else.
  */
 const config = configOrExit('parley persister', { ...process.env, PERSISTER: 'external' });
 try {
-  const engines = await openEngines(config, consoleLogger);
+  const metrics = new Metrics();
+  const engines = await openEngines(config, consoleLogger, metrics);
+  metrics.watchEngines(engines.readiness);
+  const metricsServer = await startMetricsServer(metrics, config.metricsPort ?? PERSISTER_METRICS_PORT, config.host);
+  consoleLogger.info(`Parley persister metrics on ${metricsServer.url}`);
   await engines.log.consume(engines.persister.handle);
   consoleLogger.info(`Parley persister is running: consuming ${MESSAGES_TOPIC} in consumer group ${PERSISTER_GROUP}`, { brokers: config.kafkaBrokers });
   // Closing lets the batch in hand finish and leaves the group; the rest is redelivered.
-  stopOnSignals(() => engines.close(), consoleLogger);
+  stopOnSignals(() => engines.close().finally(() => metricsServer.close()), consoleLogger);
 } catch (error) {
   exitOnStartFailure('parley persister', error);
 }

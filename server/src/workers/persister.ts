@@ -1,6 +1,7 @@
 import { messageIdFor } from '../domain/ids.js';
 import { isChange, type ChangeEnvelope, type MessageEnvelope, type Rejection, type SendEnvelope } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
+import type { PersisterMeter } from '../observability/meters.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import type { RealtimeBus } from '../realtime/port.js';
@@ -54,6 +55,8 @@ export interface PersisterOptions {
    * a crash in between redelivers them and they are published then: true.
    */
   awaitPublish: boolean;
+  /** Counts batches (size, duration), messages stored and envelopes rejected. */
+  meter?: PersisterMeter;
 }
 
 /**
@@ -92,10 +95,25 @@ export class Persister {
    * after it: a chat's changes keep the order the log gave them.
    */
   readonly handle = async (batch: MessageEnvelope[]): Promise<Rejection[]> => {
+    const { meter } = this.options;
+    if (!meter) return this.handleBatch(batch);
+    const started = performance.now();
+    try {
+      const rejected = await this.handleBatch(batch);
+      meter.batch(batch.length, (performance.now() - started) / 1000, true);
+      for (const rejection of rejected) meter.rejected(rejection.code ?? 'BAD_USER_INPUT');
+      return rejected;
+    } catch (error) {
+      meter.batch(batch.length, (performance.now() - started) / 1000, false);
+      throw error;
+    }
+  };
+
+  private async handleBatch(batch: MessageEnvelope[]): Promise<Rejection[]> {
     const rejected: Rejection[] = [];
     for (const run of runs(batch)) rejected.push(...(Array.isArray(run) ? await this.handleSends(run) : await this.handleChange(run)));
     return rejected;
-  };
+  }
 
   /** Applies one edit or deletion; one the message's state has made moot (deleted, or applied before) changes nothing. */
   private async handleChange(envelope: ChangeEnvelope): Promise<Rejection[]> {
@@ -129,6 +147,7 @@ export class Persister {
     const { candidates, rejected } = this.wellFormed(batch);
     const outcome = await this.storeIsolating(candidates);
     rejected.push(...outcome.rejected);
+    this.options.meter?.stored(outcome.written.reduce((texts, message) => texts + (message.kind === 'TEXT' ? 1 : 0), 0));
     // Found sends too: their activity may never have been recorded (a crash in between); replays are harmless.
     const unrecorded = this.store.recordsActivity ? [] : outcome.written;
     await this.chats.recordActivity(activityOf([...unrecorded, ...outcome.found.map((f) => f.message)]));
