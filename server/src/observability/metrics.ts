@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DomainErrorCode } from '../domain/errors.js';
 import { deliveryStamp } from './delivery-stamps.js';
 import { GraphqlHttpMetrics } from './graphql-http-metrics.js';
+import { HotHistogram } from './hot-histogram.js';
 import {
   RATE_LIMIT_KINDS,
   type BusMeter,
@@ -172,12 +173,13 @@ export class Metrics {
       help: 'Subscription events (messages, chat events, chat list and presence updates) written to subscriber sockets.',
       registers,
     });
-    const latency = new Histogram({
-      name: 'parley_delivery_latency_seconds',
-      help: 'From a message accepted (acceptedAt) to its delivery written to a subscriber socket; live deliveries only, not replays.',
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    // Observed once per delivery: a histogram that allocates nothing (hot-histogram.ts).
+    const latency = new HotHistogram(
+      'parley_delivery_latency_seconds',
+      'From a message accepted (acceptedAt) to its delivery written to a subscriber socket; live deliveries only, not replays.',
+      LATENCY_BUCKETS,
+      this.registry,
+    );
     this.sockets = {
       opened: () => sockets.inc(),
       closed: () => sockets.dec(),
