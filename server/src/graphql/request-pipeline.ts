@@ -137,14 +137,7 @@ export interface PipelineDeps {
 
 const NOTHING_HELD = () => undefined;
 
-export function createRequestPipeline({
-  schema,
-  services,
-  logger,
-  policies = POLICIES,
-  maxConcurrentOperationsPerUser = Infinity,
-  rateLimits,
-}: PipelineDeps): RequestPipeline {
+export function createRequestPipeline({ schema, services, logger, policies = POLICIES, maxConcurrentOperationsPerUser = Infinity, rateLimits }: PipelineDeps): RequestPipeline {
   const slots = new OperationSlots(maxConcurrentOperationsPerUser);
   const parseOptions: ParseOptions = Object.assign({}, ...policies.map((p) => p.parseOptions ?? {}));
   const validationRules = policies.flatMap((p) => p.validationRules ?? []);

@@ -72,16 +72,7 @@ function at(when: number, action: () => void): { cancel(): void } {
  * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
  * Every operation goes through the shared request pipeline.
  */
-export function graphqlWsSessions({
-  pipeline,
-  tokens,
-  limits,
-  clientAddress,
-  onBotSocket,
-  onUserArrived,
-  onUserGone,
-  subscriptions,
-}: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+export function graphqlWsSessions({ pipeline, tokens, limits, clientAddress, onBotSocket, onUserArrived, onUserGone, subscriptions }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
   const socketsPerUser = new Map<string, number>();
 
   const release = (extra: SessionExtra) => {

@@ -50,13 +50,7 @@ export interface RunningHttpServer {
 export async function startHttpServer(deps: HttpDeps, port: number, host?: string): Promise<RunningHttpServer> {
   const { schema, services, tokens, logger, edge } = deps;
   // One pipeline, two transports: every limit, rule and error policy is wired once, in it.
-  const pipeline = createRequestPipeline({
-    schema,
-    services,
-    logger,
-    maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser,
-    rateLimits: deps.metrics?.rateLimits,
-  });
+  const pipeline = createRequestPipeline({ schema, services, logger, maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser, rateLimits: deps.metrics?.rateLimits });
   const addressOf = (req: Parameters<typeof clientAddress>[0]) => clientAddress(req, edge.trustProxy);
 
   const httpServer = createServer();
