@@ -22,9 +22,9 @@ import { SearchService } from './domain/search-service.js';
 import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
-import { startHttpServer } from './http/server.js';
 import { Metrics } from './observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from './observability/metrics-server.js';
+import { startHttpServer } from './http/server.js';
 import { consoleLogger, type Logger } from './support/logger.js';
 
 export interface Parley {

@@ -1,9 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
-import type { ConsumerMeter } from '../observability/meters.js';
 import { errorFields, errorMessage, type Logger } from '../support/logger.js';
 import { deadLetterFor, deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
 import { envelopeId, type EnvelopeHandler, type MessageEnvelope, type Rejection } from './port.js';
 import { retryDelayMs, sleep } from './timing.js';
+import type { ConsumerMeter } from '../observability/meters.js';
 
 export interface BatchConsumerOptions {
   kafka: Pick<Kafka, 'consumer'>;

@@ -1,5 +1,4 @@
 import { unavailable } from '../domain/errors.js';
-import type { ConsumerMeter } from '../observability/meters.js';
 import type { Logger } from '../support/logger.js';
 import { KafkaBatchConsumer } from './kafka-batch-consumer.js';
 import { consumeClient, writeClient } from './kafka-client.js';
@@ -8,6 +7,7 @@ import { TopicWriter } from './kafka-topic-writer.js';
 import { KafkaTopics } from './kafka-topics.js';
 import type { EnvelopeHandler, EventLog, MessageEnvelope } from './port.js';
 import { withDeadline } from './timing.js';
+import type { ConsumerMeter } from '../observability/meters.js';
 
 export const MESSAGES_TOPIC = 'parley.messages';
 export const PERSISTER_GROUP = 'parley-persister';

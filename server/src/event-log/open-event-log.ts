@@ -1,9 +1,9 @@
 import type { Config } from '../config/config.js';
-import type { ConsumerMeter } from '../observability/meters.js';
 import { errorMessage, type Logger } from '../support/logger.js';
 import { KafkaEventLog } from './kafka-event-log.js';
 import { LocalEventLog } from './local-event-log.js';
 import type { EventLog } from './port.js';
+import type { ConsumerMeter } from '../observability/meters.js';
 
 /** KAFKA_BROKERS picks Kafka; otherwise the in-process log. */
 export async function openEventLog(config: Config, logger: Logger, meter?: ConsumerMeter): Promise<EventLog> {

@@ -14,7 +14,6 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { badInput } from '../domain/errors.js';
-import type { RateLimitMeter } from '../observability/meters.js';
 import type { Logger } from '../support/logger.js';
 import { createContext, type Context, type Services } from './context.js';
 import { DocumentCache, type CheckedDocument } from './document-cache.js';
@@ -23,6 +22,7 @@ import { OperationSlots } from './operation-slots.js';
 import { operationShapeRule } from './operation-shape.js';
 import { queryCost } from './query-cost.js';
 import { QUERY_LIMITS } from './query-limits.js';
+import type { RateLimitMeter } from '../observability/meters.js';
 
 /*
  * One request pipeline for every transport. HTTP (Apollo) and graphql-ws

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
-import type { WebSocket, WebSocketServer } from 'ws';
 import type { SocketMeter } from '../observability/meters.js';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { errorMessage, type Logger } from '../support/logger.js';
 
 /*

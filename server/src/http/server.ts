@@ -7,8 +7,6 @@ import type { TokenCheck } from '../domain/authentication.js';
 import type { BotSessions } from '../domain/bot-sessions.js';
 import type { Services } from '../graphql/context.js';
 import { createRequestPipeline } from '../graphql/request-pipeline.js';
-import type { Metrics } from '../observability/metrics.js';
-import { METRICS_PATH, serveMetrics } from '../observability/metrics-server.js';
 import type { Logger } from '../support/logger.js';
 import { clientAddress } from './client-address.js';
 import { startGraphqlHttp } from './graphql-http.js';
@@ -20,6 +18,8 @@ import { BodyError } from './read-body.js';
 import { requestTarget } from './request-target.js';
 import { createWebClient } from './web-client.js';
 import { welcomePage } from './welcome-page.js';
+import type { Metrics } from '../observability/metrics.js';
+import { METRICS_PATH, serveMetrics } from '../observability/metrics-server.js';
 
 export const GRAPHQL_PATH = '/graphql';
 

@@ -1,10 +1,10 @@
 import type { Config } from '../config/config.js';
 import { connectRedis, startRedis } from '../support/redis.js';
 import type { Logger } from '../support/logger.js';
-import type { BusMeter } from '../observability/meters.js';
 import { LocalRealtimeBus } from './local-realtime-bus.js';
 import type { RealtimeBus } from './port.js';
 import { RedisRealtimeBus } from './redis-realtime-bus.js';
+import type { BusMeter } from '../observability/meters.js';
 
 /** REDIS_URL picks Redis; otherwise in-process fan-out. */
 export async function openRealtimeBus(config: Config, logger: Logger, meter?: BusMeter): Promise<RealtimeBus> {

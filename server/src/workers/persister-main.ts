@@ -1,7 +1,7 @@
 import { openEngines } from '../engines.js';
-import { MESSAGES_TOPIC, PERSISTER_GROUP } from '../event-log/kafka-event-log.js';
 import { Metrics } from '../observability/metrics.js';
 import { PERSISTER_METRICS_PORT, startMetricsServer } from '../observability/metrics-server.js';
+import { MESSAGES_TOPIC, PERSISTER_GROUP } from '../event-log/kafka-event-log.js';
 import { consoleLogger } from '../support/logger.js';
 import { configOrExit, exitOnStartFailure, stopOnSignals } from '../support/process-lifecycle.js';
 
