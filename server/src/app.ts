@@ -22,6 +22,8 @@ import { SearchService } from './domain/search-service.js';
 import { UserService } from './domain/user-service.js';
 import { openEngines } from './engines.js';
 import { buildParleySchema } from './graphql/schema.js';
+import { Metrics } from './observability/metrics.js';
+import { startMetricsServer, type MetricsServer } from './observability/metrics-server.js';
 import { startHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { closeWithin, requestGraceOf } from './support/shutdown.js';
@@ -29,6 +31,8 @@ import { closeWithin, requestGraceOf } from './support/shutdown.js';
 export interface Parley {
   port: number;
   url: string;
+  /** Where /metrics is served: on `port`, or on METRICS_PORT when set. */
+  metricsUrl: string;
   /**
    * Graceful: stop accepting, finish in-flight sends, close sockets, flush the
    * database. Settles within SHUTDOWN_TIMEOUT: past it, rejects with a
@@ -53,8 +57,13 @@ async function jwtSecret(config: Config): Promise<string> {
 
 /** The composition root of the API process: engines, services, HTTP and WebSocket. */
 export async function startParley(config: Config, logger: Logger = createLogger(config.log)): Promise<Parley> {
-  const engines = await openEngines(config, logger);
+  // One registry per instance: tests run many in one process.
+  const metrics = new Metrics();
+  const engines = await openEngines(config, logger, metrics);
+  metrics.watchEngines(engines.readiness);
+  let metricsServer: MetricsServer | null = null;
   try {
+    if (config.metricsPort !== undefined) metricsServer = await startMetricsServer(metrics, config.metricsPort, config.host);
     if (config.persister === 'inline') {
       // Only the in-process log forgets what a crash left stored but unrecorded; Kafka redelivers it.
       if (!config.kafkaBrokers) await engines.persister.repairActivity();
@@ -64,7 +73,7 @@ export async function startParley(config: Config, logger: Logger = createLogger(
     const outbox = new ChatOutbox(engines.chats, engines.log, logger);
     // Announcements wait on the bus no longer than membership and rate limits wait on Redis.
     const announcer = new Announcer(engines.bus, config.redisCommandTimeoutMs, logger);
-    const limits = new RateLimits(engines.limiter, config);
+    const limits = new RateLimits(engines.limiter, config, metrics.rateLimits);
     const chats = new ChatService(engines.chats, engines.users, engines.membership, engines.bus, announcer, limits, engines.store, outbox);
     const secret = await jwtSecret(config);
     const tokens = new TokenService(secret, { lifetimeMs: config.edge.tokenLifetimeMs });
@@ -77,7 +86,7 @@ export async function startParley(config: Config, logger: Logger = createLogger(
       bots: new BotService(engines.users, tokens, announcer, botSessions),
       users: new UserService(engines.users),
       chats,
-      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs),
+      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs, metrics.sends),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
       typing: new TypingService(chats, announcer),
       search: new SearchService(chats, engines.store, { encrypted: config.messageKeys !== null }),
@@ -104,6 +113,8 @@ export async function startParley(config: Config, logger: Logger = createLogger(
         readiness: engines.readiness,
         edge: config.edge,
         closeGraceMs: requestGraceOf(config.shutdownTimeoutMs),
+        metrics,
+        metricsHere: config.metricsPort === undefined,
       },
       config.port,
       config.host,
@@ -114,6 +125,7 @@ export async function startParley(config: Config, logger: Logger = createLogger(
     return {
       port: http.port,
       url: http.url,
+      metricsUrl: metricsServer?.url ?? http.url.replace(/\/graphql$/, '/metrics'),
       // HTTP drains first (in-flight sends finish), then the log drains and the engines close.
       close: () =>
         (closing ??= closeWithin(config.shutdownTimeoutMs, async (step) => {
@@ -126,10 +138,12 @@ export async function startParley(config: Config, logger: Logger = createLogger(
             await step('presence', () => services.presence.close());
             await step('chat outbox', () => outbox.close());
             await engines.close(step);
+            await step('metrics', async () => metricsServer?.close());
           }
         })),
     };
   } catch (error) {
+    await metricsServer?.close();
     await engines.close();
     throw error;
   }

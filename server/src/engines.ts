@@ -20,6 +20,7 @@ import type { RealtimeBus } from './realtime/port.js';
 import { SqlChatRepository } from './relational/chat-repository.js';
 import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js';
 import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from './relational/orm.js';
+import type { Metrics } from './observability/metrics.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import type { Logger } from './observability/log.js';
 import type { ShutdownStep } from './support/shutdown.js';
@@ -63,7 +64,7 @@ export interface Engines {
   close(step?: ShutdownStep): Promise<void>;
 }
 
-export async function openEngines(config: Config, logger: Logger): Promise<Engines> {
+export async function openEngines(config: Config, logger: Logger, metrics?: Metrics): Promise<Engines> {
   const closers: { name: string; close: () => Promise<void> }[] = [];
   const close = async (step: ShutdownStep = (_name, run) => run()) => {
     for (const { name, close } of closers.reverse().splice(0)) {
@@ -97,10 +98,10 @@ export async function openEngines(config: Config, logger: Logger): Promise<Engin
     const chats = withEngineFailuresUnavailable(rawChats);
     const store = await openMessageStore(config, orm, logger);
     closers.push({ name: 'message store', close: () => store.close() });
-    const bus = await openRealtimeBus(config, logger);
+    const bus = await openRealtimeBus(config, logger, metrics?.bus);
     closers.push({ name: 'realtime bus', close: () => bus.close() });
-    const log = await openEventLog(config, logger);
-    const persister = new Persister(store, rawChats, rawUsers, bus, logger, { awaitPublish: config.kafkaBrokers !== undefined });
+    const log = await openEventLog(config, logger, metrics?.consumer);
+    const persister = new Persister(store, rawChats, rawUsers, bus, logger, { awaitPublish: config.kafkaBrokers !== undefined, meter: metrics?.persister });
     // Publishes the drained batches issued go out before the bus closes.
     closers.push({ name: 'event log', close: () => log.close().finally(() => persister.idle()) });
 

@@ -10,6 +10,8 @@ export interface Config {
   log: LogSettings;
   /** The address to listen on; unset: every interface (what a container needs). */
   host?: string;
+  /** METRICS_PORT: serve /metrics only on this port (not on `port`); unset: on `port`. The persister's default is its own (observability/metrics-server.ts). */
+  metricsPort?: number;
   dataDir: string;
   /** Unset: embedded PGlite under `dataDir`. */
   databaseUrl?: string;
@@ -285,6 +287,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     throw new ConfigError(`HOST must be an address or host name to listen on (e.g. 127.0.0.1, ::, localhost), got ${JSON.stringify(env.HOST)}`);
   }
 
+  const metricsPortText = nonEmpty(env.METRICS_PORT);
+  const metricsPort = metricsPortText === undefined ? undefined : Number(metricsPortText);
+  if (metricsPortText !== undefined && (!/^\d+$/.test(metricsPortText) || metricsPort! > 65535)) {
+    throw new ConfigError(`METRICS_PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.METRICS_PORT)}`);
+  }
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${port}): it moves /metrics off the API port`);
+  }
+
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const redisUrl = nonEmpty(env.REDIS_URL);
   const mongoUrl = nonEmpty(env.MONGO_URL);
@@ -333,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     port,
     log: loadLog(env, process.stdout.isTTY === true),
     ...(host ? { host: host.replace(/^\[(.*)\]$/, '$1') } : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
     dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
     databaseUrl: databaseUrl && urlWithScheme('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),
     redisUrl: redisUrl && urlWithScheme('REDIS_URL', redisUrl, ['redis:', 'rediss:']),

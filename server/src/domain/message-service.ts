@@ -14,6 +14,7 @@ import { messageStream, storeUnavailable } from './message-stream.js';
 import { LIMITS, pageSize } from './limits.js';
 import { identifierText, sentBody } from './text.js';
 import type { Message } from './models.js';
+import type { SendMeter } from '../observability/meters.js';
 
 export interface SendResult {
   messageId: string;
@@ -45,9 +46,22 @@ export class MessageService {
     private readonly liveCheck: LiveCheck,
     private readonly cursors: EventCursors,
     private readonly typingTimeoutMs: number,
+    private readonly meter?: SendMeter,
   ) {}
 
   async send(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null, rawReplyToId?: string | null): Promise<SendResult> {
+    if (!this.meter) return this.accept(viewerId, rawChatId, rawBody, rawClientId, rawReplyToId);
+    try {
+      const accepted = await this.accept(viewerId, rawChatId, rawBody, rawClientId, rawReplyToId);
+      this.meter.accepted();
+      return accepted;
+    } catch (error) {
+      this.meter.rejected(error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR');
+      throw error;
+    }
+  }
+
+  private async accept(viewerId: string, rawChatId: string, rawBody: string, rawClientId?: string | null, rawReplyToId?: string | null): Promise<SendResult> {
     const body = sentBody(rawBody, LIMITS.bodyMax);
     const clientId = rawClientId == null ? newId() : identifierText(rawClientId, 'clientId', LIMITS.clientIdMax);
     const replyToId = rawReplyToId == null ? null : parseId(rawReplyToId, 'replyToId');

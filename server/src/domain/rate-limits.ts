@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import type { Config } from '../config/config.js';
+import type { RateLimitKind, RateLimitMeter } from '../observability/meters.js';
 import type { RateLimiter } from '../rate-limit/port.js';
 import { DomainError } from './errors.js';
 
@@ -47,26 +48,33 @@ export class RateLimits {
       Config,
       'sendRateLimit' | 'loginRateLimit' | 'loginIpRateLimit' | 'loginSuccessRateLimit' | 'signupRateLimit' | 'chatCreateRateLimit'
     >,
+    private readonly meter?: RateLimitMeter,
   ) {}
+
+  /** The refusal of `kind`, counted. */
+  private refusal(kind: RateLimitKind, what: string, retryMs: number): DomainError {
+    this.meter?.refused(kind);
+    return rateLimited(what, retryMs);
+  }
 
   async checkSend(userId: string): Promise<void> {
     if (!this.config.sendRateLimit) return;
     const retry = await this.limiter.hit(`send:${userId}`, this.config.sendRateLimit);
-    if (retry !== null) throw rateLimited('messages', retry);
+    if (retry !== null) throw this.refusal('send', 'messages', retry);
   }
 
   /** Counts one chat the user creates (direct or group), after its input is checked and before anything is written. */
   async checkChatCreate(userId: string): Promise<void> {
     if (!this.config.chatCreateRateLimit) return;
     const retry = await this.limiter.hit(`chat-create:${userId}`, this.config.chatCreateRateLimit);
-    if (retry !== null) throw rateLimited('new chats', retry);
+    if (retry !== null) throw this.refusal('chat_create', 'new chats', retry);
   }
 
   /** Counts one signup of the address; each aliased signup of a request is one call. */
   async checkSignup(clientIp: string): Promise<void> {
     if (!this.config.signupRateLimit) return;
     const retry = await this.limiter.hit(`signup:${addressKey(clientIp)}`, this.config.signupRateLimit);
-    if (retry !== null) throw rateLimited('signups from your network address', retry);
+    if (retry !== null) throw this.refusal('signup', 'signups from your network address', retry);
   }
 
   /**
@@ -92,14 +100,14 @@ export class RateLimits {
     const successKey = `login-success:${address}`;
     const userKey = `login-user:${username}`;
     const counted: string[] = [];
-    const refuse = async (what: string, retryMs: number): Promise<never> => {
+    const refuse = async (kind: RateLimitKind, what: string, retryMs: number): Promise<never> => {
       for (const key of counted) await this.limiter.undo(key);
-      throw rateLimited(what, retryMs);
+      throw this.refusal(kind, what, retryMs);
     };
     if (perAddress) {
       const retry = await this.limiter.hit(failureKey, perAddress);
       counted.push(failureKey);
-      if (retry !== null) await refuse('failed logins from your network address', retry);
+      if (retry !== null) await refuse('login_address', 'failed logins from your network address', retry);
     }
     if (perUser) {
       const user = await this.limiter.peek(userKey);
@@ -107,13 +115,13 @@ export class RateLimits {
         // Without per-address counting there is no telling the real user from the attacker: the lock holds for all.
         const state = perAddress ? await this.limiter.peek(failureKey) : null;
         const clean = state !== null && state.count <= 1;
-        if (!clean) await refuse('failed logins for this username', state ? Math.min(user.retryMs, state.retryMs) : user.retryMs);
+        if (!clean) await refuse('login_username', 'failed logins for this username', state ? Math.min(user.retryMs, state.retryMs) : user.retryMs);
       }
     }
     if (successes) {
       const retry = await this.limiter.hit(successKey, successes);
       counted.push(successKey);
-      if (retry !== null) await refuse('logins from your network address', retry);
+      if (retry !== null) await refuse('login_success', 'logins from your network address', retry);
     }
     const giveBack = async (key: string) => {
       if (counted.includes(key)) await this.limiter.undo(key);

@@ -4,6 +4,7 @@ import { errorMessage } from '../support/error-text.js';
 import { deadLetterFor, deadLetterRecord, decodeEnvelope, type DeadLetter } from './kafka-records.js';
 import { envelopeId, type EnvelopeHandler, type MessageEnvelope, type Rejection } from './port.js';
 import { retryDelayMs, sleep } from './timing.js';
+import type { ConsumerMeter } from '../observability/meters.js';
 
 export interface BatchConsumerOptions {
   kafka: Pick<Kafka, 'consumer'>;
@@ -17,6 +18,8 @@ export interface BatchConsumerOptions {
   logger: Logger;
   /** Envelopes per handler call; a fetched batch larger than this is handled in slices. */
   maxBatch: number;
+  /** Reports each partition's lag as batches arrive and are committed. */
+  meter?: ConsumerMeter;
 }
 
 /** How often a long handler call or a back-off keeps the group membership alive. */
@@ -77,6 +80,7 @@ export class KafkaBatchConsumer {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
         logger.info({ groupId, topic, partitions: payload.memberAssignment[topic] ?? [] }, 'persister joined the consumer group'),
       );
+      consumer.on(consumer.events.GROUP_JOIN, () => this.options.meter?.reassigned());
       this.consumer = consumer;
       try {
         await this.options.prepare();
@@ -107,6 +111,10 @@ export class KafkaBatchConsumer {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat } = payload;
+    const { meter } = this.options;
+    // Lag as fetched (this batch included), then after each committed slice.
+    const lastOfPartition = Number(batch.highWatermark) - 1;
+    if (batch.messages.length > 0) meter?.lag(batch.partition, lastOfPartition - Number(batch.messages[0].offset) + 1);
     for (let from = 0; from < batch.messages.length; from += this.options.maxBatch) {
       if (!this.live(payload)) return;
       const slice = batch.messages.slice(from, from + this.options.maxBatch);
@@ -142,6 +150,7 @@ export class KafkaBatchConsumer {
 
       resolveOffset(slice[slice.length - 1].offset);
       await commitOffsetsIfNecessary();
+      meter?.lag(batch.partition, Math.max(0, lastOfPartition - Number(slice[slice.length - 1].offset)));
       await heartbeat();
     }
   }

@@ -7,6 +7,7 @@ import { TopicWriter } from './kafka-topic-writer.js';
 import { KafkaTopics } from './kafka-topics.js';
 import type { EnvelopeHandler, EventLog, MessageEnvelope } from './port.js';
 import { withDeadline } from './timing.js';
+import type { ConsumerMeter } from '../observability/meters.js';
 
 export const MESSAGES_TOPIC = 'parley.messages';
 export const PERSISTER_GROUP = 'parley-persister';
@@ -32,6 +33,8 @@ export interface KafkaEventLogOptions {
   deadLetterTopic?: string;
   /** Defaults to `parley-persister`: every persister process joins it and they share the partitions. */
   groupId?: string;
+  /** The persister's consumer lag. */
+  meter?: ConsumerMeter;
 }
 
 /**
@@ -100,6 +103,7 @@ export class KafkaEventLog implements EventLog {
       prepare: () => this.topics.ensureTopics(),
       logger: this.options.logger,
       maxBatch: MAX_BATCH,
+      meter: this.options.meter,
     });
     this.consumer.start();
   }

@@ -15,6 +15,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { Extensions } from 'type-graphql';
+import { subscriptionStamper } from '../observability/delivery-stamps.js';
 import { contextForEvent } from './context.js';
 
 /*
@@ -109,11 +110,18 @@ function executeShared(args: ExecutionArgs, key: string, event: unknown): Promis
   return result;
 }
 
-/** Maps an iterator without an async generator, so return() reaches the source at once. */
-function mapIterator<T, U>(source: AsyncIterable<T>, map: (value: T) => Promise<U>): AsyncGenerator<U> {
+/**
+ * Maps an iterator without an async generator, so return() reaches the source at once.
+ * `stamp` tells the socket writer what each mapped value delivers (observability/delivery-stamps.ts).
+ */
+function mapIterator<T, U extends object>(source: AsyncIterable<T>, map: (value: T) => Promise<U>, stamp: (mapped: U, value: T) => void): AsyncGenerator<U> {
   const iterator = source[Symbol.asyncIterator]();
-  const step = async (result: IteratorResult<T>): Promise<IteratorResult<U>> =>
-    result.done ? { value: undefined, done: true } : { value: await map(result.value), done: false };
+  const step = async (result: IteratorResult<T>): Promise<IteratorResult<U>> => {
+    if (result.done) return { value: undefined, done: true };
+    const value = await map(result.value);
+    stamp(value, result.value);
+    return { value, done: false };
+  };
   const mapped: AsyncGenerator<U> = {
     next: () => iterator.next().then(step),
     return: () => (iterator.return ? iterator.return().then(step) : Promise.resolve({ value: undefined, done: true })),
@@ -130,10 +138,12 @@ function mapIterator<T, U>(source: AsyncIterable<T>, map: (value: T) => Promise<
  * event's execution unless they select a @ViewerDependent field.
  */
 export async function subscribeWithSharing(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  const since = Date.now();
   const stream = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in Object(stream))) return stream as ExecutionResult;
   const events = stream as AsyncIterable<unknown>;
-  if (!mayShare(args.schema, args.document, args.operationName)) return mapIterator(events, (event) => executeOne(args, event));
+  const stamp = subscriptionStamper(args, since);
+  if (!mayShare(args.schema, args.document, args.operationName)) return mapIterator(events, (event) => executeOne(args, event), stamp);
   const key = selectionKey(args);
-  return mapIterator(events, (event) => executeShared(args, key, event));
+  return mapIterator(events, (event) => executeShared(args, key, event), stamp);
 }

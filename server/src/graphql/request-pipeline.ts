@@ -22,6 +22,7 @@ import { OperationSlots } from './operation-slots.js';
 import { operationShapeRule } from './operation-shape.js';
 import { queryCost } from './query-cost.js';
 import { QUERY_LIMITS } from './query-limits.js';
+import type { RateLimitMeter } from '../observability/meters.js';
 
 /*
  * One request pipeline for every transport. HTTP (Apollo) and graphql-ws
@@ -130,11 +131,13 @@ export interface PipelineDeps {
   policies?: readonly RequestPolicy[];
   /** MAX_CONCURRENT_OPERATIONS_PER_USER; unbounded when absent. */
   maxConcurrentOperationsPerUser?: number;
+  /** Counts refusals by MAX_CONCURRENT_OPERATIONS_PER_USER. */
+  rateLimits?: RateLimitMeter;
 }
 
 const NOTHING_HELD = () => undefined;
 
-export function createRequestPipeline({ schema, services, logger, policies = POLICIES, maxConcurrentOperationsPerUser = Infinity }: PipelineDeps): RequestPipeline {
+export function createRequestPipeline({ schema, services, logger, policies = POLICIES, maxConcurrentOperationsPerUser = Infinity, rateLimits }: PipelineDeps): RequestPipeline {
   const slots = new OperationSlots(maxConcurrentOperationsPerUser);
   const parseOptions: ParseOptions = Object.assign({}, ...policies.map((p) => p.parseOptions ?? {}));
   const validationRules = policies.flatMap((p) => p.validationRules ?? []);
@@ -174,7 +177,9 @@ export function createRequestPipeline({ schema, services, logger, policies = POL
     operationSlot(viewerId) {
       if (viewerId === null) return NOTHING_HELD;
       const slot = slots.take(viewerId);
-      return slot instanceof Error ? new GraphQLError(slot.message, { originalError: slot, extensions: { ...slot.extensions } }) : slot;
+      if (!(slot instanceof Error)) return slot;
+      rateLimits?.refused('operations');
+      return new GraphQLError(slot.message, { originalError: slot, extensions: { ...slot.extensions } });
     },
 
     prepare({ query, operationName, variables }, transport) {

@@ -8,6 +8,7 @@ import type { Context } from '../graphql/context.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { currentLogScope } from '../observability/log.js';
 import { operationLabel } from './operation-label.js';
+import type { GraphqlHttpMetrics } from '../observability/graphql-http-metrics.js';
 import { readBody } from './read-body.js';
 
 export interface GraphqlHttpDeps {
@@ -15,6 +16,7 @@ export interface GraphqlHttpDeps {
   tokens: TokenCheck;
   maxRequestBytes: number;
   clientAddress(req: IncomingMessage): string;
+  metrics?: GraphqlHttpMetrics;
 }
 
 export interface GraphqlHttp {
@@ -84,7 +86,7 @@ function checkOperationPlugin(pipeline: RequestPipeline): ApolloServerPlugin<Con
 }
 
 /** Queries and mutations over HTTP: Apollo Server, configured from the shared request pipeline. */
-export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clientAddress }: GraphqlHttpDeps): Promise<GraphqlHttp> {
+export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clientAddress, metrics }: GraphqlHttpDeps): Promise<GraphqlHttp> {
   const apollo = new ApolloServer<Context>({
     schema: pipeline.schema,
     parseOptions: pipeline.parseOptions,
@@ -109,7 +111,7 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
      * send queries as GET (urql's default, Apollo Client's GET link) work.
      */
     csrfPrevention: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), checkOperationPlugin(pipeline)],
+    plugins: [...(metrics ? [metrics.plugin()] : []), ApolloServerPluginLandingPageDisabled(), checkOperationPlugin(pipeline)],
   });
   await apollo.start();
 
@@ -128,13 +130,16 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
 
   return {
     async handle(req, res, url) {
+      const exchange = metrics?.begin(res);
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
       const body = req.method === 'POST' ? await readBody(req, maxRequestBytes) : undefined;
+      const httpGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: url.search, body };
+      exchange?.follow(httpGraphQLRequest);
       const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: url.search, body },
+        httpGraphQLRequest,
         context: async () => {
           const viewerId = await viewerOf(req.headers.authorization);
           const scope = currentLogScope();

@@ -7,6 +7,8 @@ import type { TokenCheck } from '../domain/authentication.js';
 import { requestError } from '../graphql/format-error.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { subscribeWithSharing } from '../graphql/execution-sharing.js';
+import { restamped } from '../observability/delivery-stamps.js';
+import type { SubscriptionMeter } from '../observability/meters.js';
 import type { Extra as SocketExtra } from './graphql-ws-transport.js';
 import type { Logger } from '../observability/log.js';
 import { operationLabel } from './operation-label.js';
@@ -53,6 +55,8 @@ export interface SessionDeps {
   onUserArrived?(userId: string): void;
   /** Told when a user's last authenticated socket on this instance closes. */
   onUserGone?(userId: string): void;
+  /** Counts the subscriptions executing here. */
+  subscriptions?: SubscriptionMeter;
 }
 
 /** Runs `action` at epoch ms `when`, however far off, in steps setTimeout can take. */
@@ -74,7 +78,7 @@ function at(when: number, action: () => void): { cancel(): void } {
  * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
  * Every operation goes through the shared request pipeline.
  */
-export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddress, onBotSocket, onUserArrived, onUserGone }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddress, onBotSocket, onUserArrived, onUserGone, subscriptions }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
   const socketsPerUser = new Map<string, number>();
 
   const release = (extra: SessionExtra) => {
@@ -137,7 +141,7 @@ export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddr
     },
 
     onSubscribe: (ctx, id, payload) => {
-      const operations = (ctx.extra.operations ??= new SocketOperations());
+      const operations = (ctx.extra.operations ??= new SocketOperations(subscriptions));
       // An id whose execution still runs is in use, whatever graphql-ws's map says (graphql-ws's own code and words).
       if (operations.has(id)) {
         ctx.extra.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
@@ -178,8 +182,9 @@ export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddr
       }
     },
     context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
+    // A result with errors becomes a new object here: it keeps its delivery stamp (delivery-stamps.ts).
     onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: result.errors.map((e) => pipeline.formatError(e.toJSON(), e)) } : result,
+      result.errors ? restamped(result, { ...result, errors: result.errors.map((e) => pipeline.formatError(e.toJSON(), e)) }) : result,
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => pipeline.formatError(e.toJSON(), e)),
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
+import type { SocketMeter } from '../observability/meters.js';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../observability/log.js';
 import { errorMessage } from '../support/error-text.js';
@@ -37,6 +38,8 @@ export interface TransportOptions {
   closeGraceMs?: number;
   /** The client's address as per-address limits see it (TRUST_PROXY), for the socket's log lines. */
   clientAddress?(request: IncomingMessage): string;
+  /** Counts open sockets and the subscription events written to them. */
+  sockets?: SocketMeter;
 }
 
 export interface Extra {
@@ -96,6 +99,8 @@ class SharedPayloads {
   private static readonly TAIL = `"payload":${JSON.stringify(SharedPayloads.MARK)}}`;
   private readonly json = new WeakMap<object, string>();
   private pending: string | null = null;
+  /** The payload object behind `pending`: which result is being delivered (observability/delivery-stamps.ts). */
+  private pendingResult: object | null = null;
 
   readonly replacer = (() => {
     const self = this;
@@ -104,9 +109,17 @@ class SharedPayloads {
       let text = self.json.get(value);
       if (text === undefined) self.json.set(value, (text = JSON.stringify(value)));
       self.pending = text;
+      self.pendingResult = value;
       return SharedPayloads.MARK;
     };
   })();
+
+  /** The payload object of the frame about to be sent, if it is a `next`; read once, before frame(). */
+  takeResult(): object | null {
+    const result = this.pendingResult;
+    this.pendingResult = null;
+    return result;
+  }
 
   frame(data: string): string {
     const payload = this.pending;
@@ -120,7 +133,7 @@ class SharedPayloads {
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extra>(
   options: ServerOptions<P, E>,
   wss: WebSocketServer,
-  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000, clientAddress }: TransportOptions,
+  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000, clientAddress, sockets }: TransportOptions,
 ): { dispose(): Promise<void> } {
   const payloads = new SharedPayloads();
   const server = makeServer<P, E>({ ...options, jsonMessageReplacer: payloads.replacer });
@@ -132,6 +145,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
     const opened = Date.now();
     const scope: ScopeFields = { reqId: requestIdOf(request.headers['x-request-id']) };
     logger.info({ ...scope, ip: clientAddress?.(request) ?? raw.remoteAddress }, 'websocket connected');
+    sockets?.opened();
     socket.once('error', (error: NodeJS.ErrnoException) => {
       if (isClientCaused(error)) logger.debug({ ...scope, error: error.message, code: error.code }, 'websocket closed on a client error');
       else logger.warn({ ...scope, err: error }, 'websocket error');
@@ -154,9 +168,11 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
       {
         protocol: socket.protocol,
         send: (text) => {
+          const result = payloads.takeResult();
           const data = payloads.frame(text);
           if (socket.readyState !== socket.OPEN) return;
           batcher.hold(raw);
+          if (result !== null) sockets?.written(result);
           // Below the high-water mark nothing waits for the write: awaiting each one would end the turn per frame.
           if (socket.bufferedAmount < highWaterBytes) return socket.send(data);
           return new Promise<void>((resolve) => socket.send(data, () => resolve()));
@@ -181,6 +197,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
     );
 
     socket.once('close', (code, reason) => {
+      sockets?.closed();
       if (pongWait) clearTimeout(pongWait);
       clearInterval(ping);
       logger.info({ ...scope, code, reason: String(reason), durationMs: Date.now() - opened }, 'websocket closed');

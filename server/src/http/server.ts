@@ -20,6 +20,8 @@ import { BodyError } from './read-body.js';
 import { requestTarget } from './request-target.js';
 import { createWebClient } from './web-client.js';
 import { welcomePage } from './welcome-page.js';
+import type { Metrics } from '../observability/metrics.js';
+import { METRICS_PATH, serveMetrics } from '../observability/metrics-server.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -36,6 +38,10 @@ export interface HttpDeps {
   edge: EdgeConfig;
   /** At shutdown, how long in-flight requests and open sockets get before they are cut. */
   closeGraceMs: number;
+  /** What requests, sockets and deliveries count into. */
+  metrics?: Metrics;
+  /** Whether /metrics is served on this port (METRICS_PORT unset) rather than on a port of its own. */
+  metricsHere?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -48,7 +54,7 @@ export interface RunningHttpServer {
 export async function startHttpServer(deps: HttpDeps, port: number, host?: string): Promise<RunningHttpServer> {
   const { schema, services, tokens, logger, edge } = deps;
   // One pipeline, two transports: every limit, rule and error policy is wired once, in it.
-  const pipeline = createRequestPipeline({ schema, services, logger, maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser });
+  const pipeline = createRequestPipeline({ schema, services, logger, maxConcurrentOperationsPerUser: edge.maxConcurrentOperationsPerUser, rateLimits: deps.metrics?.rateLimits });
   const addressOf = (req: Parameters<typeof clientAddress>[0]) => clientAddress(req, edge.trustProxy);
 
   const cors = corsPolicy(edge.corsOrigins);
@@ -80,12 +86,13 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
         services.presence.disconnected(userId);
         void services.typing.leftInstance(userId);
       },
+      subscriptions: deps.metrics?.subscriptions,
     }),
     wsServer,
     // Sockets get as long to answer the 1001 as HTTP requests get to finish.
-    { logger, closeGraceMs: deps.closeGraceMs, clientAddress: addressOf },
+    { logger, closeGraceMs: deps.closeGraceMs, clientAddress: addressOf, sockets: deps.metrics?.sockets },
   );
-  const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf });
+  const graphqlHttp = await startGraphqlHttp({ pipeline, tokens, maxRequestBytes: edge.maxRequestBytes, clientAddress: addressOf, metrics: deps.metrics?.http });
 
   const json = (res: ServerResponse, status: number, value: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(value));
@@ -105,6 +112,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
       // GraphiQL for a browser's GET /graphql, and its assets; every other /graphql request is GraphQL.
       if (playground.handles(req, url)) return playground.serve(req, res, url);
       if (path === GRAPHQL_PATH) return cors.isPreflight(req) ? cors.answerPreflight(res) : graphqlHttp.handle(req, res, url);
+      if (path === METRICS_PATH && deps.metrics && deps.metricsHere) return serveMetrics(deps.metrics, req, res);
       if (path === '/healthz') return json(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         const { engines, latencyMs } = await deps.readiness();

@@ -1,3 +1,5 @@
+import type { SubscriptionMeter } from '../observability/meters.js';
+
 /*
  * The operations really executing on one graphql-ws socket. graphql-ws's own
  * `ctx.subscriptions` is not a count of them: a `complete` that arrives while
@@ -19,6 +21,9 @@ interface Running {
 export class SocketOperations {
   private readonly running = new Map<string, Running>();
   private closed = false;
+
+  /** `subscriptions` counts the streams running here, from set up until ended however. */
+  constructor(private readonly subscriptions?: SubscriptionMeter) {}
 
   get size(): number {
     return this.running.size;
@@ -53,9 +58,11 @@ export class SocketOperations {
       return EMPTY as T;
     }
     let ended = false;
+    this.subscriptions?.started();
     const end = () => {
       if (ended) return;
       ended = true;
+      this.subscriptions?.ended();
       if (this.running.get(id) === entry) this.running.delete(id);
     };
     const wrapped: AsyncGenerator<unknown> = {

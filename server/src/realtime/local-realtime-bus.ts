@@ -1,3 +1,4 @@
+import type { BusMeter } from '../observability/meters.js';
 import type { Channel } from './events.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
 import { SubscriptionQueue } from './subscription-queue.js';
@@ -6,9 +7,14 @@ import { SubscriptionQueue } from './subscription-queue.js';
 export class LocalRealtimeBus implements RealtimeBus {
   private channels = new Map<string, Set<SubscriptionQueue<unknown>>>();
 
+  constructor(private readonly meter?: BusMeter) {}
+
   async publish<T>(channel: Channel<T>, payload: T): Promise<void> {
+    this.meter?.published();
     const subs = this.channels.get(channel.name);
     if (!subs) return;
+    // In one process a publish is its own receipt, counted when someone here listens (as Redis delivers it).
+    this.meter?.received();
     for (const sub of subs) sub.push(payload);
   }
 

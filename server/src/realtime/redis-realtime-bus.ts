@@ -1,6 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
+import type { BusMeter } from '../observability/meters.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
 import type { Logger } from '../observability/log.js';
 import type { Channel, Codec } from './events.js';
@@ -31,6 +32,7 @@ export class RedisRealtimeBus implements RealtimeBus {
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
     private readonly logger: Logger,
+    private readonly meter?: BusMeter,
   ) {
     // Payloads are encoded by their channel's codec (events.ts), and decoded once per
     // message for every subscriber of the channel: they all get the same object.
@@ -48,7 +50,13 @@ export class RedisRealtimeBus implements RealtimeBus {
   }
 
   async publish<T>(channel: Channel<T>, payload: T): Promise<void> {
-    await this.pubsub.publish(channel.name, channel.codec.encode(payload));
+    try {
+      await this.pubsub.publish(channel.name, channel.codec.encode(payload));
+    } catch (error) {
+      this.meter?.publishFailed();
+      throw error;
+    }
+    this.meter?.published();
   }
 
   async subscribe<T>(channel: Channel<T>): Promise<BusSubscription<T>> {
@@ -95,7 +103,9 @@ export class RedisRealtimeBus implements RealtimeBus {
     if (entry && --entry.users === 0) this.codecs.delete(channel);
   }
 
+  /** Once per message and channel, however many subscriptions here listen to it. */
   private decode(channel: string, wire: string): unknown {
+    this.meter?.received();
     try {
       const entry = this.codecs.get(channel);
       if (entry) return entry.codec.decode(wire);

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { messageIdFor } from '../domain/ids.js';
 import { isChange, type ChangeEnvelope, type MessageEnvelope, type Rejection, type SendEnvelope } from '../event-log/port.js';
 import type { Message } from '../domain/models.js';
+import type { PersisterMeter } from '../observability/meters.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import type { RealtimeBus } from '../realtime/port.js';
@@ -55,6 +56,8 @@ export interface PersisterOptions {
    * a crash in between redelivers them and they are published then: true.
    */
   awaitPublish: boolean;
+  /** Counts batches (size, duration), messages stored and envelopes rejected. */
+  meter?: PersisterMeter;
 }
 
 /**
@@ -94,11 +97,26 @@ export class Persister {
    */
   readonly handle = async (batch: MessageEnvelope[]): Promise<Rejection[]> => {
     const started = performance.now();
-    const rejected: Rejection[] = [];
-    for (const run of runs(batch)) rejected.push(...(Array.isArray(run) ? await this.handleSends(run) : await this.handleChange(run)));
-    this.logger.debug({ size: batch.length, rejected: rejected.length, durationMs: Math.round((performance.now() - started) * 100) / 100 }, 'persister batch');
+    const { meter } = this.options;
+    let rejected: Rejection[];
+    try {
+      rejected = await this.handleBatch(batch);
+    } catch (error) {
+      meter?.batch(batch.length, (performance.now() - started) / 1000, false);
+      throw error;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    meter?.batch(batch.length, seconds, true);
+    for (const rejection of rejected) meter?.rejected(rejection.code ?? 'BAD_USER_INPUT');
+    this.logger.debug({ size: batch.length, rejected: rejected.length, durationMs: Math.round(seconds * 100_000) / 100 }, 'persister batch');
     return rejected;
   };
+
+  private async handleBatch(batch: MessageEnvelope[]): Promise<Rejection[]> {
+    const rejected: Rejection[] = [];
+    for (const run of runs(batch)) rejected.push(...(Array.isArray(run) ? await this.handleSends(run) : await this.handleChange(run)));
+    return rejected;
+  }
 
   /** Applies one edit or deletion; one the message's state has made moot (deleted, or applied before) changes nothing. */
   private async handleChange(envelope: ChangeEnvelope): Promise<Rejection[]> {
@@ -132,6 +150,7 @@ export class Persister {
     const { candidates, rejected } = this.wellFormed(batch);
     const outcome = await this.storeIsolating(candidates);
     rejected.push(...outcome.rejected);
+    this.options.meter?.stored(outcome.written.reduce((texts, message) => texts + (message.kind === 'TEXT' ? 1 : 0), 0));
     // Found sends too: their activity may never have been recorded (a crash in between); replays are harmless.
     const unrecorded = this.store.recordsActivity ? [] : outcome.written;
     await this.chats.recordActivity(activityOf([...unrecorded, ...outcome.found.map((f) => f.message)]));
