@@ -7,7 +7,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Context } from '../graphql/context.js';
 import type { RequestPipeline } from '../graphql/request-pipeline.js';
 import { currentLogScope } from '../observability/log.js';
-import { operationLabel } from './operation-label.js';
+import { operationLogName } from '../observability/operation-log-name.js';
 import type { GraphqlHttpMetrics } from '../observability/graphql-http-metrics.js';
 import { readBody } from './read-body.js';
 
@@ -57,7 +57,7 @@ function checkOperationPlugin(pipeline: RequestPipeline): ApolloServerPlugin<Con
           // An operation Apollo could not choose is refused by Apollo itself (OPERATION_RESOLUTION_FAILURE).
           if (!operation) return;
           const scope = currentLogScope();
-          if (scope) scope.operation = operationLabel(operation);
+          if (scope) scope.operation = operationLogName(operation);
           const refusal = pipeline.checkOperation({ schema, document, operation, variables: request.variables ?? {}, transport: 'http' });
           if (refusal) {
             // A refusal thrown here would otherwise be answered 500.

@@ -11,7 +11,7 @@ import { restamped } from '../observability/delivery-stamps.js';
 import type { SubscriptionMeter } from '../observability/meters.js';
 import type { Extra as SocketExtra } from './graphql-ws-transport.js';
 import type { Logger } from '../observability/log.js';
-import { operationLabel } from './operation-label.js';
+import { operationLogName } from '../observability/operation-log-name.js';
 import { SocketOperations } from './socket-operations.js';
 
 /**
@@ -155,7 +155,7 @@ export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddr
       operations.start(id);
       const operation = getOperationAST(prepared.document, prepared.operationName);
       if (operation?.operation === 'subscription') {
-        const label = operationLabel(operation);
+        const label = operationLogName(operation);
         (ctx.extra.subscriptionLabels ??= new Map()).set(id, label);
         logger.debug({ ...ctx.extra.log, id, operation: label }, 'subscription opened');
       }
