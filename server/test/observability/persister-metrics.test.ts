@@ -50,7 +50,7 @@ suite('the persister process serves its own /metrics', () => {
       const read = (chunk: Buffer) => {
         output += chunk.toString();
         // Plain text or a JSON log line alike.
-        const url = /persister metrics on (http:\/\/[^\s"]+)/.exec(output);
+        const url = /metrics on (http:\/\/[^\s"]+)/.exec(output);
         if (url) {
           clearTimeout(timer);
           resolve(url[1]);
