@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { instancePairForSuite } from '../support/instance-pair.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
-import { CuttableProxy } from '../support/cuttable-proxy.js';
+import type { CuttableProxy } from '../support/cuttable-proxy.js';
+import { serverBehindProxy, type ProxiedPostgres } from '../support/proxied-postgres.js';
 import { codeOf, subscribeMessages, TestServer, type GraphQLResponse } from '../support/server.js';
 import { deploymentSetups, postgresTarget, relationalTargets } from '../support/targets.js';
 import { directChat, send, signup, uniqueName, type TestUser } from '../support/users.js';
@@ -224,21 +225,15 @@ describe.skipIf(relationalTargets.length < 2)('bot sockets when the announcement
 });
 
 describe.skipIf(!relationalTargets.includes(postgresTarget))('a bot token while PostgreSQL is down', () => {
-  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
+  let pg: ProxiedPostgres;
   let proxy: CuttableProxy;
   let server: TestServer;
   beforeAll(async () => {
-    storage = await postgresTarget.provision();
-    const database = new URL(storage.databaseUrl!);
-    proxy = await CuttableProxy.start(Number(database.port || 5432), database.hostname);
-    database.host = `127.0.0.1:${proxy.port}`;
-    server = await TestServer.attach({ ...storage, databaseUrl: database.toString() }, { DATABASE_CONNECT_TIMEOUT_MS: '1000' });
+    pg = await serverBehindProxy({ DATABASE_CONNECT_TIMEOUT_MS: '1000' });
+    ({ server, proxy } = pg);
   });
   afterAll(async () => {
-    proxy?.restore();
-    await server?.stop();
-    await proxy?.close();
-    await storage?.dispose();
+    await pg?.stop();
   });
 
   it('cannot be checked: HTTP answers UNAVAILABLE (503), a new socket closes with 1013; both work again once it is back', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { recordingLogger, type LogLine } from '../support/log-lines.js';
+import { serverBehindProxy, type ProxiedPostgres } from '../support/proxied-postgres.js';
 import { codeOf, TestServer } from '../support/server.js';
 import { pgliteTarget, postgresTarget, relationalTargets } from '../support/targets.js';
 import { until, untilFound } from '../support/until.js';
@@ -124,25 +124,17 @@ if (!canCut) console.warn('SKIPPED request-scoped engine failure log test: it ne
 
 describe.runIf(canCut)('lines written while a request is handled', () => {
   const log = recordingLogger('info');
-  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
-  let proxy: CuttableProxy;
-  let server: TestServer;
+  let pg: ProxiedPostgres;
 
   beforeAll(async () => {
-    storage = await postgresTarget.provision();
-    const database = new URL(storage.databaseUrl!);
-    proxy = await CuttableProxy.start(Number(database.port || 5432), database.hostname);
-    database.host = `127.0.0.1:${proxy.port}`;
-    server = await TestServer.attach({ ...storage, databaseUrl: database.toString() }, {}, log.logger);
+    pg = await serverBehindProxy({}, log.logger);
   });
   afterAll(async () => {
-    proxy?.restore();
-    await server?.stop();
-    await proxy?.close();
-    await storage?.dispose();
+    await pg?.stop();
   });
 
   it('carry the request id and user, and an engine failure its cause', async () => {
+    const { server, proxy } = pg;
     const ada = await signup(server);
     proxy.cut();
     const response = await fetch(server.url, {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READINESS_PROBE_MS } from '../../src/engines.js';
-import { CuttableProxy } from '../support/cuttable-proxy.js';
+import type { CuttableProxy } from '../support/cuttable-proxy.js';
+import { serverBehindProxy, type ProxiedPostgres } from '../support/proxied-postgres.js';
 import { TestServer, type GraphQLResponse } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { signup, type TestUser } from '../support/users.js';
@@ -29,27 +30,18 @@ async function timed(url: string, body: unknown, token: string | undefined, ms: 
 }
 
 describe.skipIf(!canRun)('a hung PostgreSQL', () => {
-  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
+  let pg: ProxiedPostgres;
   let proxy: CuttableProxy;
   let server: TestServer;
   let ada: TestUser;
 
   beforeAll(async () => {
-    storage = await postgresTarget.provision();
-    const database = new URL(storage.databaseUrl!);
-    proxy = await CuttableProxy.start(Number(database.port || 5432), database.hostname);
-    database.host = `127.0.0.1:${proxy.port}`;
-    server = await TestServer.attach(
-      { ...storage, databaseUrl: database.toString() },
-      { DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000' },
-    );
+    pg = await serverBehindProxy({ DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000' });
+    ({ server, proxy } = pg);
     ada = await signup(server);
   });
   afterAll(async () => {
-    proxy?.restore();
-    await server?.stop();
-    await proxy?.close();
-    await storage?.dispose();
+    await pg?.stop();
   });
 
   it('answers UNAVAILABLE within the configured timeouts, /readyz within 2 s, and recovers', async () => {
