@@ -203,8 +203,14 @@ const duration = (name: string, value: string | undefined, fallback: string): nu
 
 /** A duration of at most `maxMs` (duration() alone allows a year). */
 const shortDuration = (name: string, value: string | undefined, fallback: string, maxMs: number): number => {
-  const ms = duration(name, value, fallback);
-  if (ms > maxMs) throw new ConfigError(`${name} must be at most ${maxMs / 1000}s, got ${JSON.stringify(value)}`);
+  const largest = maxMs % 60_000 === 0 ? `${maxMs / 60_000}m` : `${maxMs / 1000}s`;
+  let ms: number;
+  try {
+    ms = duration(name, value, fallback);
+  } catch {
+    ms = Infinity;
+  }
+  if (ms > maxMs) throw new ConfigError(`${name} must be a duration from 1s to ${largest} in whole seconds or minutes (e.g. 15s, 2m), got ${JSON.stringify(value)}`);
   return ms;
 };
 

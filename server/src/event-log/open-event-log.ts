@@ -13,7 +13,7 @@ export async function openEventLog(config: Config, logger: Logger, meter?: Consu
   // Creates the topics now when Kafka is up; when it is not, Parley starts anyway and /readyz says so.
   log.ping().then(
     () => logger.info({ topic: log.topic, brokers: config.kafkaBrokers }, 'Kafka event log ready'),
-    (error: unknown) => logger.warn({ error: errorMessage(error) }, 'Kafka is not reachable yet; sends answer UNAVAILABLE until it is'),
+    (error: unknown) => logger.warn({ error: errorMessage(error) }, 'Kafka is not reachable yet; sends answer UNAVAILABLE (and a persister waits) until it is'),
   );
   return log;
 }

@@ -9,6 +9,21 @@ const PROBES = new Set(['/healthz', '/readyz']);
 const MAX_PATH = 200;
 
 /**
+ * The path alone: no query string (a GET's holds a GraphQL document and its
+ * variables), no fragment, and, for a request target in absolute form
+ * (`GET http://user:password@host/x`), neither the host nor credentials.
+ */
+function pathOf(target: string | undefined): string {
+  let path: string;
+  try {
+    path = new URL(target ?? '', 'http://parley.invalid').pathname;
+  } catch {
+    return '(not a path)';
+  }
+  return path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path;
+}
+
+/**
  * One line per HTTP request once its response is done (or the client went
  * away): method, path (never the query string, which may hold a GraphQL
  * document and its variables), status, duration, and what the request turned
@@ -26,16 +41,18 @@ export function withAccessLog(
   const started = performance.now();
   const scope: ScopeFields = { reqId: requestIdOf(req.headers['x-request-id']) };
   res.setHeader('x-request-id', scope.reqId);
-  const rawPath = (req.url ?? '').split('?', 1)[0]!;
-  const path = rawPath.length > MAX_PATH ? `${rawPath.slice(0, MAX_PATH)}…` : rawPath;
+  const path = pathOf(req.url);
+  // Read now: once a client has gone its socket no longer says where it was.
+  const address = ip();
   res.once('close', () => {
     const fields = {
       ...scope,
       method: req.method,
       path,
-      status: res.statusCode,
+      // Node's default 200 until a response starts: a request abandoned before that got no status.
+      ...(res.headersSent ? { status: res.statusCode } : {}),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
-      ip: ip(),
+      ip: address,
       ...(res.writableFinished ? {} : { aborted: true }),
     };
     if (PROBES.has(path)) logger.debug(fields, 'request');

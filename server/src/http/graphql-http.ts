@@ -111,6 +111,13 @@ export async function startGraphqlHttp({ pipeline, tokens, maxRequestBytes, clie
      * send queries as GET (urql's default, Apollo Client's GET link) work.
      */
     csrfPrevention: false,
+    /*
+     * Automatic persisted queries need a shared cache to help across
+     * instances, and no Parley client sends them; left on, a wrong hash came
+     * back as INTERNAL_SERVER_ERROR, an error any client could raise at will.
+     * Off, such a request is told PERSISTED_QUERY_NOT_SUPPORTED.
+     */
+    persistedQueries: false,
     plugins: [...(metrics ? [metrics.plugin()] : []), ApolloServerPluginLandingPageDisabled(), checkOperationPlugin(pipeline)],
   });
   await apollo.start();

@@ -119,6 +119,7 @@ export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddr
       if (socket.readyState !== socket.OPEN) return false;
       const open = socketsPerUser.get(grant.userId) ?? 0;
       if (open >= limits.maxSocketsPerUser) {
+        ctx.extra.log.userId = grant.userId;
         socket.close(TOO_MANY_SOCKETS, `Too many connections for this user: at most ${limits.maxSocketsPerUser}`);
         return false;
       }

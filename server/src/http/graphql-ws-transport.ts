@@ -144,6 +144,17 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
     const raw = request.socket;
     const opened = Date.now();
     const scope: ScopeFields = { reqId: requestIdOf(request.headers['x-request-id']) };
+    /*
+     * The code the server closed with, if it closed first (a refusal, a 1009
+     * from ws itself, shutdown): the close event reports what the peer sent
+     * back, 1006 when it sent nothing, which says nothing of why.
+     */
+    let closedWith: { code?: number; reason?: string } | undefined;
+    const close = socket.close.bind(socket);
+    socket.close = (code?: number, reason?: string | Buffer) => {
+      closedWith ??= { code, reason: reason === undefined ? undefined : String(reason) };
+      close(code, reason);
+    };
     logger.info({ ...scope, ip: clientAddress?.(request) ?? raw.remoteAddress }, 'websocket connected');
     sockets?.opened();
     socket.once('error', (error: NodeJS.ErrnoException) => {
@@ -200,7 +211,9 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
       sockets?.closed();
       if (pongWait) clearTimeout(pongWait);
       clearInterval(ping);
-      logger.info({ ...scope, code, reason: String(reason), durationMs: Date.now() - opened }, 'websocket closed');
+      const by = closedWith ? 'server' : 'client';
+      const ended = closedWith ? { code: closedWith.code ?? 1005, reason: closedWith.reason ?? '', peerCode: code } : { code, reason: String(reason) };
+      logger.info({ ...scope, ...ended, by, durationMs: Date.now() - opened }, 'websocket closed');
       void closed(code, String(reason));
     });
   });

@@ -69,7 +69,11 @@ export function createLogger(settings: LogSettings, destination?: DestinationStr
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED, censor: '[redacted]' },
-      mixin: () => scope.getStore() ?? {},
+      // A copy: pino merges each line's own fields into what the mixin returns, which must not reach the scope.
+      mixin: () => {
+        const fields = scope.getStore();
+        return fields ? { ...fields } : {};
+      },
     },
     // Synchronous writes to stdout (pino's default): a crash or process.exit never loses the last lines.
     stream ?? pino.destination(1),

@@ -31,7 +31,6 @@ export interface EngineReadiness {
 
 const SEND_CODES: readonly (DomainErrorCode | 'INTERNAL_SERVER_ERROR')[] = [
   'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',
   'CONFLICT',
@@ -102,7 +101,7 @@ export class Metrics {
     const accepted = new Counter({ name: 'parley_sends_accepted_total', help: 'sendMessage calls the event log acknowledged.', registers });
     const rejectedSends = new Counter({
       name: 'parley_sends_rejected_total',
-      help: 'sendMessage calls answered with an error, by its code.',
+      help: 'Sends by a signed-in user the message service refused, by code (calls refused before it: see parley_http_request_duration_seconds).',
       labelNames: ['code'],
       registers,
     });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
+import { inLogScope } from '../../src/observability/log.js';
 import { recordingLogger, type LogLine } from '../support/log-lines.js';
 import { serverBehindProxy, type ProxiedPostgres } from '../support/proxied-postgres.js';
 import { codeOf, TestServer } from '../support/server.js';
@@ -26,7 +28,7 @@ describe('access log', () => {
   let chatId: string;
 
   beforeAll(async () => {
-    server = await TestServer.start(pgliteTarget, {}, log.logger);
+    server = await TestServer.start(pgliteTarget, { CONNECTION_INIT_WAIT: '1s', CORS_ORIGINS: 'https://chat.example.com', MAX_WS_MESSAGE_BYTES: '4096' }, log.logger);
     [ada, bob] = [await signup(server), await signup(server)];
     chatId = await directChat(server, ada, bob);
   });
@@ -106,6 +108,82 @@ describe('access log', () => {
     expect(socketLines[2]).toMatchObject({ level: 'debug', id: 's1', operation: 'Live' });
     expect(log.text()).not.toContain(ada.token);
     expect(log.text()).not.toContain(BODY);
+  });
+
+  it('gives each line its own fields: those of one line never reach the next line of the same request', async () => {
+    const scoped = recordingLogger('debug');
+    inLogScope({ reqId: 'scope-1' }, () => {
+      scoped.logger.warn({ err: new Error('engine down'), code: 'E1' }, 'first');
+      scoped.logger.info({ status: 200 }, 'second');
+    });
+    expect(scoped.lines[0]).toMatchObject({ reqId: 'scope-1', code: 'E1', msg: 'first' });
+    expect(scoped.lines[1]).toMatchObject({ reqId: 'scope-1', status: 200, msg: 'second' });
+    expect(scoped.lines[1]).not.toHaveProperty('code');
+    expect(scoped.lines[1]).not.toHaveProperty('err');
+  });
+
+  it('logs what any client can cause at will below error: a wrong persisted-query hash, a body cut off mid-way', async () => {
+    const apq = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'apq-1' },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }),
+    });
+    expect(((await apq.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+
+    const cut = connect(server.parley.port, '127.0.0.1');
+    await new Promise((resolve) => cut.once('connect', resolve));
+    cut.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nx-request-id: cut-1\r\n\r\n{"query":');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cut.destroy();
+    const line = await untilFound(() => requests(log.lines).find((l) => l.reqId === 'cut-1'));
+    expect(line).toMatchObject({ aborted: true, method: 'POST', path: '/graphql' });
+    expect(line.ip).toEqual(expect.stringContaining('127.0.0.1'));
+    expect(line).not.toHaveProperty('status');
+    await untilFound(() => requests(log.lines).find((l) => l.reqId === 'apq-1'));
+    expect(log.lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+  });
+
+  it('logs the path of a request target in absolute form without its host or credentials', async () => {
+    const raw = connect(server.parley.port, '127.0.0.1');
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write('GET http://user:SECRETPASS@elsewhere.example/some/page?q=1#frag HTTP/1.1\r\nHost: x\r\nx-request-id: absolute-1\r\nConnection: close\r\n\r\n');
+    const line = await untilFound(() => requests(log.lines).find((l) => l.reqId === 'absolute-1'));
+    raw.destroy();
+    expect(line.path).toBe('/some/page');
+    expect(log.text()).not.toContain('SECRETPASS');
+  });
+
+  it('logs the code the server closed a socket with, not what the peer sent back, and cuts a peer that does not answer', async () => {
+    const oversized = new WebSocket(server.wsUrl, 'graphql-transport-ws', { headers: { 'x-request-id': 'socket-big' } });
+    await new Promise((resolve) => oversized.once('open', resolve));
+    oversized.on('error', () => undefined);
+    oversized.send('x'.repeat(10_000));
+    const big = await untilFound(() => log.lines.find((l) => l.msg === 'websocket closed' && l.reqId === 'socket-big'));
+    expect(big).toMatchObject({ code: 1009, by: 'server' });
+
+    // Never sends connection_init and never answers the 4408 close: a raw TCP peer that only completes the upgrade.
+    const silent = connect(server.parley.port, '127.0.0.1');
+    await new Promise((resolve) => silent.once('connect', resolve));
+    silent.write(
+      'GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\nx-request-id: socket-mute\r\n\r\n',
+    );
+    const opened = Date.now();
+    const mute = await untilFound(() => log.lines.find((l) => l.msg === 'websocket closed' && l.reqId === 'socket-mute'), 15_000);
+    silent.destroy();
+    expect(mute).toMatchObject({ code: 4408, by: 'server' });
+    // The 1 s init wait, then at most the 5 s close timeout: not ws's 30 s.
+    expect(Date.now() - opened).toBeLessThan(10_000);
+  });
+
+  it('logs a browser socket refused for its origin', async () => {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws', { headers: { origin: 'https://elsewhere.example', 'x-request-id': 'socket-origin' } });
+    const status = await new Promise<number | undefined>((resolve) => socket.once('unexpected-response', (_req, res) => resolve(res.statusCode)));
+    expect(status).toBe(403);
+    expect(await untilFound(() => log.lines.find((l) => l.reqId === 'socket-origin'))).toMatchObject({
+      msg: 'websocket refused: origin not allowed',
+      origin: 'https://elsewhere.example',
+      status: 403,
+    });
   });
 
   it('logs a refused socket with the code it was closed with', async () => {
