@@ -26,6 +26,9 @@ import { METRICS_PATH, serveMetrics } from '../observability/metrics-server.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** A peer that does not answer a close (a refused or silent client, or at shutdown) is cut after this, not ws's 30 s (an option @types/ws lacks). */
+export const SOCKET_CLOSE_TIMEOUT_MS = 5_000;
+
 export interface HttpDeps {
   schema: GraphQLSchema;
   services: Services;
@@ -70,8 +73,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
     server: httpServer,
     path: GRAPHQL_PATH,
     maxPayload: Math.min(edge.maxRequestBytes, edge.maxWsMessageBytes),
-    // A peer that does not answer a close (a refused or silent client) is cut after 5 s, not ws's 30 s (an option @types/ws lacks).
-    ...({ closeTimeout: 5_000 } as object),
+    ...({ closeTimeout: SOCKET_CLOSE_TIMEOUT_MS } as object),
     // CORS_ORIGINS holds for a browser's sockets too (cors.ts).
     verifyClient: ({ req }, done) => {
       if (cors.allowsSocket(req)) return done(true);
