@@ -29,7 +29,7 @@ async function loadServer() {
   const [{ startParley }, { loadConfig, LIMITS_OFF }, { silentLogger }] = await Promise.all([
     import(join(serverDist, 'app.js')),
     import(join(serverDist, 'config/config.js')),
-    import(join(serverDist, 'support/logger.js')),
+    import(join(serverDist, 'observability/log.js')),
   ]);
   return {
     // Rate limits off unless `env` turns one on.
