@@ -1,12 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Metrics, MetricsSource } from '../observability/metrics.js';
 
 /*
  * /metrics with WORKERS>1. Each worker keeps its own registry, and a scrape
  * that reached one worker would see a random share of the traffic. So the
- * primary asks every ready worker for its registries as JSON, adds its own,
- * and merges them with prom-client's AggregatorRegistry.aggregate: counters
+ * primary asks every ready worker for its registries as JSON, adds its own
+ * (the workers' count and restarts), and merges them with prom-client's AggregatorRegistry.aggregate: counters
  * and histograms summed, each gauge by its `aggregator` (sockets summed,
  * engine up the minimum, event loop lag averaged…). The primary serves that
  * on METRICS_PORT; without METRICS_PORT, whichever worker the API port's
@@ -95,8 +95,7 @@ export class ClusterMetrics implements MetricsSource {
 
   /** `ready`: the workers that have said they serve (only they are asked). */
   constructor(private readonly ready: () => Worker[]) {
-    // The primary's own CPU and memory join the workers' in process_* (summed: the whole server's).
-    collectDefaultMetrics({ register: this.own });
+    // No process metrics of the primary's own: averaged in, its idle event loop would hide the workers' lag.
     this.workers = new Gauge({ name: 'parley_workers', help: 'WORKERS>1: worker processes serving (started and ready).', registers: [this.own] });
     this.restarts = new Counter({
       name: 'parley_worker_restarts_total',
