@@ -5,7 +5,7 @@ import { round } from './stats.mjs';
 
 /*
  * How busy things were during a phase, in cores (1.0 = one core fully used):
- * the server process itself; the bench's own client processes; PostgreSQL and
+ * the server process itself (with its workers, when WORKERS>1); the bench's own client processes; PostgreSQL and
  * Redis; kernel threads; and everything else on the machine. "other" well above zero means
  * someone else's work competed with the run, and the figures of that phase
  * are lower than the machine can do. Per-core shares come from /proc/stat.
@@ -45,6 +45,8 @@ function classify(table, pid, serverPid) {
   if (pid === serverPid) return 'server';
   const { comm } = table.get(pid);
   for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
+    // Below the server: its workers (WORKERS>1) are the server too.
+    if (p === serverPid) return 'server';
     if (p === process.pid) return 'clients';
     p = table.get(p)?.ppid ?? 0;
   }

@@ -2,8 +2,8 @@
  * Command-line flags. Defaults make a run of both engines finish within ten
  * minutes on the 2-core bench machine; each flag scales one scenario.
  */
-export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'search', 'signals', 'baseline', 'profile'];
-const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency', typing: 'signals', presence: 'signals' };
+export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'search', 'signals', 'workers', 'baseline', 'profile'];
+const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency', typing: 'signals', presence: 'signals', cluster: 'workers' };
 
 const DEFAULTS = {
   only: SCENARIOS.join(','),

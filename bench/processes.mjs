@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { withTimeout } from './clock.mjs';
 
 /**
@@ -50,6 +50,50 @@ export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Every process below pid (children of any of its threads, their children…), from /proc/<pid>/task/<tid>/children. */
+export function descendantPids(pid) {
+  const found = [];
+  const visit = (parent) => {
+    let tasks = [];
+    try {
+      tasks = readdirSync(`/proc/${parent}/task`);
+    } catch {
+      return; // gone meanwhile
+    }
+    for (const tid of tasks) {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${parent}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const child of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+        found.push(child);
+        visit(child);
+      }
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+/**
+ * CPU seconds of a process and every process below it: with WORKERS>1 the
+ * primary and its workers. A process that has exited is left out (unless its
+ * parent reaped it, which counts it in the parent's cutime: not read here).
+ */
+export function treeCpuSeconds(pid) {
+  let total = cpuSeconds(pid);
+  for (const child of descendantPids(pid)) {
+    try {
+      total += cpuSeconds(child);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
 }
 
 export const exited = (child) =>

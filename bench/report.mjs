@@ -140,6 +140,41 @@ function durabilitySection(results) {
   return table(['setting (in run order)', 'accepted sends/s', 'p50', 'p99', 'errors', BUSY_HEADER], rows) + cost;
 }
 
+/** PostgreSQL + Redis with WORKERS=1 and WORKERS=2, each run in the order it ran, then the means. */
+function workersSection(results) {
+  const w = results.engines.postgres?.workers;
+  if (!w) return 'Not measured in this run (`--only=workers`, PostgreSQL + Redis only).';
+  if (failed(w)) return `Failed: ${failed(w)}`;
+  const micros = (v) => (v === null || v === undefined ? '–' : `${num(v, v < 10 ? 2 : 1)} µs`);
+  const rows = w.runs.map((r) =>
+    r.error
+      ? [`WORKERS=${r.workers}`, r.cores, `failed: ${r.error}`, '', '', '', '', '', '']
+      : [
+          `WORKERS=${r.workers}`,
+          r.cores,
+          failed(r.throughput) ? failed(r.throughput) : `**${num(r.throughput?.acceptedPerSecond)}**`,
+          micros(r.throughput?.cpuMicrosPerSend),
+          busy(r.throughput?.busy),
+          failed(r.saturate) ? failed(r.saturate) : `**${num(r.saturate?.deliveriesPerSecond)}**`,
+          num(r.saturate?.acceptedPerSecond),
+          micros(r.saturate?.cpuMicrosPerDelivery),
+          busy(r.saturate?.busy),
+        ],
+  );
+  const [one, two] = [w[1], w[2]];
+  const gain = (a, b) => (a && b ? ratio(b / a) : '–');
+  const means =
+    one && two
+      ? `\n\nMean over the runs: WORKERS=1 ${num(one.acceptedPerSecond)} sends/s and ${num(one.deliveriesPerSecond)} deliveries/s (${micros(one.cpuMicrosPerSend)} CPU per send, ${micros(one.cpuMicrosPerDelivery)} per delivery); WORKERS=2 ${num(two.acceptedPerSecond)} sends/s (${gain(one.acceptedPerSecond, two.acceptedPerSecond)}) and ${num(two.deliveriesPerSecond)} deliveries/s (${gain(one.deliveriesPerSecond, two.deliveriesPerSecond)}) (${micros(two.cpuMicrosPerSend)} CPU per send, ${micros(two.cpuMicrosPerDelivery)} per delivery).`
+      : '';
+  return (
+    table(
+      ['setting (in run order)', 'server cores', `sends/s (${num(results.settings.clients)} clients)`, 'CPU per send', `${BUSY_HEADER} (sends)`, `deliveries/s (${num(w.subscribers)} subscribers, saturation)`, 'sends/s at saturation', 'CPU per delivery', `${BUSY_HEADER} (saturation)`],
+      rows,
+    ) + means
+  );
+}
+
 function deliveryRows(results, pick) {
   const rows = [];
   const counts = results.settings.subscribers;
@@ -466,6 +501,24 @@ in-process log commits the sends that arrive together as one batch, so they
 share a flush.
 
 ${durabilitySection(results)}
+
+## All cores: WORKERS=1 and WORKERS=2 (PostgreSQL + Redis)
+
+\`WORKERS=N\` runs N API processes behind one port (Node's cluster module,
+round-robin). Each setting runs on a fresh server, in the order 1, 2, 2, 1:
+the send-throughput load above, then the delivery saturation load with the
+largest subscriber count. WORKERS=1 is the server alone on core 0, as
+everywhere else in this report; WORKERS=2 is pinned to cores 0 and 1, and
+this machine has two, so **its second worker shares core 1 with the
+orchestrator and every load generator** (and both cores with PostgreSQL and
+Redis): the clients' column shows how much of a core they took from it, and
+the WORKERS=2 figures are what two cores give with the load generated on
+the same machine, not what a second idle core would. CPU per send and per
+delivery is the server's CPU time (with WORKERS=2 the primary's and both
+workers', from /proc) over the measured window, divided by the accepted
+sends, or by every delivery of the saturation phase (its drain included).
+
+${workersSection(results)}
 
 ## Delivery latency (fixed rate)
 

@@ -30,6 +30,7 @@ import { historyScenario } from './scenarios/history.mjs';
 import { searchScenario } from './scenarios/search.mjs';
 import { SIGNALS_GRACE_MS, signalsScenario } from './scenarios/signals.mjs';
 import { throughputScenario, WARMUP_MS } from './scenarios/throughput.mjs';
+import { serverCores, workersScenario } from './scenarios/workers.mjs';
 import { seedPlan, seedSql } from './seed.mjs';
 import { SERVER_CORE, startBaseline, startParley } from './server-process.mjs';
 
@@ -75,7 +76,7 @@ const results = {
   coreSplit: {
     serverCore: SERVER_CORE,
     loadCore: LOAD_CORE,
-    text: `server under test (Parley or the ws baseline) alone on core ${SERVER_CORE} (taskset -c ${SERVER_CORE}); orchestrator and all load-generating client processes on core ${LOAD_CORE} (taskset -c ${LOAD_CORE}). PostgreSQL and Redis are not pinned (they are system services).`,
+    text: `server under test (Parley or the ws baseline) alone on core ${SERVER_CORE} (taskset -c ${SERVER_CORE}); orchestrator and all load-generating client processes on core ${LOAD_CORE} (taskset -c ${LOAD_CORE}). PostgreSQL and Redis are not pinned (they are system services). Exception: the WORKERS=2 runs pin Parley to cores ${serverCores(2)}, so its second worker shares core ${LOAD_CORE} with the load generators.`,
   },
   settings: {
     scenarios: [...options.only],
@@ -163,8 +164,8 @@ async function runEngine(engine) {
   const wants = (s) => options.only.has(s);
   const plan = seedPlan({
     connections: wants('connections') ? options.connections : 0,
-    subscribers: wants('latency') || wants('profile') ? options.subscribers : [],
-    clients: wants('throughput') || wants('profile') || (wants('durability') && engine.name === 'embedded') ? options.clients : 0,
+    subscribers: wants('latency') || wants('profile') ? options.subscribers : wants('workers') && engine.name === 'postgres' ? [Math.max(...options.subscribers)] : [],
+    clients: wants('throughput') || wants('profile') || (wants('durability') && engine.name === 'embedded') || (wants('workers') && engine.name === 'postgres') ? options.clients : 0,
     history: wants('history') || wants('search') ? options.history : 0,
     signalWatchers: wants('signals') ? options.signalUsers : 0,
   });
@@ -229,6 +230,14 @@ async function runEngine(engine) {
     } finally {
       await server.stop();
     }
+  }
+  // WORKERS=1 and WORKERS=2, each on a server of its own; embedded mode refuses WORKERS>1.
+  if (wants('workers') && engine.name === 'postgres') {
+    const count = Math.max(...options.subscribers);
+    log(`${engine.name}: WORKERS=1 (core ${serverCores(1)}) and WORKERS=2 (cores ${serverCores(2)}, the second shared with the load generators): send throughput and delivery at saturation with ${count} subscribers`);
+    figures.workers = await attempt('workers', () =>
+      workersScenario({ repoRoot, entry: serverEntry, env, logFile, context, log, count, deliver: (server, extra) => deliveryAt(server, count, extra) }),
+    );
   }
   if (wants('durability') && engine.name === 'embedded') {
     log(`${engine.name}: durability, send throughput with PGLITE_FSYNC=on and =off`);

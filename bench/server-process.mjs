@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withTimeout } from './clock.mjs';
-import { cpuSeconds, programPid, rssKiB, spawnPinned, stopProcess } from './processes.mjs';
+import { programPid, rssKiB, spawnPinned, stopProcess, treeCpuSeconds } from './processes.mjs';
 // The server's own list of every limit, so the bench measures Parley without them (npm run bench builds first).
 import { LIMITS_OFF, loadConfig } from '../server/dist/config/config.js';
 
@@ -13,11 +13,12 @@ export const PRESENCE_GRACE_MS = loadConfig({}).presenceGraceMs;
 
 /**
  * A server under test (Parley, or the ws baseline) in its own process on the
- * server core. It is ready when it prints the line `ready` matches; its output
+ * server core (`cores`: a taskset list such as `0,1` for Parley with
+ * WORKERS=2). It is ready when it prints the line `ready` matches; its output
  * goes to logFile so a failed run can be read afterwards.
  */
-export async function startPinnedServer({ name, argv, env, cwd, ready, logFile, maxSeconds, gcOnSignal = false, startTimeoutMs = 120_000 }) {
-  const child = spawnPinned(SERVER_CORE, argv, { maxSeconds, cwd, env });
+export async function startPinnedServer({ name, argv, env, cwd, ready, logFile, maxSeconds, gcOnSignal = false, startTimeoutMs = 120_000, cores = SERVER_CORE }) {
+  const child = spawnPinned(cores, argv, { maxSeconds, cwd, env });
   const log = createWriteStream(logFile, { flags: 'a' });
   let output = '';
   const port = await withTimeout(
@@ -51,7 +52,8 @@ export async function startPinnedServer({ name, argv, env, cwd, ready, logFile, 
       }
       return rssKiB(pid);
     },
-    cpuSeconds: () => cpuSeconds(pid),
+    /** CPU seconds used so far by the server: with WORKERS>1, the primary and its workers. */
+    cpuSeconds: () => treeCpuSeconds(pid),
     /** Graceful stop (Parley drains and closes its engines; --cpu-prof writes its profile then). */
     stop: async () => {
       const code = await stopProcess(child, 60_000);
@@ -62,12 +64,16 @@ export async function startPinnedServer({ name, argv, env, cwd, ready, logFile, 
 }
 
 /** Engine settings from the caller's shell must not leak into a run: each engine sets its own. */
-const ENGINE_VARIABLES = ['DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'MONGO_URL', 'JWT_SECRET', 'PERSISTER', 'NODE_ENV', 'PORT'];
+const ENGINE_VARIABLES = ['DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'MONGO_URL', 'JWT_SECRET', 'PERSISTER', 'NODE_ENV', 'PORT', 'WORKERS'];
 
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([key]) => !ENGINE_VARIABLES.includes(key)));
 
-/** Parley as `npm start` runs it, plus the bench's environment. */
-export function startParley({ repoRoot, entry = join(repoRoot, 'server/dist/main.js'), env, logFile, cpuProfile, maxSeconds }) {
+/**
+ * Parley as `npm start` runs it, plus the bench's environment. With
+ * env.WORKERS above 1 the ready line is the primary's, written once every
+ * worker serves; pass `cores` to give the workers more than the server core.
+ */
+export function startParley({ repoRoot, entry = join(repoRoot, 'server/dist/main.js'), env, logFile, cpuProfile, maxSeconds, cores }) {
   const nodeFlags = [
     // Lets the bench trigger a full GC before reading memory (see gc-on-signal.mjs).
     '--expose-gc',
@@ -84,6 +90,7 @@ export function startParley({ repoRoot, entry = join(repoRoot, 'server/dist/main
     gcOnSignal: true,
     logFile,
     maxSeconds,
+    cores,
   });
 }
 

@@ -93,10 +93,13 @@ export async function deliveryScenario({ benchDir, server, runId, secret, option
       await settle(server);
       const markStart = process.hrtime.bigint();
       const meter = startMeter(server);
+      const cpuFrom = server.cpuSeconds();
       const sat = await sender.request({ cmd: 'saturate', durationMs: saturationMs, window, concurrency }, 'saturateDone', saturationMs + 90_000);
       const busy = meter();
       const markEnd = process.hrtime.bigint();
       await drained('s', sat.accepted);
+      // Everything the server spent on the phase's sends and their fan-out, the drain included (and the idle 300 ms after it).
+      const serverCpuSeconds = server.cpuSeconds() - cpuFrom;
       const collected = await collectAll();
       const slots = new Map();
       for (const c of collected) for (const [slot, k] of c.saturateSlots) slots.set(slot, (slots.get(slot) ?? 0) + k);
@@ -118,11 +121,13 @@ export async function deliveryScenario({ benchDir, server, runId, secret, option
         deliveriesPerSecond: steadySeconds > 0 ? round(steady / steadySeconds, 0) : null,
         sentToReceivedMs: summarize(concat(collected.map((c) => c.saturateLatency))),
         sendAcceptedMs: summarize(sat.acceptLatency),
+        serverCpuSeconds: round(serverCpuSeconds, 2),
+        cpuMicrosPerDelivery: deliveries ? round((serverCpuSeconds * 1e6) / deliveries, 2) : null,
         busy,
         ...problems(collected),
         profileWindowMicros: [String(markStart / 1000n), String(markEnd / 1000n)],
       };
-      log(`  ${count} subscribers at saturation: ${figures.saturate.deliveriesPerSecond} deliveries/s (${figures.saturate.acceptedPerSecond} sends/s), delivered ${deliveries}/${sat.accepted * count}; busy ${JSON.stringify(busy)}`);
+      log(`  ${count} subscribers at saturation: ${figures.saturate.deliveriesPerSecond} deliveries/s (${figures.saturate.acceptedPerSecond} sends/s), delivered ${deliveries}/${sat.accepted * count}, server CPU ${figures.saturate.cpuMicrosPerDelivery} µs per delivery; busy ${JSON.stringify(busy)}`);
     }
     return figures;
   } finally {

@@ -17,8 +17,12 @@ export async function throughputScenario({ benchDir, server, runId, secret, opti
   try {
     await settle(server);
     let meter;
+    let cpuFrom;
     // The meter covers the measured window only: it starts when the warm-up ends.
-    const warm = setTimeout(() => (meter = startMeter(server)), WARMUP_MS + 200);
+    const warm = setTimeout(() => {
+      meter = startMeter(server);
+      cpuFrom = server.cpuSeconds();
+    }, WARMUP_MS + 200);
     const result = await worker.request(
       { cmd: 'run', httpUrl: server.httpUrl, secret, runId, clients, warmupMs: WARMUP_MS, durationMs, tag: `${runId}-${tag}` },
       'done',
@@ -26,6 +30,7 @@ export async function throughputScenario({ benchDir, server, runId, secret, opti
     );
     clearTimeout(warm);
     const busy = meter?.() ?? null;
+    const serverCpuSeconds = cpuFrom === undefined ? null : server.cpuSeconds() - cpuFrom;
     const figures = {
       clients: options.clients,
       chats: Math.ceil(options.clients / GROUP_SIZE),
@@ -34,6 +39,8 @@ export async function throughputScenario({ benchDir, server, runId, secret, opti
       acceptedPerSecond: round(result.accepted / (durationMs / 1000), 0),
       latencyMs: summarize(result.latency),
       errors: Object.fromEntries(result.errors),
+      // The server's CPU (with WORKERS>1: primary and workers) over the measured window, per accepted send.
+      cpuMicrosPerSend: serverCpuSeconds !== null && result.accepted ? round((serverCpuSeconds * 1e6) / result.accepted, 1) : null,
       busy,
     };
     log(`  ${figures.acceptedPerSecond} accepted sends/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, busy ${JSON.stringify(busy)}${result.errors.length ? `, errors ${JSON.stringify(figures.errors)}` : ''}`);

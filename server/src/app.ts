@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/config.js';
 import { Announcer } from './domain/announcer.js';
@@ -25,6 +25,7 @@ import { buildParleySchema } from './graphql/schema.js';
 import { Metrics } from './observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from './observability/metrics-server.js';
 import { startHttpServer } from './http/server.js';
+import { shareMetricsWithPrimary } from './cluster/metrics.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { closeWithin, requestGraceOf } from './support/shutdown.js';
 
@@ -49,21 +50,37 @@ async function jwtSecret(config: Config): Promise<string> {
     return (await readFile(file, 'utf8')).trim();
   } catch {
     await mkdir(config.dataDir, { recursive: true });
-    // `wx`: when two instances race on a fresh data dir, both end up reading the winner's secret.
-    await writeFile(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+    // Written aside, then linked into place (link fails if the file exists): when instances or
+    // workers race on a fresh data dir, each reads the winner's whole secret, never a half-written file.
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(draft, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    try {
+      await link(draft, file).catch(() => undefined);
+    } finally {
+      await unlink(draft).catch(() => undefined);
+    }
     return (await readFile(file, 'utf8')).trim();
   }
 }
 
+export interface StartOptions {
+  /**
+   * A worker of WORKERS>1 (cluster/primary.ts): /metrics on the API port answers with every
+   * worker's figures, aggregated by the primary, which also serves METRICS_PORT in its place.
+   */
+  clusterWorker?: boolean;
+}
+
 /** The composition root of the API process: engines, services, HTTP and WebSocket. */
-export async function startParley(config: Config, logger: Logger = createLogger(config.log)): Promise<Parley> {
+export async function startParley(config: Config, logger: Logger = createLogger(config.log), { clusterWorker = false }: StartOptions = {}): Promise<Parley> {
   // One registry per instance: tests run many in one process.
   const metrics = new Metrics();
+  if (clusterWorker) shareMetricsWithPrimary(metrics);
   const engines = await openEngines(config, logger, metrics);
   metrics.watchEngines(engines.readiness);
   let metricsServer: MetricsServer | null = null;
   try {
-    if (config.metricsPort !== undefined) metricsServer = await startMetricsServer(metrics, config.metricsPort, config.host);
+    if (config.metricsPort !== undefined && !clusterWorker) metricsServer = await startMetricsServer(metrics, config.metricsPort, config.host);
     if (config.persister === 'inline') {
       // Only the in-process log forgets what a crash left stored but unrecorded; Kafka redelivers it.
       if (!config.kafkaBrokers) await engines.persister.repairActivity();

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, LIMITS_OFF, loadConfig } from '../src/config/config.js';
 import { requestGraceOf } from '../src/support/shutdown.js';
@@ -16,6 +17,7 @@ describe('configuration', () => {
       kafkaBrokers: undefined,
       jwtSecret: undefined,
       messageKeys: null,
+      workers: 1,
       databasePoolSize: 10,
       databaseConnectTimeoutMs: 5000,
       databaseStatementTimeoutMs: 10_000,
@@ -76,9 +78,11 @@ describe('configuration', () => {
       REDIS_COOLDOWN_MS: '1000',
       SINGLE_INSTANCE_CHECK: 'off',
       PGLITE_FSYNC: 'off',
+      WORKERS: '3',
     });
     expect(config).toMatchObject({
       port: 8080,
+      workers: 3,
       dataDir: '/var/parley',
       kafkaBrokers: ['k1:9092', 'k2:9092'],
       production: true,
@@ -179,6 +183,42 @@ it('PRESENCE_GRACE_MS (5 s, at most 60 s) and PRESENCE_HEARTBEAT_MS (10 s, at mo
   expect(() => loadConfig({ PRESENCE_GRACE_MS: '61000' })).toThrow(ConfigError);
   expect(() => loadConfig({ PRESENCE_HEARTBEAT_MS: '20000' })).toThrow(ConfigError);
   expect(() => loadConfig({ PRESENCE_HEARTBEAT_MS: '10s' })).toThrow(ConfigError);
+});
+
+describe('WORKERS', () => {
+  const shared = { DATABASE_URL: 'postgres://u@db:5432/parley', REDIS_URL: 'redis://cache:6379' };
+
+  it('is 1 by default (one process, no primary); an integer from 1 to 256, or auto: one per core this process may use', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '1' }).workers).toBe(1);
+    expect(loadConfig({ ...shared, WORKERS: '4' }).workers).toBe(4);
+    expect(loadConfig({ ...shared, WORKERS: '256' }).workers).toBe(256);
+    expect(loadConfig({ ...shared, WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    expect(loadConfig({ ...shared, WORKERS: 'AUTO' }).workers).toBe(availableParallelism());
+    expect(loadConfig({ ...shared, WORKERS: ' 2 ' }).workers).toBe(2);
+    for (const value of ['0', '257', '-1', '1.5', '2x', 'all', 'max']) {
+      expect(() => loadConfig({ ...shared, WORKERS: value }), value).toThrow(ConfigError);
+      expect(() => loadConfig({ ...shared, WORKERS: value }), value).toThrow(/^WORKERS must be auto or an integer from 1 to 256, got /);
+    }
+  });
+
+  it('more than 1 needs DATABASE_URL and REDIS_URL, and the refusal says why', () => {
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(
+      /^WORKERS=2 needs DATABASE_URL and REDIS_URL: without DATABASE_URL the embedded PGlite database under DATA_DIR is one process's alone; without REDIS_URL the in-process realtime bus would not carry a message stored by one worker to subscribers connected to another\. Set both, or WORKERS=1$/,
+    );
+    expect(() => loadConfig({ WORKERS: '2', REDIS_URL: shared.REDIS_URL })).toThrow(/^WORKERS=2 needs DATABASE_URL: without DATABASE_URL the embedded PGlite/);
+    expect(() => loadConfig({ WORKERS: '2', DATABASE_URL: shared.DATABASE_URL })).toThrow(/^WORKERS=2 needs REDIS_URL: without REDIS_URL the in-process realtime bus/);
+    // Switching the check off does not make the in-process bus reach other processes.
+    expect(() => loadConfig({ WORKERS: '2', DATABASE_URL: shared.DATABASE_URL, SINGLE_INSTANCE_CHECK: 'off' })).toThrow(/^WORKERS=2 needs REDIS_URL/);
+    // Kafka is not needed: each worker's inline persister numbers messages under the chat's row lock, like any instance's.
+    expect(loadConfig({ ...shared, WORKERS: '2' })).toMatchObject({ workers: 2, persister: 'inline', kafkaBrokers: undefined });
+    expect(loadConfig({ ...shared, WORKERS: '2', KAFKA_BROKERS: 'k:9092', PERSISTER: 'external' })).toMatchObject({ workers: 2, persister: 'external' });
+  });
+
+  it('auto is refused in embedded mode when it means more than one process, naming how many it meant', () => {
+    if (availableParallelism() > 1) expect(() => loadConfig({ WORKERS: 'auto' })).toThrow(new RegExp(`^WORKERS=auto \\(${availableParallelism()} here\\) needs DATABASE_URL and REDIS_URL`));
+    else expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(1);
+  });
 });
 
 it('LOG_LEVEL (info) and LOG_FORMAT (pretty at a terminal, else JSON) are checked', () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseMessageKeys, type MessageKey } from '../encryption/message-cipher.js';
 import { parseCorsOrigins } from '../http/cors.js';
 import { LOG_LEVELS, type LogSettings } from '../observability/log.js';
@@ -29,6 +30,11 @@ export interface Config {
    * them. Null: bodies are stored as plain text.
    */
   messageKeys: MessageKey[] | null;
+  /**
+   * WORKERS: API processes behind one port (node:cluster, server/src/cluster/).
+   * 1: one process and no primary, as ever. More needs DATABASE_URL and REDIS_URL.
+   */
+  workers: number;
   /** Connections per process to PostgreSQL. */
   databasePoolSize: number;
   /** How long opening a PostgreSQL connection (or waiting for a free one in the pool) may take before UNAVAILABLE. */
@@ -162,6 +168,35 @@ const positiveInt = (name: string, value: string | undefined, fallback: number, 
   if (!/^\d+$/.test(value) || n < 1 || n > max) throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
   return n;
 };
+
+/** More would be a misconfiguration, not a machine: each worker holds its own PostgreSQL pool and Redis connections. */
+export const MAX_WORKERS = 256;
+
+/** `auto`: one per core this process may run on (os.availableParallelism, which honours taskset and cgroup cpusets). */
+const workerCount = (value: string | undefined): number => {
+  if (value === undefined) return 1;
+  if (value.toLowerCase() === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_WORKERS) throw new ConfigError(`WORKERS must be auto or an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+/**
+ * Workers are separate processes: everything they share must be an engine
+ * outside them. Each worker is an instance like any other on the same
+ * PostgreSQL and Redis (same single-instance lock, same inline persister per
+ * instance), so nothing else is asked of them.
+ */
+function checkWorkersShareEngines(text: string | undefined, workers: number, databaseUrl: string | undefined, redisUrl: string | undefined): void {
+  if (workers <= 1) return;
+  const reasons: string[] = [];
+  if (databaseUrl === undefined) reasons.push('without DATABASE_URL the embedded PGlite database under DATA_DIR is one process\'s alone');
+  if (redisUrl === undefined) reasons.push("without REDIS_URL the in-process realtime bus would not carry a message stored by one worker to subscribers connected to another");
+  if (reasons.length === 0) return;
+  const missing = [databaseUrl === undefined && 'DATABASE_URL', redisUrl === undefined && 'REDIS_URL'].filter(Boolean).join(' and ');
+  const asked = text?.toLowerCase() === 'auto' ? `WORKERS=auto (${workers} here)` : `WORKERS=${workers}`;
+  throw new ConfigError(`${asked} needs ${missing}: ${reasons.join('; ')}. Set both, or WORKERS=1`);
+}
 
 const onOff = (name: string, value: string | undefined, fallback: boolean): boolean => {
   if (value === undefined) return fallback;
@@ -345,6 +380,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     }
   }
 
+  const workersText = nonEmpty(env.WORKERS);
+  const workers = workerCount(workersText);
+  checkWorkersShareEngines(workersText, workers, databaseUrl, redisUrl);
+
   return {
     production,
     port,
@@ -358,6 +397,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     kafkaBrokers,
     jwtSecret,
     messageKeys,
+    workers,
     databasePoolSize: positiveInt('DATABASE_POOL_SIZE', nonEmpty(env.DATABASE_POOL_SIZE), 10, 1000),
     // Five seconds: a healthy PostgreSQL connects in milliseconds; a client retrying UNAVAILABLE beats one left hanging.
     databaseConnectTimeoutMs: positiveInt('DATABASE_CONNECT_TIMEOUT_MS', nonEmpty(env.DATABASE_CONNECT_TIMEOUT_MS), 5000, 600_000),

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Metrics } from './metrics.js';
+import type { MetricsSource } from './metrics.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -11,7 +11,7 @@ export const METRICS_PATH = '/metrics';
 export const PERSISTER_METRICS_PORT = 9464;
 
 /** Answers a scrape: GET (or HEAD) with the Prometheus text format; anything else 405. */
-export async function serveMetrics(metrics: Metrics, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveMetrics(metrics: MetricsSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
     return;
@@ -29,10 +29,11 @@ export interface MetricsServer {
 }
 
 /**
- * /metrics on a port of its own (METRICS_PORT, and always for the persister),
+ * /metrics on a port of its own (METRICS_PORT, and always for the persister;
+ * with WORKERS>1 the primary's, serving every worker's figures),
  * so it can stay on a network only Prometheus reaches. It serves nothing else.
  */
-export async function startMetricsServer(metrics: Metrics, port: number, host?: string): Promise<MetricsServer> {
+export async function startMetricsServer(metrics: MetricsSource, port: number, host?: string): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== METRICS_PATH) {

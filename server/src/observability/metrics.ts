@@ -69,7 +69,13 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-export class Metrics {
+/** What /metrics answers with: one instance's figures, or (WORKERS>1) every worker's, aggregated. */
+export interface MetricsSource {
+  readonly contentType: string;
+  exposition(): Promise<string>;
+}
+
+export class Metrics implements MetricsSource {
   readonly registry = new Registry();
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
 
@@ -84,6 +90,7 @@ export class Metrics {
 
   private readiness: (() => Promise<EngineReadiness>) | null = null;
   private probing: Promise<EngineReadiness | null> | null = null;
+  private source: (() => Promise<string>) | null = null;
 
   constructor() {
     const registers = [this.registry];
@@ -207,10 +214,12 @@ export class Metrics {
     // (READINESS_PROBE_MS), so a scrape waits at most that long for a hung engine.
     const probe = () =>
       (this.probing ??= (this.readiness?.() ?? Promise.resolve(null)).catch(() => null).finally(() => (this.probing = null)));
+    // Aggregated over workers (WORKERS>1, cluster/metrics.ts): up only when every worker's probe answered, and the slowest probe.
     new Gauge({
       name: 'parley_engine_up',
       help: 'Each configured engine: 1 when its readiness probe answered, 0 when it failed or timed out (as /readyz reports).',
       labelNames: ['engine'],
+      aggregator: 'min',
       registers,
       async collect() {
         const state = await probe();
@@ -221,6 +230,7 @@ export class Metrics {
       name: 'parley_engine_probe_duration_seconds',
       help: "How long each engine's readiness probe took (a hung engine shows the probe deadline).",
       labelNames: ['engine'],
+      aggregator: 'max',
       registers,
       async collect() {
         const state = await probe();
@@ -234,8 +244,19 @@ export class Metrics {
     this.readiness = readiness;
   }
 
+  /** This instance's registry and the process's: what a worker hands the primary to aggregate. */
+  registries(): Registry[] {
+    return [this.registry, processMetrics()];
+  }
+
+  /** In a worker of WORKERS>1: /metrics answers with what `source` gives (every worker's figures) instead of this instance's. */
+  exposeThrough(source: () => Promise<string>): void {
+    this.source = source;
+  }
+
   /** This instance's metrics, then the process's, in the Prometheus text format. */
   async exposition(): Promise<string> {
+    if (this.source) return this.source();
     const [own, node] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
     return `${own}\n${node}`;
   }

@@ -52,6 +52,25 @@ export class ChildServer {
     return this.url.replace(/^http/, 'ws');
   }
 
+  /** The process's id (with WORKERS>1: the primary's). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Its JSON log lines so far (anything else it printed is skipped). */
+  lines(): (Record<string, unknown> & { msg: string; pid: number })[] {
+    return this.output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line)];
+        } catch {
+          return []; // a line still being written
+        }
+      });
+  }
+
   /** Like an orchestrator's stop (SIGTERM): how the process ended, and everything it printed. */
   async terminate(): Promise<{ code: number | null; output: string }> {
     // 'close', not 'exit': by then its output has been read to the end.

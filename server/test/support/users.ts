@@ -7,9 +7,12 @@ export interface TestUser {
   token: string;
 }
 
+/** Anything that answers GraphQL over HTTP: a TestServer, or a client of a server in another process. */
+type Endpoint = Pick<TestServer, 'ok'>;
+
 export const uniqueName = (prefix = 'u'): string => `${prefix}_${randomBytes(5).toString('hex')}`;
 
-export async function signup(server: TestServer, username = uniqueName()): Promise<TestUser> {
+export async function signup(server: Endpoint, username = uniqueName()): Promise<TestUser> {
   const data = await server.ok(
     `mutation ($u: String!, $p: String!) { signup(username: $u, password: $p) { token user { id username } } }`,
     { u: username, p: 'correct horse battery' },
@@ -17,12 +20,12 @@ export async function signup(server: TestServer, username = uniqueName()): Promi
   return { id: data.signup.user.id, username: data.signup.user.username, token: data.signup.token };
 }
 
-export async function directChat(server: TestServer, a: TestUser, b: TestUser): Promise<string> {
+export async function directChat(server: Endpoint, a: TestUser, b: TestUser): Promise<string> {
   const data = await server.ok(`mutation ($id: ID!) { createDirectChat(userId: $id) { id } }`, { id: b.id }, a.token);
   return data.createDirectChat.id;
 }
 
-export async function send(server: TestServer, user: TestUser, chatId: string, body: string, clientId?: string) {
+export async function send(server: Endpoint, user: TestUser, chatId: string, body: string, clientId?: string) {
   const data = await server.ok(
     `mutation ($c: ID!, $b: String!, $k: String) { sendMessage(chatId: $c, body: $b, clientId: $k) { messageId chatId clientId acceptedAt } }`,
     { c: chatId, b: body, k: clientId },
