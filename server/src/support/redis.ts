@@ -48,6 +48,9 @@ export function connectRedis(
           enableOfflineQueue: !failFast,
           clusterRetryStrategy: retryStrategy,
           shardedSubscribers: role === 'subscriber',
+          // Asks the cluster who serves which slot every 2 s, not only when a command meets MOVED:
+          // after a failover the replica that took over is known (and readiness is right) within it.
+          slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
           lazyConnect: true,
           // Per node: ioredis drops a node's connection when it fails and finds the slot's
           // new owner from the cluster (after a failover, its replica).
@@ -102,6 +105,8 @@ export async function startRedis<C extends RedisClient>(client: C): Promise<C> {
   await connectMasters(client);
   return client;
 }
+
+const CLUSTER_SLOTS_REFRESH_MS = 2000;
 
 /** How long start-up waits for a cluster before going on without it (readiness reports it down). */
 const CLUSTER_START_WAIT_MS = 5000;

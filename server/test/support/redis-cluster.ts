@@ -75,7 +75,9 @@ export class RedisClusterProcesses {
         { encoding: 'utf8', timeout: 30_000 },
       );
       if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}\n${created.stderr}`);
-      await cluster.untilHealthy();
+      // Replicas are assigned after the slots: wait until each has synced with its master,
+      // else a master killed early has no replica fit to take over.
+      await cluster.untilHealthy(30_000, masters * replicas);
       return cluster;
     } catch (error) {
       await cluster.stop();
@@ -126,22 +128,30 @@ export class RedisClusterProcesses {
     }
   }
 
-  /** Every running node reports cluster_state:ok and knows every running node as connected. */
-  async untilHealthy(timeoutMs = 30_000): Promise<void> {
+  /**
+   * Every running node reports cluster_state:ok and knows every running node
+   * as connected, every replica's link to its master is up, and (given)
+   * there are `replicas` replicas in all.
+   */
+  async untilHealthy(timeoutMs = 30_000, replicas?: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const running = () => this.nodes.filter((n) => n.process);
     for (;;) {
-      const healthy = await Promise.all(
+      const states = await Promise.all(
         running().map((node) =>
           this.admin(node.port, async (r) => {
             const info = String(await r.call('CLUSTER', 'INFO'));
             const known = String(await r.call('CLUSTER', 'NODES')).trim().split('\n');
             const alive = known.filter((line) => !/\b(fail\??|handshake|noaddr)\b/.test(line.split(' ')[2] ?? '') && line.includes('connected'));
-            return info.includes('cluster_state:ok') && alive.length === running().length;
-          }).catch(() => false),
+            const replication = String(await r.info('replication'));
+            const replica = replication.includes('role:slave');
+            const ok = info.includes('cluster_state:ok') && alive.length === running().length && (!replica || replication.includes('master_link_status:up'));
+            return { ok, replica };
+          }).catch(() => ({ ok: false, replica: false })),
         ),
       );
-      if (healthy.every(Boolean)) return;
+      const healthy = states.every((s) => s.ok) && (replicas === undefined || states.filter((s) => s.replica).length === replicas);
+      if (healthy) return;
       if (Date.now() > deadline) throw new Error('the Redis Cluster did not become healthy');
       await new Promise((r) => setTimeout(r, 100));
     }
