@@ -372,10 +372,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     const missing = [
       ['KAFKA_BROKERS', kafkaBrokers],
       ['DATABASE_URL', databaseUrl],
-      ['REDIS_URL (or REDIS_CLUSTER_NODES)', redisUrl ?? clusterNodes],
+      ['REDIS_URL', redisUrl ?? clusterNodes],
     ].filter(([, value]) => value === undefined);
     if (missing.length > 0) {
-      throw new ConfigError(`PERSISTER=external needs ${missing.map(([name]) => name).join(', ')}: an external persister shares the event log, the database and the realtime bus with the API`);
+      throw new ConfigError(`PERSISTER=external needs ${missing.map(([name]) => name).join(', ')}: an external persister shares the event log, the database and the realtime bus with the API (REDIS_CLUSTER_NODES in place of REDIS_URL will do)`);
     }
   }
 
