@@ -1,4 +1,4 @@
-import type { Config } from './config/config.js';
+import { redisTargetOf, type Config } from './config/config.js';
 import { openEventLog } from './event-log/open-event-log.js';
 import type { EventLog } from './event-log/port.js';
 import { LocalMembershipCache } from './membership/local-membership-cache.js';
@@ -71,6 +71,8 @@ export async function openEngines(config: Config, logger: Logger, metrics?: Metr
       await step(name, close).catch((error) => logger.warn({ err: error }, `closing ${name} failed`));
     }
   };
+  // REDIS_URL or REDIS_CLUSTER_NODES: either one shares the bus, the cache, the limits and presence.
+  const sharedRedis = redisTargetOf(config);
   try {
     const relational = relationalOptionsOf(config);
     const orm = await openRelational(relational);
@@ -79,12 +81,12 @@ export async function openEngines(config: Config, logger: Logger, metrics?: Metr
       // Before migrating: an instance that must not run changes nothing. Without Redis this
       // instance must be alone (exclusive); with Redis it may share only with others that have it.
       if (config.singleInstanceCheck) {
-        const lock = await holdSingleInstanceLock(config.databaseUrl, config.redisUrl ? 'shared' : 'exclusive', logger);
+        const lock = await holdSingleInstanceLock(config.databaseUrl, sharedRedis ? 'shared' : 'exclusive', logger);
         closers.push({ name: 'single-instance lock', close: () => lock.release() });
-      } else if (!config.redisUrl) {
-        logger.warn('SINGLE_INSTANCE_CHECK=off: without REDIS_URL, live messages reach only the subscribers of the instance that stored them');
+      } else if (!sharedRedis) {
+        logger.warn('SINGLE_INSTANCE_CHECK=off: without REDIS_URL (or REDIS_CLUSTER_NODES), live messages reach only the subscribers of the instance that stored them');
       } else {
-        logger.warn('SINGLE_INSTANCE_CHECK=off: an instance without REDIS_URL on this database would not be detected');
+        logger.warn('SINGLE_INSTANCE_CHECK=off: an instance without Redis on this database would not be detected');
       }
     }
     const applied = await migrateRelational(orm, relational);
@@ -112,11 +114,11 @@ export async function openEngines(config: Config, logger: Logger, metrics?: Metr
     let limiter: RateLimiter = new LocalRateLimiter();
     let presence: PresenceRegistry = new LocalPresenceRegistry();
     let redisPing = async () => {};
-    if (config.redisUrl) {
+    if (sharedRedis) {
       // Shared by the membership cache and the rate limits; the bus has its own pair.
       // Both have a fallback (the database, failing open), so a hung Redis costs at most one
       // short timeout per cool-down instead of a long one per request.
-      const redis = await startRedis(connectRedis(config.redisUrl, 'commands', logger, 'commands', config.redisCommandTimeoutMs));
+      const redis = await startRedis(connectRedis(sharedRedis, 'commands', logger, 'commands', config.redisCommandTimeoutMs));
       closers.push({ name: 'redis', close: async () => redis.disconnect() });
       const breaker = new RedisBreaker(config.redisCooldownMs, logger);
       membership = new RedisMembershipCache(redis, loadMembers, logger, breaker);
@@ -158,7 +160,7 @@ export async function openEngines(config: Config, logger: Logger, metrics?: Metr
           ['messageStore', () => store.ping()],
           ['realtimeBus', () => bus.ping()],
           ['eventLog', () => log.ping()],
-          ...(config.redisUrl ? [['cache', redisPing] as [string, () => Promise<unknown>]] : []),
+          ...(sharedRedis ? [['cache', redisPing] as [string, () => Promise<unknown>]] : []),
         ];
         const probes = await Promise.all(checks.map(async ([name, check]) => [name, await probe(check)] as const));
         return {

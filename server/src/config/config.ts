@@ -16,8 +16,14 @@ export interface Config {
   dataDir: string;
   /** Unset: embedded PGlite under `dataDir`. */
   databaseUrl?: string;
-  /** Unset: in-process realtime bus. */
+  /** Unset: in-process realtime bus (unless `redisClusterNodes`). */
   redisUrl?: string;
+  /**
+   * REDIS_CLUSTER_NODES: a Redis Cluster (Redis >= 7) instead of one Redis,
+   * for everything REDIS_URL enables; the nodes are where the client starts,
+   * it learns the rest from the cluster. Never set together with `redisUrl`.
+   */
+  redisClusterNodes?: RedisNode[];
   /** Unset: in-process event log. */
   kafkaBrokers?: string[];
   /** Unset: messages live in the relational database. */
@@ -137,6 +143,35 @@ export interface RateLimit {
 
 /** A bad environment value; its message is the one line printed before exiting. */
 export class ConfigError extends Error {}
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** The shared Redis, one server or a cluster; undefined when there is none (everything in process). */
+export type RedisTarget = { url: string } | { clusterNodes: RedisNode[] };
+
+/** REDIS_URL or REDIS_CLUSTER_NODES, whichever is set: every instance shares what either enables. */
+export function redisTargetOf(config: Pick<Config, 'redisUrl' | 'redisClusterNodes'>): RedisTarget | undefined {
+  if (config.redisUrl) return { url: config.redisUrl };
+  if (config.redisClusterNodes) return { clusterNodes: config.redisClusterNodes };
+  return undefined;
+}
+
+/** `host:port,host:port,…` (a bracketed IPv6 address is a host): where a cluster client starts. */
+function redisClusterNodes(text: string | undefined): RedisNode[] | undefined {
+  if (text === undefined) return undefined;
+  const nodes = text.split(',').map((entry) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]@]+):(\d{1,5})$/.exec(entry.trim());
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigError(`REDIS_CLUSTER_NODES must be a comma-separated list of host:port (the cluster's nodes, or some of them), got ${JSON.stringify(text)}`);
+    }
+    return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  return nodes;
+}
 
 const urlWithScheme = (name: string, value: string, schemes: string[]): string => {
   let url: URL;
@@ -339,6 +374,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
 
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const redisUrl = nonEmpty(env.REDIS_URL);
+  const clusterNodes = redisClusterNodes(nonEmpty(env.REDIS_CLUSTER_NODES));
+  if (redisUrl !== undefined && clusterNodes !== undefined) {
+    // Two shared Redises would split the instances' traffic between them: one or the other.
+    throw new ConfigError('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  }
   const mongoUrl = nonEmpty(env.MONGO_URL);
   const brokersText = nonEmpty(env.KAFKA_BROKERS);
   const kafkaBrokers = brokersText?.split(',').map((b) => b.trim());
@@ -373,10 +413,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     const missing = [
       ['KAFKA_BROKERS', kafkaBrokers],
       ['DATABASE_URL', databaseUrl],
-      ['REDIS_URL', redisUrl],
+      ['REDIS_URL', redisUrl ?? clusterNodes],
     ].filter(([, value]) => value === undefined);
     if (missing.length > 0) {
-      throw new ConfigError(`PERSISTER=external needs ${missing.map(([name]) => name).join(', ')}: an external persister shares the event log, the database and the realtime bus with the API`);
+      throw new ConfigError(`PERSISTER=external needs ${missing.map(([name]) => name).join(', ')}: an external persister shares the event log, the database and the realtime bus with the API (REDIS_CLUSTER_NODES in place of REDIS_URL will do)`);
     }
   }
 
@@ -393,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
     databaseUrl: databaseUrl && urlWithScheme('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),
     redisUrl: redisUrl && urlWithScheme('REDIS_URL', redisUrl, ['redis:', 'rediss:']),
+    ...(clusterNodes ? { redisClusterNodes: clusterNodes } : {}),
     mongoUrl: mongoUrl && mongoConnectionString(mongoUrl),
     kafkaBrokers,
     jwtSecret,

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
-import { DEFAULT_COOLDOWN_MS, RedisBreaker } from '../support/redis.js';
+import { DEFAULT_COOLDOWN_MS, RedisBreaker, type RedisClient } from '../support/redis.js';
 import type { MemberLoader, MembershipCache } from './port.js';
 
 const TTL_MS = 60 * 60 * 1000;
@@ -51,12 +50,12 @@ interface MembershipScripts {
   parleyMembersInvalidate(members: string, generation: string, changing: string, ttlMs: number, windowMs: number): Promise<number>;
 }
 
-function withScripts(redis: Redis): Redis & MembershipScripts {
+function withScripts(redis: RedisClient): RedisClient & MembershipScripts {
   // ioredis sends the text once per connection, and again only if Redis answers NOSCRIPT (after a restart).
   redis.defineCommand('parleyMembersCheck', { numberOfKeys: 1, lua: CHECK });
   redis.defineCommand('parleyMembersFill', { numberOfKeys: 3, lua: FILL });
   redis.defineCommand('parleyMembersInvalidate', { numberOfKeys: 3, lua: INVALIDATE });
-  return redis as Redis & MembershipScripts;
+  return redis as RedisClient & MembershipScripts;
 }
 
 /**
@@ -66,10 +65,10 @@ function withScripts(redis: Redis): Redis & MembershipScripts {
  * and after a failure the breaker sends them straight there for a while.
  */
 export class RedisMembershipCache implements MembershipCache {
-  private readonly redis: Redis & MembershipScripts;
+  private readonly redis: RedisClient & MembershipScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly load: MemberLoader,
     private readonly logger: Logger,
     private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
@@ -77,8 +76,15 @@ export class RedisMembershipCache implements MembershipCache {
     this.redis = withScripts(redis);
   }
 
+  /**
+   * The chat's three keys share the hash tag {chat:<id>}, so on a Redis
+   * Cluster they sit in one slot and each script (which touches all three)
+   * runs on one node; chats still spread over the slots. (Before the tag the
+   * keys were `parley:chat:<id>:members…`: a cache, so the rename only costs
+   * one database read per chat after the upgrade.)
+   */
   private keys(chatId: string): [string, string, string] {
-    const members = `parley:chat:${chatId}:members`;
+    const members = `parley:{chat:${chatId}}:members`;
     return [members, `${members}:gen`, `${members}:changing`];
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../support/redis.js';
 import type { PresenceChange, PresenceRegistry } from './port.js';
 
 /*
@@ -104,7 +104,7 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], now)
 return 1`;
 
-type WithScripts = Redis & {
+type WithScripts = RedisClient & {
   parleyPresenceArrive(state: string, version: string, held: string, user: string, instance: string, userId: string): Promise<number>;
   parleyPresenceDepart(state: string, version: string, held: string, user: string, instances: string, instance: string, userId: string): Promise<number>;
   parleyPresenceBeat(instances: string, seen: string, instance: string, ttlMs: number): Promise<[number, string[]]>;
@@ -134,7 +134,7 @@ export class RedisPresenceRegistry implements PresenceRegistry {
 
   private readonly keys: ReturnType<typeof keysUnder>;
 
-  constructor(redis: Redis, prefix = PRESENCE_PREFIX) {
+  constructor(redis: RedisClient, prefix = PRESENCE_PREFIX) {
     this.keys = keysUnder(prefix);
     redis.defineCommand('parleyPresenceArrive', { numberOfKeys: 4, lua: ARRIVE });
     redis.defineCommand('parleyPresenceDepart', { numberOfKeys: 5, lua: DEPART });

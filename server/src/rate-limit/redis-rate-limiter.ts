@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { RateLimit } from '../config/config.js';
 import type { Logger } from '../observability/log.js';
-import { DEFAULT_COOLDOWN_MS, RedisBreaker, RedisSkipped } from '../support/redis.js';
+import { DEFAULT_COOLDOWN_MS, RedisBreaker, type RedisClient, RedisSkipped } from '../support/redis.js';
 import type { RateLimiter, WindowState } from './port.js';
 
 /** One atomic step: count the hit, start the window on the first, report what is left of it. */
@@ -21,7 +20,7 @@ if count > 1 then return redis.call('DECR', KEYS[1]) end
 redis.call('DEL', KEYS[1])
 return 0`;
 
-type WithScripts = Redis & {
+type WithScripts = RedisClient & {
   parleyRateHit(key: string, windowMs: number): Promise<[number, number]>;
   parleyRatePeek(key: string): Promise<[number, number]>;
   parleyRateUndo(key: string): Promise<number>;
@@ -38,7 +37,7 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly redis: WithScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly logger: Logger,
     private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
   ) {

@@ -1,17 +1,22 @@
-import type { Config } from '../config/config.js';
+import type { Cluster, Redis } from 'ioredis';
+import { redisTargetOf, type Config } from '../config/config.js';
 import { connectRedis, startRedis } from '../support/redis.js';
 import type { Logger } from '../observability/log.js';
 import { LocalRealtimeBus } from './local-realtime-bus.js';
 import type { RealtimeBus } from './port.js';
 import { RedisRealtimeBus } from './redis-realtime-bus.js';
+import { ShardedRealtimeBus } from './sharded-realtime-bus.js';
 import type { BusMeter } from '../observability/meters.js';
 
-/** REDIS_URL picks Redis; otherwise in-process fan-out. */
+/** REDIS_URL picks Redis pub/sub, REDIS_CLUSTER_NODES a cluster's sharded pub/sub; otherwise in-process fan-out. */
 export async function openRealtimeBus(config: Config, logger: Logger, meter?: BusMeter): Promise<RealtimeBus> {
-  if (!config.redisUrl) return new LocalRealtimeBus(meter);
+  const target = redisTargetOf(config);
+  if (!target) return new LocalRealtimeBus(meter);
   const [publisher, subscriber] = await Promise.all([
-    startRedis(connectRedis(config.redisUrl, 'publisher', logger)),
-    startRedis(connectRedis(config.redisUrl, 'subscriber', logger, 'subscriber')),
+    startRedis(connectRedis(target, 'publisher', logger)),
+    startRedis(connectRedis(target, 'subscriber', logger, 'subscriber')),
   ]);
-  return new RedisRealtimeBus(publisher, subscriber, logger, meter);
+  return 'url' in target
+    ? new RedisRealtimeBus(publisher as Redis, subscriber as Redis, logger, meter)
+    : new ShardedRealtimeBus(publisher as Cluster, subscriber as Cluster, logger, meter);
 }

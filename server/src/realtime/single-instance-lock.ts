@@ -21,11 +21,11 @@ export type LockMode = 'exclusive' | 'shared';
 
 const REFUSALS: Record<LockMode, string> = {
   exclusive:
-    'another Parley instance already uses this PostgreSQL database, and without REDIS_URL live messages do not cross instances: ' +
-    'set REDIS_URL on every instance (or SINGLE_INSTANCE_CHECK=off to start anyway)',
+    'another Parley instance already uses this PostgreSQL database, and without REDIS_URL (or REDIS_CLUSTER_NODES) live messages do not cross instances: ' +
+    'set REDIS_URL or REDIS_CLUSTER_NODES, the same on every instance (or SINGLE_INSTANCE_CHECK=off to start anyway)',
   shared:
-    'a Parley instance without REDIS_URL already uses this PostgreSQL database, and live messages do not cross between it and instances with Redis: ' +
-    'set REDIS_URL on every instance (or SINGLE_INSTANCE_CHECK=off to start anyway)',
+    'a Parley instance without REDIS_URL (or REDIS_CLUSTER_NODES) already uses this PostgreSQL database, and live messages do not cross between it and instances with Redis: ' +
+    'set REDIS_URL or REDIS_CLUSTER_NODES, the same on every instance (or SINGLE_INSTANCE_CHECK=off to start anyway)',
 };
 
 export class SingleInstanceError extends Error {

@@ -1,6 +1,10 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisTarget } from '../config/config.js';
 import { unavailable } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
+
+/** A connection to the shared Redis: one server (REDIS_URL) or a cluster (REDIS_CLUSTER_NODES). */
+export type RedisClient = Redis | Cluster;
 
 /** How long a command waits when no shorter timeout is configured (the realtime bus's publisher). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
@@ -16,24 +20,42 @@ export const DEFAULT_COOLDOWN_MS = 5000;
  * where nobody can catch it. `commandTimeoutMs` bounds each command of a
  * commands connection: with Redis hung rather than down, that is how long a
  * caller waits before its fallback.
+ *
+ * A string is one server's URL; a cluster target gives an ioredis Cluster
+ * with the same behaviour per node, whose subscriber connects one sharded
+ * subscriber per master (SSUBSCRIBE goes to the shard owning the channel).
  */
 export function connectRedis(
-  url: string,
+  target: string | RedisTarget,
   name: string,
   logger: Logger,
   role: 'commands' | 'subscriber' = 'commands',
   commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
-): Redis {
+): RedisClient {
   const failFast = role === 'commands';
-  const client = new Redis(url, {
+  const url = typeof target === 'string' ? target : 'url' in target ? target.url : null;
+  const options = {
     connectionName: `parley-${name}`,
-    enableOfflineQueue: !failFast,
-    maxRetriesPerRequest: failFast ? 1 : null,
     connectTimeout: 3000,
+    maxRetriesPerRequest: failFast ? 1 : null,
     ...(failFast ? { commandTimeout: commandTimeoutMs } : {}),
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    lazyConnect: true,
-  });
+  };
+  const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
+  const client: RedisClient =
+    url !== null
+      ? new Redis(url, { ...options, enableOfflineQueue: !failFast, retryStrategy, lazyConnect: true })
+      : new Cluster((target as { clusterNodes: { host: string; port: number }[] }).clusterNodes, {
+          enableOfflineQueue: !failFast,
+          clusterRetryStrategy: retryStrategy,
+          shardedSubscribers: role === 'subscriber',
+          // Asks the cluster who serves which slot every 2 s, not only when a command meets MOVED:
+          // after a failover the replica that took over is known (and readiness is right) within it.
+          slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
+          lazyConnect: true,
+          // Per node: ioredis drops a node's connection when it fails and finds the slot's
+          // new owner from the cluster (after a failover, its replica).
+          redisOptions: options,
+        });
   // One line per outage, not one per reconnect attempt.
   let down = false;
   client.on('error', (error) => {
@@ -44,18 +66,82 @@ export function connectRedis(
     if (down) logger.info(`redis ${name} connection restored`);
     down = false;
   });
+  if (client instanceof Cluster) {
+    // After a failover the client learns the new masters at a slots refresh.
+    client.on('refresh', () => void connectMasters(client));
+    // One node failing leaves the cluster 'ready': say which node, once per node and minute.
+    const reported = new Map<string, number>();
+    const nodeFailed = (error: unknown, node: string) => {
+      const last = reported.get(node) ?? 0;
+      if (Date.now() - last < 60_000) return;
+      reported.set(node, Date.now());
+      logger.warn({ err: error, node }, `redis ${name} lost a cluster node; following the cluster to the slot's owner`);
+    };
+    // 'node error' from command connections, 'nodeError' from sharded subscribers.
+    client.on('node error', nodeFailed);
+    client.on('nodeError', nodeFailed);
+  }
   return client;
 }
 
 /** Connects, but does not fail start-up when Redis is down: readiness reports it. */
-export async function startRedis(client: Redis): Promise<Redis> {
-  await client.connect().catch(() => undefined);
+export async function startRedis<C extends RedisClient>(client: C): Promise<C> {
+  if (!(client instanceof Cluster)) {
+    await client.connect().catch(() => undefined);
+    return client;
+  }
+  // A cluster client whose first ready check fails reconnects by itself but never settles the
+  // promise connect() returned (ioredis 5.11): wait for 'ready' instead, as long as a start may.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, CLUSTER_START_WAIT_MS);
+    function done() {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    }
+    client.once('ready', done);
+    client.connect().then(done, done);
+  });
+  await connectMasters(client);
   return client;
 }
 
-export async function pingRedis(client: Redis): Promise<void> {
+const CLUSTER_SLOTS_REFRESH_MS = 2000;
+
+/** How long start-up waits for a cluster before going on without it (readiness reports it down). */
+const CLUSTER_START_WAIT_MS = 5000;
+
+/**
+ * ioredis opens a cluster node's connection at its first command, and while
+ * it connects a fail-fast client turns the next commands away to retry them
+ * later, out of order: connecting each node as soon as the client learns of it
+ * keeps one connection's commands (a chat's publishes) in call order.
+ */
+async function connectMasters(cluster: Cluster): Promise<void> {
+  if (cluster.status !== 'ready') return;
+  await Promise.all(cluster.nodes('master').map((node) => (node.status === 'wait' ? node.connect().catch(() => undefined) : undefined)));
+}
+
+/**
+ * One server: PING. A cluster: every shard's master answers PING, so one
+ * shard down (its slots unserved) reads as down even though the others answer.
+ */
+export async function pingRedis(client: RedisClient): Promise<void> {
   if (client.status !== 'ready') throw unavailable(`Redis is ${client.status}`);
-  await client.ping();
+  if (!(client instanceof Cluster)) {
+    await client.ping();
+    return;
+  }
+  const owners = new Set<string>();
+  for (const nodes of client.slots) if (nodes?.[0]) owners.add(nodes[0]);
+  if (owners.size === 0) throw unavailable('Redis Cluster has no slots assigned');
+  const masters = new Map(client.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  await Promise.all(
+    [...owners].map((owner) => {
+      const node = masters.get(owner);
+      return node ? node.ping() : Promise.reject(unavailable(`Redis Cluster node ${owner} is unreachable`));
+    }),
+  );
 }
 
 /** Thrown instead of calling Redis while the breaker is open; callers treat it like any Redis failure. */

@@ -4,9 +4,10 @@ import { LocalMembershipCache } from '../../src/membership/local-membership-cach
 import { UncachedMembership, type MemberLoader, type MembershipCache } from '../../src/membership/port.js';
 import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
 import { silentLogger } from '../../src/observability/log.js';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import { connectRedis, RedisBreaker, startRedis } from '../../src/support/redis.js';
 import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
+import { clusterSkipReason, redisClusterForSuite } from '../support/redis-cluster.js';
 
 /** A stand-in for the members table, counting how often it is asked. */
 class MembersTable {
@@ -257,8 +258,37 @@ if (redisSkipReason) {
   });
 }
 
+if (clusterSkipReason) {
+  describe.skip(`redis cluster membership cache: skipped, ${clusterSkipReason}`, () => it.skip('contract'));
+} else {
+  describe('on a Redis Cluster', () => {
+    const redis = redisClusterForSuite();
+    // The three keys of a chat share the {chat:<id>} hash tag: each script runs on the node of that slot.
+    membershipContract('redis cluster', async (table) => new RedisMembershipCache(await redis.connect(), table.load, silentLogger));
+
+    it('shares a chat’s cache between instances across the cluster', async () => {
+      const table = new MembersTable();
+      const [one, two] = [new RedisMembershipCache(await redis.connect(), table.load, silentLogger), new RedisMembershipCache(await redis.connect(), table.load, silentLogger)];
+      const chats = Array.from({ length: 20 }, () => randomUUID());
+      const ada = randomUUID();
+      for (const chat of chats) table.chats.set(chat, new Set([ada]));
+      for (const chat of chats) expect(await one.isMember(chat, ada)).toBe(true);
+      for (const chat of chats) expect(await two.isMember(chat, ada)).toBe(true);
+      expect(table.loads).toBe(chats.length);
+      // Twenty chats land on more than one shard: the keys spread, each chat's three stay together.
+      const masters = new Set(await Promise.all(chats.map((chat) => redis.cluster.masterOf(slotOf(`parley:{chat:${chat}}:members`)))));
+      expect(masters.size).toBeGreaterThan(1);
+    });
+  });
+}
+
 /** Scripts Redis has run since the last CONFIG RESETSTAT. */
 async function scriptCalls(admin: Redis): Promise<number> {
   const stats = await admin.info('commandstats');
   return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/** The cluster slot of a key, as ioredis (and Redis) compute it. */
+function slotOf(key: string): number {
+  return new Command('get', [key]).getSlot();
 }

@@ -5,7 +5,9 @@ import type { PresenceRegistry } from '../../src/presence/port.js';
 import { RedisPresenceRegistry } from '../../src/presence/redis-presence-registry.js';
 import { withEngineFailuresUnavailable } from '../../src/support/engine-failure.js';
 import { silentLogger } from '../../src/observability/log.js';
-import { connectRedis, startRedis } from '../../src/support/redis.js';
+import { connectRedis, startRedis, type RedisClient } from '../../src/support/redis.js';
+import type { Cluster } from 'ioredis';
+import { clusterKeys, clusterSkipReason, redisClusterForSuite } from '../support/redis-cluster.js';
 import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,14 +48,36 @@ describe('LocalPresenceRegistry', () => {
   });
 });
 
-(redisSkipReason ? describe.skip : describe)('Redis presence registry', () => {
+/** What the Redis suite needs of a deployment's Redis: clients as the app makes them, and the keys under a pattern. */
+interface PresenceRedis {
+  connect: () => Promise<RedisClient>;
+  keys: (client: RedisClient, pattern: string) => Promise<string[]>;
+}
+
+const singleRedis = (): PresenceRedis => {
   const { connect } = redisClients();
+  return { connect, keys: (client, pattern) => client.keys(pattern) };
+};
+
+const clusterRedis = (): PresenceRedis => {
+  const redis = redisClusterForSuite();
+  return { connect: () => redis.connect(), keys: (client, pattern) => clusterKeys(client as Cluster, pattern) };
+};
+
+(redisSkipReason ? describe.skip : describe)('Redis presence registry', () => redisPresenceSuite(singleRedis, true));
+
+if (clusterSkipReason) describe.skip(`Redis presence registry on a Redis Cluster: skipped, ${clusterSkipReason}`, () => it.skip('contract'));
+// Every key of a deployment shares the {presence} hash tag: one slot, so every script (the sweep's user keys included) runs on one node.
+else describe('Redis presence registry on a Redis Cluster', () => redisPresenceSuite(clusterRedis, false));
+
+function redisPresenceSuite(redisOf: () => PresenceRedis, singleNode: boolean) {
+  const { connect, keys: keysOf } = redisOf();
   /** Instances of one deployment: their own keys, so other suites' instances never sweep these. */
   const prefixes: string[] = [];
   afterAll(async () => {
     const redis = await connect();
     for (const prefix of prefixes) {
-      const keys = await redis.keys(`${prefix}*`);
+      const keys = await keysOf(redis, `${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
     }
   });
@@ -131,7 +155,7 @@ describe('LocalPresenceRegistry', () => {
     // Redis restarts empty: every key of the deployment is gone, the version counter with them.
     const redis = await connect();
     const prefix = prefixes.at(-1)!;
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await keysOf(redis, `${prefix}*`);
     await redis.del(...keys);
     expect((await registry.beat(30_000)).lost).toBe(true);
     const after = await registry.arrive(user, new Date());
@@ -139,7 +163,7 @@ describe('LocalPresenceRegistry', () => {
     expect(after!.version).toBeGreaterThan(before!.version);
   });
 
-  it('answers UNAVAILABLE, wrapped as the app wraps it, while Redis is hung or down (never an internal error)', async () => {
+  (singleNode ? it : it.skip)('answers UNAVAILABLE, wrapped as the app wraps it, while Redis is hung or down (never an internal error)', async () => {
     const own = await DisposableRedis.start();
     const client = await startRedis(connectRedis(own.url, 'test', silentLogger, 'commands', 200));
     try {
@@ -168,4 +192,4 @@ describe('LocalPresenceRegistry', () => {
     expect(new Set(changes.map((c) => c.userId))).toEqual(new Set(users));
     expect(new Set(changes.map((c) => c.version)).size).toBe(users.length);
   });
-});
+}

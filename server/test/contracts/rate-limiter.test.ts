@@ -5,6 +5,7 @@ import type { RateLimiter } from '../../src/rate-limit/port.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis-rate-limiter.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { redisClients, redisSkipReason } from '../support/redis.js';
+import { clusterSkipReason, redisClusterForSuite } from '../support/redis-cluster.js';
 
 function rateLimiterContract(name: string, make: () => Promise<RateLimiter>) {
   describe(`RateLimiter contract: ${name}`, () => {
@@ -90,6 +91,25 @@ if (redisSkipReason) {
       expect(await limiter.hit(randomUUID(), { limit: 1, windowMs: 1000 })).toBeNull();
       expect(await limiter.peek(randomUUID())).toEqual({ count: 0, retryMs: 0 });
       await expect(limiter.undo(randomUUID())).resolves.toBeUndefined();
+    });
+  });
+}
+
+if (clusterSkipReason) {
+  describe.skip(`redis cluster rate limiter: skipped, ${clusterSkipReason}`, () => it.skip('contract'));
+} else {
+  describe('on a Redis Cluster', () => {
+    const redis = redisClusterForSuite();
+    // Each script touches one key (one window): any slot will do, so keys carry no hash tag.
+    rateLimiterContract('redis cluster', async () => new RedisRateLimiter(await redis.connect(), silentLogger));
+
+    it('holds one limit across limiters on separate cluster connections', async () => {
+      const [a, b] = [new RedisRateLimiter(await redis.connect(), silentLogger), new RedisRateLimiter(await redis.connect(), silentLogger)];
+      const window = { limit: 2, windowMs: 5000 };
+      for (const key of Array.from({ length: 10 }, () => randomUUID())) {
+        expect([await a.hit(key, window), await b.hit(key, window)]).toEqual([null, null]);
+        expect(await a.hit(key, window)).not.toBeNull();
+      }
     });
   });
 }
