@@ -3,9 +3,8 @@ import type { Socket } from 'node:net';
 import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
 import type { SocketMeter } from '../observability/meters.js';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from '../observability/log.js';
 import { errorMessage } from '../support/error-text.js';
-import { inLogScope, type ScopeFields } from '../observability/log.js';
+import { inLogScope, type Logger, type ScopeFields } from '../observability/log.js';
 import { requestIdOf } from './request-id.js';
 
 /*

@@ -34,6 +34,17 @@ export interface BusMeter {
   received(): void;
 }
 
+/** Waits for a bus publish and counts it as published or failed; the failure is rethrown. */
+export async function countedPublish(meter: BusMeter | undefined, publishing: Promise<unknown>): Promise<void> {
+  try {
+    await publishing;
+  } catch (error) {
+    meter?.publishFailed();
+    throw error;
+  }
+  meter?.published();
+}
+
 /** The Kafka consumer of the persister. */
 export interface ConsumerMeter {
   /** Messages of `partition` not yet handled, after the last commit. */

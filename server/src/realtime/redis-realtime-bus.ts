@@ -1,7 +1,7 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
-import type { BusMeter } from '../observability/meters.js';
+import { countedPublish, type BusMeter } from '../observability/meters.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
 import type { Logger } from '../observability/log.js';
 import type { Channel, Codec } from './events.js';
@@ -50,13 +50,7 @@ export class RedisRealtimeBus implements RealtimeBus {
   }
 
   async publish<T>(channel: Channel<T>, payload: T): Promise<void> {
-    try {
-      await this.pubsub.publish(channel.name, channel.codec.encode(payload));
-    } catch (error) {
-      this.meter?.publishFailed();
-      throw error;
-    }
-    this.meter?.published();
+    await countedPublish(this.meter, this.pubsub.publish(channel.name, channel.codec.encode(payload)));
   }
 
   async subscribe<T>(channel: Channel<T>): Promise<BusSubscription<T>> {

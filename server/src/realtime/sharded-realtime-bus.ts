@@ -1,6 +1,6 @@
 import { Command, type Cluster } from 'ioredis';
 import { unavailable } from '../domain/errors.js';
-import type { BusMeter } from '../observability/meters.js';
+import { countedPublish, type BusMeter } from '../observability/meters.js';
 import type { Logger } from '../observability/log.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
 import type { Channel, Codec } from './events.js';
@@ -56,14 +56,8 @@ export class ShardedRealtimeBus implements RealtimeBus {
   }
 
   async publish<T>(channel: Channel<T>, payload: T): Promise<void> {
-    try {
-      // Routed to the channel's slot; commands to one node keep their order.
-      await this.publisher.spublish(channel.name, channel.codec.encode(payload));
-    } catch (error) {
-      this.meter?.publishFailed();
-      throw error;
-    }
-    this.meter?.published();
+    // Routed to the channel's slot; commands to one node keep their order.
+    await countedPublish(this.meter, this.publisher.spublish(channel.name, channel.codec.encode(payload)));
   }
 
   async subscribe<T>(channel: Channel<T>): Promise<BusSubscription<T>> {
