@@ -3,7 +3,7 @@ import { codeOf, subscribeMessages, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { directChat, send, signup } from '../support/users.js';
-import { InstancePair, SHARED_JWT_SECRET } from '../support/instance-pair.js';
+import { expectDeliveryAcross, InstancePair, SHARED_JWT_SECRET } from '../support/instance-pair.js';
 
 const canRun = !redisSkipReason && relationalTargets.includes(postgresTarget);
 const suite = canRun ? describe : describe.skip;
@@ -23,33 +23,7 @@ suite('two API instances sharing PostgreSQL and Redis', () => {
   });
 
   it('delivers messages sent through either instance to subscribers on both, once and in seq order', async () => {
-    const ada = await signup(a);
-    const bob = await signup(b);
-    const chatId = await directChat(a, ada, bob);
-    const wsA = a.wsClient(ada.token);
-    const wsB = b.wsClient(bob.token);
-    const onA = subscribeMessages(wsA, chatId, 0);
-    const onB = subscribeMessages(wsB, chatId, 0);
-    try {
-      // Both instances persist concurrently into one chat: seq must still come out dense.
-      await Promise.all([
-        ...Array.from({ length: 5 }, (_, i) => send(a, ada, chatId, `from a ${i}`)),
-        ...Array.from({ length: 5 }, (_, i) => send(b, bob, chatId, `from b ${i}`)),
-      ]);
-      for (const sub of [onA, onB]) {
-        const got = await sub.waitFor(10);
-        expect(got.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        expect(new Set(got.map((m) => m.body)).size).toBe(10);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-      expect(onA.events).toHaveLength(10);
-      expect(onB.events).toHaveLength(10);
-    } finally {
-      onA.close();
-      onB.close();
-      await wsA.dispose();
-      await wsB.dispose();
-    }
+    await expectDeliveryAcross(a, b);
   });
 
   it('enforces a membership change made on one instance on the other at once', async () => {

@@ -2,7 +2,7 @@ import { Command, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, subscribeMessages, TestServer } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
-import { InstancePair } from '../support/instance-pair.js';
+import { expectDeliveryAcross, InstancePair } from '../support/instance-pair.js';
 import { clusterSkipReason, RedisClusterProcesses } from '../support/redis-cluster.js';
 import { directChat, send, signup, type TestUser } from '../support/users.js';
 import { until } from '../support/until.js';
@@ -35,28 +35,7 @@ suite('two API instances on PostgreSQL and a Redis Cluster (three masters, each 
   const masters = async (): Promise<number[]> => [...new Set(await Promise.all(Array.from({ length: 16 }, (_, i) => cluster.masterOf(i * 1024))))];
 
   it('delivers messages sent through either instance to subscribers on both, once and in seq order', async () => {
-    const ada = await signup(a);
-    const bob = await signup(b);
-    const chatId = await directChat(a, ada, bob);
-    const wsA = a.wsClient(ada.token);
-    const wsB = b.wsClient(bob.token);
-    const onA = subscribeMessages(wsA, chatId, 0);
-    const onB = subscribeMessages(wsB, chatId, 0);
-    try {
-      await Promise.all([
-        ...Array.from({ length: 5 }, (_, i) => send(a, ada, chatId, `from a ${i}`)),
-        ...Array.from({ length: 5 }, (_, i) => send(b, bob, chatId, `from b ${i}`)),
-      ]);
-      for (const sub of [onA, onB]) expect((await sub.waitFor(10)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(onA.events).toHaveLength(10);
-      expect(onB.events).toHaveLength(10);
-    } finally {
-      onA.close();
-      onB.close();
-      await wsA.dispose();
-      await wsB.dispose();
-    }
+    await expectDeliveryAcross(a, b);
   });
 
   it('publishes on the chat’s shard only: sharded pub/sub, not a broadcast to every node', async () => {

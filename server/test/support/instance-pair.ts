@@ -1,6 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
-import { TestServer } from './server.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { subscribeMessages, TestServer } from './server.js';
 import { postgresTarget } from './targets.js';
+import { directChat, send, signup } from './users.js';
 
 /** The secret every instance of a deployment shares, so a token from one is good on the other. */
 export const SHARED_JWT_SECRET = 'a-shared-secret-of-at-least-32-characters';
@@ -59,4 +60,39 @@ export function instancePairForSuite(env: Record<string, string>): { readonly a:
       return started().b;
     },
   };
+}
+
+/**
+ * Both instances persist into one chat at once, and subscribers on each get
+ * every message once, in seq order, with no gap: what any shared bus must
+ * give two instances (multi-instance.test.ts on Redis, redis-cluster.test.ts
+ * on a Redis Cluster).
+ */
+export async function expectDeliveryAcross(a: TestServer, b: TestServer): Promise<void> {
+  const ada = await signup(a);
+  const bob = await signup(b);
+  const chatId = await directChat(a, ada, bob);
+  const wsA = a.wsClient(ada.token);
+  const wsB = b.wsClient(bob.token);
+  const onA = subscribeMessages(wsA, chatId, 0);
+  const onB = subscribeMessages(wsB, chatId, 0);
+  try {
+    await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => send(a, ada, chatId, `from a ${i}`)),
+      ...Array.from({ length: 5 }, (_, i) => send(b, bob, chatId, `from b ${i}`)),
+    ]);
+    for (const sub of [onA, onB]) {
+      const got = await sub.waitFor(10);
+      expect(got.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(new Set(got.map((m) => m.body)).size).toBe(10);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(onA.events).toHaveLength(10);
+    expect(onB.events).toHaveLength(10);
+  } finally {
+    onA.close();
+    onB.close();
+    await wsA.dispose();
+    await wsB.dispose();
+  }
 }
