@@ -18,6 +18,7 @@ export const names = {
   sendChat: (runId, t) => `${runId}:send:${t}`,
   fanout: (runId, n) => `${runId}:fanout:${n}`,
   history: (runId) => `${runId}:history`,
+  crowd: (runId) => `${runId}:crowd`,
   signalUser: (runId, i) => `${runId}:signal-user:${i}`,
   signalGroup: (runId, g) => `${runId}:signal-group:${g}`,
 };
@@ -27,6 +28,7 @@ export const roomId = (runId, r) => uuidFrom(names.room(runId, r));
 export const sendChatId = (runId, t) => uuidFrom(names.sendChat(runId, t));
 export const fanoutId = (runId, n) => uuidFrom(names.fanout(runId, n));
 export const historyChatId = (runId) => uuidFrom(names.history(runId));
+export const crowdChatId = (runId) => uuidFrom(names.crowd(runId));
 export const signalUserId = (runId, i) => uuidFrom(names.signalUser(runId, i));
 export const signalGroupId = (runId, g) => uuidFrom(names.signalGroup(runId, g));
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { exited, spawnPinned } from './processes.mjs';
+import { exited, OPEN_FILES, spawnPinned } from './processes.mjs';
 
 const read = (file) => {
   try {
@@ -29,7 +29,7 @@ export function describeMachine() {
     kernel: os.release(),
     openFilesLimit: (() => {
       try {
-        return Number(execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim());
+        return Number(execFileSync('bash', ['-c', `ulimit -Hn ${OPEN_FILES} 2>/dev/null; ulimit -Hn`], { encoding: 'utf8' }).trim());
       } catch {
         return null;
       }

@@ -2,14 +2,16 @@
  * Command-line flags. Defaults make a run of both engines finish within ten
  * minutes on the 2-core bench machine; each flag scales one scenario.
  */
-export const SCENARIOS = ['connections', 'throughput', 'durability', 'latency', 'history', 'search', 'signals', 'workers', 'baseline', 'profile'];
-const ALIASES = { delivery: 'latency', saturation: 'latency', fanout: 'latency', typing: 'signals', presence: 'signals', cluster: 'workers' };
+export const SCENARIOS = ['connections', 'crowd', 'throughput', 'durability', 'latency', 'history', 'search', 'signals', 'workers', 'baseline', 'profile'];
+const ALIASES = { '100k': 'crowd', delivery: 'latency', saturation: 'latency', fanout: 'latency', typing: 'signals', presence: 'signals', cluster: 'workers' };
 
 const DEFAULTS = {
   only: SCENARIOS.join(','),
   engines: 'embedded,postgres',
   subscribers: '1,100,1000',
   connections: '5000',
+  crowd: '100000',
+  crowdMessages: '5',
   history: '1000000',
   historyRequests: '200',
   searchRequests: '200',
@@ -17,7 +19,7 @@ const DEFAULTS = {
   latencyDuration: '5',
   saturationDuration: '5',
   profileDuration: '5',
-  rate: '100',
+  rate: '50',
   clients: '50',
   subscriberProcesses: '2',
   signalUsers: '1000',
@@ -35,6 +37,8 @@ export const USAGE = `node bench/run.mjs [flags]   (npm run bench -- [flags])
   --engines=embedded,postgres        engines (postgres = PostgreSQL + Redis, skipped when unreachable)
   --subscribers=1,100,1000           subscriber counts for delivery latency and saturation
   --connections=5000                 idle subscribed connections
+  --crowd=100000                     connections subscribed to one chat, from several 127.0.0.x source addresses
+  --crowd-messages=5                 messages sent to that chat, one at a time, each reaching every connection
   --history=1000000                  messages in the history chat
   --history-requests=200             page requests per depth
   --search-requests=200              searches per kind (search runs over the history chat's messages)
@@ -42,7 +46,7 @@ export const USAGE = `node bench/run.mjs [flags]   (npm run bench -- [flags])
   --latency-duration=5               seconds of sending at --rate per subscriber count
   --saturation-duration=5            seconds of sending as fast as possible per subscriber count
   --profile-duration=5               seconds per profiled scenario
-  --rate=100                         messages per second in the latency phase
+  --rate=50                          messages per second in the latency phase
   --clients=50                       concurrent HTTP clients in the throughput scenario
   --subscriber-processes=2           client processes sharing the subscribers (all on the load core)
   --signal-users=1000                connected users in the typing/presence scenario (groups of 100)
@@ -86,6 +90,8 @@ export function parseOptions(argv) {
     engines,
     subscribers: positiveInts('subscribers', raw.subscribers).filter((n) => n > 0),
     connections: positiveInts('connections', raw.connections)[0],
+    crowd: positiveInts('crowd', raw.crowd)[0],
+    crowdMessages: Math.max(1, positiveInts('crowd-messages', raw.crowdMessages)[0]),
     history: positiveInts('history', raw.history)[0],
     historyRequests: Math.max(1, positiveInts('history-requests', raw.historyRequests)[0]),
     searchRequests: Math.max(1, positiveInts('search-requests', raw.searchRequests)[0]),

@@ -28,47 +28,56 @@ function targetRows(results) {
     if (!depths) return null;
     return Math.max(...Object.values(depths).map((d) => d.latencyMs.p99 ?? Infinity));
   };
+  const crowdCell = (f, pick) => {
+    const c = f.crowd;
+    if (!c) return 'not measured';
+    if (failed(c)) return `failed: ${failed(c)}`;
+    return pick(c);
+  };
+  const crowdScope = (c) => `${num(c.live)} live of ${num(c.connections)}${c.serverWorkers > 1 ? `, WORKERS=${c.serverWorkers}` : ''}`;
   return {
     header: ['target', ...engines.map((e) => ENGINE_TITLES[e] ?? e)],
     rows: [
       [
-        `p99 delivery latency ≤ 50 ms, ${num(largest)} subscribers at ${results.settings.rate} msg/s: send accepted → received (the issue's definition)`,
+        `${num(results.settings.crowd)} subscribed connections on one instance, a message reaching all of them: p99 issued → received ≤ 2 s`,
+        ...perEngine((f) =>
+          crowdCell(f, (c) => {
+            const complete = c.live === c.connections && c.received === c.expectedDeliveries;
+            const cell = status(c.sentToReceivedMs?.p99, (v) => v <= 2_000 && complete, ms);
+            return `${cell} (${crowdScope(c)}; ${num(c.received)}/${num(c.expectedDeliveries)} delivered)`;
+          }),
+        ),
+      ],
+      [
+        `≤ 10 KiB server memory per idle subscribed connection (at ${num(results.settings.crowd)} connections)`,
+        ...perEngine((f) => crowdCell(f, (c) => `${status(c.perConnectionKiB, (v) => v <= 10, (v) => `${num(v, 1)} KiB`)} (${crowdScope(c)})`)),
+      ],
+      [
+        `p99 delivery latency, send issued → received, ≤ 25 ms: ${num(largest)} subscribers at ${results.settings.rate} msg/s`,
         ...perEngine((f) => {
           const r = f.delivery?.[largest]?.rate;
-          // Under overload the sends themselves are answered late, which hides the wait from this definition:
-          // a server that fell behind the offered rate has not met the target, whatever this figure says.
-          if (r && r.sendAcceptedMs.p99 > 50) {
-            return `${ms(r.acceptedToReceivedMs.p99)}, but the server fell behind the offered rate (sends answered with p99 ${ms(r.sendAcceptedMs.p99)}): **not met**`;
-          }
-          return status(r?.acceptedToReceivedMs?.p99, (v) => v <= 50, ms);
+          const cell = status(r?.sentToReceivedMs?.p99, (v) => v <= 25, ms);
+          return r && r.accepted < r.sent ? `${cell} (${num(r.sent - r.accepted)} sends not accepted)` : cell;
         }),
       ],
       [
-        `the same, end to end: send issued → received`,
-        ...perEngine((f) => status(f.delivery?.[largest]?.rate?.sentToReceivedMs?.p99, (v) => v <= 50, ms)),
-      ],
-      [
-        `≥ 50,000 deliveries/s (${num(largest)} subscribers, sender at saturation)`,
-        ...perEngine((f) => status(f.delivery?.[largest]?.saturate?.deliveriesPerSecond, (v) => v >= 50_000, (v) => `${num(v)}/s`)),
-      ],
-      [
-        `≥ 0.25 of the raw ws baseline's deliveries/s (${baselineSat ? `${num(baselineSat)}/s` : 'not measured'})`,
+        `≥ 0.9 of the raw ws baseline's deliveries/s at ${num(largest)} subscribers (baseline ${baselineSat ? `${num(baselineSat)}/s` : 'not measured'})`,
         ...perEngine((f) => {
           const v = f.delivery?.[largest]?.saturate?.deliveriesPerSecond;
-          return status(v && baselineSat ? v / baselineSat : null, (r) => r >= 0.25, ratio);
-        }),
-      ],
-      [
-        `≤ 30 KB server memory per idle subscribed connection (${num(results.settings.connections)} connections)`,
-        ...perEngine((f) => {
-          const c = f.connections;
-          const cell = status(c?.perConnectionKiB, (v) => v <= 30, (v) => `${num(v, 1)} KiB on average`);
-          return c?.marginalPerConnectionKiB != null ? `${cell} (${num(c.marginalPerConnectionKiB, 1)} KiB each for the second half)` : cell;
+          return status(v && baselineSat ? v / baselineSat : null, (r) => r >= 0.9, (r) => `${ratio(r)} (${num(v)}/s)`);
         }),
       ],
       [
         `history page p99 ≤ 10 ms at ${num(results.settings.history)} messages, any depth (worst depth)`,
         ...perEngine((f) => status(maxHistoryP99(f), (v) => v <= 10, ms)),
+      ],
+      [
+        '≥ 5,000 accepted sends/s on PostgreSQL + Redis',
+        ...perEngine((f, e) =>
+          e === 'postgres'
+            ? status(f.throughput?.acceptedPerSecond, (v) => v >= 5_000, (v) => `${num(v)}/s`)
+            : `${num(f.throughput?.acceptedPerSecond)}/s (the target is for PostgreSQL + Redis)`,
+        ),
       ],
       [
         `search p99 ≤ 50 ms at ${num(results.settings.history)} messages (worst of: a rare word, an everyday word, two words, a prefix)`,
@@ -82,14 +91,6 @@ function targetRows(results) {
           if (failed(s)) return `failed: ${failed(s)}`;
           return `TypingChanged ${num(s.typing?.saturate?.deliveriesPerSecond)}/s, presenceChanged ${num(s.presence?.saturate?.deliveriesPerSecond)}/s`;
         }),
-      ],
-      [
-        '≥ 2,000 accepted sends/s on PostgreSQL + Redis',
-        ...perEngine((f, e) =>
-          e === 'postgres'
-            ? status(f.throughput?.acceptedPerSecond, (v) => v >= 2_000, (v) => `${num(v)}/s`)
-            : `${num(f.throughput?.acceptedPerSecond)}/s (target is for PostgreSQL + Redis)`,
-        ),
       ],
     ],
   };
@@ -264,6 +265,35 @@ function connectionsSection(results) {
   }
   return table(
     ['engine', 'live subscriptions', 'time to connect all', 'rate', 'server RSS before', 'RSS with all connected', 'per connection (average)', 'per connection (second half)', 'RSS after they closed', 'taking them offline after the grace'],
+    rows,
+  );
+}
+
+function crowdSection(results) {
+  const rows = [];
+  for (const [engine, f] of Object.entries(results.engines)) {
+    const c = f.crowd;
+    if (!c) continue;
+    if (failed(c)) {
+      rows.push([ENGINE_TITLES[engine], failed(c), '', '', '', '', '', '', '', '']);
+      continue;
+    }
+    const l = c.sentToReceivedMs;
+    rows.push([
+      ENGINE_TITLES[engine],
+      `${c.serverWorkers ?? 1}`,
+      `${num(c.live)}/${num(c.connections)}`,
+      `${num(c.connectSeconds, 1)} s (${num(c.connectionsPerSecond)}/s)`,
+      `${num(c.rssBeforeMiB, 1)} → ${num(c.rssIdleMiB, 1)} MiB`,
+      `**${num(c.perConnectionKiB, 1)} KiB**`,
+      `${num(c.received)}/${num(c.expectedDeliveries)}`,
+      `${ms(l.p50)} / **${ms(l.p99)}** / ${ms(l.max)}`,
+      c.reachAllMs.map((v) => (v === null ? 'not all' : ms(v))).join(', '),
+      busy(c.busyConnecting),
+    ]);
+  }
+  return table(
+    ['engine', 'WORKERS', 'live subscriptions', 'time to connect all', 'server RSS idle → all connected', 'per connection', 'deliveries', 'issued→received p50 / p99 / max', 'each message reached the last connection after', `${BUSY_HEADER} (connecting)`],
     rows,
   );
 }
@@ -556,6 +586,31 @@ Deliveries per second are counted at the subscribers over the steady part of
 the ${s.saturationSeconds} s (the first second is left out).
 
 ${saturationSection(results)}
+
+## One chat, every member connected
+
+One group chat with \`--crowd\` members (${num(s.crowd)} here), every one of
+them connected at once: one authenticated graphql-ws socket each, subscribed
+to the chat's \`messageAdded\` (with \`afterSeq: 0\`; it counts once its
+replayed message arrived). The sockets come from
+${num(Object.values(results.engines).find((f) => f.crowd?.clientProcesses)?.crowd.clientProcesses ?? 0)} client processes, each from a
+source address of its own (127.0.0.2, .3, …: each address has its own
+~28,000 ephemeral ports towards the server). Then ${s.crowdMessages ?? '–'} messages are
+sent one at a time, each once the server is idle again, and each waited for
+until every connection has it; latency runs from the moment \`sendMessage\`
+was issued to the moment a client process read the frame, over every
+delivery. Memory is the server's VmRSS (summed over its processes) after a
+full GC, before the first connection and 2 s after the last went live.
+
+This machine caps a process at ${num(results.machine.openFilesLimit)} open files, and the
+bench may not raise the hard limit (the container lacks
+\`CAP_SYS_RESOURCE\`); where one process cannot hold every socket, the bench
+starts Parley with \`WORKERS\` (PostgreSQL + Redis) **pinned to the server
+core**, so the instance still has one core, and embedded mode (one process)
+connects as many as one process can hold. Summed RSS counts the pages the
+workers share once per worker.
+
+${crowdSection(results)}
 
 ## Idle connections
 

@@ -15,7 +15,7 @@ import { now } from './clock.mjs';
 import { embeddedEngine, postgresEngine, postgresReachable } from './engines.mjs';
 import { errorCode, graphqlClient, LAST_SEQ } from './http-graphql.mjs';
 import {
-  benchPasswordHash, BENCH_PASSWORD, fanoutId, historyChatId, mintToken, newJwtSecret, newRunId, roomId, sendChatId, signalGroupId, userId,
+  benchPasswordHash, BENCH_PASSWORD, crowdChatId, fanoutId, historyChatId, mintToken, newJwtSecret, newRunId, roomId, sendChatId, signalGroupId, userId,
 } from './ids.mjs';
 import { calibrate, describeMachine } from './machine.mjs';
 import { startMeter } from './meter.mjs';
@@ -24,6 +24,7 @@ import { killAllOnExit } from './processes.mjs';
 import { summarizeProfile } from './profile.mjs';
 import { writeReport } from './report.mjs';
 import { connectionsScenario } from './scenarios/connections.mjs';
+import { crowdScenario, socketsPerProcess } from './scenarios/crowd.mjs';
 import { deliveryScenario } from './scenarios/delivery.mjs';
 import { durabilityScenario } from './scenarios/durability.mjs';
 import { historyScenario } from './scenarios/history.mjs';
@@ -83,6 +84,8 @@ const results = {
     engines: options.engines,
     subscribers: options.subscribers,
     connections: options.connections,
+    crowd: options.crowd,
+    crowdMessages: options.crowdMessages,
     history: options.history,
     historyRequests: options.historyRequests,
     searchRequests: options.searchRequests,
@@ -167,6 +170,7 @@ async function runEngine(engine) {
     subscribers: wants('latency') || wants('profile') ? options.subscribers : wants('workers') && engine.name === 'postgres' ? [Math.max(...options.subscribers)] : [],
     clients: wants('throughput') || wants('profile') || (wants('durability') && engine.name === 'embedded') || (wants('workers') && engine.name === 'postgres') ? options.clients : 0,
     history: wants('history') || wants('search') ? options.history : 0,
+    crowd: wants('crowd') ? options.crowd : 0,
     signalWatchers: wants('signals') ? options.signalUsers : 0,
   });
   const env = { ...engine.env, JWT_SECRET: secret };
@@ -185,6 +189,7 @@ async function runEngine(engine) {
     ...Array.from({ length: plan.rooms }, (_, r) => roomId(runId, r)),
     ...Array.from({ length: plan.sendChats }, (_, t) => sendChatId(runId, t)),
     ...plan.subscribers.map((n) => fanoutId(runId, n)),
+    ...(plan.crowd > 0 ? [crowdChatId(runId)] : []),
     ...Array.from({ length: plan.signals?.groups ?? 0 }, (_, g) => signalGroupId(runId, g)),
     historyChatId(runId),
   ]);
@@ -221,6 +226,21 @@ async function runEngine(engine) {
     await server.stop();
   }
 
+  // On a server of its own, so its memory per connection starts from a fresh process.
+  // Past one process's open-files limit, PostgreSQL + Redis spreads the sockets over WORKERS (all on the
+  // server core, so the server still has one core); embedded mode is one process and connects what fits.
+  if (wants('crowd')) {
+    const perProcess = socketsPerProcess(results.machine.openFilesLimit);
+    const count = engine.name === 'embedded' ? Math.min(options.crowd, perProcess) : options.crowd;
+    const workers = Math.ceil(count / perProcess);
+    log(`${engine.name}: ${count} connections in one chat, WORKERS=${workers} on core ${SERVER_CORE} (at most ${perProcess} sockets per process under the open-files limit ${results.machine.openFilesLimit})`);
+    const server = await startParley({ repoRoot, entry: serverEntry, env: { ...env, WORKERS: String(workers) }, logFile, maxSeconds: 3600 });
+    try {
+      figures.crowd = await attempt('crowd', () => crowdScenario({ ...context(server), count, messages: options.crowdMessages, workers }));
+    } finally {
+      await server.stop();
+    }
+  }
   // On a server of its own: a short presence grace there, the default everywhere else.
   if (wants('signals')) {
     log(`${engine.name}: typing and presence, ${options.signalUsers} connected users (PRESENCE_GRACE_MS=${SIGNALS_GRACE_MS})`);

@@ -14,21 +14,23 @@ export const SEARCH_VOCABULARY = 20_000;
  *              (connections subscribe with afterSeq 0: the replayed message proves the subscription is live)
  *   send chats ceil(clients / 10) group chats of 10 users (send throughput)
  *   fanout-n   for each subscriber count n: users 0..n-1 subscribe, user n sends; one message
+ *   crowd      users 0..C-1 subscribe, user C sends: one chat of C + 1 members; one message
  *   history    users 0 and 1, `history` messages, chats.last_seq set to match
  *   signals    users and groups of their own (ids.mjs, signalLayout): watchers in
  *              groups of 100, the pacer and the probe in all, churners spread over them
  */
 
-export function seedPlan({ connections, subscribers, clients, history, signalWatchers = 0 }) {
+export function seedPlan({ connections, subscribers, clients, history, crowd = 0, signalWatchers = 0 }) {
   const maxSubscribers = Math.max(0, ...subscribers);
   return {
-    users: Math.max(connections, maxSubscribers + 1, clients, 2),
+    users: Math.max(connections, maxSubscribers + 1, clients, crowd > 0 ? crowd + 1 : 0, 2),
     rooms: Math.ceil(connections / GROUP_SIZE),
     connections,
     sendChats: Math.ceil(clients / GROUP_SIZE),
     clients,
     subscribers,
     history,
+    crowd,
     signals: signalWatchers > 0 ? signalLayout(signalWatchers) : null,
   };
 }
@@ -87,6 +89,20 @@ export function seedSql(runId, plan, passwordHash) {
     statements.push(`
       insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at, event_seq, changed_seq, changed_at, text_seq)
       values (${id(seedMessage)}, ${id(chat)}, 1, ${id(user(String(count)))}, 'Fan-out ${count} starts here', 'seed-fanout-${count}', now(), 1, 1, now(), 1)`);
+  }
+
+  if (plan.crowd > 0) {
+    const chat = literal(names.crowd(runId));
+    const seedMessage = literal(`${names.crowd(runId)}:seed`);
+    statements.push(`
+      insert into chats (id, kind, title, direct_key, last_seq, last_event_seq, text_count, last_message_id, created_at, updated_at)
+      values (${id(chat)}, 'GROUP', 'Crowd', null, 1, 1, 1, ${id(seedMessage)}, now(), now())`);
+    statements.push(`
+      insert into members (chat_id, user_id, last_read_seq, joined_at)
+      select ${id(chat)}, ${id(user('i'))}, 0, now() from generate_series(0, ${plan.crowd}) i`);
+    statements.push(`
+      insert into messages (id, chat_id, seq, sender_id, body, client_id, created_at, event_seq, changed_seq, changed_at, text_seq)
+      values (${id(seedMessage)}, ${id(chat)}, 1, ${id(user(String(plan.crowd)))}, 'The crowd gathers here', 'seed-crowd', now(), 1, 1, now(), 1)`);
   }
 
   if (plan.signals) statements.push(...signalSql(runId, plan.signals, passwordHash));

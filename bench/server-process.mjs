@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withTimeout } from './clock.mjs';
-import { programPid, rssKiB, spawnPinned, stopProcess, treeCpuSeconds } from './processes.mjs';
+import { descendantPids, programPid, rssKiB, spawnPinned, stopProcess, treeCpuSeconds } from './processes.mjs';
 // The server's own list of every limit, so the bench measures Parley without them (npm run bench builds first).
 import { LIMITS_OFF, loadConfig } from '../server/dist/config/config.js';
 
@@ -44,13 +44,17 @@ export async function startPinnedServer({ name, argv, env, cwd, ready, logFile, 
     httpUrl: `http://127.0.0.1:${port}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     rssKiB: () => rssKiB(pid),
-    /** Resident memory after a full GC (servers preloaded with gc-on-signal.mjs; otherwise plain RSS). */
+    /**
+     * Resident memory after a full GC (servers preloaded with gc-on-signal.mjs; otherwise plain RSS),
+     * summed over the server and its workers (WORKERS>1): pages they share count once per process.
+     */
     settledRssKiB: async () => {
+      const pids = [pid, ...descendantPids(pid)];
       if (gcOnSignal) {
-        process.kill(pid, 'SIGUSR2');
+        for (const p of pids) process.kill(p, 'SIGUSR2');
         await new Promise((r) => setTimeout(r, 1_000));
       }
-      return rssKiB(pid);
+      return pids.reduce((sum, p) => sum + rssKiB(p), 0);
     },
     /** CPU seconds used so far by the server: with WORKERS>1, the primary and its workers. */
     cpuSeconds: () => treeCpuSeconds(pid),

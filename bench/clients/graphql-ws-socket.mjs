@@ -15,11 +15,13 @@ export const MESSAGE_ADDED = 'subscription($chatId: ID!, $afterSeq: Int) { messa
  * timeoutMs. After that, onNext(raw) gets each `next` frame and onEnd(reason)
  * is called once if the subscription or socket ends. `operations` ({ id,
  * query, variables } each) subscribes several on one socket, as an app does;
- * an empty list only connects (a user who opened the app).
+ * an empty list only connects (a user who opened the app). `localAddress`
+ * (127.0.0.x) picks the source address: each one has its own ~28,000
+ * ephemeral ports towards the server, so more addresses allow more sockets.
  */
-export function subscribe({ url, token, query = MESSAGE_ADDED, variables, onNext, onEnd, timeoutMs = 30_000, id = '1', operations = [{ id, query, variables }] }) {
+export function subscribe({ url, token, query = MESSAGE_ADDED, variables, onNext, onEnd, timeoutMs = 30_000, id = '1', operations = [{ id, query, variables }], localAddress }) {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, skipUTF8Validation: true });
+    const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, skipUTF8Validation: true, ...(localAddress ? { localAddress } : {}) });
     let acked = false;
     let ended = false;
     const end = (reason) => {

@@ -69,7 +69,7 @@ function track(state) {
   };
 }
 
-async function connect({ url, secret, runId, targets, afterSeq, concurrency = 100, timeoutMs = 120_000 }) {
+async function connect({ url, secret, runId, targets, afterSeq, concurrency = 100, timeoutMs = 120_000, localAddress }) {
   const startedAt = now();
   // A worker may be asked to connect more than once: each reply counts this call's sockets only.
   const liveBefore = live;
@@ -86,6 +86,7 @@ async function connect({ url, secret, runId, targets, afterSeq, concurrency = 10
           url,
           token: mintToken(secret, userId(runId, user)),
           variables: { chatId, afterSeq },
+          localAddress,
           onNext: track(state),
           onEnd: (reason) => {
             measure.ended++;
@@ -133,6 +134,9 @@ function collect() {
   };
 }
 
+/** How many messages arrived since the last collect, without collecting: for waiting until a message reached everyone. */
+const received = () => ({ type: 'received', received: measure.received, ended: measure.ended });
+
 async function closeAll() {
   for (const socket of sockets.splice(0)) socket.close(1000);
   live = 0;
@@ -141,4 +145,4 @@ async function closeAll() {
   return { type: 'closed' };
 }
 
-serve({ connect, collect, close: closeAll }, { onExit: closeAll });
+serve({ connect, collect, received, close: closeAll }, { onExit: closeAll });
