@@ -204,7 +204,7 @@ describe('WORKERS', () => {
 
   it('more than 1 needs DATABASE_URL and REDIS_URL, and the refusal says why', () => {
     expect(() => loadConfig({ WORKERS: '2' })).toThrow(
-      /^WORKERS=2 needs DATABASE_URL and REDIS_URL: without DATABASE_URL the embedded PGlite database under DATA_DIR is one process's alone; without REDIS_URL the in-process realtime bus would not carry a message stored by one worker to subscribers connected to another\. Set both, or WORKERS=1$/,
+      /^WORKERS=2 needs DATABASE_URL and REDIS_URL: without DATABASE_URL the embedded PGlite database under DATA_DIR is one process's alone; without REDIS_URL the in-process realtime bus would not carry a message stored by one worker to subscribers connected to another\. Set both \(REDIS_CLUSTER_NODES in place of REDIS_URL will do\), or WORKERS=1$/,
     );
     expect(() => loadConfig({ WORKERS: '2', REDIS_URL: shared.REDIS_URL })).toThrow(/^WORKERS=2 needs DATABASE_URL: without DATABASE_URL the embedded PGlite/);
     expect(() => loadConfig({ WORKERS: '2', DATABASE_URL: shared.DATABASE_URL })).toThrow(/^WORKERS=2 needs REDIS_URL: without REDIS_URL the in-process realtime bus/);
@@ -213,6 +213,14 @@ describe('WORKERS', () => {
     // Kafka is not needed: each worker's inline persister numbers messages under the chat's row lock, like any instance's.
     expect(loadConfig({ ...shared, WORKERS: '2' })).toMatchObject({ workers: 2, persister: 'inline', kafkaBrokers: undefined });
     expect(loadConfig({ ...shared, WORKERS: '2', KAFKA_BROKERS: 'k:9092', PERSISTER: 'external' })).toMatchObject({ workers: 2, persister: 'external' });
+  });
+
+  it('a Redis Cluster (REDIS_CLUSTER_NODES) is a shared Redis too: more than 1 runs on it', () => {
+    const nodes = 'cache-0:6379,cache-1:6379';
+    expect(loadConfig({ DATABASE_URL: shared.DATABASE_URL, REDIS_CLUSTER_NODES: nodes, WORKERS: '2' })).toMatchObject({ workers: 2, redisClusterNodes: [{ host: 'cache-0', port: 6379 }, { host: 'cache-1', port: 6379 }] });
+    expect(loadConfig({ DATABASE_URL: shared.DATABASE_URL, REDIS_CLUSTER_NODES: nodes, WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    // Without DATABASE_URL it is still refused, for the database alone.
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: nodes, WORKERS: '2' })).toThrow(/^WORKERS=2 needs DATABASE_URL: without DATABASE_URL the embedded PGlite database under DATA_DIR is one process's alone\. Set both/);
   });
 
   it('auto is refused in embedded mode when it means more than one process, naming how many it meant', () => {

@@ -222,7 +222,7 @@ const workerCount = (value: string | undefined): number => {
  * PostgreSQL and Redis (same single-instance lock, same inline persister per
  * instance), so nothing else is asked of them.
  */
-function checkWorkersShareEngines(text: string | undefined, workers: number, databaseUrl: string | undefined, redisUrl: string | undefined): void {
+function checkWorkersShareEngines(text: string | undefined, workers: number, databaseUrl: string | undefined, redisUrl: string | RedisNode[] | undefined): void {
   if (workers <= 1) return;
   const reasons: string[] = [];
   if (databaseUrl === undefined) reasons.push('without DATABASE_URL the embedded PGlite database under DATA_DIR is one process\'s alone');
@@ -230,7 +230,7 @@ function checkWorkersShareEngines(text: string | undefined, workers: number, dat
   if (reasons.length === 0) return;
   const missing = [databaseUrl === undefined && 'DATABASE_URL', redisUrl === undefined && 'REDIS_URL'].filter(Boolean).join(' and ');
   const asked = text?.toLowerCase() === 'auto' ? `WORKERS=auto (${workers} here)` : `WORKERS=${workers}`;
-  throw new ConfigError(`${asked} needs ${missing}: ${reasons.join('; ')}. Set both, or WORKERS=1`);
+  throw new ConfigError(`${asked} needs ${missing}: ${reasons.join('; ')}. Set both (REDIS_CLUSTER_NODES in place of REDIS_URL will do), or WORKERS=1`);
 }
 
 const onOff = (name: string, value: string | undefined, fallback: boolean): boolean => {
@@ -422,7 +422,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
 
   const workersText = nonEmpty(env.WORKERS);
   const workers = workerCount(workersText);
-  checkWorkersShareEngines(workersText, workers, databaseUrl, redisUrl);
+  // A Redis Cluster carries messages between workers as one Redis does.
+  checkWorkersShareEngines(workersText, workers, databaseUrl, redisUrl ?? clusterNodes);
 
   return {
     production,

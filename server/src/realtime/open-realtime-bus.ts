@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { redisTargetOf, type Config } from '../config/config.js';
-import { connectRedis, startRedis } from '../support/redis.js';
+import { redisTargetOf, type Config, type RedisTarget } from '../config/config.js';
+import { connectRedis, lastRedisError, startRedis } from '../support/redis.js';
 import type { Logger } from '../observability/log.js';
 import { LocalRealtimeBus } from './local-realtime-bus.js';
 import type { RealtimeBus } from './port.js';
@@ -16,7 +16,26 @@ export async function openRealtimeBus(config: Config, logger: Logger, meter?: Bu
     startRedis(connectRedis(target, 'publisher', logger)),
     startRedis(connectRedis(target, 'subscriber', logger, 'subscriber')),
   ]);
+  // Start-up needs the bus (bot sessions listen on it at once): without it, say which setting and why,
+  // rather than the "retry shortly" a client would get.
+  if (subscriber.status !== 'ready') {
+    const cause = lastRedisError(subscriber) ?? lastRedisError(publisher);
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw new Error(`${describeTarget(target)} did not answer: ${cause?.message ?? `the connection is ${subscriber.status}`}${hintFor(target, cause)}`, { cause });
+  }
   return 'url' in target
     ? new RedisRealtimeBus(publisher as Redis, subscriber as Redis, logger, meter)
     : new ShardedRealtimeBus(publisher as Cluster, subscriber as Cluster, logger, meter);
+}
+
+/** The setting and where it points, without a password. */
+function describeTarget(target: RedisTarget): string {
+  if ('url' in target) return `REDIS_URL: Redis at ${target.url.replace(/\/\/([^@/]*)@/, (_, credentials: string) => `//${credentials.includes(':') ? `${credentials.slice(0, credentials.indexOf(':'))}:***` : '***'}@`)}`;
+  return `REDIS_CLUSTER_NODES: the Redis Cluster at ${target.clusterNodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',')}`;
+}
+
+/** The mistake a Redis names itself: one Redis (not in cluster mode) given as a cluster. */
+function hintFor(target: RedisTarget, cause: Error | undefined): string {
+  return !('url' in target) && /cluster support disabled/i.test(cause?.message ?? '') ? ' (REDIS_CLUSTER_NODES is for a Redis Cluster; one Redis goes in REDIS_URL)' : '';
 }

@@ -61,6 +61,8 @@ export function connectRedis(
   client.on('error', (error) => {
     if (!down) logger.warn({ err: error }, `redis ${name} connection lost; reconnecting`);
     down = true;
+    // A cluster client's "Failed to refresh slots cache" hides what the nodes said.
+    lastErrors.set(client, (error as { lastNodeError?: Error }).lastNodeError ?? error);
   });
   client.on('ready', () => {
     if (down) logger.info(`redis ${name} connection restored`);
@@ -82,6 +84,13 @@ export function connectRedis(
     client.on('nodeError', nodeFailed);
   }
   return client;
+}
+
+const lastErrors = new WeakMap<RedisClient, Error>();
+
+/** What a client's connection last failed with, for a line that says why it is not ready. */
+export function lastRedisError(client: RedisClient): Error | undefined {
+  return lastErrors.get(client);
 }
 
 /** Connects, but does not fail start-up when Redis is down: readiness reports it. */

@@ -265,7 +265,7 @@ describe('WORKERS in embedded mode', () => {
       (server) => server.kill().then(() => null),
       (error: Error) => error.message,
     );
-    expect(failure).toMatch(/^child server exited with 1:\nparley: invalid configuration: WORKERS=2 needs DATABASE_URL and REDIS_URL: without DATABASE_URL the embedded PGlite database under DATA_DIR is one process's alone; without REDIS_URL the in-process realtime bus would not carry a message stored by one worker to subscribers connected to another\. Set both, or WORKERS=1\n$/);
+    expect(failure).toMatch(/^child server exited with 1:\nparley: invalid configuration: WORKERS=2 needs DATABASE_URL and REDIS_URL: without DATABASE_URL the embedded PGlite database under DATA_DIR is one process's alone; without REDIS_URL the in-process realtime bus would not carry a message stored by one worker to subscribers connected to another\. Set both \(REDIS_CLUSTER_NODES in place of REDIS_URL will do\), or WORKERS=1\n$/);
   }, 60_000);
 });
 

@@ -273,6 +273,50 @@ describe('deploy/kubernetes', () => {
       }
     });
 
+    it('the HPA owns the API\'s count: the Deployment it scales names no replicas, which every apply would reset it to', () => {
+      for (const hpa of byKind(objects, 'HorizontalPodAutoscaler')) {
+        const target = one(objects, hpa.spec.scaleTargetRef.kind, hpa.spec.scaleTargetRef.name);
+        expect(target.spec.replicas, `${target.metadata.name} is scaled by HPA ${hpa.metadata.name}`).toBeUndefined();
+        expect(hpa.spec.minReplicas, 'at least two API pods, so one can stop while the other serves').toBeGreaterThanOrEqual(2);
+      }
+    });
+
+    it.runIf(overlay === 'production')('the API requests the memory docs/capacity.md fills it to (75% of its limit), so nodes are not overcommitted', () => {
+      const { requests, limits } = podSpecOf(api)!.containers[0].resources;
+      const bytes = (quantity: string) => {
+        const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+        expect(match, `memory quantity ${quantity}`).not.toBeNull();
+        return Number(match![1]) * (match![2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
+      };
+      expect(bytes(requests.memory)).toBeGreaterThanOrEqual(0.75 * bytes(limits.memory));
+      expect(bytes(requests.memory)).toBeLessThanOrEqual(bytes(limits.memory));
+    });
+
+    it('under Argo CD the migration Job runs after what it reads and before the Deployments', () => {
+      // Argo CD applies by phase (PreSync hooks before any manifest, then Sync: manifests and Sync hooks), then by wave.
+      const PHASES: Record<string, number> = { PreSync: 0, Sync: 1, PostSync: 2 };
+      const orderOf = (object: K8sObject): [number, number] => {
+        const annotations = object.metadata.annotations ?? {};
+        const phase = annotations['argocd.argoproj.io/hook'] ?? 'Sync';
+        expect(PHASES, `${object.kind}/${object.metadata.name} hook ${phase}`).toHaveProperty(phase);
+        return [PHASES[phase]!, Number(annotations['argocd.argoproj.io/sync-wave'] ?? 0)];
+      };
+      const before = (a: K8sObject, b: K8sObject) => {
+        const [x, y] = [orderOf(a), orderOf(b)];
+        return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+      };
+      const container = podSpecOf(migrate)!.containers[0];
+      const read = [
+        ...(container.envFrom ?? []).map((from: K8sObject) => one(objects, 'ConfigMap', from.configMapRef.name)),
+        ...byKind(objects, 'Secret').filter((s) => (container.env ?? []).some((e: K8sObject) => e.valueFrom?.secretKeyRef?.name === s.metadata.name)),
+      ];
+      expect(read.length).toBeGreaterThan(0);
+      for (const object of read) expect(before(object, migrate), `${object.kind}/${object.metadata.name} is applied before the Job`).toBe(true);
+      for (const deployment of byKind(objects, 'Deployment')) expect(before(migrate, deployment), `the Job completes before ${deployment.metadata.name}`).toBe(true);
+      // A hook Job is replaced at each sync (its pod template cannot change in place).
+      expect(migrate.metadata.annotations['argocd.argoproj.io/hook-delete-policy']).toBe('BeforeHookCreation');
+    });
+
     it('one image for every process, which runs files the server builds, as non-root on a read-only root', () => {
       const images = new Set(workloads.flatMap(containersOf).map((c) => c.image));
       expect(images.size, [...images].join(', ')).toBe(1);
