@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { execute, getOperationAST, GraphQLError } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import type { Context } from '../graphql/context.js';
@@ -47,8 +46,6 @@ export interface SessionDeps {
   logger: Logger;
   tokens: TokenCheck;
   limits: Pick<EdgeConfig, 'maxSubscriptionsPerSocket' | 'maxSocketsPerUser' | 'connectionInitWaitMs'>;
-  /** The client's address, from the upgrade request. */
-  clientAddress(request: IncomingMessage): string;
   /** Told of a bot's authenticated socket, to close it when its token is revoked; returns the function that forgets it. */
   onBotSocket?(botId: string, tokenId: string, close: () => void): () => void;
   /** Told when this instance holds a user's first authenticated socket. */
@@ -78,7 +75,7 @@ function at(when: number, action: () => void): { cancel(): void } {
  * here and a socket at most `maxSubscriptionsPerSocket` operations at a time.
  * Every operation goes through the shared request pipeline.
  */
-export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddress, onBotSocket, onUserArrived, onUserGone, subscriptions }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
+export function graphqlWsSessions({ pipeline, logger, tokens, limits, onBotSocket, onUserArrived, onUserGone, subscriptions }: SessionDeps): ServerOptions<Record<string, unknown>, SessionExtra> {
   const socketsPerUser = new Map<string, number>();
 
   const release = (extra: SessionExtra) => {
@@ -182,7 +179,7 @@ export function graphqlWsSessions({ pipeline, logger, tokens, limits, clientAddr
         slot();
       }
     },
-    context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, clientAddress(ctx.extra.request)),
+    context: (ctx) => pipeline.createContext(ctx.extra.viewerId ?? null, ctx.extra.address),
     // A result with errors becomes a new object here: it keeps its delivery stamp (delivery-stamps.ts).
     onNext: (_ctx, _id, _payload, _args, result) =>
       result.errors ? restamped(result, { ...result, errors: result.errors.map((e) => pipeline.formatError(e.toJSON(), e)) }) : result,

@@ -5,6 +5,7 @@ import type { SocketMeter } from '../observability/meters.js';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { errorMessage } from '../support/error-text.js';
 import { inLogScope, type Logger, type ScopeFields } from '../observability/log.js';
+import { Heartbeat } from './heartbeat.js';
 import { requestIdOf } from './request-id.js';
 
 /*
@@ -43,7 +44,11 @@ export interface TransportOptions {
 
 export interface Extra {
   socket: WebSocket;
-  request: IncomingMessage;
+  /**
+   * The client's address (as TRUST_PROXY reads it), taken at the upgrade: the
+   * upgrade request itself, headers and all, is not kept for the socket's life.
+   */
+  address: string;
   /** On every line logged for this socket: its request id (from the upgrade) and, once authenticated, its user. */
   log: ScopeFields;
 }
@@ -137,6 +142,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
   const payloads = new SharedPayloads();
   const server = makeServer<P, E>({ ...options, jsonMessageReplacer: payloads.replacer });
   const batcher = new TurnBatcher();
+  const heartbeat = new Heartbeat(keepAliveMs);
   wss.options.handleProtocols = handleProtocols;
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
@@ -154,7 +160,8 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
       closedWith ??= { code, reason: reason === undefined ? undefined : String(reason) };
       close(code, reason);
     };
-    logger.info({ ...scope, ip: clientAddress?.(request) ?? raw.remoteAddress }, 'websocket connected');
+    const address = clientAddress?.(request) ?? raw.remoteAddress ?? 'unknown';
+    logger.info({ ...scope, ip: address }, 'websocket connected');
     sockets?.opened();
     socket.once('error', (error: NodeJS.ErrnoException) => {
       if (isClientCaused(error)) logger.debug({ ...scope, error: error.message, code: error.code }, 'websocket closed on a client error');
@@ -163,16 +170,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
 
-    let pongWait: NodeJS.Timeout | null = null;
-    const ping = setInterval(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
-      socket.once('pong', () => {
-        if (pongWait) clearTimeout(pongWait);
-        pongWait = null;
-      });
-      socket.ping();
-    }, keepAliveMs);
+    heartbeat.add(socket);
 
     const closed = server.opened(
       {
@@ -203,13 +201,11 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
             });
           }),
       },
-      { socket, request, log: scope } as E,
+      { socket, address, log: scope } as E,
     );
 
     socket.once('close', (code, reason) => {
       sockets?.closed();
-      if (pongWait) clearTimeout(pongWait);
-      clearInterval(ping);
       const by = closedWith ? 'server' : 'client';
       const ended = closedWith ? { code: closedWith.code ?? 1005, reason: closedWith.reason ?? '', peerCode: code } : { code, reason: String(reason) };
       logger.info({ ...scope, ...ended, by, durationMs: Date.now() - opened }, 'websocket closed');
@@ -219,6 +215,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extr
 
   return {
     dispose: async () => {
+      heartbeat.close();
       for (const client of wss.clients) client.close(1001, 'Going away');
       wss.removeAllListeners('connection');
       // ws calls back once every client has closed.

@@ -90,7 +90,6 @@ export async function startHttpServer(deps: HttpDeps, port: number, host?: strin
       logger,
       tokens,
       limits: edge,
-      clientAddress: addressOf,
       onBotSocket: deps.botSessions ? (botId, tokenId, close) => deps.botSessions!.track(botId, tokenId, close) : undefined,
       onUserArrived: (userId) => services.presence.connected(userId),
       onUserGone: (userId) => {
