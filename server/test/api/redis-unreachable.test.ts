@@ -1,11 +1,10 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { openRealtimeBus } from '../../src/realtime/open-realtime-bus.js';
 import { ChildServer } from '../support/child-server.js';
 import { createTestDatabase, postgresUnreachable, type TestDatabase } from '../support/postgres.js';
-import { REDIS_URL, redisSkipReason } from '../support/redis.js';
+import { freePort, REDIS_URL, redisSkipReason } from '../support/redis.js';
 
 /*
  * Parley cannot start without the Redis it is given (its bot sessions listen
@@ -16,13 +15,7 @@ import { REDIS_URL, redisSkipReason } from '../support/redis.js';
  */
 
 /** A port that was free a moment ago: connecting to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  return port;
-}
+const closedPort = freePort;
 
 const failureOf = (start: () => Promise<unknown>): Promise<Error> =>
   start().then(

@@ -1,8 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MongoMessageStore } from '../../src/message-store/mongo-message-store.js';
 import { TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';
+import { freePort } from '../support/redis.js';
 
 /*
  * Parley refuses to start without its message store: every history read needs
@@ -11,13 +11,7 @@ import { pgliteTarget } from '../support/targets.js';
  */
 
 /** A port that was free a moment ago: connecting to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  return port;
-}
+const closedPort = freePort;
 
 async function failureOf(start: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
   const started = performance.now();
