@@ -17,6 +17,8 @@ export interface PresenceTiming {
 const ANNOUNCE_WINDOW_MS = 20;
 /** Changes announced per batch of statements when many come at once. */
 const ANNOUNCE_BATCH = 500;
+/** Held users registered again at a time when the registry lost this instance: Redis and this event loop get a bounded burst. */
+const RESYNC_BATCH = 500;
 
 const OFFLINE_UNSEEN: Presence = { status: 'OFFLINE', lastSeenAt: null };
 
@@ -38,6 +40,8 @@ export class PresenceService {
   private readonly turns = new Map<string, Promise<void>>();
   /** An arrival the registry could not take: every held user arrives again at the next beat. */
   private resync = false;
+  /** Held users are arriving again (arriveAgain): a beat meanwhile does not start another pass. */
+  private resyncing = false;
   private beating: NodeJS.Timeout | undefined;
   /** Changes waiting for the end of this event-loop turn, and the announcement that takes them. */
   private unannounced: PresenceChange[] = [];
@@ -173,13 +177,56 @@ export class PresenceService {
     });
   }
 
-  private inTurn(userId: string, step: () => Promise<void>): void {
+  /**
+   * Registers every held user again, after the registry lost this instance
+   * (Redis restarted empty, or this instance missed its beats and was swept)
+   * or an earlier attempt failed. Users within their grace too: they are
+   * online until it ends, and only a registry that holds them can take them
+   * offline then. In batches, each waited for, with one line for the whole
+   * pass: 16,000 held users re-arriving at once timed their own commands out,
+   * which failed the next beat, which started it all again, with a warning
+   * and its stack for every user.
+   */
+  private async arriveAgain(): Promise<void> {
+    this.resyncing = true;
+    this.resync = false;
+    const now = new Date();
+    const users = [...this.held];
+    let failed = 0;
+    let lastError: unknown;
+    try {
+      for (let i = 0; i < users.length && !this.closed; i += RESYNC_BATCH) {
+        await Promise.all(
+          users.slice(i, i + RESYNC_BATCH).map((userId) =>
+            this.inTurn(userId, async () => {
+              if (!this.held.has(userId)) return;
+              try {
+                await this.announce(await this.registry.arrive(userId, now));
+              } catch (error) {
+                failed++;
+                lastError = error;
+              }
+            }),
+          ),
+        );
+      }
+    } finally {
+      this.resyncing = false;
+    }
+    if (failed > 0) {
+      this.resync = true;
+      this.warn(`presence: ${failed} of ${users.length} arrivals not recorded; retried at the next beat`, lastError);
+    }
+  }
+
+  private inTurn(userId: string, step: () => Promise<void>): Promise<void> {
     // Each step handles its own failures; this catch only keeps a bug from becoming an unhandled rejection.
     const turn = (this.turns.get(userId) ?? Promise.resolve()).then(step).catch((error: unknown) => this.warn('presence: change not announced', error));
     this.turns.set(userId, turn);
     void turn.finally(() => {
       if (this.turns.get(userId) === turn) this.turns.delete(userId);
     });
+    return turn;
   }
 
   private async beat(): Promise<void> {
@@ -187,17 +234,7 @@ export class PresenceService {
     try {
       const { changes, lost } = await this.registry.beat(this.timing.heartbeatMs * 3);
       await this.announceAll(changes);
-      if (lost || this.resync) {
-        this.resync = false;
-        const now = new Date();
-        // Users within their grace too: they are online until it ends, and only a registry that holds them can take them offline then.
-        for (const userId of this.held) {
-          this.inTurn(userId, async () => this.announce(await this.registry.arrive(userId, now)).catch((error: unknown) => {
-            this.resync = true;
-            this.warn('presence: arrival not recorded; retried at the next beat', error);
-          }));
-        }
-      }
+      if ((lost || this.resync) && !this.resyncing) void this.arriveAgain();
       for (const [userId, at] of [...this.failedDepartures]) if (!this.held.has(userId)) this.depart(userId, at);
     } catch (error) {
       this.warn('presence: heartbeat failed; this instance’s users may show offline until Redis answers again', error);

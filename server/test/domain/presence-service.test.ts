@@ -8,6 +8,7 @@ import { RedisPresenceRegistry } from '../../src/presence/redis-presence-registr
 import { presenceChannel } from '../../src/realtime/events.js';
 import { LocalRealtimeBus } from '../../src/realtime/local-realtime-bus.js';
 import { silentLogger } from '../../src/observability/log.js';
+import { recordingLogger } from '../support/log-lines.js';
 import { redisClients, redisSkipReason } from '../support/redis.js';
 import { until } from '../support/until.js';
 
@@ -56,6 +57,64 @@ import { until } from '../support/until.js';
       await bus.close();
     }
   });
+  it('registers its users again after Redis lost them in bounded batches, with one line for a failed pass', async () => {
+    const redis = await connect();
+    const bus = new LocalRealtimeBus();
+    // Keys of its own: no other test's instance beats or leaves in them.
+    const ownPrefix = `parley:{presence-test-${randomUUID()}}:`;
+    const registry = new RedisPresenceRegistry(redis, ownPrefix);
+    // The real registry, watched: how many arrivals are in flight at once, and whether they fail.
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let failArrivals = false;
+    const watched: typeof registry = Object.create(registry);
+    watched.arrive = async (userId, at) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      try {
+        if (failArrivals) throw new Error('Command timed out');
+        return await registry.arrive(userId, at);
+      } finally {
+        inFlight--;
+      }
+    };
+    const { logger, lines } = recordingLogger('warn');
+    const service = new PresenceService(
+      watched,
+      { recordLastSeen: async () => undefined, lastSeenVisibleTo: async () => new Map() },
+      { chatIdsOfUsers: async (userIds) => new Map(userIds.map((id) => [id, []])) },
+      new Announcer(bus, 1000, silentLogger),
+      new PresenceFeed(bus, async () => [], silentLogger),
+      { graceMs: 60_000, heartbeatMs: 100 },
+      logger,
+    );
+    await service.start();
+    try {
+      const users = Array.from({ length: 1_200 }, () => randomUUID());
+      for (const user of users) service.connected(user);
+      await until(async () => (await registry.online(users)).size === users.length, 10_000);
+
+      // Redis loses everything: the next beat finds this instance gone, and every user must arrive again.
+      failArrivals = true;
+      mostInFlight = 0;
+      await redis.del(...(await redis.keys(`${ownPrefix}*`)));
+      await until(() => lines.some((line) => line.msg.includes('arrivals not recorded')), 10_000);
+      // Failing, the whole pass is one line (not 1,200), and it comes back at the next beats.
+      expect(lines.filter((line) => line.msg.includes('arrivals not recorded'))[0].msg).toContain(`1200 of 1200`);
+      expect(lines.filter((line) => /arrival/.test(line.msg)).length).toBeLessThan(20);
+      expect(mostInFlight).toBeLessThanOrEqual(500);
+
+      failArrivals = false;
+      await until(async () => (await registry.online(users)).size === users.length, 10_000);
+      expect(mostInFlight).toBeLessThanOrEqual(500);
+      expect(mostInFlight).toBeGreaterThan(1);
+    } finally {
+      await service.close();
+      await bus.close();
+      const keys = await redis.keys(`${ownPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  });
 });
 
 describe('PresenceService, embedded', () => {
@@ -92,4 +151,5 @@ describe('PresenceService, embedded', () => {
       await bus.close();
     }
   });
+
 });
