@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/domain/tokens.js';
@@ -56,5 +57,47 @@ describe('TokenService', () => {
     expect(await tokens.grant(await unsigned({ bti: 'not-an-id' }).sign(key))).toBeNull();
     // A bot token never expires, so one that says it does is none Parley issued.
     expect(await tokens.grant(await unsigned({ bti: tokenId }).setExpirationTime('1h').sign(key))).toBeNull();
+  });
+
+  it('refuses every token Parley did not sign as it signs: another algorithm, none, extra header demands, a foreign issuer, bad time claims, malformed parts', async () => {
+    const tokens = new TokenService(SECRET);
+    const now = Math.floor(Date.now() / 1000);
+    const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+    /** A token signed with the right secret over any header and claims, as an attacker who had it could not, but a bug could. */
+    const forge = (header: unknown, claims: unknown, alg = 'sha256') => {
+      const input = `${b64(header)}.${b64(claims)}`;
+      return `${input}.${createHmac(alg, SECRET).update(input).digest('base64url')}`;
+    };
+    const good = { sub: USER, iss: 'parley', iat: now, exp: now + 3600 };
+    // The control: the same forge with Parley's own header and claims is accepted.
+    expect(await tokens.verify(forge({ alg: 'HS256' }, good))).toBe(USER);
+    expect(await tokens.verify(forge({ alg: 'HS256', typ: 'JWT' }, good))).toBe(USER);
+
+    const refused: Record<string, string> = {
+      'alg none': `${b64({ alg: 'none' })}.${b64(good)}.`,
+      'alg none with a signature': forge({ alg: 'none' }, good),
+      'HS512 header over an HS256 signature': forge({ alg: 'HS512' }, good),
+      'HS512 for real': forge({ alg: 'HS512' }, good, 'sha512'),
+      'RS256 header': forge({ alg: 'RS256' }, good),
+      'crit header': forge({ alg: 'HS256', crit: ['exp'] }, good),
+      'unencoded payload (b64: false)': forge({ alg: 'HS256', b64: false, crit: ['b64'] }, good),
+      'header not an object': forge(['HS256'], good),
+      'claims not an object': forge({ alg: 'HS256' }, [good]),
+      'claims not JSON': `${b64({ alg: 'HS256' })}.${b64('not json')}.${createHmac('sha256', SECRET).update(`${b64({ alg: 'HS256' })}.${b64('not json')}`).digest('base64url')}`,
+      'foreign issuer': forge({ alg: 'HS256' }, { ...good, iss: 'someone-else' }),
+      'no issuer': forge({ alg: 'HS256' }, { ...good, iss: undefined }),
+      expired: forge({ alg: 'HS256' }, { ...good, exp: now - 1 }),
+      'expiry a string': forge({ alg: 'HS256' }, { ...good, exp: String(now + 3600) }),
+      'not yet valid (nbf)': forge({ alg: 'HS256' }, { ...good, nbf: now + 3600 }),
+      'nbf a string': forge({ alg: 'HS256' }, { ...good, nbf: 'soon' }),
+      'iat a string': forge({ alg: 'HS256' }, { ...good, iat: 'today' }),
+      'two parts': `${b64({ alg: 'HS256' })}.${b64(good)}`,
+      'four parts': `${forge({ alg: 'HS256' }, good)}.x`,
+      'padding in a part': `${forge({ alg: 'HS256' }, good)}=`,
+      'a character outside base64url': forge({ alg: 'HS256' }, good).replace('.', '.+'),
+      'signature cut short': forge({ alg: 'HS256' }, good).slice(0, -2),
+      'empty': '',
+    };
+    for (const [what, token] of Object.entries(refused)) expect(await tokens.verify(token), what).toBeNull();
   });
 });
