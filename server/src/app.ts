@@ -11,6 +11,7 @@ import { ChatOutbox } from './domain/chat-outbox.js';
 import { ChatService } from './domain/chat-service.js';
 import { ChatStatsService } from './domain/chat-stats-service.js';
 import { EventCursors } from './domain/event-cursor.js';
+import { ChatFeeds } from './domain/chat-feed.js';
 import { LiveCheck } from './domain/live-check.js';
 import { MessageService } from './domain/message-service.js';
 import { RateLimits } from './domain/rate-limits.js';
@@ -103,7 +104,7 @@ export async function startParley(config: Config, logger: Logger = createLogger(
       bots: new BotService(engines.users, tokens, announcer, botSessions),
       users: new UserService(engines.users),
       chats,
-      messages: new MessageService(chats, engines.store, engines.log, engines.bus, limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs, metrics.sends),
+      messages: new MessageService(chats, engines.store, engines.log, new ChatFeeds(engines.bus, engines.store, config.busReorderWaitMs, logger), limits, liveCheck, new EventCursors(secret), config.typingTimeoutMs, metrics.sends),
       chatStats: new ChatStatsService(chats, engines.dailyStats),
       typing: new TypingService(chats, announcer),
       search: new SearchService(chats, engines.store, { encrypted: config.messageKeys !== null }),

@@ -76,6 +76,13 @@ export interface Config {
    * leaver whose leave was never published is cut off within one.
    */
   liveCheckIntervalMs: number;
+  /**
+   * How long a chat's live event is held on this instance while the one
+   * before it has not arrived (BUS_REORDER_WAIT_MS): publishes from different
+   * processes can overtake each other on the bus. Past it the missing events
+   * are read from the store, once for all the chat's streams here.
+   */
+  busReorderWaitMs: number;
   /** How long someone shows as typing without renewing it (TYPING_TIMEOUT). */
   typingTimeoutMs: number;
   /** A user whose last socket on an instance closed stays online this long, so a quick reconnect shows no offline/online pair (PRESENCE_GRACE_MS). */
@@ -461,6 +468,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     signupRateLimit: rateLimit('SIGNUP_RATE_LIMIT', nonEmpty(env.SIGNUP_RATE_LIMIT), '20/3600s'),
 
     liveCheckIntervalMs: positiveInt('LIVE_CHECK_INTERVAL_MS', nonEmpty(env.LIVE_CHECK_INTERVAL_MS), 2000, 600_000),
+    // 50 ms: an overtaken publish arrives within a few ms, a busy event loop's within tens; a lost one waits this long, then costs one read.
+    busReorderWaitMs: positiveInt('BUS_REORDER_WAIT_MS', nonEmpty(env.BUS_REORDER_WAIT_MS), 50, 10_000),
     // 6 s: long enough to outlast a client's renewal every few seconds, short enough that a typist who vanished stops showing soon.
     typingTimeoutMs: shortDuration('TYPING_TIMEOUT', nonEmpty(env.TYPING_TIMEOUT), '6s', 60_000),
     // 5 s: a reload or a network switch reconnects within it; someone who really left shows offline soon after.

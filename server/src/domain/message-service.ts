@@ -1,7 +1,6 @@
 import type { ChangeEnvelope, EventLog, MessageEnvelope, SendEnvelope } from '../event-log/port.js';
 import type { MessageStore } from '../message-store/port.js';
-import type { RealtimeBus } from '../realtime/port.js';
-import { chatChannel } from '../realtime/events.js';
+import type { ChatFeeds } from './chat-feed.js';
 import type { ChatService } from './chat-service.js';
 import type { RateLimits } from './rate-limits.js';
 import { parseMessageCursor, SEQ_MAX } from './cursor.js';
@@ -41,7 +40,7 @@ export class MessageService {
     private readonly chats: ChatService,
     private readonly store: MessageStore,
     private readonly log: EventLog,
-    private readonly bus: RealtimeBus,
+    private readonly feeds: ChatFeeds,
     private readonly limits: RateLimits,
     private readonly liveCheck: LiveCheck,
     private readonly cursors: EventCursors,
@@ -163,9 +162,10 @@ export class MessageService {
     const chatId = parseId(rawChatId, 'chatId');
     const position = after == null ? null : this.cursors.parse(chatId, after);
     // Subscribe first, then check: see stream().
-    const subscription = await this.bus.subscribe(chatChannel(chatId));
+    const subscription = await this.feeds.subscribe(chatId);
     try {
       const chat = await this.chats.requireMember(viewerId, chatId);
+      subscription.recordedUpTo(chat);
       return chatEventStream({
         chatId,
         viewerId,
@@ -230,11 +230,12 @@ export class MessageService {
     const chatId = parseId(rawChatId, 'chatId');
     // Subscribe first, then check: a leave this check does not see is published
     // after the subscription is live, so the stream receives it and ends.
-    const subscription = await this.bus.subscribe(chatChannel(chatId));
+    const subscription = await this.feeds.subscribe(chatId);
     try {
       // From the database, with the chat's lastSeq in the same read: where a stream
       // without afterSeq starts, and how far a replay may go.
       const chat = await this.chats.requireMember(viewerId, chatId);
+      subscription.recordedUpTo(chat);
       return messageStream({ chatId, viewerId, subscription, lastSeq: chat.lastSeq, afterSeq: afterSeq ?? null, store: this.store, liveCheck: this.liveCheck });
     } catch (error) {
       subscription.close();

@@ -36,7 +36,10 @@ export interface MessageStreamSource {
  * message is filled only with messages stored before it, and a leave
  * published after the check arrives before any later message and ends the
  * stream. The live check (see live-check.ts) fills in messages whose publish
- * was lost and cuts off a viewer whose leave was.
+ * was lost and cuts off a viewer whose leave was. The subscription is the
+ * chat's feed on this instance (chat-feed.ts), which already puts publishes
+ * that overtook each other back in order for every stream of the chat: a hole
+ * here is one the feed gave up on, or a live check catch-up.
  */
 export function messageStream(source: MessageStreamSource): AsyncIterable<Message> & AsyncIterator<Message> {
   const { chatId, viewerId, subscription, store } = source;

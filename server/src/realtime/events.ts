@@ -34,6 +34,13 @@ export interface MessageStored {
   chat: ChatState;
 }
 
+/** A stored message as published: with the chat's summary as this message left it (a redelivered one's may trail a later state: readers keep the newest). */
+export const storedEvent = (message: Message): MessageStored => ({
+  type: 'messageStored',
+  message,
+  chat: { chatId: message.chatId, lastSeq: message.seq, lastMessageId: message.id, updatedAt: message.createdAt },
+});
+
 /** A stored message was edited or deleted; `message` is its state after the change. */
 export interface MessageChanged {
   type: 'messageChanged';

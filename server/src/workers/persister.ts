@@ -6,7 +6,7 @@ import type { PersisterMeter } from '../observability/meters.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import type { RealtimeBus } from '../realtime/port.js';
-import { chatChannel, type MessageChanged, type MessageStored } from '../realtime/events.js';
+import { chatChannel, storedEvent, type MessageChanged, type MessageStored } from '../realtime/events.js';
 import type { Logger } from '../observability/log.js';
 import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
 import { activityOf, repairChatActivity } from './chat-activity.js';
@@ -304,13 +304,6 @@ export class Persister {
     }
   }
 }
-
-/** A stored message as published: with the chat's summary as this message left it (a redelivered one's may trail a later state: readers keep the newest). */
-const storedEvent = (message: Message): MessageStored => ({
-  type: 'messageStored',
-  message,
-  chat: { chatId: message.chatId, lastSeq: message.seq, lastMessageId: message.id, updatedAt: message.createdAt },
-});
 
 /** Which pending sends the store wrote or already held, and which are left for another attempt. */
 function settle(todo: Pending[], appended: Appended): { found: Found[]; rest: Pending[] } {
