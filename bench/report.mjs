@@ -290,10 +290,11 @@ function crowdSection(results) {
       `${ms(l.p50)} / **${ms(l.p99)}** / ${ms(l.max)}`,
       c.reachAllMs.map((v) => (v === null ? 'not all' : ms(v))).join(', '),
       busy(c.busyConnecting),
+      c.busyIdle ? `${num(c.busyIdle.serverProcess, 2)} server / ${num(c.busyIdle.databases, 2)} PG+Redis` : '–',
     ]);
   }
   return table(
-    ['engine', 'WORKERS', 'live subscriptions', 'time to connect all', 'server RSS idle → all connected', 'per connection', 'deliveries', 'issued→received p50 / p99 / max', 'each message reached the last connection after', `${BUSY_HEADER} (connecting)`],
+    ['engine', 'WORKERS', 'live subscriptions', 'time to connect all', 'server RSS idle → all connected', 'per connection', 'deliveries', 'issued→received p50 / p99 / max', 'each message reached the last connection after', `${BUSY_HEADER} (connecting)`, 'cores used while all sat idle'],
     rows,
   );
 }
@@ -600,7 +601,9 @@ sent one at a time, each once the server is idle again, and each waited for
 until every connection has it; latency runs from the moment \`sendMessage\`
 was issued to the moment a client process read the frame, over every
 delivery. Memory is the server's VmRSS (summed over its processes) after a
-full GC, before the first connection and 2 s after the last went live.
+full GC, before the first connection and once all had sat idle for
+${num(Object.values(results.engines).find((f) => f.crowd?.idleSeconds)?.crowd.idleSeconds ?? 0)} s after the last went live; the last column is the CPU those idle
+seconds took (keep-alive pings every 12 s, the live check every 2 s).
 
 This machine caps a process at ${num(results.machine.openFilesLimit)} open files, and the
 bench may not raise the hard limit (the container lacks

@@ -21,6 +21,9 @@ const FILES_BESIDES_SOCKETS = 2_000;
  */
 export const socketsPerProcess = (openFilesLimit) => Math.max(1_000, (openFilesLimit ?? 20_000) - FILES_BESIDES_SOCKETS);
 
+/** How long the connected crowd is watched doing nothing: two keep-alive intervals (12 s each), five live checks (2 s). */
+const IDLE_MS = 24_000;
+
 /** How long one message may take to reach every connection before the rest count as missing. */
 const REACH_ALL_TIMEOUT_MS = 60_000;
 
@@ -62,7 +65,10 @@ export async function crowdScenario({ benchDir, server, runId, secret, log, coun
     const connectSeconds = (now() - startedAt) / 1000;
     const busyConnecting = meter();
     const live = replies.reduce((n, r) => n + r.live, 0);
-    await sleep(2_000);
+    // What holding them costs with nothing said: keep-alive pings and the live check, over a few of their intervals.
+    const idleMeter = startMeter(server);
+    await sleep(IDLE_MS);
+    const busyIdle = idleMeter();
     const rssIdleKiB = await server.settledRssKiB();
     const perConnectionKiB = live > 0 ? (rssIdleKiB - rssBeforeKiB) / live : null;
     log(`  ${live}/${count} live in ${connectSeconds.toFixed(1)} s; server RSS ${(rssIdleKiB / 1024).toFixed(1)} MiB: ${perConnectionKiB?.toFixed(1)} KiB per connection`);
@@ -107,6 +113,8 @@ export async function crowdScenario({ benchDir, server, runId, secret, log, coun
       connectSeconds: round(connectSeconds, 1),
       connectionsPerSecond: round(live / connectSeconds, 0),
       busyConnecting,
+      busyIdle,
+      idleSeconds: IDLE_MS / 1000,
       rssBeforeMiB: round(rssBeforeKiB / 1024, 1),
       rssIdleMiB: round(rssIdleKiB / 1024, 1),
       perConnectionKiB: round(perConnectionKiB, 1),
