@@ -234,7 +234,7 @@ async function runEngine(engine) {
     const count = engine.name === 'embedded' ? Math.min(options.crowd, perProcess) : options.crowd;
     const workers = Math.ceil(count / perProcess);
     log(`${engine.name}: ${count} connections in one chat, WORKERS=${workers} on core ${SERVER_CORE} (at most ${perProcess} sockets per process under the open-files limit ${results.machine.openFilesLimit})`);
-    const server = await startParley({ repoRoot, entry: serverEntry, env: { ...env, WORKERS: String(workers) }, logFile, maxSeconds: 3600 });
+    const server = await startParley({ repoRoot, entry: serverEntry, env: { ...env, WORKERS: String(workers) }, logFile, maxSeconds: 7200 });
     try {
       figures.crowd = await attempt('crowd', () => crowdScenario({ ...context(server), count, messages: options.crowdMessages, workers }));
     } finally {

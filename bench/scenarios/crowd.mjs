@@ -21,6 +21,9 @@ const FILES_BESIDES_SOCKETS = 2_000;
  */
 export const socketsPerProcess = (openFilesLimit) => Math.max(1_000, (openFilesLimit ?? 20_000) - FILES_BESIDES_SOCKETS);
 
+/** Connecting 100,000 takes 5–10 minutes on a quiet bench machine, and several times that with other work on it. */
+const CONNECT_TIMEOUT_MS = 3_600_000;
+
 /** How long the connected crowd is watched doing nothing: two keep-alive intervals (12 s each), five live checks (2 s). */
 const IDLE_MS = 24_000;
 
@@ -40,7 +43,7 @@ export async function crowdScenario({ benchDir, server, runId, secret, log, coun
   const processes = Math.max(1, Math.ceil(count / PER_PROCESS));
   const workers = Array.from(
     { length: processes },
-    (_, i) => new Worker(join(benchDir, 'clients/subscriber-worker.mjs'), { name: `crowd-${i}`, maxSeconds: 3600 }),
+    (_, i) => new Worker(join(benchDir, 'clients/subscriber-worker.mjs'), { name: `crowd-${i}`, maxSeconds: 7200 }),
   );
   const chatId = crowdChatId(runId);
   const http = graphqlClient(server.httpUrl);
@@ -56,9 +59,9 @@ export async function crowdScenario({ benchDir, server, runId, secret, log, coun
         const targets = [];
         for (let i = w; i < count; i += processes) targets.push({ user: i, chatId });
         return worker.request(
-          { cmd: 'connect', url: server.wsUrl, secret, runId, targets, afterSeq: 0, concurrency: 50, timeoutMs: 1_200_000, localAddress: sourceAddress(w) },
+          { cmd: 'connect', url: server.wsUrl, secret, runId, targets, afterSeq: 0, concurrency: 50, timeoutMs: CONNECT_TIMEOUT_MS, localAddress: sourceAddress(w) },
           'connected',
-          1_500_000,
+          CONNECT_TIMEOUT_MS + 60_000,
         );
       }),
     );
