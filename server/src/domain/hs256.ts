@@ -31,6 +31,9 @@ export function verifiedHs256Claims(token: string, key: Uint8Array, issuer: stri
   const expected = createHmac('sha256', key).update(`${headerPart}.${payloadPart}`).digest();
   const given = Buffer.from(signaturePart, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  // The decode ignores the last character's padding bits: four spellings of one signature would each
+  // pass (and each take a place in the verified-token cache). Only the one jose issues is accepted.
+  if (expected.toString('base64url') !== signaturePart) return null;
   const claims = decodeObject(payloadPart);
   if (!claims || claims.iss !== issuer) return null;
   const { exp, nbf, iat } = claims;

@@ -234,7 +234,11 @@ export class PresenceService {
     try {
       const { changes, lost } = await this.registry.beat(this.timing.heartbeatMs * 3);
       await this.announceAll(changes);
-      if ((lost || this.resync) && !this.resyncing) void this.arriveAgain();
+      if (lost || this.resync) {
+        // Lost again while a pass runs: the users it already registered went with it, so another pass follows this one.
+        if (this.resyncing) this.resync = true;
+        else void this.arriveAgain();
+      }
       for (const [userId, at] of [...this.failedDepartures]) if (!this.held.has(userId)) this.depart(userId, at);
     } catch (error) {
       this.warn('presence: heartbeat failed; this instance’s users may show offline until Redis answers again', error);

@@ -115,6 +115,55 @@ import { until } from '../support/until.js';
       if (keys.length > 0) await redis.del(...keys);
     }
   });
+  it('registers its users again when Redis loses them a second time while they are arriving again', async () => {
+    const redis = await connect();
+    const bus = new LocalRealtimeBus();
+    const ownPrefix = `parley:{presence-test-${randomUUID()}}:`;
+    const registry = new RedisPresenceRegistry(redis, ownPrefix);
+    // Arrivals past the first batch of a pass wait for `release`: the pass is held in its middle.
+    let holding = false;
+    let arrivalsWhileHolding = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const watched: typeof registry = Object.create(registry);
+    watched.arrive = async (userId, at) => {
+      if (holding && ++arrivalsWhileHolding > 500) await released;
+      return registry.arrive(userId, at);
+    };
+    const service = new PresenceService(
+      watched,
+      { recordLastSeen: async () => undefined, lastSeenVisibleTo: async () => new Map() },
+      { chatIdsOfUsers: async (userIds) => new Map(userIds.map((id) => [id, []])) },
+      new Announcer(bus, 1000, silentLogger),
+      new PresenceFeed(bus, async () => [], silentLogger),
+      { graceMs: 60_000, heartbeatMs: 100 },
+      silentLogger,
+    );
+    await service.start();
+    try {
+      const users = Array.from({ length: 1_000 }, () => randomUUID());
+      for (const user of users) service.connected(user);
+      await until(async () => (await registry.online(users)).size === users.length, 10_000);
+
+      // Redis loses everything; the pass that follows registers its first batch and waits in the second.
+      holding = true;
+      await redis.del(...(await redis.keys(`${ownPrefix}*`)));
+      await until(async () => arrivalsWhileHolding > 500 && (await registry.online(users)).size === 500, 10_000);
+      // Redis loses everything again, the first batch with it; a beat finds the instance gone while the pass still runs.
+      await redis.del(...(await redis.keys(`${ownPrefix}*`)));
+      await until(async () => (await redis.keys(`${ownPrefix}*`)).length > 0, 3_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      // Every held user is online again: the loss seen during the pass was not dropped.
+      await until(async () => (await registry.online(users)).size === users.length, 3_000);
+    } finally {
+      release();
+      await service.close();
+      await bus.close();
+      const keys = await redis.keys(`${ownPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  });
 });
 
 describe('PresenceService, embedded', () => {
