@@ -23,7 +23,8 @@ const decodeObject = (segment: string): Record<string, unknown> | null => {
  * time claims checked as jose checks them (no clock tolerance).
  */
 export function verifiedHs256Claims(token: string, key: Uint8Array, issuer: string, nowSeconds = Date.now() / 1000): Record<string, unknown> | null {
-  const parts = token.split('.');
+  // At most four parts: a header of dots alone does not become a string per dot.
+  const parts = token.split('.', 4);
   if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) return null;
   const [headerPart, payloadPart, signaturePart] = parts;
   const header = decodeObject(headerPart);
