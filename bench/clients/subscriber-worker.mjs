@@ -18,6 +18,8 @@ const sockets = [];
 let measure = newMeasure();
 let live = 0;
 let lastLiveAt = 0;
+/** Subscriptions that ended before their first message: never live, not waited for. */
+let endedBeforeLive = 0;
 
 function newMeasure() {
   return {
@@ -89,6 +91,12 @@ async function connect({ url, secret, runId, targets, afterSeq, concurrency = 10
           localAddress,
           onNext: track(state),
           onEnd: (reason) => {
+            // Refused before it went live (an UNAVAILABLE under load): a failure, not a socket to wait for.
+            if (!state.live) {
+              endedBeforeLive++;
+              failures.set(reason.slice(0, 120), (failures.get(reason.slice(0, 120)) ?? 0) + 1);
+              return;
+            }
             measure.ended++;
             const key = reason.slice(0, 120);
             measure.endReasons.set(key, (measure.endReasons.get(key) ?? 0) + 1);
@@ -104,7 +112,7 @@ async function connect({ url, secret, runId, targets, afterSeq, concurrency = 10
   await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, runner));
   // Wait for every acknowledged socket to show its subscription is live (its replayed message).
   const deadline = startedAt + timeoutMs;
-  while (live < sockets.length && now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (live + endedBeforeLive < sockets.length && now() < deadline) await new Promise((r) => setTimeout(r, 5));
   return {
     type: 'connected',
     requested: targets.length,
@@ -140,6 +148,7 @@ const received = () => ({ type: 'received', received: measure.received, ended: m
 async function closeAll() {
   for (const socket of sockets.splice(0)) socket.close(1000);
   live = 0;
+  endedBeforeLive = 0;
   // Give close frames a moment to leave before the process may exit.
   await new Promise((r) => setTimeout(r, 200));
   return { type: 'closed' };
