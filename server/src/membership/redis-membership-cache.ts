@@ -43,6 +43,9 @@ return 1`;
  */
 const CHANGE_WINDOW_MS = 30_000;
 
+/** The most members cached for a chat, in one script call (Lua's unpack takes about 8,000 values). */
+export const MAX_FILL = 5_000;
+
 /** The scripts as commands of the connection, so each call sends the script's hash (EVALSHA), not its text. */
 interface MembershipScripts {
   parleyMembersCheck(members: string, userId: string): Promise<number>;
@@ -102,8 +105,12 @@ export class RedisMembershipCache implements MembershipCache {
     }
     const ids = await this.load(chatId);
     if (ids === null) return null;
-    // Filling is an optimisation: the answer stands whether or not it lands.
-    await this.breaker.run(() => this.redis.parleyMembersFill(members, generation, changing, seenGeneration, TTL_MS, LOADED, ...ids)).catch(() => undefined);
+    // Filling is an optimisation: the answer stands whether or not it lands. A chat too large for one
+    // script call is not cached: 100,001 ids spread as arguments overflowed the stack inside ioredis and
+    // ended the process, and Lua's unpack refuses more than ~8,000 anyway.
+    if (ids.length <= MAX_FILL) {
+      await this.breaker.run(() => this.redis.parleyMembersFill(members, generation, changing, seenGeneration, TTL_MS, LOADED, ...ids)).catch(() => undefined);
+    }
     return ids.includes(userId);
   }
 

@@ -163,6 +163,18 @@ if (redisSkipReason) {
       expect(table.loads).toBe(1);
     });
 
+    it('answers for a chat of 100,001 members without caching it, and the process lives', async () => {
+      const table = new MembersTable();
+      const cache = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const chat = randomUUID();
+      const ids = Array.from({ length: 100_001 }, () => randomUUID());
+      table.chats.set(chat, new Set(ids));
+      expect(await cache.isMember(chat, ids[100_000])).toBe(true);
+      expect(await cache.isMember(chat, randomUUID())).toBe(false);
+      // Not cached: each check reads the members again.
+      expect(table.loads).toBe(2);
+    });
+
     it('drops a fill that read the members before a removal on another instance', async () => {
       const table = new MembersTable();
       const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
