@@ -12,6 +12,18 @@ import { recordingLogger } from '../support/log-lines.js';
 import { redisClients, redisSkipReason } from '../support/redis.js';
 import { until } from '../support/until.js';
 
+/** A presence service that beats every 100 ms and never lets a grace end during a test: what re-arrival passes are seen on. */
+const heldByOneInstance = (registry: RedisPresenceRegistry, bus: LocalRealtimeBus, logger = silentLogger) =>
+  new PresenceService(
+    registry,
+    { recordLastSeen: async () => undefined, lastSeenVisibleTo: async () => new Map() },
+    { chatIdsOfUsers: async (userIds) => new Map(userIds.map((id) => [id, []])) },
+    new Announcer(bus, 1000, silentLogger),
+    new PresenceFeed(bus, async () => [], silentLogger),
+    { graceMs: 60_000, heartbeatMs: 100 },
+    logger,
+  );
+
 (redisSkipReason ? describe.skip : describe)('PresenceService on Redis', () => {
   const { connect } = redisClients();
   const prefix = `parley:{presence-test-${randomUUID()}}:`;
@@ -79,15 +91,7 @@ import { until } from '../support/until.js';
       }
     };
     const { logger, lines } = recordingLogger('warn');
-    const service = new PresenceService(
-      watched,
-      { recordLastSeen: async () => undefined, lastSeenVisibleTo: async () => new Map() },
-      { chatIdsOfUsers: async (userIds) => new Map(userIds.map((id) => [id, []])) },
-      new Announcer(bus, 1000, silentLogger),
-      new PresenceFeed(bus, async () => [], silentLogger),
-      { graceMs: 60_000, heartbeatMs: 100 },
-      logger,
-    );
+    const service = heldByOneInstance(watched, bus, logger);
     await service.start();
     try {
       const users = Array.from({ length: 1_200 }, () => randomUUID());
@@ -130,15 +134,7 @@ import { until } from '../support/until.js';
       if (holding && ++arrivalsWhileHolding > 500) await released;
       return registry.arrive(userId, at);
     };
-    const service = new PresenceService(
-      watched,
-      { recordLastSeen: async () => undefined, lastSeenVisibleTo: async () => new Map() },
-      { chatIdsOfUsers: async (userIds) => new Map(userIds.map((id) => [id, []])) },
-      new Announcer(bus, 1000, silentLogger),
-      new PresenceFeed(bus, async () => [], silentLogger),
-      { graceMs: 60_000, heartbeatMs: 100 },
-      silentLogger,
-    );
+    const service = heldByOneInstance(watched, bus);
     await service.start();
     try {
       const users = Array.from({ length: 1_000 }, () => randomUUID());
