@@ -1,6 +1,6 @@
 // @ts-check
 // A helper bot: joins every chat it is added to and answers /help, /stats and /echo <text>.
-// It uses only the public API, through the SDK, with its bot token (see README, "Bots").
+// It uses only the public API, through the SDK, with its bot token (see docs/bots.md).
 //
 //   npm start                                          # another terminal; its build includes the SDK
 //   PARLEY_BOT_TOKEN=<token> node sdk/examples/helper-bot.mjs

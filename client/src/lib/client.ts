@@ -3,7 +3,7 @@ import { parleyExchange } from '@parley/sdk/exchange';
 import { CloseCode } from 'graphql-ws';
 import type { ConnectionState } from './connection.svelte';
 
-/** graphql-ws close code for a missing, bad or expired token (README: "closes the socket with code 4401"). */
+/** graphql-ws close code for a missing, bad or expired token (docs/api.md: "closes the socket with code 4401"). */
 const UNAUTHORIZED = CloseCode.Unauthorized;
 
 export interface ParleyClient {

@@ -2,7 +2,7 @@ import type { ParleyErrorCode } from '@parley/sdk';
 import type { CombinedError } from '@urql/core';
 
 /**
- * Parley's error codes as the SDK names them (README, "Errors"; NETWORK for no
+ * Parley's error codes as the SDK names them (docs/sdk.md, "Errors"; NETWORK for no
  * answer at all), plus UNKNOWN for a GraphQL error without a code. A type-only
  * import: the web bundle takes nothing of the SDK's code.
  */

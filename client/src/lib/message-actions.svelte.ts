@@ -9,7 +9,7 @@ import {
 import { toApiError, type ApiError } from './errors';
 import type { Timeline } from './timeline.svelte';
 
-/** README limits for a body, the same for an edit as for a send: 1 to 4000 characters after trimming. */
+/** docs/api.md, Limits, for a body, the same for an edit as for a send: 1 to 4000 characters after trimming. */
 export const BODY_MAX = 4000;
 
 export interface AvailableActions {
@@ -19,7 +19,7 @@ export interface AvailableActions {
 }
 
 /**
- * What the viewer may do with a stored message (README, "Edit, delete,
+ * What the viewer may do with a stored message (docs/api.md, "Edit, delete,
  * reply"): reply to any text message; edit their own; delete their own, or
  * any in a group they own. A deleted message and a system line have none.
  */

@@ -87,7 +87,7 @@ export class OpenedMessageStore implements MessageStore {
     return (await this.inner.range(chatId, range)).map((m) => this.opened(m));
   }
 
-  /** The engines index what they store, i.e. ciphertext: SearchService refuses before it gets here (README, Encryption). */
+  /** The engines index what they store, i.e. ciphertext: SearchService refuses before it gets here (docs/encryption.md). */
   async search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]> {
     return (await this.inner.search(chatIds, terms, limit, after)).map((hit) => ({ ...hit, message: this.opened(hit.message) }));
   }

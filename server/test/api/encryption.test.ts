@@ -32,7 +32,7 @@ const REPLY = `mutation ($c: ID!, $b: String!, $r: ID!) { sendMessage(chatId: $c
 const GROUP = `mutation ($t: String!, $m: [ID!]!) { createGroupChat(title: $t, memberIds: $m) { id } }`;
 const RENAME = `mutation ($c: ID!, $t: String!) { renameChat(chatId: $c, title: $t) { id } }`;
 
-/** Words of message bodies only (titles live in chats.title in plain text by design: README, Encryption). */
+/** Words of message bodies only (titles live in chats.title in plain text by design: docs/encryption.md). */
 const SECRETS = ['treasure', 'lighthouse', 'pineapple', 'walrus', 'zeppelin', 'rotated'];
 
 interface Node {

@@ -30,11 +30,10 @@ const OVERLAYS = ['local', 'production'] as const;
 /** Settings that carry a credential: only ever from the Secret. */
 const SECRET_SETTINGS = ['JWT_SECRET', 'DATABASE_URL', 'MONGO_URL', 'REDIS_URL', 'MESSAGE_KEYS'];
 
-/** Every variable of the README's Configuration table: the settings Parley has. */
+/** Every variable of docs/configuration.md's table: the settings Parley has. */
 const parleySettings = (): Set<string> => {
-  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration\n') + 5));
-  return new Set([...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]));
+  const table = readFileSync(`${ROOT}docs/configuration.md`, 'utf8');
+  return new Set([...table.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]));
 };
 
 const MODELS: Record<string, { validate(): void } & (new (o: K8sObject) => { validate(): void })> = {
@@ -136,7 +135,7 @@ describe('deploy/kubernetes', () => {
     }
   });
 
-  it('the README lists the settings (the table this test reads is there)', () => {
+  it('docs/configuration.md lists the settings (the table this test reads is there)', () => {
     for (const name of ['PORT', 'SHUTDOWN_TIMEOUT', 'KAFKA_PARTITIONS', 'METRICS_PORT', 'JWT_SECRET']) expect(settings).toContain(name);
   });
 
@@ -165,7 +164,7 @@ describe('deploy/kubernetes', () => {
       for (const workload of workloads) {
         for (const container of podSpecOf(workload)!.containers) {
           const { env, names } = environmentOf(container, objects, secret);
-          for (const name of names) expect(settings, `${workload.metadata.name}: ${name} is not in the README's Configuration table`).toContain(name);
+          for (const name of names) expect(settings, `${workload.metadata.name}: ${name} is not in docs/configuration.md's table`).toContain(name);
           // The persister forces PERSISTER=external itself (workers/persister-main.ts).
           const config = loadConfig(workload === persister ? { ...env, PERSISTER: 'external' } : env);
           expect(config.production).toBe(true);

@@ -16,7 +16,7 @@ import { until } from '../support/until.js';
 import { directChat, send, signup } from '../support/users.js';
 
 /*
- * The raw-store check of README "Encryption" for the engines this machine
+ * The raw-store check of docs/encryption.md for the engines this machine
  * cannot run: the Kafka topic (KAFKA_BROKERS) and the MongoDB collection
  * (MONGO_URL), as the compose `test` profile sets them. The SQL table and
  * PGlite's files are checked in test/api/encryption.test.ts on every machine.
