@@ -687,7 +687,7 @@ includes the grace. At saturation, latency and events/s count the steady part
 after the first second, when everyone starts at once; "answered"
 (\`setTyping\`'s answer, or the churner's \`connection_ack\`) includes it. Before connecting, each user asks \`me\` once,
 which puts them in the server's user cache, as on a server that has run a
-while (bench/notes.md has what a cold cache costs).
+while (a cold cache adds one user lookup to the first signal about each user).
 
 ${signalsSection(results)}
 
@@ -736,8 +736,8 @@ ${problemsSection(results)}
 }
 
 /**
- * notesFile (bench/notes.md) is written by people, not by the bench: what the
- * profiles led to and what changed. It is copied in after the profile tables.
+ * notesFile (bench/notes.md) is written by people, not by the bench: how to
+ * read this run, and where the time goes. It is copied in after the profile tables.
  */
 export function writeReport(results, { resultsDir, out, defaultOut, notesFile }) {
   // A run with its own --out keeps its JSON beside it, so trying things never overwrites the record.

@@ -136,7 +136,7 @@ async function probe({ graceMs }) {
  * Before anything is measured, each user asks `me` once. That puts every
  * user in the server's process-wide user cache, where a server that has run
  * a while keeps its active users; without it, the first signal about each
- * user is measured cold (bench/notes.md has what that costs).
+ * user is measured with its user lookup.
  */
 async function warm({ concurrency = 32 }) {
   let next = 0;

@@ -16,7 +16,7 @@ const SLOT_MS = 100;
 /**
  * The first second at saturation is ramp-up: all typists (or churners) go at
  * once, and the requests that open new connections then wait several of the
- * server's long turns (bench/notes.md). Deliveries/s and latency count the
+ * server's long turns. Deliveries/s and latency count the
  * steady part after it.
  */
 const RAMP_MS = 1_000;
