@@ -28,7 +28,7 @@ import { MessageCipher } from './encryption/message-cipher.js';
 import { OpenedMessageStore } from './encryption/opened-message-store.js';
 import { OpenedRealtimeBus } from './encryption/opened-realtime-bus.js';
 import { SealingEventLog } from './encryption/sealing-event-log.js';
-import { Persister } from './workers/persister.js';
+import { Persister } from './domain/persister.js';
 
 export type EngineState = 'up' | 'down';
 /** What /readyz reports: each configured engine up or down, and how long its probe took. */

@@ -12,7 +12,7 @@ import { SqlChatRepository } from '../src/relational/chat-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../src/relational/orm.js';
 import { SqlUserRepository } from '../src/relational/user-repository.js';
 import { silentLogger } from '../src/observability/log.js';
-import { Persister } from '../src/workers/persister.js';
+import { Persister } from '../src/domain/persister.js';
 import { relationalTargets } from './support/targets.js';
 import { storedMessage } from './support/stored-message.js';
 import { until } from './support/until.js';

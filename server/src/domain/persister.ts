@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { messageIdFor } from '../domain/ids.js';
+import { messageIdFor } from './ids.js';
 import { isChange, type ChangeEnvelope, type MessageEnvelope, type Rejection, type SendEnvelope } from '../event-log/port.js';
-import type { Message } from '../domain/models.js';
+import type { Message } from './models.js';
 import type { PersisterMeter } from '../observability/meters.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';

@@ -1,4 +1,4 @@
-import type { Message } from '../domain/models.js';
+import type { Message } from './models.js';
 import type { MessageStore } from '../message-store/port.js';
 import type { ChatActivity, ChatRepository } from '../relational/ports.js';
 import type { Logger } from '../observability/log.js';
