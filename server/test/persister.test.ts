@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../src/domain/ids.js';
 import type { Message } from '../src/domain/models.js';
 import type { MessageEnvelope } from '../src/event-log/port.js';
-import type { Appended, MessageStore, NewMessage, SeqRange, TimeWindow, WindowActivity } from '../src/message-store/port.js';
+import type { Appended, MessageStore, NewMessage, SeqRange } from '../src/message-store/port.js';
 import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
 import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
 import { chatChannel } from '../src/realtime/events.js';
@@ -108,10 +108,6 @@ class WatchedStore implements MessageStore {
 
   range(chatId: string, range: SeqRange): Promise<Message[]> {
     return this.inner.range(chatId, range);
-  }
-
-  activity(window: TimeWindow): Promise<WindowActivity> {
-    return this.inner.activity(window);
   }
 
   ping(): Promise<void> {

@@ -10,29 +10,6 @@ export interface SeqRange {
   from: 'oldest' | 'newest';
 }
 
-/** A half-open time window: `from` included, `to` excluded. */
-export interface TimeWindow {
-  from: Date;
-  to: Date;
-}
-
-/** What one chat saw within a window: only chats with at least one message have one. */
-export interface ChatWindowActivity {
-  chatId: string;
-  messages: number;
-  /** Distinct senders. */
-  senders: number;
-  firstAt: Date;
-  lastAt: Date;
-}
-
-export interface WindowActivity {
-  /** Ordered by chat id. */
-  chats: ChatWindowActivity[];
-  /** Distinct senders across every chat: not the sum of the chats' senders. */
-  activeUsers: number;
-}
-
 /** A refusal of a message whose chat or sender does not exist, from a store that checks them. */
 export class MissingReferenceError extends Error {
   constructor(options?: ErrorOptions) {
@@ -216,8 +193,6 @@ export interface MessageStore {
    * left alone. Returns whether it replaced it.
    */
   replaceBody(stored: StoredBody, body: string): Promise<boolean>;
-  /** Counts text messages by `createdAt` within the window, per chat and overall, in one pass over the store (system messages are not sent by anyone). */
-  activity(window: TimeWindow): Promise<WindowActivity>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -17,8 +17,6 @@ import {
   type SearchTerms,
   type SeqRange,
   type StoredBody,
-  type TimeWindow,
-  type WindowActivity,
 } from './port.js';
 import { sqlRefusal } from '../relational/sql-state.js';
 
@@ -301,42 +299,6 @@ export class SqlMessageStore implements MessageStore {
        order by h.rank desc, h.created_at desc, h.id desc
        limit ${limit}`.execute(this.db());
     return rows.map((row) => ({ message: toMessage(row), rank: Number(row.rank) }));
-  }
-
-  /**
-   * One statement: `grouping sets ((chat_id), ())` yields a row per chat plus a
-   * total row (chat_id null) whose distinct-sender count spans every chat, and
-   * which exists even for an empty window.
-   */
-  async activity(window: TimeWindow): Promise<WindowActivity> {
-    const rows = await this.db()
-      .selectFrom('messages')
-      .select([
-        'chat_id',
-        sql<number>`grouping(chat_id)`.as('total'),
-        sql<number>`count(*)::int`.as('messages'),
-        sql<number>`count(distinct sender_id)::int`.as('senders'),
-        sql<Date | string>`min(created_at)`.as('first_at'),
-        sql<Date | string>`max(created_at)`.as('last_at'),
-      ])
-      .where('created_at', '>=', window.from)
-      .where('created_at', '<', window.to)
-      // System messages are not sent by anyone: a day's figures count text messages.
-      .where('kind', '=', 'TEXT')
-      .groupBy(sql`grouping sets ((chat_id), ())`)
-      .orderBy('chat_id')
-      .execute();
-    const chats = rows
-      .filter((row) => Number(row.total) === 0)
-      .map((row) => ({
-        chatId: row.chat_id,
-        messages: Number(row.messages),
-        senders: Number(row.senders),
-        firstAt: toDate(row.first_at),
-        lastAt: toDate(row.last_at),
-      }));
-    const total = rows.find((row) => Number(row.total) === 1);
-    return { chats, activeUsers: Number(total?.senders ?? 0) };
   }
 
   /** Keyset pages over the (chat_id, seq) unique index. */

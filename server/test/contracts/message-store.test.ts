@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { MongoMessageStore } from '../../src/message-store/mongo-message-store.js';
 import { mongoClientOptions } from '../../src/message-store/mongo-url.js';
 import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
+import { MongoReporting } from '../../src/reporting/mongo-reporting.js';
+import { SqlReporting } from '../../src/reporting/sql-reporting.js';
 import { SqlChatRepository } from '../../src/relational/chat-repository.js';
 import { migrate, openRelational } from '../../src/relational/orm.js';
 import { SqlUserRepository } from '../../src/relational/user-repository.js';
@@ -21,6 +23,7 @@ for (const target of relationalTargets) {
       users.create({ id: randomUUID(), username: `u_${randomBytes(6).toString('hex')}`, displayName: 'U', passwordHash: 'x' });
     return {
       store: new SqlMessageStore(orm),
+      reporting: new SqlReporting(orm),
       async newChat() {
         const [a, b] = await Promise.all([newUser(), newUser()]);
         const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
@@ -44,6 +47,7 @@ if (mongoUrl) {
     const store = await MongoMessageStore.open({ url: mongoUrl, dbName });
     return {
       store,
+      reporting: new MongoReporting(store.collection, async () => {}),
       // MongoDB holds no users or chats, and checks no references: fresh ids are enough.
       newChat: async () => ({ chatId: randomUUID(), senderIds: [randomUUID(), randomUUID()] }),
       searchesPrefixes: false,
