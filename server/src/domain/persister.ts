@@ -140,7 +140,6 @@ export class Persister {
     // A redelivery, or an edit another edit overtook: nothing to do.
     if (!outcome.applied) return [];
     const { message } = outcome;
-    if (!this.store.recordsActivity) await this.chats.recordEventSeqs([{ chatId, eventSeq: message.changedSeq }]);
     const publishing = this.publishEvents([{ type: 'messageChanged', change: type === 'edit' ? 'edited' : 'deleted', message }]);
     if (this.options.awaitPublish) await publishing;
     return [];
@@ -151,9 +150,8 @@ export class Persister {
     const outcome = await this.storeIsolating(candidates);
     rejected.push(...outcome.rejected);
     this.options.meter?.stored(outcome.written.reduce((texts, message) => texts + (message.kind === 'TEXT' ? 1 : 0), 0));
-    // Found sends too: their activity may never have been recorded (a crash in between); replays are harmless.
-    const unrecorded = this.store.recordsActivity ? [] : outcome.written;
-    await this.chats.recordActivity(activityOf([...unrecorded, ...outcome.found.map((f) => f.message)]));
+    // The store recorded what it wrote; found sends may never have been recorded (a crash in between), and replays are harmless.
+    await this.chats.recordActivity(activityOf(outcome.found.map((f) => f.message)));
     const redelivered = outcome.found.filter(isRedelivery).map((f) => f.message);
     const publishing = this.publishEvents([...outcome.written, ...redelivered].sort(byChatThenSeq).map(storedEvent));
     if (this.options.awaitPublish) await publishing;
@@ -231,7 +229,7 @@ export class Persister {
 
   private async storeWithRetries(pending: Pending[]): Promise<Outcome> {
     const outcome = nothing();
-    let todo = this.store.checksReferences ? pending : await this.screen(pending, outcome.rejected);
+    let todo = pending;
     const started = Date.now();
     for (let attempt = 1; todo.length > 0; attempt++) {
       let appended: Appended;
@@ -249,7 +247,7 @@ export class Persister {
       outcome.written.push(...appended.written);
       outcome.found.push(...found);
       // Left out of both lists: a chat that does not exist, or another writer was first.
-      todo = rest.length > 0 && this.store.checksReferences ? await this.screen(rest, outcome.rejected) : rest;
+      todo = rest.length > 0 ? await this.screen(rest, outcome.rejected) : rest;
       if (todo.length === 0) break;
       const fields = { count: todo.length, chats: [...new Set(todo.map((p) => p.message.chatId))].length, attempt, cause: appended.collision };
       if (Date.now() - started >= CONFLICT_RETRY_BUDGET_MS) {

@@ -29,14 +29,6 @@ export class OpenedMessageStore implements MessageStore {
     private readonly cipher: MessageCipher,
   ) {}
 
-  get checksReferences(): boolean {
-    return this.inner.checksReferences;
-  }
-
-  get recordsActivity(): boolean {
-    return this.inner.recordsActivity;
-  }
-
   private opened(message: Message): Message {
     if (message.body === '') return message;
     try {

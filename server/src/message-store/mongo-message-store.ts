@@ -55,10 +55,6 @@ const DUPLICATE_KEY = 11000;
 
 /** The production message store: the `messages` collection of MongoDB. */
 export class MongoMessageStore implements MessageStore {
-  /** MongoDB holds no chats or users to check against. */
-  readonly checksReferences = false;
-  /** Chats and members live in the relational database: the persister records their activity. */
-  readonly recordsActivity = false;
   /**
    * Each chat's counters as this store knows them, so a chat's next batch
    * needs no read. Wrong only when another writer wrote the chat meanwhile:

@@ -126,17 +126,25 @@ export interface StoredBody extends BodyPosition {
 /**
  * Where messages live. A message whose id, `(chatId, seq)` or
  * `(senderId, chatId, clientId)` is already stored is never written again.
+ * Chats and users live in the relational database: a store there (SQL) checks
+ * them with its foreign keys and keeps the chats in its own statements; one
+ * elsewhere (MongoDB) is opened behind BookkeepingMessageStore, which does
+ * both around its writes, so every store as openMessageStore opens it keeps
+ * the same promises and the persister takes one path.
  */
 export interface MessageStore {
   /**
    * Stores new messages after the highest stored seq of their chat, each
    * chat's in the given order. Messages already stored (by id or client key)
    * are not written again and come back as `existing`. A message in neither
-   * list was not stored: its chat does not exist (stores that check
-   * references), or another writer took its seq or stored it meanwhile; a
-   * retry settles it. Seqs never leave a hole: a chat's written messages
-   * always follow its stored ones directly. The messages' ids and client keys
-   * must be distinct within one call.
+   * list was not stored: its chat does not exist, or another writer took its
+   * seq or stored it meanwhile; a retry settles it. A sender that does not
+   * exist fails the call with MissingReferenceError, nothing written. Seqs
+   * never leave a hole: a chat's written messages always follow its stored
+   * ones directly. The messages' ids and client keys must be distinct within
+   * one call. What it writes is recorded in the chats (ChatRepository.recordActivity:
+   * lastSeq, last message, activity time, each sender's read position), so
+   * the caller records only what it found already stored.
    */
   append(messages: readonly NewMessage[]): Promise<Appended>;
   /**
@@ -151,26 +159,13 @@ export interface MessageStore {
    * Applies an edit or deletion under the chat's event order: an applied
    * change takes the chat's next event seq (the message's changedSeq). An
    * edit applies only to a text message that is not deleted; a deletion
-   * empties the body and is final.
+   * empties the body and is final. The chat's lastEventSeq follows it.
    */
   change(change: MessageChange): Promise<ChangeOutcome>;
   /** Messages whose latest change (creation included) came after the event, in event order: what a resume replays. */
   changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]>;
   /** Text messages of the chat up to seq (0 when there are none). */
   textSeqAt(chatId: string, seq: number): Promise<number>;
-  /**
-   * Whether writes refuse, with MissingReferenceError, a message whose sender
-   * does not exist, and never store one whose chat does not exist. When false
-   * they store such messages, so callers must check the references first.
-   */
-  readonly checksReferences: boolean;
-  /**
-   * Whether append records, atomically with the messages it writes, what
-   * ChatRepository.recordActivity would: each chat's lastSeq, last message and
-   * activity time, and each sender's read position. When false the caller
-   * records it after appending.
-   */
-  readonly recordsActivity: boolean;
   findByIds(ids: readonly string[]): Promise<Message[]>;
   /** Highest stored seq per chat (0 for none). */
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;

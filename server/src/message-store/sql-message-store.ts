@@ -64,11 +64,6 @@ function refused(error: unknown): never {
 
 /** The embedded message store: a `messages` table in the relational database. */
 export class SqlMessageStore implements MessageStore {
-  /** The messages table's foreign keys to chats and users. */
-  readonly checksReferences = true;
-  /** The append statement updates the chat row it locks, and the senders' read positions. */
-  readonly recordsActivity = true;
-
   constructor(private readonly orm: RelationalOrm) {}
 
   private db(): Kysely<Tables> {
