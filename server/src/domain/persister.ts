@@ -12,6 +12,19 @@ import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/r
 import { activityOf, repairChatActivity } from './chat-activity.js';
 import { invalidEnvelopeReason } from './envelope-check.js';
 
+/** The one way from a send on the log to a message to store; absent fields are those of a text message replying to nothing (older envelopes). */
+export const newMessageOf = (envelope: SendEnvelope, id: string): NewMessage => ({
+  id,
+  chatId: envelope.chatId,
+  senderId: envelope.senderId,
+  body: envelope.body,
+  clientId: envelope.clientId,
+  kind: envelope.kind ?? 'TEXT',
+  subjectId: envelope.subjectId ?? null,
+  replyToId: envelope.replyToId ?? null,
+  createdAt: new Date(envelope.acceptedAt),
+});
+
 /** An envelope on its way to the store: the envelope as it came (rejections name it), the message it becomes. */
 interface Pending {
   envelope: SendEnvelope;
@@ -190,19 +203,7 @@ export class Persister {
       if (id !== envelope.messageId) rekeyed++;
       if (seen.has(id)) continue;
       seen.add(id);
-      const { chatId, senderId, body, clientId } = envelope;
-      const message: NewMessage = {
-        id,
-        chatId,
-        senderId,
-        body,
-        clientId,
-        kind: envelope.kind ?? 'TEXT',
-        subjectId: envelope.subjectId ?? null,
-        replyToId: envelope.replyToId ?? null,
-        createdAt: new Date(envelope.acceptedAt),
-      };
-      candidates.push({ envelope, message });
+      candidates.push({ envelope, message: newMessageOf(envelope, id) });
     }
     if (rekeyed > 0) this.logger.info({ count: rekeyed }, 'stored envelopes under the id of their (sender, chat, clientId)');
     return { candidates, rejected };

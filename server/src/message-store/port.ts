@@ -1,4 +1,4 @@
-import type { Message, MessageKind } from '../domain/models.js';
+import type { Message } from '../domain/models.js';
 
 export interface SeqRange {
   /** Exclusive lower bound. */
@@ -68,15 +68,8 @@ export interface ClientKey {
   clientId: string;
 }
 
-/** A message to store, before its chat has numbered it. */
-export interface NewMessage extends ClientKey {
-  id: string;
-  kind: MessageKind;
-  subjectId: string | null;
-  body: string;
-  replyToId: string | null;
-  createdAt: Date;
-}
+/** A message to store, before its chat has numbered it: a Message without what the store assigns (seqs, changes). */
+export interface NewMessage extends ClientKey, Pick<Message, 'id' | 'kind' | 'subjectId' | 'body' | 'replyToId' | 'createdAt'> {}
 
 /**
  * An edit or a deletion of a stored message. A deletion applies to any

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Message } from '../domain/models.js';
 import type { RelationalOrm } from '../relational/orm.js';
-import { toDate, type MessagesTable, type Tables } from '../relational/tables.js';
+import type { MessagesTable, Tables } from '../relational/tables.js';
 import { errorMessage } from '../support/error-text.js';
 import {
   InvalidMessageError,
@@ -19,35 +19,13 @@ import {
   type StoredBody,
 } from './port.js';
 import { sqlRefusal } from '../relational/sql-state.js';
-
-const toMessage = (row: MessagesTable): Message => ({
-  id: row.id,
-  chatId: row.chat_id,
-  seq: row.seq,
-  kind: row.kind,
-  senderId: row.sender_id,
-  subjectId: row.subject_id,
-  body: row.body,
-  clientId: row.client_id,
-  replyToId: row.reply_to_id,
-  createdAt: toDate(row.created_at),
-  editedAt: row.edited_at === null ? null : toDate(row.edited_at),
-  deletedAt: row.deleted_at === null ? null : toDate(row.deleted_at),
-  eventSeq: row.event_seq,
-  changedSeq: row.changed_seq,
-  textSeq: row.text_seq,
-});
+import { COLUMNS, toMessage, toRow } from './sql-message-row.js';
 
 type AppendRow = MessagesTable & { outcome: 'written' | 'existing' };
 
 /** Matches a search ranks at most (see search): enough that what people look for is among them. */
 export const SEARCH_CANDIDATES = 500;
 
-/** Every column a Message is read from: never `*`, which would carry each row's search words too. */
-const COLUMNS = [
-  'id', 'chat_id', 'seq', 'kind', 'sender_id', 'subject_id', 'body', 'client_id', 'reply_to_id', 'created_at',
-  'edited_at', 'deleted_at', 'event_seq', 'changed_seq', 'changed_at', 'change_id', 'text_seq',
-] as const satisfies readonly (keyof MessagesTable)[];
 const COLUMN_LIST = sql.join(COLUMNS.map((c) => sql.ref(`m.${c}`)));
 
 /** Turns the driver's refusal of a write into the port's errors; anything else is rethrown as it is. */
@@ -124,25 +102,7 @@ export class SqlMessageStore implements MessageStore {
   /** One statement, so all or nothing: any collision writes no row and returns 0. Keeps the chats' event counters. */
   async insertMany(messages: readonly Message[]): Promise<number> {
     if (messages.length === 0) return 0;
-    const rows = messages.map((m) => ({
-      id: m.id,
-      chat_id: m.chatId,
-      seq: m.seq,
-      kind: m.kind,
-      sender_id: m.senderId,
-      subject_id: m.subjectId,
-      body: m.body,
-      client_id: m.clientId,
-      reply_to_id: m.replyToId,
-      created_at: m.createdAt,
-      edited_at: m.editedAt,
-      deleted_at: m.deletedAt,
-      event_seq: m.eventSeq,
-      changed_seq: m.changedSeq,
-      changed_at: m.editedAt ?? m.deletedAt ?? m.createdAt,
-      change_id: null,
-      text_seq: m.textSeq,
-    }));
+    const rows = messages.map(toRow);
     try {
       // The chats' event counters follow in the same statement: appends and changes number on from them.
       await this.db()
