@@ -1,16 +1,13 @@
 import { redisTargetOf, type Config } from './config/config.js';
 import { openEventLog } from './event-log/open-event-log.js';
 import type { EventLog } from './event-log/port.js';
-import { LocalMembershipCache } from './membership/local-membership-cache.js';
-import { UncachedMembership, type MembershipCache } from './membership/port.js';
-import { RedisMembershipCache } from './membership/redis-membership-cache.js';
-import { LocalRateLimiter } from './rate-limit/local-rate-limiter.js';
+import { openMembershipCache } from './membership/open-membership-cache.js';
+import type { MembershipCache } from './membership/port.js';
+import { openRateLimiter } from './rate-limit/open-rate-limiter.js';
 import type { RateLimiter } from './rate-limit/port.js';
-import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
-import { LocalPresenceRegistry } from './presence/local-presence-registry.js';
+import { openPresenceRegistry } from './presence/open-presence-registry.js';
 import type { PresenceRegistry } from './presence/port.js';
-import { RedisPresenceRegistry } from './presence/redis-presence-registry.js';
-import { connectRedis, pingRedis, RedisBreaker, startRedis } from './support/redis.js';
+import { connectRedis, pingRedis, RedisBreaker, startRedis, type SharedRedis } from './support/redis.js';
 import { withEngineFailuresUnavailable } from './support/engine-failure.js';
 import { holdSingleInstanceLock } from './realtime/single-instance-lock.js';
 import { openMessageStore } from './message-store/open-message-store.js';
@@ -19,7 +16,8 @@ import { openRealtimeBus } from './realtime/open-realtime-bus.js';
 import type { RealtimeBus } from './realtime/port.js';
 import { SqlChatRepository } from './relational/chat-repository.js';
 import { SqlDailyStatsRepository } from './relational/daily-stats-repository.js';
-import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from './relational/orm.js';
+import { migrateRelational, openRelational, relationalOptionsOf } from './relational/orm.js';
+import type { ChatRepository, DailyStatsRepository, UserRepository } from './relational/ports.js';
 import type { Metrics } from './observability/metrics.js';
 import { SqlUserRepository } from './relational/user-repository.js';
 import type { Logger } from './observability/log.js';
@@ -28,7 +26,7 @@ import { MessageCipher } from './encryption/message-cipher.js';
 import { OpenedMessageStore } from './encryption/opened-message-store.js';
 import { OpenedRealtimeBus } from './encryption/opened-realtime-bus.js';
 import { SealingEventLog } from './encryption/sealing-event-log.js';
-import { Persister } from './workers/persister.js';
+import { Persister } from './domain/persister.js';
 
 export type EngineState = 'up' | 'down';
 /** What /readyz reports: each configured engine up or down, and how long its probe took. */
@@ -41,19 +39,23 @@ export interface Readiness {
 /** /readyz answers within 2 s even when an engine hangs: each probe gets this long, all run at once. */
 export const READINESS_PROBE_MS = 1500;
 
-/** One adapter per port, chosen by config; shared by the API and the persister process. */
+/**
+ * One adapter per port, chosen by config; shared by the API and the persister
+ * process. Each is handed out as its port: what is behind it is this file's
+ * business alone.
+ */
 export interface Engines {
-  orm: RelationalOrm;
   /** Repositories and store for the API: an engine failure surfaces as UNAVAILABLE (support/engine-failure.ts). */
-  users: SqlUserRepository;
-  chats: SqlChatRepository;
+  users: UserRepository;
+  chats: ChatRepository;
   /** What the chat summary job recorded, for `chatStats`. */
-  dailyStats: SqlDailyStatsRepository;
+  dailyStats: DailyStatsRepository;
   /** With MESSAGE_KEYS: store, bus and log as the API sees them, bodies opened on the way out and sealed on the way in. */
   store: MessageStore;
   bus: RealtimeBus;
   log: EventLog;
-  persister: Persister;
+  /** The write path, over the raw ports: what consumes the log. */
+  persister: Pick<Persister, 'handle' | 'repairActivity'>;
   membership: MembershipCache;
   limiter: RateLimiter;
   /** Who holds a socket on which instance: presence. */
@@ -107,25 +109,20 @@ export async function openEngines(config: Config, logger: Logger, metrics?: Metr
     // Publishes the drained batches issued go out before the bus closes.
     closers.push({ name: 'event log', close: () => log.close().finally(() => persister.idle()) });
 
-    const loadMembers = (chatId: string) => chats.membersOf(chatId);
-    // Only an embedded database is this process's alone: with PostgreSQL, another
-    // instance's leaveChat would never reach a cache held here.
-    let membership: MembershipCache = config.databaseUrl ? new UncachedMembership(loadMembers) : new LocalMembershipCache(loadMembers);
-    let limiter: RateLimiter = new LocalRateLimiter();
-    let presence: PresenceRegistry = new LocalPresenceRegistry();
+    let shared: SharedRedis | null = null;
     let redisPing = async () => {};
     if (sharedRedis) {
-      // Shared by the membership cache and the rate limits; the bus has its own pair.
-      // Both have a fallback (the database, failing open), so a hung Redis costs at most one
+      // Shared by the membership cache, the rate limits and presence; the bus has its own pair.
+      // The first two have a fallback (the database, failing open), so a hung Redis costs at most one
       // short timeout per cool-down instead of a long one per request.
       const redis = await startRedis(connectRedis(sharedRedis, 'commands', logger, 'commands', config.redisCommandTimeoutMs));
       closers.push({ name: 'redis', close: async () => redis.disconnect() });
-      const breaker = new RedisBreaker(config.redisCooldownMs, logger);
-      membership = new RedisMembershipCache(redis, loadMembers, logger, breaker);
-      limiter = new RedisRateLimiter(redis, logger, breaker);
-      presence = new RedisPresenceRegistry(redis);
+      shared = { client: redis, breaker: new RedisBreaker(config.redisCooldownMs, logger) };
       redisPing = () => pingRedis(redis);
     }
+    const membership = openMembershipCache(config, shared, (chatId) => chats.membersOf(chatId), logger);
+    const limiter = openRateLimiter(shared, logger);
+    const presence = openPresenceRegistry(shared);
     // Every probe is bounded: a hung engine is 'down' within the deadline instead of holding /readyz
     // (and the orchestrator's probe) as long as the engine hangs.
     const probe = async (check: () => Promise<unknown>): Promise<[EngineState, number]> => {
@@ -143,7 +140,6 @@ export async function openEngines(config: Config, logger: Logger, metrics?: Metr
     const cipher = config.messageKeys ? new MessageCipher(config.messageKeys) : null;
     const apiStore = withEngineFailuresUnavailable(store);
     return {
-      orm,
       users,
       chats,
       dailyStats: withEngineFailuresUnavailable(new SqlDailyStatsRepository(orm)),

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../src/domain/ids.js';
 import type { Message } from '../src/domain/models.js';
 import type { MessageEnvelope } from '../src/event-log/port.js';
-import type { Appended, MessageStore, NewMessage, SeqRange, TimeWindow, WindowActivity } from '../src/message-store/port.js';
+import type { Appended, MessageStore, NewMessage, SeqRange } from '../src/message-store/port.js';
+import { BookkeepingMessageStore } from '../src/message-store/bookkeeping-message-store.js';
 import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
 import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
 import { chatChannel } from '../src/realtime/events.js';
@@ -12,7 +13,7 @@ import { SqlChatRepository } from '../src/relational/chat-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../src/relational/orm.js';
 import { SqlUserRepository } from '../src/relational/user-repository.js';
 import { silentLogger } from '../src/observability/log.js';
-import { Persister } from '../src/workers/persister.js';
+import { Persister } from '../src/domain/persister.js';
 import { relationalTargets } from './support/targets.js';
 import { storedMessage } from './support/stored-message.js';
 import { until } from './support/until.js';
@@ -66,25 +67,13 @@ async function take(subscription: AsyncIterable<Message>, count: number): Promis
   return received;
 }
 
-/**
- * The store as the persister sees it, counting its reads and appends and
- * recording every message it is asked to append. `checksReferences` may be
- * turned off to see what the persister does for a store (MongoDB) that does
- * not check chats and senders.
- */
+/** The store as the persister sees it, counting its reads and appends and recording every message it is asked to append. */
 class WatchedStore implements MessageStore {
   reads = 0;
   appends = 0;
   attempted: NewMessage[] = [];
 
-  readonly recordsActivity: boolean;
-
-  constructor(
-    private readonly inner: MessageStore,
-    readonly checksReferences = inner.checksReferences,
-  ) {
-    this.recordsActivity = inner.recordsActivity;
-  }
+  constructor(private readonly inner: MessageStore) {}
 
   append(messages: readonly NewMessage[]): Promise<Appended> {
     this.appends++;
@@ -108,10 +97,6 @@ class WatchedStore implements MessageStore {
 
   range(chatId: string, range: SeqRange): Promise<Message[]> {
     return this.inner.range(chatId, range);
-  }
-
-  activity(window: TimeWindow): Promise<WindowActivity> {
-    return this.inner.activity(window);
   }
 
   ping(): Promise<void> {
@@ -457,8 +442,8 @@ for (const target of relationalTargets) {
 
     it('never asks a store that checks no references to write an unknown sender', async () => {
       const { chatId, memberIds } = await newChat();
-      const watched = new WatchedStore(store, false);
-      const p = new Persister(watched, chats, users, bus, silentLogger);
+      const watched = new WatchedStore(store);
+      const p = new Persister(new BookkeepingMessageStore(watched, chats, users), chats, users, bus, silentLogger);
       await p.handle([envelope(chatId, memberIds[0], 'one')]);
       const ghost = envelope(chatId, randomUUID(), 'ghost');
       expect((await p.handle([ghost, envelope(chatId, memberIds[1], 'two')])).map((r) => r.envelope)).toEqual([ghost]);

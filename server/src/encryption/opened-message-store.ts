@@ -11,8 +11,6 @@ import type {
   SearchTerms,
   SeqRange,
   StoredBody,
-  TimeWindow,
-  WindowActivity,
 } from '../message-store/port.js';
 import { bodyUnavailable } from './body-errors.js';
 import type { MessageCipher } from './message-cipher.js';
@@ -30,14 +28,6 @@ export class OpenedMessageStore implements MessageStore {
     private readonly inner: MessageStore,
     private readonly cipher: MessageCipher,
   ) {}
-
-  get checksReferences(): boolean {
-    return this.inner.checksReferences;
-  }
-
-  get recordsActivity(): boolean {
-    return this.inner.recordsActivity;
-  }
 
   private opened(message: Message): Message {
     if (message.body === '') return message;
@@ -90,11 +80,6 @@ export class OpenedMessageStore implements MessageStore {
   /** The engines index what they store, i.e. ciphertext: SearchService refuses before it gets here (docs/encryption.md). */
   async search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]> {
     return (await this.inner.search(chatIds, terms, limit, after)).map((hit) => ({ ...hit, message: this.opened(hit.message) }));
-  }
-
-  /** Counts only: bodies play no part. */
-  activity(window: TimeWindow): Promise<WindowActivity> {
-    return this.inner.activity(window);
   }
 
   /** Stored bodies as they are: for rekeying, which works on ciphertext. */

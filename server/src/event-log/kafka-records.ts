@@ -1,15 +1,18 @@
 import type { Message } from 'kafkajs';
-import { isChange, type MessageEnvelope } from './port.js';
+import type { NoneMissing } from '../support/shape-checks.js';
+import { isChange, type ChangeEnvelope, type MessageEnvelope, type SendEnvelope } from './port.js';
 
 /**
  * How envelopes and dead letters look on the wire. The record key is the chat
  * id, so one chat always lands in one partition and keeps its order there.
  */
 
-const SEND_FIELDS = ['messageId', 'chatId', 'senderId', 'body', 'clientId', 'acceptedAt'] as const;
-const CHANGE_FIELDS = ['changeId', 'messageId', 'chatId', 'senderId', 'acceptedAt'] as const;
+const SEND_FIELDS = ['messageId', 'chatId', 'senderId', 'body', 'clientId', 'acceptedAt'] as const satisfies readonly (keyof SendEnvelope)[];
+const CHANGE_FIELDS = ['changeId', 'messageId', 'chatId', 'senderId', 'acceptedAt'] as const satisfies readonly (keyof ChangeEnvelope)[];
 /** Optional on a send: absent means a text message that replies to nothing (and is how older envelopes look). */
-const SEND_OPTIONAL = ['type', 'kind', 'subjectId', 'replyToId'] as const;
+const SEND_OPTIONAL = ['type', 'kind', 'subjectId', 'replyToId'] as const satisfies readonly (keyof SendEnvelope)[];
+/** A field added to SendEnvelope must be put on the wire (and read back) here too. */
+export type SendFieldsOnTheWire = NoneMissing<Exclude<keyof SendEnvelope, (typeof SEND_FIELDS)[number] | (typeof SEND_OPTIONAL)[number]>>;
 
 /** Only the envelope's own fields: nothing else a caller's object holds reaches the log. */
 export function envelopeRecord(envelope: MessageEnvelope): Message {

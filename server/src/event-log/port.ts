@@ -1,22 +1,19 @@
-import type { MessageKind } from '../domain/models.js';
+import type { Message, MessageKind } from '../domain/models.js';
 
 /**
  * A message accepted but not yet ordered: a send, or a system message
  * (membership, title) from the chat outbox. Envelopes written before system
  * messages existed carry neither `type` nor `kind`: text sends.
  */
-export interface SendEnvelope {
+export interface SendEnvelope extends Pick<Message, 'chatId' | 'senderId' | 'body'>, Partial<Pick<Message, 'kind' | 'subjectId' | 'replyToId'>> {
   type?: 'send';
+  /** The message's id. */
   messageId: string;
-  chatId: string;
-  senderId: string;
-  body: string;
   clientId: string;
+  /** The message's createdAt, as JSON carries it. */
   acceptedAt: string;
   /** TEXT when absent. */
   kind?: MessageKind;
-  subjectId?: string | null;
-  replyToId?: string | null;
 }
 
 /** An edit or deletion of a stored message, accepted but not yet applied; `senderId` is who made it. */

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { openMessageStore } from '../message-store/open-message-store.js';
-import type { MessageStore } from '../message-store/port.js';
+import { openReporting } from '../reporting/open-reporting.js';
+import type { Reporting } from '../reporting/port.js';
 import { SqlDailyStatsRepository } from '../relational/daily-stats-repository.js';
 import { migrateRelational, openRelational, relationalOptionsOf, type RelationalOrm } from '../relational/orm.js';
-import { silentLogger } from '../observability/log.js';
 import { oneLine } from '../support/error-text.js';
 import { configOrExit } from '../support/process-lifecycle.js';
 import { dayFromArgs, UsageError } from './chat-summary-args.js';
@@ -12,7 +11,7 @@ import { summarizeDay } from './chat-summary.js';
 /**
  * `npm run job:chat-summary -- --date YYYY-MM-DD` (in the image:
  * `node server/dist/jobs/chat-summary-main.js --date …`), what the Airflow DAG
- * runs each night. Opens only the relational database and the message store:
+ * runs each night. Opens only the relational database and the reporting port:
  * no event log, bus or cache. Prints one line; exits 2 on a bad command line,
  * 1 when the day could not be summarized (nothing is half-written: the write
  * is one transaction).
@@ -32,16 +31,16 @@ try {
 // The job issues no tokens, so a production environment without JWT_SECRET is fine here.
 const config = configOrExit(LABEL, process.env, { signsTokens: false });
 let orm: RelationalOrm | undefined;
-let store: MessageStore | undefined;
+let reporting: Reporting | undefined;
 try {
   const relational = relationalOptionsOf(config);
   orm = await openRelational(relational);
   // Like every Parley process: the job may be the first to meet a new release's database.
   const applied = await migrateRelational(orm, relational);
   if (applied.length > 0) console.log(`${LABEL}: applied migrations ${applied.join(', ')}`);
-  store = await openMessageStore(config, orm, silentLogger);
+  reporting = await openReporting(config, orm);
   const started = performance.now();
-  const summary = await summarizeDay({ store, dailyStats: new SqlDailyStatsRepository(orm) }, day);
+  const summary = await summarizeDay({ reporting, dailyStats: new SqlDailyStatsRepository(orm) }, day);
   const ms = Math.round(performance.now() - started);
   console.log(
     `${LABEL}: ${summary.day}: ${count(summary.chats, 'chat')}, ${count(summary.messages, 'message')}, ` +
@@ -51,7 +50,7 @@ try {
   console.error(`${LABEL}: ${day} failed: ${oneLine(error)}`);
   process.exitCode = 1;
 } finally {
-  await store?.close().catch(() => undefined);
+  await reporting?.close().catch(() => undefined);
   await orm?.close().catch(() => undefined);
 }
 // Exit even if a driver left a timer behind: Airflow waits on this process.

@@ -1,10 +1,10 @@
 import { dayWindow, type Day } from '../domain/day.js';
-import type { MessageStore } from '../message-store/port.js';
+import type { Reporting } from '../reporting/port.js';
 import type { DailyStatsRepository } from '../relational/ports.js';
 
-/** All the job touches: a subset of `Engines`, so the API's engines or the CLI's two will do. */
+/** All the job touches: the report of the stored messages and where its figures go. */
 export interface SummaryEngines {
-  store: Pick<MessageStore, 'activity'>;
+  reporting: Pick<Reporting, 'activity'>;
   dailyStats: DailyStatsRepository;
 }
 
@@ -24,7 +24,7 @@ export interface DaySummary {
  * from "not summarized yet".
  */
 export async function summarizeDay(engines: SummaryEngines, day: Day): Promise<DaySummary> {
-  const activity = await engines.store.activity(dayWindow(day));
+  const activity = await engines.reporting.activity(dayWindow(day));
   await engines.dailyStats.replaceDay(day, activity);
   return {
     day,

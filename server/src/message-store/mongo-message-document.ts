@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { IndexDescription } from 'mongodb';
 import type { Message, MessageKind } from '../domain/models.js';
+import type { NoneMissing } from '../support/shape-checks.js';
 
 /*
  * A message as MongoDB holds it: the message id is `_id`, so a redelivered
@@ -36,6 +37,8 @@ export const MessageDocumentEntity = defineEntity({
 });
 
 export type MessageDocument = InferEntity<typeof MessageDocumentEntity>;
+/** Every field of a Message is a field of the document (its id as `_id`): a new field must be declared above. */
+export type EveryFieldStored = NoneMissing<Exclude<keyof Message, 'id' | keyof MessageDocument>>;
 
 /*
  * Created with explicit names rather than through `orm.schema.ensureIndexes()`:

@@ -28,10 +28,7 @@ import {
   type SearchTerms,
   type SeqRange,
   type StoredBody,
-  type TimeWindow,
-  type WindowActivity,
 } from './port.js';
-import { activityPipeline, foldActivity, type ChatActivityGroup } from './mongo-activity.js';
 
 export interface MongoMessageStoreOptions {
   /** MONGO_URL. */
@@ -58,10 +55,6 @@ const DUPLICATE_KEY = 11000;
 
 /** The production message store: the `messages` collection of MongoDB. */
 export class MongoMessageStore implements MessageStore {
-  /** MongoDB holds no chats or users to check against. */
-  readonly checksReferences = false;
-  /** Chats and members live in the relational database: the persister records their activity. */
-  readonly recordsActivity = false;
   /**
    * Each chat's counters as this store knows them, so a chat's next batch
    * needs no read. Wrong only when another writer wrote the chat meanwhile:
@@ -74,6 +67,11 @@ export class MongoMessageStore implements MessageStore {
     private readonly orm: CoreMikroORM<MongoDriver>,
     private readonly messages: Collection<MessageDocument>,
   ) {}
+
+  /** The collection as opened and checked here, for the reports (reporting/open-reporting.ts). */
+  get collection(): Collection<MessageDocument> {
+    return this.messages;
+  }
 
   /**
    * Fails start-up, within the driver's server selection bound, unless MongoDB
@@ -320,16 +318,6 @@ export class MongoMessageStore implements MessageStore {
     pipeline.push({ $sort: { rank: -1, createdAt: -1, _id: -1 } }, { $limit: limit });
     const documents = await this.messages.aggregate<MessageDocument & { rank: number }>(pipeline).toArray();
     return documents.map((document) => ({ message: toMessage(document), rank: document.rank }));
-  }
-
-  async activity(window: TimeWindow): Promise<WindowActivity> {
-    // A day of a busy deployment can outgrow $group's 100 MB in memory: let it spill to disk.
-    // Unbounded (timeoutMS 0): one day of a large deployment outlasts the per-operation bound; the
-    // job's runner bounds the run (Airflow's execution_timeout).
-    const groups = await this.messages
-      .aggregate<ChatActivityGroup>(activityPipeline(window), { allowDiskUse: true, timeoutMS: 0 })
-      .toArray();
-    return foldActivity(groups);
   }
 
   /** Keyset pages over the chat_seq index. */

@@ -1,4 +1,4 @@
-import type { Message, MessageKind } from '../domain/models.js';
+import type { Message } from '../domain/models.js';
 
 export interface SeqRange {
   /** Exclusive lower bound. */
@@ -8,29 +8,6 @@ export interface SeqRange {
   limit: number;
   /** 'oldest' takes the page nearest afterSeq, 'newest' the page nearest beforeSeq. */
   from: 'oldest' | 'newest';
-}
-
-/** A half-open time window: `from` included, `to` excluded. */
-export interface TimeWindow {
-  from: Date;
-  to: Date;
-}
-
-/** What one chat saw within a window: only chats with at least one message have one. */
-export interface ChatWindowActivity {
-  chatId: string;
-  messages: number;
-  /** Distinct senders. */
-  senders: number;
-  firstAt: Date;
-  lastAt: Date;
-}
-
-export interface WindowActivity {
-  /** Ordered by chat id. */
-  chats: ChatWindowActivity[];
-  /** Distinct senders across every chat: not the sum of the chats' senders. */
-  activeUsers: number;
 }
 
 /** A refusal of a message whose chat or sender does not exist, from a store that checks them. */
@@ -91,15 +68,8 @@ export interface ClientKey {
   clientId: string;
 }
 
-/** A message to store, before its chat has numbered it. */
-export interface NewMessage extends ClientKey {
-  id: string;
-  kind: MessageKind;
-  subjectId: string | null;
-  body: string;
-  replyToId: string | null;
-  createdAt: Date;
-}
+/** A message to store, before its chat has numbered it: a Message without what the store assigns (seqs, changes). */
+export interface NewMessage extends ClientKey, Pick<Message, 'id' | 'kind' | 'subjectId' | 'body' | 'replyToId' | 'createdAt'> {}
 
 /**
  * An edit or a deletion of a stored message. A deletion applies to any
@@ -149,17 +119,25 @@ export interface StoredBody extends BodyPosition {
 /**
  * Where messages live. A message whose id, `(chatId, seq)` or
  * `(senderId, chatId, clientId)` is already stored is never written again.
+ * Chats and users live in the relational database: a store there (SQL) checks
+ * them with its foreign keys and keeps the chats in its own statements; one
+ * elsewhere (MongoDB) is opened behind BookkeepingMessageStore, which does
+ * both around its writes, so every store as openMessageStore opens it keeps
+ * the same promises and the persister takes one path.
  */
 export interface MessageStore {
   /**
    * Stores new messages after the highest stored seq of their chat, each
    * chat's in the given order. Messages already stored (by id or client key)
    * are not written again and come back as `existing`. A message in neither
-   * list was not stored: its chat does not exist (stores that check
-   * references), or another writer took its seq or stored it meanwhile; a
-   * retry settles it. Seqs never leave a hole: a chat's written messages
-   * always follow its stored ones directly. The messages' ids and client keys
-   * must be distinct within one call.
+   * list was not stored: its chat does not exist, or another writer took its
+   * seq or stored it meanwhile; a retry settles it. A sender that does not
+   * exist fails the call with MissingReferenceError, nothing written. Seqs
+   * never leave a hole: a chat's written messages always follow its stored
+   * ones directly. The messages' ids and client keys must be distinct within
+   * one call. What it writes is recorded in the chats (ChatRepository.recordActivity:
+   * lastSeq, last message, activity time, each sender's read position), so
+   * the caller records only what it found already stored.
    */
   append(messages: readonly NewMessage[]): Promise<Appended>;
   /**
@@ -174,26 +152,13 @@ export interface MessageStore {
    * Applies an edit or deletion under the chat's event order: an applied
    * change takes the chat's next event seq (the message's changedSeq). An
    * edit applies only to a text message that is not deleted; a deletion
-   * empties the body and is final.
+   * empties the body and is final. The chat's lastEventSeq follows it.
    */
   change(change: MessageChange): Promise<ChangeOutcome>;
   /** Messages whose latest change (creation included) came after the event, in event order: what a resume replays. */
   changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]>;
   /** Text messages of the chat up to seq (0 when there are none). */
   textSeqAt(chatId: string, seq: number): Promise<number>;
-  /**
-   * Whether writes refuse, with MissingReferenceError, a message whose sender
-   * does not exist, and never store one whose chat does not exist. When false
-   * they store such messages, so callers must check the references first.
-   */
-  readonly checksReferences: boolean;
-  /**
-   * Whether append records, atomically with the messages it writes, what
-   * ChatRepository.recordActivity would: each chat's lastSeq, last message and
-   * activity time, and each sender's read position. When false the caller
-   * records it after appending.
-   */
-  readonly recordsActivity: boolean;
   findByIds(ids: readonly string[]): Promise<Message[]>;
   /** Highest stored seq per chat (0 for none). */
   maxSeqs(chatIds: readonly string[]): Promise<Map<string, number>>;
@@ -216,8 +181,6 @@ export interface MessageStore {
    * left alone. Returns whether it replaced it.
    */
   replaceBody(stored: StoredBody, body: string): Promise<boolean>;
-  /** Counts text messages by `createdAt` within the window, per chat and overall, in one pass over the store (system messages are not sent by anyone). */
-  activity(window: TimeWindow): Promise<WindowActivity>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Message } from '../domain/models.js';
 import type { RelationalOrm } from '../relational/orm.js';
-import { toDate, type MessagesTable, type Tables } from '../relational/tables.js';
+import type { MessagesTable, Tables } from '../relational/tables.js';
 import { errorMessage } from '../support/error-text.js';
 import {
   InvalidMessageError,
@@ -17,39 +17,15 @@ import {
   type SearchTerms,
   type SeqRange,
   type StoredBody,
-  type TimeWindow,
-  type WindowActivity,
 } from './port.js';
 import { sqlRefusal } from '../relational/sql-state.js';
-
-const toMessage = (row: MessagesTable): Message => ({
-  id: row.id,
-  chatId: row.chat_id,
-  seq: row.seq,
-  kind: row.kind,
-  senderId: row.sender_id,
-  subjectId: row.subject_id,
-  body: row.body,
-  clientId: row.client_id,
-  replyToId: row.reply_to_id,
-  createdAt: toDate(row.created_at),
-  editedAt: row.edited_at === null ? null : toDate(row.edited_at),
-  deletedAt: row.deleted_at === null ? null : toDate(row.deleted_at),
-  eventSeq: row.event_seq,
-  changedSeq: row.changed_seq,
-  textSeq: row.text_seq,
-});
+import { COLUMNS, toMessage, toRow } from './sql-message-row.js';
 
 type AppendRow = MessagesTable & { outcome: 'written' | 'existing' };
 
 /** Matches a search ranks at most (see search): enough that what people look for is among them. */
 export const SEARCH_CANDIDATES = 500;
 
-/** Every column a Message is read from: never `*`, which would carry each row's search words too. */
-const COLUMNS = [
-  'id', 'chat_id', 'seq', 'kind', 'sender_id', 'subject_id', 'body', 'client_id', 'reply_to_id', 'created_at',
-  'edited_at', 'deleted_at', 'event_seq', 'changed_seq', 'changed_at', 'change_id', 'text_seq',
-] as const satisfies readonly (keyof MessagesTable)[];
 const COLUMN_LIST = sql.join(COLUMNS.map((c) => sql.ref(`m.${c}`)));
 
 /** Turns the driver's refusal of a write into the port's errors; anything else is rethrown as it is. */
@@ -66,11 +42,6 @@ function refused(error: unknown): never {
 
 /** The embedded message store: a `messages` table in the relational database. */
 export class SqlMessageStore implements MessageStore {
-  /** The messages table's foreign keys to chats and users. */
-  readonly checksReferences = true;
-  /** The append statement updates the chat row it locks, and the senders' read positions. */
-  readonly recordsActivity = true;
-
   constructor(private readonly orm: RelationalOrm) {}
 
   private db(): Kysely<Tables> {
@@ -131,25 +102,7 @@ export class SqlMessageStore implements MessageStore {
   /** One statement, so all or nothing: any collision writes no row and returns 0. Keeps the chats' event counters. */
   async insertMany(messages: readonly Message[]): Promise<number> {
     if (messages.length === 0) return 0;
-    const rows = messages.map((m) => ({
-      id: m.id,
-      chat_id: m.chatId,
-      seq: m.seq,
-      kind: m.kind,
-      sender_id: m.senderId,
-      subject_id: m.subjectId,
-      body: m.body,
-      client_id: m.clientId,
-      reply_to_id: m.replyToId,
-      created_at: m.createdAt,
-      edited_at: m.editedAt,
-      deleted_at: m.deletedAt,
-      event_seq: m.eventSeq,
-      changed_seq: m.changedSeq,
-      changed_at: m.editedAt ?? m.deletedAt ?? m.createdAt,
-      change_id: null,
-      text_seq: m.textSeq,
-    }));
+    const rows = messages.map(toRow);
     try {
       // The chats' event counters follow in the same statement: appends and changes number on from them.
       await this.db()
@@ -301,42 +254,6 @@ export class SqlMessageStore implements MessageStore {
        order by h.rank desc, h.created_at desc, h.id desc
        limit ${limit}`.execute(this.db());
     return rows.map((row) => ({ message: toMessage(row), rank: Number(row.rank) }));
-  }
-
-  /**
-   * One statement: `grouping sets ((chat_id), ())` yields a row per chat plus a
-   * total row (chat_id null) whose distinct-sender count spans every chat, and
-   * which exists even for an empty window.
-   */
-  async activity(window: TimeWindow): Promise<WindowActivity> {
-    const rows = await this.db()
-      .selectFrom('messages')
-      .select([
-        'chat_id',
-        sql<number>`grouping(chat_id)`.as('total'),
-        sql<number>`count(*)::int`.as('messages'),
-        sql<number>`count(distinct sender_id)::int`.as('senders'),
-        sql<Date | string>`min(created_at)`.as('first_at'),
-        sql<Date | string>`max(created_at)`.as('last_at'),
-      ])
-      .where('created_at', '>=', window.from)
-      .where('created_at', '<', window.to)
-      // System messages are not sent by anyone: a day's figures count text messages.
-      .where('kind', '=', 'TEXT')
-      .groupBy(sql`grouping sets ((chat_id), ())`)
-      .orderBy('chat_id')
-      .execute();
-    const chats = rows
-      .filter((row) => Number(row.total) === 0)
-      .map((row) => ({
-        chatId: row.chat_id,
-        messages: Number(row.messages),
-        senders: Number(row.senders),
-        firstAt: toDate(row.first_at),
-        lastAt: toDate(row.last_at),
-      }));
-    const total = rows.find((row) => Number(row.total) === 1);
-    return { chats, activeUsers: Number(total?.senders ?? 0) };
   }
 
   /** Keyset pages over the (chat_id, seq) unique index. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Day } from '../domain/day.js';
 import type { ChatDayStats } from '../domain/models.js';
-import type { WindowActivity } from '../message-store/port.js';
+import type { WindowActivity } from '../reporting/port.js';
 import type { RelationalOrm } from './orm.js';
 import type { DailyStatsRepository } from './ports.js';
 import { toDate, type Tables } from './tables.js';

@@ -58,30 +58,6 @@ export const MemberEntity = defineEntity({
   },
 });
 
-export const MessageEntity = defineEntity({
-  name: 'Message',
-  tableName: 'messages',
-  properties: {
-    id: p.uuid().primary(),
-    chatId: p.uuid(),
-    seq: p.integer(),
-    kind: p.enum(['TEXT', 'MEMBER_JOINED', 'MEMBER_LEFT', 'MEMBER_REMOVED', 'CHAT_RENAMED'] as const),
-    senderId: p.uuid(),
-    subjectId: p.uuid().nullable(),
-    body: p.text(),
-    clientId: p.string().nullable(),
-    replyToId: p.uuid().nullable(),
-    createdAt: p.datetime(3),
-    editedAt: p.datetime(3).nullable(),
-    deletedAt: p.datetime(3).nullable(),
-    eventSeq: p.integer(),
-    changedSeq: p.integer(),
-    changedAt: p.datetime(3),
-    changeId: p.uuid().nullable(),
-    textSeq: p.integer(),
-  },
-});
-
 /** Written by the daily chat summary job; `day` is a UTC calendar day. */
 export const ChatDailyStatsEntity = defineEntity({
   name: 'ChatDailyStats',
@@ -106,4 +82,9 @@ export const DailyActivityEntity = defineEntity({
   },
 });
 
-export const relationalEntities = [UserEntity, ChatEntity, MemberEntity, MessageEntity, ChatDailyStatsEntity, DailyActivityEntity];
+/*
+ * No entity for `messages`: the SQL message store reads and writes it with
+ * Kysely and the statements of its migrations (relational/tables.ts, derived
+ * from the domain Message, is its shape).
+ */
+export const relationalEntities = [UserEntity, ChatEntity, MemberEntity, ChatDailyStatsEntity, DailyActivityEntity];

@@ -1,6 +1,6 @@
 import type { Day } from '../domain/day.js';
 import type { Chat, ChatDayStats, ChatKind, MemberChat, ReadState, User } from '../domain/models.js';
-import type { WindowActivity } from '../message-store/port.js';
+import type { WindowActivity } from '../reporting/port.js';
 import type { ChatPosition } from '../domain/cursor.js';
 import type { SendEnvelope } from '../event-log/port.js';
 

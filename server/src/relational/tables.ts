@@ -3,7 +3,8 @@
  * updates on the message path). Timestamps may come back as strings or Dates
  * depending on the driver's type parsers, hence `toDate`.
  */
-import type { MessageKind } from '../domain/models.js';
+import type { Message } from '../domain/models.js';
+import type { SnakeCase } from '../support/shape-checks.js';
 
 export interface UsersTable {
   id: string;
@@ -42,25 +43,16 @@ export interface MembersTable {
   joined_at: Date | string;
 }
 
-export interface MessagesTable {
-  id: string;
-  chat_id: string;
-  seq: number;
-  kind: MessageKind;
-  sender_id: string;
-  subject_id: string | null;
-  body: string;
-  client_id: string | null;
-  reply_to_id: string | null;
-  created_at: Date | string;
-  edited_at: Date | string | null;
-  deleted_at: Date | string | null;
-  event_seq: number;
-  changed_seq: number;
+/** A domain record as its row: snake_case columns, timestamps as the driver may return them. */
+export type RowOf<T> = {
+  [K in keyof T & string as SnakeCase<K>]: T[K] extends Date ? Date | string : T[K] extends Date | null ? Date | string | null : T[K];
+};
+
+/** A Message's row, plus what orders its changes. */
+export interface MessagesTable extends RowOf<Message> {
   /** When the latest change was accepted, and its id: a change applies only after the one stored (redeliveries change nothing). */
   changed_at: Date | string;
   change_id: string | null;
-  text_seq: number;
 }
 
 /** Membership and title changes, committed with the change and moved into the event log by the outbox relay. */

@@ -198,3 +198,9 @@ export class RedisBreaker {
     }
   }
 }
+
+/** The one Redis connection the membership cache, the rate limits and presence share, with the breaker of the first two. */
+export interface SharedRedis {
+  client: RedisClient;
+  breaker: RedisBreaker;
+}

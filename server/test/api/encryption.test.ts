@@ -8,6 +8,7 @@ import { MessageCipher, parseMessageKeys } from '../../src/encryption/message-ci
 import { rekey } from '../../src/encryption/rekey.js';
 import { summarizeDay } from '../../src/jobs/chat-summary.js';
 import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
+import { SqlReporting } from '../../src/reporting/sql-reporting.js';
 import { SqlDailyStatsRepository } from '../../src/relational/daily-stats-repository.js';
 import { openRelational, type RelationalOrm } from '../../src/relational/orm.js';
 import type { Tables } from '../../src/relational/tables.js';
@@ -178,7 +179,7 @@ for (const { name, target, env } of deploymentSetups(REDIS_URL, redisSkipReason)
       expect(result.errors![0]!.message).toMatch(/Search is off .* message bodies are encrypted \(MESSAGE_KEYS\)/);
 
       const summary = await withRaw(
-        (orm) => summarizeDay({ store: new SqlMessageStore(orm), dailyStats: new SqlDailyStatsRepository(orm) }, dayOf(new Date())),
+        (orm) => summarizeDay({ reporting: new SqlReporting(orm), dailyStats: new SqlDailyStatsRepository(orm) }, dayOf(new Date())),
         K1,
       );
       // Text messages only: the two of ada's (one since deleted) and bob's reply, in this chat; other chats are other tests'.

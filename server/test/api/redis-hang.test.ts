@@ -10,7 +10,7 @@ import { migrate, openRelational, type RelationalOrm } from '../../src/relationa
 import { SqlUserRepository } from '../../src/relational/user-repository.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { connectRedis, startRedis } from '../../src/support/redis.js';
-import { Persister } from '../../src/workers/persister.js';
+import { Persister } from '../../src/domain/persister.js';
 import { DisposableRedis, redisSkipReason } from '../support/redis.js';
 import { TestServer } from '../support/server.js';
 import { pgliteTarget, relationalTargets } from '../support/targets.js';

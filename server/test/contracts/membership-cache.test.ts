@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LocalMembershipCache } from '../../src/membership/local-membership-cache.js';
-import { UncachedMembership, type MemberLoader, type MembershipCache } from '../../src/membership/port.js';
+import type { MemberLoader, MembershipCache } from '../../src/membership/port.js';
+import { UncachedMembership } from '../../src/membership/uncached-membership.js';
 import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { Command, type Redis } from 'ioredis';

@@ -3,37 +3,45 @@ import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { MongoMessageStore } from '../../src/message-store/mongo-message-store.js';
 import { mongoClientOptions } from '../../src/message-store/mongo-url.js';
+import { BookkeepingMessageStore } from '../../src/message-store/bookkeeping-message-store.js';
 import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
+import { MongoReporting } from '../../src/reporting/mongo-reporting.js';
+import { SqlReporting } from '../../src/reporting/sql-reporting.js';
 import { SqlChatRepository } from '../../src/relational/chat-repository.js';
 import { migrate, openRelational } from '../../src/relational/orm.js';
 import { SqlUserRepository } from '../../src/relational/user-repository.js';
-import { relationalTargets } from '../support/targets.js';
-import { messageStoreContract } from './message-store.contract.js';
+import { pgliteTarget, relationalTargets, type RelationalTarget } from '../support/targets.js';
+import { messageStoreContract, type MessageStoreFixture } from './message-store.contract.js';
 
-for (const target of relationalTargets) {
-  messageStoreContract(`sql on ${target.name}`, async () => {
-    const storage = await target.provision();
-    const orm = await openRelational(storage);
-    await migrate(orm);
-    const users = new SqlUserRepository(orm);
-    const chats = new SqlChatRepository(orm);
-    const newUser = () =>
-      users.create({ id: randomUUID(), username: `u_${randomBytes(6).toString('hex')}`, displayName: 'U', passwordHash: 'x' });
-    return {
-      store: new SqlMessageStore(orm),
-      async newChat() {
-        const [a, b] = await Promise.all([newUser(), newUser()]);
-        const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
-        return { chatId: chat.id, senderIds: [a.id, b.id] };
-      },
-      searchesPrefixes: true,
-      async close() {
-        await orm.close();
-        await storage.dispose();
-      },
-    };
-  });
-}
+/** The SQL store on a target; `bookkept` puts it behind the bookkeeping MongoDB is opened behind, to run that on a real engine here. */
+const sqlFixture = (target: RelationalTarget, bookkept: boolean) => async (): Promise<MessageStoreFixture> => {
+  const storage = await target.provision();
+  const orm = await openRelational(storage);
+  await migrate(orm);
+  const users = new SqlUserRepository(orm);
+  const chats = new SqlChatRepository(orm);
+  const newUser = () =>
+    users.create({ id: randomUUID(), username: `u_${randomBytes(6).toString('hex')}`, displayName: 'U', passwordHash: 'x' });
+  const sql = new SqlMessageStore(orm);
+  return {
+    store: bookkept ? new BookkeepingMessageStore(sql, chats, users) : sql,
+    reporting: new SqlReporting(orm),
+    async newChat() {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
+      return { chatId: chat.id, senderIds: [a.id, b.id] };
+    },
+    checksReferences: true,
+    searchesPrefixes: true,
+    async close() {
+      await orm.close();
+      await storage.dispose();
+    },
+  };
+};
+
+for (const target of relationalTargets) messageStoreContract(`sql on ${target.name}`, sqlFixture(target, false));
+messageStoreContract('bookkeeping over sql on pglite', sqlFixture(pgliteTarget, true));
 
 // No MongoDB can run on the project's machines: the contract runs wherever MONGO_URL points at one.
 const mongoUrl = process.env.MONGO_URL?.trim();
@@ -44,8 +52,10 @@ if (mongoUrl) {
     const store = await MongoMessageStore.open({ url: mongoUrl, dbName });
     return {
       store,
+      reporting: new MongoReporting(store.collection, async () => {}),
       // MongoDB holds no users or chats, and checks no references: fresh ids are enough.
       newChat: async () => ({ chatId: randomUUID(), senderIds: [randomUUID(), randomUUID()] }),
+      checksReferences: false,
       searchesPrefixes: false,
       async close() {
         await store.close();

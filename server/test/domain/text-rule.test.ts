@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { invalidEnvelopeReason } from '../../src/workers/envelope-check.js';
+import { invalidEnvelopeReason } from '../../src/domain/envelope-check.js';
 
 const envelope = (fields: Record<string, unknown>) =>
   ({

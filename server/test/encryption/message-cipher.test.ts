@@ -11,7 +11,7 @@ import {
   sealedKeyId,
   sealedLengthMax,
 } from '../../src/encryption/message-cipher.js';
-import { invalidEnvelopeReason } from '../../src/workers/envelope-check.js';
+import { invalidEnvelopeReason } from '../../src/domain/envelope-check.js';
 
 const key = () => randomBytes(32);
 const address = () => ({ chatId: randomUUID(), messageId: randomUUID() });

@@ -8,7 +8,7 @@ import { SealingEventLog } from '../../src/encryption/sealing-event-log.js';
 import type { MessageEnvelope } from '../../src/event-log/port.js';
 import { MongoMessageStore } from '../../src/message-store/mongo-message-store.js';
 import { mongoClientOptions } from '../../src/message-store/mongo-url.js';
-import { invalidEnvelopeReason } from '../../src/workers/envelope-check.js';
+import { invalidEnvelopeReason } from '../../src/domain/envelope-check.js';
 import { kafkaBrokers, KafkaTestbed } from '../support/kafka.js';
 import { TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeDay } from '../../src/jobs/chat-summary.js';
+import { SqlReporting } from '../../src/reporting/sql-reporting.js';
 import { SqlDailyStatsRepository } from '../../src/relational/daily-stats-repository.js';
 import { openRelational } from '../../src/relational/orm.js';
 import { SeededHistory } from '../support/seeded-history.js';
@@ -33,7 +34,7 @@ describe.each(relationalTargets)('chatStats on $name', (target) => {
         [bob.id, '2026-03-14T09:00:00.000Z'],
         [ada.id, '2026-03-16T23:59:59.999Z'],
       ]);
-      const engines = { store: seeded.store, dailyStats: new SqlDailyStatsRepository(orm) };
+      const engines = { reporting: new SqlReporting(orm), dailyStats: new SqlDailyStatsRepository(orm) };
       for (const day of ['2026-03-13', '2026-03-14', '2026-03-15', '2026-03-16', '2026-03-17']) await summarizeDay(engines, day);
     } finally {
       await orm.close();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeDay, type SummaryEngines } from '../../src/jobs/chat-summary.js';
+import { SqlReporting } from '../../src/reporting/sql-reporting.js';
 import { SqlDailyStatsRepository } from '../../src/relational/daily-stats-repository.js';
 import { migrate, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
 import type { Tables } from '../../src/relational/tables.js';
@@ -44,7 +45,7 @@ describe.each(relationalTargets)('chat summary job on $name', (target) => {
     orm = await openRelational(storage);
     await migrate(orm);
     seeded = new SeededHistory(orm);
-    engines = { store: seeded.store, dailyStats: new SqlDailyStatsRepository(orm) };
+    engines = { reporting: new SqlReporting(orm), dailyStats: new SqlDailyStatsRepository(orm) };
     [ada, bob, cy, dan, eve] = await Promise.all([1, 2, 3, 4, 5].map(() => seeded.user()));
     [groupA, pairB, groupC] = await Promise.all([seeded.group([ada, bob, cy]), seeded.group([ada, bob]), seeded.group([dan, eve])]);
     await seeded.group([ada, eve]); // a chat that never has a message: never in any summary

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { MessageKind as DomainMessageKind } from '../../domain/models.js';
+import type { Message as DomainMessage, MessageKind as DomainMessageKind } from '../../domain/models.js';
 import { connectionTypes } from './connection.js';
 
 export enum MessageKind {
@@ -22,7 +22,7 @@ registerEnumType(MessageKind, {
 });
 
 @ObjectType({ description: 'A stored message; seq orders it within its chat, from 1 without gaps. System messages take a seq like any other.' })
-export class Message {
+export class Message implements Omit<DomainMessage, 'eventSeq' | 'changedSeq' | 'textSeq'> {
   @Field(() => ID, { description: 'Stable across retries of the same send (it derives from sender, chat and clientId).' })
   id!: string;
 

@@ -1,7 +1,7 @@
 import { isChange, type MessageEnvelope } from '../event-log/port.js';
-import { charCount, LIMITS } from '../domain/limits.js';
-import type { MessageKind } from '../domain/models.js';
-import { isStorableBody, isStorableIdentifier } from '../domain/text.js';
+import { charCount, LIMITS } from './limits.js';
+import type { MessageKind } from './models.js';
+import { isStorableBody, isStorableIdentifier } from './text.js';
 import { isSealedShape } from '../encryption/message-cipher.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

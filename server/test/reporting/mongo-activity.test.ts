@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activityPipeline, foldActivity } from '../../src/message-store/mongo-activity.js';
+import { activityPipeline, foldActivity } from '../../src/reporting/mongo-activity.js';
 
 /*
  * No MongoDB runs on the project's machines: the store's contract covers the

@@ -1,4 +1,4 @@
-import type { Message } from '../domain/models.js';
+import type { Message } from './models.js';
 import type { MessageStore } from '../message-store/port.js';
 import type { ChatActivity, ChatRepository } from '../relational/ports.js';
 import type { Logger } from '../observability/log.js';
@@ -26,9 +26,10 @@ export function activityOf(messages: Message[]): ChatActivity[] {
 
 /**
  * Records the activity of chats whose recorded lastSeq is behind the store:
- * messages stored by a process that died before it recorded them (a store
- * that records activity itself, as the SQL one does, never leaves this
- * behind; rows of older versions and other stores may). Only the in-process
+ * messages stored by a process that died before it recorded them (the SQL
+ * store records them in its append statement and never leaves this behind;
+ * rows of older versions may, and so may MongoDB, whose bookkeeping records
+ * them after the write). Only the in-process
  * log needs it: Kafka redelivers an uncommitted batch, and its duplicates are
  * recorded then. Run it before consuming. Pages through every chat with one
  * maxSeqs probe per chat: a read of the chats table and an index probe per

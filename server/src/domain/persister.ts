@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { messageIdFor } from '../domain/ids.js';
+import { messageIdFor } from './ids.js';
 import { isChange, type ChangeEnvelope, type MessageEnvelope, type Rejection, type SendEnvelope } from '../event-log/port.js';
-import type { Message } from '../domain/models.js';
+import type { Message } from './models.js';
 import type { PersisterMeter } from '../observability/meters.js';
 import { clientKeyOf, InvalidMessageError, MissingReferenceError, type Appended, type MessageStore, type NewMessage } from '../message-store/port.js';
 import type { ChatRepository, UserRepository } from '../relational/ports.js';
@@ -11,6 +11,19 @@ import type { Logger } from '../observability/log.js';
 import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
 import { activityOf, repairChatActivity } from './chat-activity.js';
 import { invalidEnvelopeReason } from './envelope-check.js';
+
+/** The one way from a send on the log to a message to store; absent fields are those of a text message replying to nothing (older envelopes). */
+export const newMessageOf = (envelope: SendEnvelope, id: string): NewMessage => ({
+  id,
+  chatId: envelope.chatId,
+  senderId: envelope.senderId,
+  body: envelope.body,
+  clientId: envelope.clientId,
+  kind: envelope.kind ?? 'TEXT',
+  subjectId: envelope.subjectId ?? null,
+  replyToId: envelope.replyToId ?? null,
+  createdAt: new Date(envelope.acceptedAt),
+});
 
 /** An envelope on its way to the store: the envelope as it came (rejections name it), the message it becomes. */
 interface Pending {
@@ -140,7 +153,6 @@ export class Persister {
     // A redelivery, or an edit another edit overtook: nothing to do.
     if (!outcome.applied) return [];
     const { message } = outcome;
-    if (!this.store.recordsActivity) await this.chats.recordEventSeqs([{ chatId, eventSeq: message.changedSeq }]);
     const publishing = this.publishEvents([{ type: 'messageChanged', change: type === 'edit' ? 'edited' : 'deleted', message }]);
     if (this.options.awaitPublish) await publishing;
     return [];
@@ -151,9 +163,8 @@ export class Persister {
     const outcome = await this.storeIsolating(candidates);
     rejected.push(...outcome.rejected);
     this.options.meter?.stored(outcome.written.reduce((texts, message) => texts + (message.kind === 'TEXT' ? 1 : 0), 0));
-    // Found sends too: their activity may never have been recorded (a crash in between); replays are harmless.
-    const unrecorded = this.store.recordsActivity ? [] : outcome.written;
-    await this.chats.recordActivity(activityOf([...unrecorded, ...outcome.found.map((f) => f.message)]));
+    // The store recorded what it wrote; found sends may never have been recorded (a crash in between), and replays are harmless.
+    await this.chats.recordActivity(activityOf(outcome.found.map((f) => f.message)));
     const redelivered = outcome.found.filter(isRedelivery).map((f) => f.message);
     const publishing = this.publishEvents([...outcome.written, ...redelivered].sort(byChatThenSeq).map(storedEvent));
     if (this.options.awaitPublish) await publishing;
@@ -192,19 +203,7 @@ export class Persister {
       if (id !== envelope.messageId) rekeyed++;
       if (seen.has(id)) continue;
       seen.add(id);
-      const { chatId, senderId, body, clientId } = envelope;
-      const message: NewMessage = {
-        id,
-        chatId,
-        senderId,
-        body,
-        clientId,
-        kind: envelope.kind ?? 'TEXT',
-        subjectId: envelope.subjectId ?? null,
-        replyToId: envelope.replyToId ?? null,
-        createdAt: new Date(envelope.acceptedAt),
-      };
-      candidates.push({ envelope, message });
+      candidates.push({ envelope, message: newMessageOf(envelope, id) });
     }
     if (rekeyed > 0) this.logger.info({ count: rekeyed }, 'stored envelopes under the id of their (sender, chat, clientId)');
     return { candidates, rejected };
@@ -231,7 +230,7 @@ export class Persister {
 
   private async storeWithRetries(pending: Pending[]): Promise<Outcome> {
     const outcome = nothing();
-    let todo = this.store.checksReferences ? pending : await this.screen(pending, outcome.rejected);
+    let todo = pending;
     const started = Date.now();
     for (let attempt = 1; todo.length > 0; attempt++) {
       let appended: Appended;
@@ -249,7 +248,7 @@ export class Persister {
       outcome.written.push(...appended.written);
       outcome.found.push(...found);
       // Left out of both lists: a chat that does not exist, or another writer was first.
-      todo = rest.length > 0 && this.store.checksReferences ? await this.screen(rest, outcome.rejected) : rest;
+      todo = rest.length > 0 ? await this.screen(rest, outcome.rejected) : rest;
       if (todo.length === 0) break;
       const fields = { count: todo.length, chats: [...new Set(todo.map((p) => p.message.chatId))].length, attempt, cause: appended.collision };
       if (Date.now() - started >= CONFLICT_RETRY_BUDGET_MS) {
