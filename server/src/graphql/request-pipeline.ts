@@ -25,9 +25,9 @@ import { QUERY_LIMITS } from './query-limits.js';
 import type { RateLimitMeter } from '../observability/meters.js';
 
 /*
- * One request pipeline for every transport. HTTP (Apollo) and graphql-ws
- * used to be wired separately, and their limits and error codes drifted
- * apart. Now each policy is written once, as an entry of `POLICIES` (the way
+ * One request pipeline for every transport, so that HTTP (Apollo) and
+ * graphql-ws cannot drift apart in their limits and error codes: each policy
+ * is written once, as an entry of `POLICIES` (the way
  * an envelop plugin applies to every transport), and each transport adapter
  * takes the merged result: Apollo its `parseOptions`, `validationRules`,
  * `formatError`, a plugin calling `checkOperation`, and its context from

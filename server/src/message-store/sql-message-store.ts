@@ -71,12 +71,11 @@ export class SqlMessageStore implements MessageStore {
    * by another writer after this statement's snapshot: nothing is written, and
    * a retry finds it.
    *
-   * The statement is the function `parley_append_messages`, created by
-   * migrations/Migration20261203000000_append_messages_function.ts and
-   * replaced by Migration20261203010000_chat_events.ts (which adds the
-   * chat's event and text counters and the message kinds): as a
-   * plain statement it was parsed and planned again for every batch, which
-   * cost more than running it.
+   * The statement is the function `parley_append_messages` (its newest
+   * definition is in migrations/Migration20261203010000_chat_events.ts): a
+   * function is planned once per connection, where a plain statement this
+   * size would be parsed and planned again for every batch, which costs more
+   * than running it.
    */
   async append(messages: readonly NewMessage[]): Promise<Appended> {
     if (messages.length === 0) return { written: [], existing: [] };
