@@ -2,7 +2,7 @@ import type { MessageStore } from '../message-store/port.js';
 import type { Logger } from '../observability/log.js';
 import { chatChannel, storedEvent, type ChatEvent, type MessageChanged, type MessageStored, type ReadMoved } from '../realtime/events.js';
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
-import { SubscriptionQueue } from '../realtime/subscription-queue.js';
+import { AsyncQueue } from '../support/async-queue.js';
 import { EventOrder } from './event-order.js';
 
 const FILL_PAGE = 100;
@@ -30,7 +30,7 @@ async function storedChanges(store: MessageStore, chatId: string, after: number,
 
 /** One chat on this instance: one bus subscription, its events put in order once, handed to every stream of the chat. */
 class Feed {
-  private readonly streams = new Set<SubscriptionQueue<ChatEvent>>();
+  private readonly streams = new Set<AsyncQueue<ChatEvent>>();
   private readonly changes: EventOrder<MessageStored | MessageChanged>;
   private readonly receipts: EventOrder<ReadMoved>;
   closed = false;
@@ -68,7 +68,7 @@ class Feed {
   }
 
   join(): ChatFeedSubscription {
-    const stream: SubscriptionQueue<ChatEvent> = new SubscriptionQueue<ChatEvent>(() => {
+    const stream: AsyncQueue<ChatEvent> = new AsyncQueue<ChatEvent>(() => {
       this.streams.delete(stream);
       if (this.streams.size === 0) this.end(null);
     });

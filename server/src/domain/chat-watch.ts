@@ -1,4 +1,4 @@
-import { SubscriptionQueue } from '../realtime/subscription-queue.js';
+import { AsyncQueue } from '../support/async-queue.js';
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import { chatChannel, userChannel, type ChatEvent, type MessageStored } from '../realtime/events.js';
 import type { MemberChat, Message } from './models.js';
@@ -34,7 +34,7 @@ export async function watchChats(bus: RealtimeBus, viewerId: string, source: Cha
   const known = new Map<string, WatchedChat>();
   /** Chats being loaded, with the messages published meanwhile (the load may predate them); null once stale. */
   const loading = new Map<string, MessageStored[] | null>();
-  const queue = new SubscriptionQueue<string>(() => {
+  const queue = new AsyncQueue<string>(() => {
     for (const subscription of followed.values()) subscription.close();
     followed.clear();
   });

@@ -1,6 +1,6 @@
 import type { ChatEvent } from '../realtime/events.js';
 import type { BusSubscription } from '../realtime/port.js';
-import { SubscriptionQueue } from '../realtime/subscription-queue.js';
+import { AsyncQueue } from '../support/async-queue.js';
 import { forbidden } from './errors.js';
 import type { LiveCheck } from './live-check.js';
 
@@ -37,10 +37,10 @@ export const noLongerMember = () => forbidden('You are no longer a member of thi
  * queue closes the bus subscription and stops the watch. A stream may push
  * signals of its own (`Local`) to have them read in order with the rest.
  */
-export function liveInbox<Local = never>(source: LiveInboxSource): SubscriptionQueue<Inbound | Local> {
+export function liveInbox<Local = never>(source: LiveInboxSource): AsyncQueue<Inbound | Local> {
   const { chatId, viewerId, subscription, counter } = source;
   let promised = source.promised;
-  const inbox = new SubscriptionQueue<Inbound | Local>(() => {
+  const inbox = new AsyncQueue<Inbound | Local>(() => {
     subscription.close();
     unwatch();
   });

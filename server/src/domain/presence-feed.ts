@@ -1,6 +1,6 @@
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import { presenceChannel, userChannel, type PresenceMoved, type UserChatEvent } from '../realtime/events.js';
-import { SubscriptionQueue } from '../realtime/subscription-queue.js';
+import { AsyncQueue } from '../support/async-queue.js';
 import type { Logger } from '../observability/log.js';
 
 /** A contact came online or went offline. */
@@ -18,7 +18,7 @@ const REMEMBERED_VERSIONS = 100_000;
 interface Watcher {
   viewerId: string;
   chats: Set<string>;
-  queue: SubscriptionQueue<PresenceUpdate>;
+  queue: AsyncQueue<PresenceUpdate>;
 }
 
 /**
@@ -73,7 +73,7 @@ export class PresenceFeed {
 
   /** The viewer's contacts coming and going, from now on. */
   async watch(viewerId: string): Promise<AsyncIterable<PresenceUpdate>> {
-    const watcher: Watcher = { viewerId, chats: new Set(), queue: new SubscriptionQueue(() => closeWatch()) };
+    const watcher: Watcher = { viewerId, chats: new Set(), queue: new AsyncQueue(() => closeWatch()) };
     const join = (chatId: string) => {
       if (watcher.queue.closed || watcher.chats.has(chatId)) return;
       watcher.chats.add(chatId);

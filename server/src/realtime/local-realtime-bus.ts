@@ -1,11 +1,11 @@
 import type { BusMeter } from '../observability/meters.js';
 import type { Channel } from './events.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
-import { SubscriptionQueue } from './subscription-queue.js';
+import { AsyncQueue } from '../support/async-queue.js';
 
 /** The embedded realtime bus: fan-out inside one process. Payloads pass as they are: every subscriber gets the publisher's object. */
 export class LocalRealtimeBus implements RealtimeBus {
-  private channels = new Map<string, Set<SubscriptionQueue<unknown>>>();
+  private channels = new Map<string, Set<AsyncQueue<unknown>>>();
 
   constructor(private readonly meter?: BusMeter) {}
 
@@ -21,7 +21,7 @@ export class LocalRealtimeBus implements RealtimeBus {
   async subscribe<T>({ name }: Channel<T>): Promise<BusSubscription<T>> {
     let subs = this.channels.get(name);
     if (!subs) this.channels.set(name, (subs = new Set()));
-    const sub: SubscriptionQueue<unknown> = new SubscriptionQueue(() => {
+    const sub: AsyncQueue<unknown> = new AsyncQueue(() => {
       subs.delete(sub);
       if (subs.size === 0 && this.channels.get(name) === subs) this.channels.delete(name);
     });

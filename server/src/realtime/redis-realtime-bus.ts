@@ -6,7 +6,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
 import type { Logger } from '../observability/log.js';
 import type { Channel, Codec } from './events.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
-import { SubscriptionQueue } from './subscription-queue.js';
+import { AsyncQueue } from '../support/async-queue.js';
 
 const UNDECODABLE = Symbol('undecodable');
 
@@ -26,7 +26,7 @@ export class RedisRealtimeBus implements RealtimeBus {
   private readonly pubsub: RedisPubSub;
   /** The codec of each channel this instance subscribes to, with how many subscriptions use it. */
   private readonly codecs = new Map<string, { codec: Codec<unknown>; users: number }>();
-  private readonly open = new Set<Pick<SubscriptionQueue<unknown>, 'fail' | 'close'>>();
+  private readonly open = new Set<Pick<AsyncQueue<unknown>, 'fail' | 'close'>>();
 
   constructor(
     private readonly publisher: Redis,
@@ -56,7 +56,7 @@ export class RedisRealtimeBus implements RealtimeBus {
   async subscribe<T>(channel: Channel<T>): Promise<BusSubscription<T>> {
     if (this.subscriber.status !== 'ready') throw unavailable('Realtime delivery is unavailable right now; retry shortly');
     let subId: number | null = null;
-    const queue: SubscriptionQueue<T> = new SubscriptionQueue<T>(() => {
+    const queue: AsyncQueue<T> = new AsyncQueue<T>(() => {
       this.open.delete(queue);
       this.release(channel.name);
       if (subId !== null) this.pubsub.unsubscribe(subId);

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/log.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, pingRedis } from '../support/redis.js';
 import type { Channel, Codec } from './events.js';
 import type { BusSubscription, RealtimeBus } from './port.js';
-import { SubscriptionQueue } from './subscription-queue.js';
+import { AsyncQueue } from '../support/async-queue.js';
 
 /** As on one Redis: a shard that answers nothing must not hold a new subscription open forever. */
 const SUBSCRIBE_TIMEOUT_MS = DEFAULT_COMMAND_TIMEOUT_MS;
@@ -14,7 +14,7 @@ const SUBSCRIBE_TIMEOUT_MS = DEFAULT_COMMAND_TIMEOUT_MS;
 interface ShardChannel {
   codec: Codec<unknown>;
   slot: number;
-  queues: Set<SubscriptionQueue<unknown>>;
+  queues: Set<AsyncQueue<unknown>>;
   /** Settles when the shard acknowledged SSUBSCRIBE. */
   subscribed: Promise<unknown>;
 }
@@ -39,7 +39,7 @@ const slotOf = (channel: string): number => new Command('ssubscribe', [channel])
  */
 export class ShardedRealtimeBus implements RealtimeBus {
   private readonly channels = new Map<string, ShardChannel>();
-  private readonly open = new Set<SubscriptionQueue<unknown>>();
+  private readonly open = new Set<AsyncQueue<unknown>>();
 
   constructor(
     private readonly publisher: Cluster,
@@ -63,7 +63,7 @@ export class ShardedRealtimeBus implements RealtimeBus {
   async subscribe<T>(channel: Channel<T>): Promise<BusSubscription<T>> {
     if (this.subscriber.status !== 'ready') throw unavailable('Realtime delivery is unavailable right now; retry shortly');
     const entry = this.channels.get(channel.name) ?? this.listen(channel);
-    const queue: SubscriptionQueue<unknown> = new SubscriptionQueue(() => {
+    const queue: AsyncQueue<unknown> = new AsyncQueue(() => {
       this.open.delete(queue);
       entry.queues.delete(queue);
       if (entry.queues.size > 0 || this.channels.get(channel.name) !== entry) return;

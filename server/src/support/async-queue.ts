@@ -1,22 +1,28 @@
 import { unavailable } from '../domain/errors.js';
-import type { BusSubscription } from './port.js';
 
 /** How far a subscriber may fall behind before it is cut off and must resume by seq. */
 export const MAX_BUFFERED = 10_000;
 
 /**
- * The receiving end of one bus subscription: buffers what arrives until the
- * consumer reads it, and ends with an error when the consumer falls too far
- * behind or the bus loses its connection. Clients recover either way with
- * afterSeq, so ending loudly beats delivering with a silent hole.
+ * A push-to-pull queue: a producer pushes values as they come, one consumer
+ * reads them with `for await` (or next()). It is the receiving end of every
+ * bus subscription and of every stream built on one, so it buffers what
+ * arrives until the consumer reads it, and ends with an error when the
+ * consumer falls too far behind or the producer fails (the bus lost its
+ * connection). Clients recover either way with afterSeq, so ending loudly
+ * beats delivering with a silent hole.
+ *
+ * One reader at a time: a read waits for the next value, and the next read is
+ * made once it has one (as `for await` and graphql-js do).
  */
-export class SubscriptionQueue<T> implements BusSubscription<T> {
+export class AsyncQueue<T> {
   private buffer: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private failWaiting: ((error: unknown) => void) | null = null;
   private done = false;
   private error: unknown = null;
 
+  /** `onClose` runs once, however the queue ends: it lets go of the producer's side (a bus subscription, a watch). */
   constructor(private readonly onClose: () => void) {}
 
   get closed(): boolean {
@@ -38,7 +44,7 @@ export class SubscriptionQueue<T> implements BusSubscription<T> {
     this.buffer.push(value);
   }
 
-  /** Ends the subscription with an error the consumer sees on its next read. */
+  /** Ends the queue with an error the consumer sees on its next read. */
   fail(error: unknown): void {
     if (this.done) return;
     this.error = error;
