@@ -1,6 +1,7 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { outsideLogScope, type Logger } from '../observability/log.js';
+import type { Logger } from '../observability/log.js';
 import { errorMessage } from '../support/error-text.js';
+import { TurnBatch } from '../support/turn-batch.js';
 import { withDeadline } from './timing.js';
 
 export interface TopicWriterOptions {
@@ -52,8 +53,7 @@ const sizeOf = (record: Message): number =>
  * store keeps one copy.
  */
 export class TopicWriter {
-  private queue: PendingWrite[] = [];
-  private flushing: Promise<void> | null = null;
+  private readonly queue = new TurnBatch<PendingWrite>((waiting) => this.flush(this.takeBatch(waiting)));
   private producer: Producer | null = null;
   private dropping = new Set<Promise<void>>();
   private closed = false;
@@ -83,55 +83,46 @@ export class TopicWriter {
       };
       // Still queued at the deadline: it is never sent. Already in flight: see the class comment.
       const timer = setTimeout(() => {
-        const index = this.queue.indexOf(pending);
-        if (index >= 0) this.queue.splice(index, 1);
+        this.queue.remove(pending);
         pending.settle(this.options.failure());
       }, this.options.deadlineMs);
-      this.queue.push(pending);
-      // One batch carries many requests' writes: its lines are none of theirs.
-      this.flushing ??= outsideLogScope(() => this.flush());
+      this.queue.add(pending);
     });
   }
 
   /** Stops taking writes, lets every queued write settle, then disconnects. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.flushing;
+    await this.queue.settled();
     this.drop();
     await Promise.allSettled([...this.dropping]);
   }
 
-  private async flush(): Promise<void> {
-    // Yield once so writes made in the same tick share the first send.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
-      const batch = this.takeBatch();
-      try {
-        await withDeadline(this.send(batch), this.options.deadlineMs, () => new Error('Kafka did not acknowledge in time'));
-        for (const p of batch) p.settle();
-        if (this.failing) this.options.logger.info(`writing to Kafka topic ${this.options.topic} again`);
-        this.failing = false;
-      } catch (error) {
-        this.drop();
-        for (const p of batch) p.settle(this.options.failure());
-        // One line per outage, not one per failed send.
-        if (!this.failing) this.options.logger.warn({ error: errorMessage(error) }, `cannot write to Kafka topic ${this.options.topic}`);
-        this.failing = true;
-      }
+  private async flush(batch: PendingWrite[]): Promise<void> {
+    try {
+      await withDeadline(this.send(batch), this.options.deadlineMs, () => new Error('Kafka did not acknowledge in time'));
+      for (const p of batch) p.settle();
+      if (this.failing) this.options.logger.info(`writing to Kafka topic ${this.options.topic} again`);
+      this.failing = false;
+    } catch (error) {
+      this.drop();
+      for (const p of batch) p.settle(this.options.failure());
+      // One line per outage, not one per failed send.
+      if (!this.failing) this.options.logger.warn({ error: errorMessage(error) }, `cannot write to Kafka topic ${this.options.topic}`);
+      this.failing = true;
     }
-    this.flushing = null;
   }
 
-  private takeBatch(): PendingWrite[] {
+  private takeBatch(queue: PendingWrite[]): PendingWrite[] {
     let count = 0;
     let bytes = 0;
-    while (count < this.queue.length && count < this.maxBatch) {
-      const next = this.queue[count].bytes;
+    while (count < queue.length && count < this.maxBatch) {
+      const next = queue[count].bytes;
       if (count > 0 && bytes + next > this.maxBatchBytes) break;
       bytes += next;
       count++;
     }
-    return this.queue.splice(0, count);
+    return queue.splice(0, count);
   }
 
   private async send(batch: PendingWrite[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { DomainError, unavailable } from '../domain/errors.js';
 import { envelopeId, type EnvelopeHandler, type EventLog, type MessageEnvelope } from './port.js';
-import { outsideLogScope } from '../observability/log.js';
+import { TurnBatch } from '../support/turn-batch.js';
 
 interface Pending {
   envelope: MessageEnvelope;
@@ -15,9 +15,8 @@ interface Pending {
  * which keeps one transaction per batch instead of one per message.
  */
 export class LocalEventLog implements EventLog {
-  private pending: Pending[] = [];
+  private readonly pending = new TurnBatch<Pending>((waiting) => this.handleBatch(waiting.splice(0, this.maxBatch)));
   private handler: EnvelopeHandler | null = null;
-  private draining: Promise<void> | null = null;
   private closed = false;
 
   constructor(private readonly maxBatch = 500) {}
@@ -26,9 +25,7 @@ export class LocalEventLog implements EventLog {
     if (this.closed) return Promise.reject(unavailable('Parley is shutting down; retry the send'));
     if (!this.handler) return Promise.reject(unavailable('The message persister is not running'));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ envelope, resolve, reject });
-      // One batch carries many requests' sends: its lines are none of theirs.
-      this.draining ??= outsideLogScope(() => this.drain());
+      this.pending.add({ envelope, resolve, reject });
     });
   }
 
@@ -42,27 +39,21 @@ export class LocalEventLog implements EventLog {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.draining;
+    await this.pending.settled();
   }
 
-  private async drain(): Promise<void> {
-    // Yield once so sends that arrive in the same tick share the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.maxBatch);
-      try {
-        const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [envelopeId(r.envelope), r]));
-        for (const p of batch) {
-          const rejection = rejected.get(envelopeId(p.envelope));
-          // Without a dead-letter queue, the sender is the one to hear why.
-          if (rejection === undefined) p.resolve();
-          else if (rejection.code) p.reject(new DomainError(rejection.code, rejection.reason));
-          else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${rejection.reason}`));
-        }
-      } catch (error) {
-        for (const p of batch) p.reject(error);
+  private async handleBatch(batch: Pending[]): Promise<void> {
+    try {
+      const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [envelopeId(r.envelope), r]));
+      for (const p of batch) {
+        const rejection = rejected.get(envelopeId(p.envelope));
+        // Without a dead-letter queue, the sender is the one to hear why.
+        if (rejection === undefined) p.resolve();
+        else if (rejection.code) p.reject(new DomainError(rejection.code, rejection.reason));
+        else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${rejection.reason}`));
       }
+    } catch (error) {
+      for (const p of batch) p.reject(error);
     }
-    this.draining = null;
   }
 }

@@ -4,6 +4,7 @@ import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type
 import type { SocketMeter } from '../observability/meters.js';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { errorMessage } from '../support/error-text.js';
+import { TurnBatch } from '../support/turn-batch.js';
 import { inLogScope, type Logger, type ScopeFields } from '../observability/log.js';
 import { Heartbeat } from './heartbeat.js';
 import { requestIdOf } from './request-id.js';
@@ -77,14 +78,15 @@ const isClientCaused = (error: NodeJS.ErrnoException): boolean =>
 class TurnBatcher {
   private readonly corked = new Set<Socket>();
 
-  private readonly flush = () => {
-    for (const socket of this.corked) socket.uncork();
+  private readonly turn = new TurnBatch<Socket>((sockets) => {
+    for (const socket of sockets) socket.uncork();
+    sockets.length = 0;
     this.corked.clear();
-  };
+  });
 
   hold(socket: Socket): void {
     if (this.corked.has(socket)) return;
-    if (this.corked.size === 0) setImmediate(this.flush);
+    this.turn.add(socket);
     socket.cork();
     this.corked.add(socket);
   }
