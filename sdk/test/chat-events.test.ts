@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent, ChatEventStream } from '../src/index.js';
-import { Clients, RetryLog, signedUp, TcpProxy, TestParley } from './support/parley.js';
+import { CuttableProxy } from '../../server/test/support/cuttable-proxy.js';
+import { Clients, RetryLog, signedUp, TestParley } from './support/parley.js';
 
 async function takeEvents(stream: ChatEventStream, count: number): Promise<ChatEvent[]> {
   const events: ChatEvent[] = [];
@@ -48,7 +49,7 @@ describe('chat events in the SDK', () => {
   });
 
   it('keeps its cursor and resumes after a dropped connection with exactly the changes it missed', async () => {
-    const proxy = clients.closing(await TcpProxy.start(server.port));
+    const proxy = clients.closing(await CuttableProxy.start(server.port));
     const retries = new RetryLog();
     const ada = clients.add(await signedUp(server.url));
     const bob = clients.add(await signedUp(proxy.url, { onRetry: retries.push }));

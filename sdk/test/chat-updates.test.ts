@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isParleyError, type Chat, type ChatUpdateStream, type ParleyClient } from '../src/index.js';
-import { Clients, RetryLog, signedUp, TcpProxy, TestParley } from './support/parley.js';
+import { CuttableProxy } from '../../server/test/support/cuttable-proxy.js';
+import { Clients, RetryLog, signedUp, TestParley } from './support/parley.js';
 
 /**
  * chatUpdated has no "live" acknowledgement: this moves the viewer's read
@@ -75,7 +76,7 @@ describe('live chat list (chatUpdated)', () => {
   });
 
   it('after a dropped connection it resubscribes with backoff and calls onReconnect, so the caller refetches what it missed', async () => {
-    const proxy = clients.closing(await TcpProxy.start(server.port));
+    const proxy = clients.closing(await CuttableProxy.start(server.port));
     const retries = new RetryLog();
     const ada = clients.add(await signedUp(proxy.url, { onRetry: retries.push }));
     const bob = clients.add(await signedUp(server.url));

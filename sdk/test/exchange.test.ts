@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parleyExchange, type ParleyExchange } from '../src/exchange.js';
 import { ChatEventsDocument, ChatUpdatedDocument, PresenceChangedDocument, type ChatEventsSubscription } from '../src/generated/graphql.js';
 import type { Contact } from '../src/index.js';
-import { Clients, signedUp, TcpProxy, TestParley } from './support/parley.js';
+import { CuttableProxy } from '../../server/test/support/cuttable-proxy.js';
+import { Clients, signedUp, TestParley } from './support/parley.js';
 
 type Event = ChatEventsSubscription['chatEvents'];
 
@@ -55,7 +56,7 @@ describe('the SDK as an urql exchange', () => {
   const clients = Clients.forEachTest();
 
   it('resumes chatEvents from the last cursor after a drop: edits and deletes made while offline arrive, each once', async () => {
-    const proxy = clients.closing(await TcpProxy.start(server.port));
+    const proxy = clients.closing(await CuttableProxy.start(server.port));
     const ada = clients.add(await signedUp(server.url));
     const bob = clients.add(await signedUp(server.url));
     const chat = await ada.client.createDirectChat(bob.user.id);
@@ -145,7 +146,7 @@ describe('the SDK as an urql exchange', () => {
   });
 
   it('calls chatUpdated’s onReconnect after a resubscribe, and presenceChanged’s resync after every subscribe', async () => {
-    const proxy = clients.closing(await TcpProxy.start(server.port));
+    const proxy = clients.closing(await CuttableProxy.start(server.port));
     const ada = clients.add(await signedUp(server.url));
     const bob = clients.add(await signedUp(server.url));
     await ada.client.createDirectChat(bob.user.id);

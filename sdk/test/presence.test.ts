@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Contact, ParleyClient, PresenceStream } from '../src/index.js';
-import { Clients, RetryLog, signedUp, TcpProxy, TestParley } from './support/parley.js';
+import { CuttableProxy } from '../../server/test/support/cuttable-proxy.js';
+import { Clients, RetryLog, signedUp, TestParley } from './support/parley.js';
 
 /** A short grace, so that going offline takes a moment rather than 5 s. */
 const GRACE_MS = 300;
@@ -105,7 +106,7 @@ describe('presence (presenceChanged, presence)', () => {
   });
 
   it('with resync, reads presence once subscribed and again after a reconnect, so a change while away is not missed', async () => {
-    const proxy = clients.closing(await TcpProxy.start(server.port));
+    const proxy = clients.closing(await CuttableProxy.start(server.port));
     const retries = new RetryLog();
     const ada = clients.add(await signedUp(proxy.url, { onRetry: retries.push }));
     const bob = clients.add(await signedUp(server.url));

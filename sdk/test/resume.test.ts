@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isParleyError } from '../src/index.js';
-import { Clients, RetryLog, signedUp, take, TcpProxy, TestParley } from './support/parley.js';
+import { CuttableProxy } from '../../server/test/support/cuttable-proxy.js';
+import { Clients, RetryLog, signedUp, take, TestParley } from './support/parley.js';
 
 /** A WebSocket that remembers the variables of every subscribe it sends: what went on the wire. */
 function recordingWebSocket() {
@@ -22,7 +23,7 @@ describe('resuming live messages', () => {
   const clients = Clients.forEachTest();
 
   it('after a dropped connection, every message arrives exactly once and in order, resumed from the last seq', async () => {
-    const proxy = clients.closing(await TcpProxy.start(server.port));
+    const proxy = clients.closing(await CuttableProxy.start(server.port));
     const retries = new RetryLog();
     const wire = recordingWebSocket();
     const ada = clients.add(await signedUp(server.url));

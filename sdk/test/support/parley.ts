@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,64 +184,4 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/**
- * A TCP proxy in front of Parley that a test can cut: `drop()` resets every
- * connection and stops listening (reconnects are refused, as when a network
- * goes away), `restore()` listens again on the same port.
- */
-export class TcpProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  /** Connections accepted so far: one per WebSocket (re)connection or HTTP keep-alive socket. */
-  connections = 0;
-  port = 0;
-
-  constructor(private readonly targetPort: number) {}
-
-  static async start(targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetPort);
-    await proxy.restore();
-    return proxy;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/graphql`;
-  }
-
-  async restore(): Promise<void> {
-    const server = createServer((client) => {
-      this.connections++;
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  /** Resets every connection and refuses new ones until restore(). */
-  async drop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    for (const socket of this.sockets) socket.resetAndDestroy();
-    this.sockets.clear();
-    await closed;
-  }
-
-  async close(): Promise<void> {
-    await this.drop();
-  }
 }

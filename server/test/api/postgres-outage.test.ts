@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_URL } from '../support/postgres.js';
-import { CuttableProxy } from '../support/cuttable-proxy.js';
+import type { CuttableProxy } from '../support/cuttable-proxy.js';
+import { serverBehindProxy, type ProxiedPostgres } from '../support/proxied-postgres.js';
 import { codeOf, Subscription, subscribeMessages, TestServer, type GraphQLResponse } from '../support/server.js';
 import { postgresTarget, relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisSkipReason } from '../support/redis.js';
@@ -29,7 +30,7 @@ async function subscriptionCode(sub: Subscription<unknown>): Promise<string | un
 }
 
 describe.each(setups.filter((s) => canRun && !s.skip))('a PostgreSQL outage, $name', ({ env }) => {
-  let storage: Awaited<ReturnType<typeof postgresTarget.provision>>;
+  let pg: ProxiedPostgres;
   let proxy: CuttableProxy;
   let server: TestServer;
   let ada: TestUser;
@@ -37,20 +38,14 @@ describe.each(setups.filter((s) => canRun && !s.skip))('a PostgreSQL outage, $na
   let group: string;
 
   beforeAll(async () => {
-    storage = await postgresTarget.provision();
-    const database = new URL(storage.databaseUrl!);
-    proxy = await CuttableProxy.start(Number(database.port || 5432), database.hostname);
-    database.host = `127.0.0.1:${proxy.port}`;
-    server = await TestServer.attach({ ...storage, databaseUrl: database.toString() }, { ...env, LIVE_CHECK_INTERVAL_MS: '200' });
+    pg = await serverBehindProxy({ ...env, LIVE_CHECK_INTERVAL_MS: '200' });
+    ({ server, proxy } = pg);
     [ada, bob] = [await signup(server), await signup(server)];
     group = (await server.ok(`mutation ($m: [ID!]!) { createGroupChat(title: "g", memberIds: $m) { id } }`, { m: [bob.id] }, ada.token)).createGroupChat.id;
     await send(server, ada, group, 'before the outage');
   });
   afterAll(async () => {
-    proxy?.restore();
-    await server?.stop();
-    await proxy?.close();
-    await storage?.dispose();
+    await pg?.stop();
   });
 
   it('answers UNAVAILABLE on every path while it is down, and works again once it is back', async () => {
