@@ -2,6 +2,7 @@ import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import { presenceChannel, userChannel, type PresenceMoved, type UserChatEvent } from '../realtime/events.js';
 import { AsyncQueue } from '../support/async-queue.js';
 import type { Logger } from '../observability/log.js';
+import { BoundedMap } from '../support/bounded-map.js';
 
 /** A contact came online or went offline. */
 export interface PresenceUpdate {
@@ -30,7 +31,7 @@ interface Watcher {
  */
 export class PresenceFeed {
   private readonly byChat = new Map<string, Set<Watcher>>();
-  private readonly versions = new Map<string, number>();
+  private readonly versions = new BoundedMap<string, number>({ max: REMEMBERED_VERSIONS });
   private listening: BusSubscription<PresenceMoved> | null = null;
 
   constructor(
@@ -123,11 +124,9 @@ export class PresenceFeed {
   }
 
   private deliver({ userId, online, at, version, chatIds }: PresenceMoved): void {
-    const known = this.versions.get(userId);
+    const known = this.versions.peek(userId);
     if (known !== undefined && known >= version) return;
-    this.versions.delete(userId);
     this.versions.set(userId, version);
-    if (this.versions.size > REMEMBERED_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
     const told = new Set<Watcher>();
     const update: PresenceUpdate = { userId, online, at };
     for (const chatId of chatIds) {

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { BoundedMap } from '../support/bounded-map.js';
 import { verifiedHs256Claims } from './hs256.js';
 import { parseId } from './ids.js';
 
@@ -36,7 +37,7 @@ export class TokenService {
    * Every request carries the same token again and again: a verified token is
    * trusted until its own expiry, and only its first use costs an HMAC.
    */
-  private readonly verified = new Map<string, TokenGrant>();
+  private readonly verified = new BoundedMap<string, TokenGrant>({ max: VERIFIED_MAX });
 
   constructor(secret: string, { lifetimeMs = DEFAULT_LIFETIME_MS }: TokenOptions = {}) {
     this.key = new TextEncoder().encode(secret);
@@ -68,7 +69,7 @@ export class TokenService {
    * cache cannot know of a revocation.
    */
   async grant(token: string): Promise<TokenGrant | null> {
-    const known = this.verified.get(token);
+    const known = this.verified.peek(token);
     if (known && known.expiresAt > Date.now()) return known;
     if (known) this.verified.delete(token);
     let subject: unknown;
@@ -92,7 +93,6 @@ export class TokenService {
     const userId = idOrNull(subject, 'token subject');
     if (userId === null) return null;
     const grant: TokenGrant = botTokenId === undefined ? { userId, expiresAt } : { userId, expiresAt, botTokenId };
-    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, grant);
     return grant;
   }

@@ -1,4 +1,5 @@
 import { chatChannel } from '../realtime/events.js';
+import { BoundedMap } from '../support/bounded-map.js';
 import type { Announcer } from './announcer.js';
 import type { ChatService } from './chat-service.js';
 
@@ -26,7 +27,7 @@ interface Signal {
  */
 export class TypingService {
   /** Per user, per chat: the last signal this instance passed on. */
-  private readonly last = new Map<string, Map<string, Signal>>();
+  private readonly last = new BoundedMap<string, Map<string, Signal>>({ max: REMEMBERED_USERS });
 
   constructor(
     private readonly chats: Pick<ChatService, 'assertMember'>,
@@ -47,7 +48,7 @@ export class TypingService {
 
   /** The user's last socket on this instance closed: whatever they were typing here stops now, not at the timeout. */
   async leftInstance(userId: string): Promise<void> {
-    const signals = this.last.get(userId);
+    const signals = this.last.peek(userId);
     if (!signals) return;
     const typingIn = [...signals].filter(([, signal]) => signal.typing).map(([chatId]) => chatId);
     // Each stop is a signal passed on like any other, and the user stays remembered:
@@ -57,12 +58,10 @@ export class TypingService {
     await Promise.all(typingIn.map((chatId) => this.announcer.announce(chatChannel(chatId), { type: 'typing' as const, chatId, userId, typing: false })));
   }
 
-  /** The user's signals, moved to the back of the map (the most recently active are kept longest). */
+  /** The user's signals, made the newest (the most recently active are kept longest). */
   private signalsOf(userId: string): Map<string, Signal> {
     let signals = this.last.get(userId);
-    this.last.delete(userId);
-    this.last.set(userId, (signals ??= new Map()));
-    if (this.last.size > REMEMBERED_USERS) this.last.delete(this.last.keys().next().value!);
+    if (!signals) this.last.set(userId, (signals = new Map()));
     return signals;
   }
 }

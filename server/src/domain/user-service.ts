@@ -1,4 +1,5 @@
 import type { UserRepository } from '../relational/ports.js';
+import { BoundedMap } from '../support/bounded-map.js';
 import { LIMITS } from './limits.js';
 import { badInput } from './errors.js';
 import { searchText } from './text.js';
@@ -8,7 +9,8 @@ import type { User } from './models.js';
 const CACHE_MAX = 50_000;
 
 export class UserService {
-  private cache = new Map<string, User>();
+  /** First cached, first dropped: a lookup does not keep a user. */
+  private readonly cache = new BoundedMap<string, User>({ max: CACHE_MAX });
   /** Users being read now, by id: concurrent lookups share the query. */
   private readonly loading = new Map<string, Promise<User | null>>();
 
@@ -25,7 +27,7 @@ export class UserService {
     const missing: string[] = [];
     const waiting: Promise<void>[] = [];
     for (const id of ids) {
-      const cached = this.cache.get(id);
+      const cached = this.cache.peek(id);
       if (cached) result.set(id, cached);
       else {
         const inFlight = this.loading.get(id);
@@ -44,7 +46,6 @@ export class UserService {
       try {
         for (const user of await query) {
           result.set(user.id, user);
-          if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
           this.cache.set(user.id, user);
         }
       } finally {

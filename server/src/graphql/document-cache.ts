@@ -1,4 +1,5 @@
 import type { DocumentNode, GraphQLError } from 'graphql';
+import { BoundedMap } from '../support/bounded-map.js';
 
 export interface CheckedDocument {
   document: DocumentNode;
@@ -22,36 +23,22 @@ export interface DocumentCacheOptions {
  * Least recently used entries go first.
  */
 export class DocumentCache {
-  private readonly entries = new Map<string, CheckedDocument>();
-  private totalChars = 0;
+  private readonly entries: BoundedMap<string, CheckedDocument>;
 
-  constructor(private readonly options: DocumentCacheOptions) {}
+  constructor(private readonly options: DocumentCacheOptions) {
+    this.entries = new BoundedMap({ max: options.maxTotalChars, weigh: (query) => query.length });
+  }
 
   /** The cached outcome for `query`, or `check(query)`'s, kept when it is small enough. A parse failure is never kept. */
   get(query: string, check: (query: string) => CheckedDocument | readonly GraphQLError[]): CheckedDocument | readonly GraphQLError[] {
     const cached = this.entries.get(query);
-    if (cached) {
-      // Refresh its place: the map's order is the eviction order.
-      this.entries.delete(query);
-      this.entries.set(query, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const checked = check(query);
-    if ('document' in checked && query.length <= this.options.maxEntryChars) this.keep(query, checked);
+    if ('document' in checked && query.length <= this.options.maxEntryChars) this.entries.set(query, checked);
     return checked;
   }
 
   get size(): { entries: number; chars: number } {
-    return { entries: this.entries.size, chars: this.totalChars };
-  }
-
-  private keep(query: string, checked: CheckedDocument): void {
-    this.entries.set(query, checked);
-    this.totalChars += query.length;
-    for (const oldest of this.entries.keys()) {
-      if (this.totalChars <= this.options.maxTotalChars) break;
-      this.entries.delete(oldest);
-      this.totalChars -= oldest.length;
-    }
+    return { entries: this.entries.size, chars: this.entries.total };
   }
 }

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../support/bounded-map.js';
 import type { MemberLoader, MembershipCache } from './port.js';
 
 /** Enough for every active chat of one embedded instance, small enough to ignore (a few MiB). */
@@ -9,8 +10,8 @@ const MAX_CHATS = 10_000;
  * it every send and subscribe loads the chat's whole member list.
  */
 export class LocalMembershipCache implements MembershipCache {
-  /** Insertion order is use order (a hit moves its chat to the end), so the first key is the one to evict. */
-  private readonly members = new Map<string, Set<string>>();
+  /** Least recently used chats go first. */
+  private readonly members: BoundedMap<string, Set<string>>;
   /**
    * Bumped by every invalidation, of any chat: a load that started before a
    * bump may hold a pre-change list, so it answers its own call but is not
@@ -21,33 +22,25 @@ export class LocalMembershipCache implements MembershipCache {
 
   constructor(
     private readonly load: MemberLoader,
-    private readonly maxChats = MAX_CHATS,
-  ) {}
+    maxChats = MAX_CHATS,
+  ) {
+    this.members = new BoundedMap({ max: maxChats });
+  }
 
   async isMember(chatId: string, userId: string): Promise<boolean | null> {
     const cached = this.members.get(chatId);
-    if (cached) {
-      this.members.delete(chatId);
-      this.members.set(chatId, cached);
-      return cached.has(userId);
-    }
+    if (cached) return cached.has(userId);
     const seenGeneration = this.generation;
     const ids = await this.load(chatId);
     // A missing chat is not remembered: nothing invalidates a chat when it is created.
     if (ids === null) return null;
     const loaded = new Set(ids);
-    if (seenGeneration === this.generation) this.store(chatId, loaded);
+    if (seenGeneration === this.generation) this.members.set(chatId, loaded);
     return loaded.has(userId);
   }
 
   async invalidate(chatId: string): Promise<void> {
     this.generation++;
     this.members.delete(chatId);
-  }
-
-  private store(chatId: string, ids: Set<string>): void {
-    this.members.delete(chatId);
-    this.members.set(chatId, ids);
-    if (this.members.size > this.maxChats) this.members.delete(this.members.keys().next().value!);
   }
 }
