@@ -1,4 +1,5 @@
 import { redisTargetOf, type Config } from './config/config.js';
+import { READINESS_PROBE_MS } from './config/tuning.js';
 import { openEventLog } from './event-log/open-event-log.js';
 import type { EventLog } from './event-log/port.js';
 import { openMembershipCache } from './membership/open-membership-cache.js';
@@ -35,9 +36,6 @@ export interface Readiness {
   /** Milliseconds each probe took to answer (a hung engine shows the probe deadline). */
   latencyMs: Record<string, number>;
 }
-
-/** /readyz answers within 2 s even when an engine hangs: each probe gets this long, all run at once. */
-export const READINESS_PROBE_MS = 1500;
 
 /**
  * One adapter per port, chosen by config; shared by the API and the persister

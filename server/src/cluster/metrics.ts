@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { METRICS_COLLECT_TIMEOUT_MS } from '../config/tuning.js';
 import type { Metrics, MetricsSource } from '../observability/metrics.js';
 
 /*
@@ -33,10 +34,8 @@ type Message =
 const isMessage = (value: unknown): value is Message =>
   typeof value === 'object' && value !== null && typeof (value as { parley?: unknown }).parley === 'string' && (value as { parley: string }).parley.startsWith('metrics:');
 
-/** How long the primary waits for the workers' figures: longer than an engine probe (1.5 s), which every worker runs at each scrape. */
-const COLLECT_TIMEOUT_MS = 4_000;
 /** How long a worker waits for the primary's aggregate. */
-const SCRAPE_TIMEOUT_MS = COLLECT_TIMEOUT_MS + 1_000;
+const SCRAPE_TIMEOUT_MS = METRICS_COLLECT_TIMEOUT_MS + 1_000;
 
 /** In a worker: answers the primary's collections, and serves /metrics with the primary's aggregate. */
 export function shareMetricsWithPrimary(metrics: Metrics): void {
@@ -138,7 +137,7 @@ export class ClusterMetrics implements MetricsSource {
     if (workers.length === 0) return Promise.resolve([]);
     const id = this.nextId++;
     return new Promise<MetricsJson[]>((resolve, reject) => {
-      const timer = setTimeout(() => collection.done(new Error(`workers ${[...collection.waiting].join(', ')} did not send their metrics within ${COLLECT_TIMEOUT_MS / 1000} s`)), COLLECT_TIMEOUT_MS);
+      const timer = setTimeout(() => collection.done(new Error(`workers ${[...collection.waiting].join(', ')} did not send their metrics within ${METRICS_COLLECT_TIMEOUT_MS / 1000} s`)), METRICS_COLLECT_TIMEOUT_MS);
       const collection: Collection = {
         waiting: new Set(workers.map((worker) => worker.id)),
         registries: [],

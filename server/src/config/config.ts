@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseMessageKeys, type MessageKey } from '../encryption/message-cipher.js';
 import { parseCorsOrigins } from '../http/cors.js';
 import { LOG_LEVELS, type LogSettings } from '../observability/log.js';
+import { DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS, REDIS_COOLDOWN_MS } from './tuning.js';
 
 /** Every setting Parley reads from the environment, parsed once at start-up. */
 export interface Config {
@@ -448,10 +449,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     messageKeys,
     workers,
     databasePoolSize: positiveInt('DATABASE_POOL_SIZE', nonEmpty(env.DATABASE_POOL_SIZE), 10, 1000),
-    // Five seconds: a healthy PostgreSQL connects in milliseconds; a client retrying UNAVAILABLE beats one left hanging.
-    databaseConnectTimeoutMs: positiveInt('DATABASE_CONNECT_TIMEOUT_MS', nonEmpty(env.DATABASE_CONNECT_TIMEOUT_MS), 5000, 600_000),
-    // Ten seconds: every statement on the request path is an indexed lookup or a bounded page; the summary job's aggregate is per day.
-    databaseStatementTimeoutMs: positiveInt('DATABASE_STATEMENT_TIMEOUT_MS', nonEmpty(env.DATABASE_STATEMENT_TIMEOUT_MS), 10_000, 3_600_000),
+    databaseConnectTimeoutMs: positiveInt('DATABASE_CONNECT_TIMEOUT_MS', nonEmpty(env.DATABASE_CONNECT_TIMEOUT_MS), DATABASE_CONNECT_TIMEOUT_MS, 600_000),
+    databaseStatementTimeoutMs: positiveInt('DATABASE_STATEMENT_TIMEOUT_MS', nonEmpty(env.DATABASE_STATEMENT_TIMEOUT_MS), DATABASE_STATEMENT_TIMEOUT_MS, 3_600_000),
     kafkaPartitions: positiveInt('KAFKA_PARTITIONS', nonEmpty(env.KAFKA_PARTITIONS), 6, 10_000),
     persister,
     sendRateLimit: rateLimit('SEND_RATE_LIMIT', nonEmpty(env.SEND_RATE_LIMIT), '30/10s'),
@@ -478,7 +477,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     // beat of another, so its users go offline within four beats (40 s; 60 s at the most).
     presenceHeartbeatMs: positiveInt('PRESENCE_HEARTBEAT_MS', nonEmpty(env.PRESENCE_HEARTBEAT_MS), 10_000, 15_000),
     redisCommandTimeoutMs: positiveInt('REDIS_COMMAND_TIMEOUT_MS', nonEmpty(env.REDIS_COMMAND_TIMEOUT_MS), 500, 60_000),
-    redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), 5000, 600_000),
+    redisCooldownMs: positiveInt('REDIS_COOLDOWN_MS', nonEmpty(env.REDIS_COOLDOWN_MS), REDIS_COOLDOWN_MS, 600_000),
     singleInstanceCheck: onOff('SINGLE_INSTANCE_CHECK', nonEmpty(env.SINGLE_INSTANCE_CHECK), true),
     // 15 s: 10 s for in-flight requests (twice the Kafka append deadline), 5 s for the engines; under the 30 s
     // an orchestrator usually waits before SIGKILL. At most 10 minutes: a shutdown is not a place to wait for a human.

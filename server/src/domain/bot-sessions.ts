@@ -1,10 +1,8 @@
+import { RELISTEN_MS } from '../config/tuning.js';
 import { botTokenChannel, type BotTokenChanged } from '../realtime/events.js';
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import type { UserRepository } from '../relational/ports.js';
 import type { Logger } from '../observability/log.js';
-
-/** How often to try listening again after the bus lost the bot token channel. */
-const RELISTEN_MS = 1000;
 
 /** A bot's socket on this instance, and the token it authenticated with. */
 interface BotSocket {

@@ -1,3 +1,4 @@
+import { REPLAY_PAGE } from '../config/tuning.js';
 import type { MessageStore } from '../message-store/port.js';
 import type { ChatEvent, MessageChanged, MessageStored } from '../realtime/events.js';
 import type { BusSubscription } from '../realtime/port.js';
@@ -7,8 +8,6 @@ import type { ChatPosition } from './event-cursor.js';
 import type { LiveCheck } from './live-check.js';
 import { storeUnavailable } from './message-stream.js';
 import type { Message, ReadState } from './models.js';
-
-const REPLAY_PAGE = 100;
 
 /** A durable event as a client receives it: its kind, its position, and the message it is about (ChatChanged: the system message that announced the change). */
 export interface MessageEvent {

@@ -1,11 +1,10 @@
+import { REPLAY_PAGE } from '../config/tuning.js';
 import type { MessageStore } from '../message-store/port.js';
 import type { Logger } from '../observability/log.js';
 import { chatChannel, storedEvent, type ChatEvent, type MessageChanged, type MessageStored, type ReadMoved } from '../realtime/events.js';
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import { AsyncQueue } from '../support/async-queue.js';
 import { EventOrder } from './event-order.js';
-
-const FILL_PAGE = 100;
 
 /** A chat's bus events as one stream reads them: in each counter's order, however the bus brought them. */
 export interface ChatFeedSubscription extends BusSubscription<ChatEvent> {
@@ -17,12 +16,12 @@ export interface ChatFeedSubscription extends BusSubscription<ChatEvent> {
 async function storedChanges(store: MessageStore, chatId: string, after: number, upTo: number): Promise<(MessageStored | MessageChanged)[]> {
   const events: (MessageStored | MessageChanged)[] = [];
   for (let from = after; from < upTo; ) {
-    const page = await store.changedAfter(chatId, from, FILL_PAGE);
+    const page = await store.changedAfter(chatId, from, REPLAY_PAGE);
     for (const message of page) {
       if (message.changedSeq > upTo) return events;
       events.push(message.eventSeq > after ? storedEvent(message) : { type: 'messageChanged', change: message.deletedAt ? 'deleted' : 'edited', message });
     }
-    if (page.length < FILL_PAGE) return events;
+    if (page.length < REPLAY_PAGE) return events;
     from = page[page.length - 1].changedSeq;
   }
   return events;

@@ -1,3 +1,4 @@
+import { REPLAY_PAGE } from '../config/tuning.js';
 import type { MessageStore } from '../message-store/port.js';
 import type { BusSubscription } from '../realtime/port.js';
 import type { ChatEvent } from '../realtime/events.js';
@@ -5,8 +6,6 @@ import { DomainError } from './errors.js';
 import { liveInbox, noLongerMember } from './live-inbox.js';
 import type { LiveCheck } from './live-check.js';
 import type { Message } from './models.js';
-
-const REPLAY_PAGE = 100;
 
 /** A store failure is the engine's, not the client's: say UNAVAILABLE, keep the cause for the log. */
 export function storeUnavailable(error: unknown): never {

@@ -8,7 +8,8 @@ import type { ChatRepository, UserRepository } from '../relational/ports.js';
 import type { RealtimeBus } from '../realtime/port.js';
 import { chatChannel, storedEvent, type MessageChanged, type MessageStored } from '../realtime/events.js';
 import type { Logger } from '../observability/log.js';
-import { conflictBackoffMs, CONFLICT_RETRY_BUDGET_MS, sleep } from '../support/retry.js';
+import { CONFLICT_RETRY_BUDGET_MS } from '../config/tuning.js';
+import { conflictBackoffMs, sleep } from '../support/retry.js';
 import { activityOf, repairChatActivity } from './chat-activity.js';
 import { invalidEnvelopeReason } from './envelope-check.js';
 

@@ -1,3 +1,4 @@
+import { PRESENCE_VERSIONS_REMEMBERED, RELISTEN_MS } from '../config/tuning.js';
 import type { BusSubscription, RealtimeBus } from '../realtime/port.js';
 import { presenceChannel, userChannel, type PresenceMoved, type UserChatEvent } from '../realtime/events.js';
 import { AsyncQueue } from '../support/async-queue.js';
@@ -10,11 +11,6 @@ export interface PresenceUpdate {
   online: boolean;
   at: Date;
 }
-
-/** How often to try listening again after the bus lost the presence channel. */
-const RELISTEN_MS = 1000;
-/** Latest versions remembered to drop overtaken changes; past it the oldest go (a change that old is long settled). */
-const REMEMBERED_VERSIONS = 100_000;
 
 interface Watcher {
   viewerId: string;
@@ -31,7 +27,7 @@ interface Watcher {
  */
 export class PresenceFeed {
   private readonly byChat = new Map<string, Set<Watcher>>();
-  private readonly versions = new BoundedMap<string, number>({ max: REMEMBERED_VERSIONS });
+  private readonly versions = new BoundedMap<string, number>({ max: PRESENCE_VERSIONS_REMEMBERED });
   private listening: BusSubscription<PresenceMoved> | null = null;
 
   constructor(

@@ -1,13 +1,11 @@
 import { SignJWT } from 'jose';
+import { VERIFIED_TOKENS_MAX } from '../config/tuning.js';
 import { BoundedMap } from '../support/bounded-map.js';
 import { verifiedHs256Claims } from './hs256.js';
 import { parseId } from './ids.js';
 
 const ISSUER = 'parley';
 const DEFAULT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
-
-/** Verified tokens remembered per process; bounded, oldest dropped first. */
-const VERIFIED_MAX = 10_000;
 
 /** The claim naming a bot token's id: the token is valid while the bot's row still names it (bot-service.ts). */
 const BOT_TOKEN_CLAIM = 'bti';
@@ -37,7 +35,7 @@ export class TokenService {
    * Every request carries the same token again and again: a verified token is
    * trusted until its own expiry, and only its first use costs an HMAC.
    */
-  private readonly verified = new BoundedMap<string, TokenGrant>({ max: VERIFIED_MAX });
+  private readonly verified = new BoundedMap<string, TokenGrant>({ max: VERIFIED_TOKENS_MAX });
 
   constructor(secret: string, { lifetimeMs = DEFAULT_LIFETIME_MS }: TokenOptions = {}) {
     this.key = new TextEncoder().encode(secret);

@@ -1,3 +1,4 @@
+import { TYPING_USERS_REMEMBERED } from '../config/tuning.js';
 import { chatChannel } from '../realtime/events.js';
 import { BoundedMap } from '../support/bounded-map.js';
 import type { Announcer } from './announcer.js';
@@ -9,8 +10,6 @@ import type { ChatService } from './chat-service.js';
  * a flood of start/stop flips), and a stop passes only after a start, at once.
  */
 const THROTTLE_MS = 1000;
-/** Users remembered for the throttle and for ending typing when a socket closes; past it the longest quiet go. */
-const REMEMBERED_USERS = 100_000;
 
 interface Signal {
   typing: boolean;
@@ -27,7 +26,7 @@ interface Signal {
  */
 export class TypingService {
   /** Per user, per chat: the last signal this instance passed on. */
-  private readonly last = new BoundedMap<string, Map<string, Signal>>({ max: REMEMBERED_USERS });
+  private readonly last = new BoundedMap<string, Map<string, Signal>>({ max: TYPING_USERS_REMEMBERED });
 
   constructor(
     private readonly chats: Pick<ChatService, 'assertMember'>,

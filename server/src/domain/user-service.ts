@@ -1,3 +1,4 @@
+import { USER_CACHE_MAX } from '../config/tuning.js';
 import type { UserRepository } from '../relational/ports.js';
 import { BoundedMap } from '../support/bounded-map.js';
 import { LIMITS } from './limits.js';
@@ -5,12 +6,9 @@ import { badInput } from './errors.js';
 import { searchText } from './text.js';
 import type { User } from './models.js';
 
-/** Profiles never change once created, so a bounded process-wide cache is always fresh. */
-const CACHE_MAX = 50_000;
-
 export class UserService {
   /** First cached, first dropped: a lookup does not keep a user. */
-  private readonly cache = new BoundedMap<string, User>({ max: CACHE_MAX });
+  private readonly cache = new BoundedMap<string, User>({ max: USER_CACHE_MAX });
   /** Users being read now, by id: concurrent lookups share the query. */
   private readonly loading = new Map<string, Promise<User | null>>();
 

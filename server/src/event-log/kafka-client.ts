@@ -1,19 +1,20 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { KAFKA_REQUEST_TIMEOUT_MS } from '../config/tuning.js';
 import type { Logger } from '../observability/log.js';
 
 /**
  * Two kafkajs clients with different patience. The write side (appends,
  * dead letters, topic setup, readiness) gives up within seconds, because a
- * sender is waiting on it and the 5 s promise of sendMessage must hold. The
- * consumer side may wait longer per request; it retries forever on its own
- * schedule anyway, and group joins and fetches set their own timeouts.
+ * sender is waiting on it and sendMessage's promise (SEND_ANSWER_MS) must
+ * hold. The consumer side may wait longer per request; it retries forever on
+ * its own schedule anyway, and group joins and fetches set their own timeouts.
  */
 export function writeClient(brokers: string[], logger: Logger): Kafka {
   return new Kafka({
     clientId: 'parley',
     brokers,
     connectionTimeout: 1_500,
-    requestTimeout: 4_000,
+    requestTimeout: KAFKA_REQUEST_TIMEOUT_MS,
     enforceRequestTimeout: true,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     logLevel: logLevel.WARN,

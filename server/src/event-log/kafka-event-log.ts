@@ -1,3 +1,4 @@
+import { APPEND_DEADLINE_MS, PERSIST_BATCH_MAX } from '../config/tuning.js';
 import { unavailable } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
 import { KafkaBatchConsumer } from './kafka-batch-consumer.js';
@@ -12,15 +13,8 @@ import type { ConsumerMeter } from '../observability/meters.js';
 export const MESSAGES_TOPIC = 'parley.messages';
 export const PERSISTER_GROUP = 'parley-persister';
 
-/**
- * An append settles within this time, acknowledged or UNAVAILABLE; the rest
- * of the request fits in what is left of the 5 s sendMessage promises.
- */
-export const APPEND_DEADLINE_MS = 4_500;
 /** /readyz answers within this time even when the brokers do not. */
 const PING_DEADLINE_MS = 2_500;
-/** Envelopes per persister call, as with the embedded log. */
-const MAX_BATCH = 500;
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -102,7 +96,7 @@ export class KafkaEventLog implements EventLog {
       deadLetters: this.deadLetters,
       prepare: () => this.topics.ensureTopics(),
       logger: this.options.logger,
-      maxBatch: MAX_BATCH,
+      maxBatch: PERSIST_BATCH_MAX,
       meter: this.options.meter,
     });
     this.consumer.start();

@@ -1,4 +1,5 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { KAFKA_REQUEST_TIMEOUT_MS, PRODUCE_BATCH_MAX, PRODUCE_BATCH_MAX_BYTES } from '../config/tuning.js';
 import type { Logger } from '../observability/log.js';
 import { errorMessage } from '../support/error-text.js';
 import { TurnBatch } from '../support/turn-batch.js';
@@ -25,9 +26,6 @@ interface PendingWrite {
   settled: boolean;
   settle(error?: Error): void;
 }
-
-/** Kafka refuses a record batch above the topic's max.message.bytes (1 MiB by default); stay well below. */
-const MAX_BATCH_BYTES = 512 * 1024;
 
 const sizeOf = (record: Message): number =>
   (record.value === null ? 0 : Buffer.byteLength(record.value)) + (record.key == null ? 0 : Buffer.byteLength(record.key)) + 64;
@@ -62,8 +60,8 @@ export class TopicWriter {
   private readonly maxBatchBytes: number;
 
   constructor(private readonly options: TopicWriterOptions) {
-    this.maxBatch = options.maxBatch ?? 500;
-    this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+    this.maxBatch = options.maxBatch ?? PRODUCE_BATCH_MAX;
+    this.maxBatchBytes = options.maxBatchBytes ?? PRODUCE_BATCH_MAX_BYTES;
   }
 
   write(record: Message): Promise<void> {
@@ -148,7 +146,7 @@ export class TopicWriter {
     // Checked in the same turn as the hand-over: nothing told UNAVAILABLE goes out after it.
     const messages = batch.filter((p) => !p.settled).map((p) => p.record);
     if (messages.length === 0) return;
-    await producer.send({ topic: this.options.topic, messages, acks: -1, timeout: 4_000 });
+    await producer.send({ topic: this.options.topic, messages, acks: -1, timeout: KAFKA_REQUEST_TIMEOUT_MS });
   }
 
   private drop(): void {

@@ -1,4 +1,5 @@
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
+import { KAFKA_REQUEST_TIMEOUT_MS } from '../config/tuning.js';
 import type { Logger } from '../observability/log.js';
 
 export interface TopicSpec {
@@ -63,7 +64,7 @@ export class KafkaTopics {
       configEntries: [{ name: 'min.insync.replicas', value: String(minInSyncReplicasFor(replicationFactor)) }],
     }));
     // false: another process created them first, which is just as good.
-    const created = await admin.createTopics({ topics, waitForLeaders: true, timeout: 4_000 });
+    const created = await admin.createTopics({ topics, waitForLeaders: true, timeout: KAFKA_REQUEST_TIMEOUT_MS });
     if (created) this.logger.info({ topics: missing, replicationFactor }, 'created Kafka topics');
   }
 

@@ -1,3 +1,4 @@
+import { PERSIST_BATCH_MAX } from '../config/tuning.js';
 import { DomainError, unavailable } from '../domain/errors.js';
 import { envelopeId, type EnvelopeHandler, type EventLog, type MessageEnvelope } from './port.js';
 import { TurnBatch } from '../support/turn-batch.js';
@@ -19,7 +20,7 @@ export class LocalEventLog implements EventLog {
   private handler: EnvelopeHandler | null = null;
   private closed = false;
 
-  constructor(private readonly maxBatch = 500) {}
+  constructor(private readonly maxBatch = PERSIST_BATCH_MAX) {}
 
   append(envelope: MessageEnvelope): Promise<void> {
     if (this.closed) return Promise.reject(unavailable('Parley is shutting down; retry the send'));

@@ -13,6 +13,7 @@ import {
   type ParseOptions,
   type ValidationRule,
 } from 'graphql';
+import { DOCUMENT_CACHE } from '../config/tuning.js';
 import { badInput } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
 import { createContext, type Context, type Services } from './context.js';
@@ -85,14 +86,6 @@ export const POLICIES: readonly RequestPolicy[] = [
   refuseTooCostly,
   subscriptionsOverGraphqlWs,
 ];
-
-/** Query texts kept parsed and validated for graphql-ws; sizes in characters. */
-const DOCUMENT_CACHE = {
-  // The SDK's largest operation is under 2,000 characters and GraphiQL's introspection about 3,000.
-  maxEntryChars: 16 * 1024,
-  // About 2 MB of text, a few tens of MB of ASTs: hundreds of distinct operations.
-  maxTotalChars: 2 * 1024 * 1024,
-};
 
 export interface GraphQLRequestFields {
   query: string;

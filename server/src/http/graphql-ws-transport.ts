@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
+import { SOCKET_HIGH_WATER_BYTES, SOCKET_KEEP_ALIVE_MS } from '../config/tuning.js';
 import type { SocketMeter } from '../observability/meters.js';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { errorMessage } from '../support/error-text.js';
@@ -139,7 +140,7 @@ class SharedPayloads {
 export function serveGraphqlWs<P extends Record<string, unknown>, E extends Extra>(
   options: ServerOptions<P, E>,
   wss: WebSocketServer,
-  { logger, keepAliveMs = 12_000, highWaterBytes = 1024 * 1024, closeGraceMs = 10_000, clientAddress, sockets }: TransportOptions,
+  { logger, keepAliveMs = SOCKET_KEEP_ALIVE_MS, highWaterBytes = SOCKET_HIGH_WATER_BYTES, closeGraceMs = 10_000, clientAddress, sockets }: TransportOptions,
 ): { dispose(): Promise<void> } {
   const payloads = new SharedPayloads();
   const server = makeServer<P, E>({ ...options, jsonMessageReplacer: payloads.replacer });

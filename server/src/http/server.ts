@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { EdgeConfig } from '../config/config.js';
+import { SOCKET_CLOSE_TIMEOUT_MS } from '../config/tuning.js';
 import type { TokenCheck } from '../domain/authentication.js';
 import type { BotSessions } from '../domain/bot-sessions.js';
 import type { Services } from '../graphql/context.js';
@@ -25,9 +26,6 @@ import type { Metrics } from '../observability/metrics.js';
 import { METRICS_PATH, serveMetrics } from '../observability/metrics-server.js';
 
 export const GRAPHQL_PATH = '/graphql';
-
-/** A peer that does not answer a close (a refused or silent client, or at shutdown) is cut after this, not ws's 30 s (an option @types/ws lacks). */
-export const SOCKET_CLOSE_TIMEOUT_MS = 5_000;
 
 export interface HttpDeps {
   schema: GraphQLSchema;

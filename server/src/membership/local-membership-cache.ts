@@ -1,8 +1,6 @@
+import { LOCAL_MEMBERSHIP_CHATS_MAX } from '../config/tuning.js';
 import { BoundedMap } from '../support/bounded-map.js';
 import type { MemberLoader, MembershipCache } from './port.js';
-
-/** Enough for every active chat of one embedded instance, small enough to ignore (a few MiB). */
-const MAX_CHATS = 10_000;
 
 /**
  * Members per chat in the process, for when the database is embedded too and
@@ -22,7 +20,7 @@ export class LocalMembershipCache implements MembershipCache {
 
   constructor(
     private readonly load: MemberLoader,
-    maxChats = MAX_CHATS,
+    maxChats = LOCAL_MEMBERSHIP_CHATS_MAX,
   ) {
     this.members = new BoundedMap({ max: maxChats });
   }

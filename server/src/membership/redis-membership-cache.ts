@@ -1,6 +1,7 @@
+import { REDIS_COOLDOWN_MS } from '../config/tuning.js';
 import { unavailable } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
-import { DEFAULT_COOLDOWN_MS, RedisBreaker, type RedisClient } from '../support/redis.js';
+import { RedisBreaker, type RedisClient } from '../support/redis.js';
 import type { MemberLoader, MembershipCache } from './port.js';
 
 const TTL_MS = 60 * 60 * 1000;
@@ -74,7 +75,7 @@ export class RedisMembershipCache implements MembershipCache {
     redis: RedisClient,
     private readonly load: MemberLoader,
     private readonly logger: Logger,
-    private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
+    private readonly breaker = new RedisBreaker(REDIS_COOLDOWN_MS, logger),
   ) {
     this.redis = withScripts(redis);
   }

@@ -1,6 +1,7 @@
 import type { RateLimit } from '../config/config.js';
+import { REDIS_COOLDOWN_MS } from '../config/tuning.js';
 import type { Logger } from '../observability/log.js';
-import { DEFAULT_COOLDOWN_MS, RedisBreaker, type RedisClient, RedisSkipped } from '../support/redis.js';
+import { RedisBreaker, type RedisClient, RedisSkipped } from '../support/redis.js';
 import type { RateLimiter, WindowState } from './port.js';
 
 /** One atomic step: count the hit, start the window on the first, report what is left of it. */
@@ -39,7 +40,7 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(
     redis: RedisClient,
     private readonly logger: Logger,
-    private readonly breaker = new RedisBreaker(DEFAULT_COOLDOWN_MS, logger),
+    private readonly breaker = new RedisBreaker(REDIS_COOLDOWN_MS, logger),
   ) {
     // Commands of the connection: each call sends the script's hash (EVALSHA), not its text.
     redis.defineCommand('parleyRateHit', { numberOfKeys: 1, lua: HIT });

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS } from '../config/tuning.js';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,17 +74,14 @@ export async function openRelational(options: RelationalOptions): Promise<Relati
   })) as RelationalOrm;
 }
 
-/** Default deadlines of the config's DATABASE_*_TIMEOUT_MS, for callers that pass none. */
-const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 /** The client's wait for an answer outlives the server's own statement_timeout, so a slow statement is cancelled by the server (57014) and only a silent one is abandoned by the client. */
 const CLIENT_GRACE_MS = 1000;
 
 function postgresTimeouts(options: RelationalOptions) {
-  const statement = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const statement = options.statementTimeoutMs ?? DATABASE_STATEMENT_TIMEOUT_MS;
   const connect = {
     // Connecting, and waiting for a free pooled connection ("timeout exceeded when trying to connect").
-    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DATABASE_CONNECT_TIMEOUT_MS,
     keepAlive: true,
   };
   if (statement === 0) return connect;

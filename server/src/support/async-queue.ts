@@ -1,7 +1,5 @@
+import { SUBSCRIBER_BACKLOG_MAX } from '../config/tuning.js';
 import { unavailable } from '../domain/errors.js';
-
-/** How far a subscriber may fall behind before it is cut off and must resume by seq. */
-export const MAX_BUFFERED = 10_000;
 
 /**
  * A push-to-pull queue: a producer pushes values as they come, one consumer
@@ -37,7 +35,7 @@ export class AsyncQueue<T> {
       resolve({ value, done: false });
       return;
     }
-    if (this.buffer.length >= MAX_BUFFERED) {
+    if (this.buffer.length >= SUBSCRIBER_BACKLOG_MAX) {
       this.fail(unavailable('Subscriber fell too far behind; resubscribe with afterSeq to catch up'));
       return;
     }

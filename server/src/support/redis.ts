@@ -8,8 +8,6 @@ export type RedisClient = Redis | Cluster;
 
 /** How long a command waits when no shorter timeout is configured (the realtime bus's publisher). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
-/** The breaker's cool-down where none is configured (REDIS_COOLDOWN_MS sets the API's). */
-export const DEFAULT_COOLDOWN_MS = 5000;
 
 /**
  * A Redis connection that keeps reconnecting in the background. Command

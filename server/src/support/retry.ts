@@ -1,14 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
-/**
- * How long the persister keeps retrying a batch that lost races to other
- * writers before failing it like an outage. Well inside the 5 s a sender
- * waits with the in-process log, so contention costs a sender time, never an
- * answer; on SQL stores seqs cannot collide at all, and what is left (a
- * duplicate stored by a concurrent writer) settles on the next attempt.
- */
-export const CONFLICT_RETRY_BUDGET_MS = 3_000;
-
 /** The first retry waits up to this long; each later one up to twice the last, capped. */
 const FIRST_BACKOFF_MS = 5;
 const MAX_BACKOFF_MS = 200;

@@ -40,8 +40,8 @@ export async function closeWithin(timeoutMs: number, shutdown: (step: ShutdownSt
 
 /**
  * The part of SHUTDOWN_TIMEOUT in-flight requests and open sockets get before
- * they are cut: two-thirds (10 s of the default 15 s, twice the 4.5 s a send
- * may wait on Kafka). The last third is for the event log to finish the batch
+ * they are cut: two-thirds (10 s of the default 15 s, about twice the
+ * APPEND_DEADLINE_MS a send may wait on Kafka). The last third is for the event log to finish the batch
  * in hand and the engines to close.
  */
 export const requestGraceOf = (shutdownTimeoutMs: number): number => Math.round((shutdownTimeoutMs * 2) / 3);

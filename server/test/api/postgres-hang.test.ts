@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { READINESS_PROBE_MS } from '../../src/engines.js';
+import { READINESS_PROBE_MS } from '../../src/config/tuning.js';
 import type { CuttableProxy } from '../support/cuttable-proxy.js';
 import { serverBehindProxy, type ProxiedPostgres } from '../support/proxied-postgres.js';
 import { TestServer, type GraphQLResponse } from '../support/server.js';

@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { SOCKET_CLOSE_TIMEOUT_MS } from '../../src/http/server.js';
+import { SOCKET_CLOSE_TIMEOUT_MS } from '../../src/config/tuning.js';
 import { requestGraceOf } from '../../src/support/shutdown.js';
 import { MESSAGE_ADDED, TestServer } from '../support/server.js';
 import { pgliteTarget } from '../support/targets.js';

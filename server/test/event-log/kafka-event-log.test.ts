@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPEND_DEADLINE_MS, KafkaEventLog } from '../../src/event-log/kafka-event-log.js';
+import { APPEND_DEADLINE_MS } from '../../src/config/tuning.js';
+import { KafkaEventLog } from '../../src/event-log/kafka-event-log.js';
 import type { MessageEnvelope } from '../../src/event-log/port.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { refusingBroker, silentBroker, type UnreachableKafka } from '../support/unreachable-kafka.js';

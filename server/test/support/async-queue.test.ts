@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { AsyncQueue, MAX_BUFFERED } from '../../src/support/async-queue.js';
+import { SUBSCRIBER_BACKLOG_MAX } from '../../src/config/tuning.js';
+import { AsyncQueue } from '../../src/support/async-queue.js';
 
 /** What a promise has come to once pending callbacks have run: its result, or 'pending'. */
 async function state<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown } | 'pending'> {
@@ -110,11 +111,11 @@ describe('AsyncQueue', () => {
     expect(await reads.next()).toEqual({ value: undefined, done: true });
   });
 
-  it('ends with UNAVAILABLE when the reader falls MAX_BUFFERED values behind', async () => {
+  it('ends with UNAVAILABLE when the reader falls SUBSCRIBER_BACKLOG_MAX values behind', async () => {
     const { q, reads, closes } = queue<number>();
-    for (let i = 0; i < MAX_BUFFERED; i++) q.push(i);
+    for (let i = 0; i < SUBSCRIBER_BACKLOG_MAX; i++) q.push(i);
     expect(q.closed).toBe(false);
-    q.push(MAX_BUFFERED);
+    q.push(SUBSCRIBER_BACKLOG_MAX);
     expect(q.closed).toBe(true);
     expect(closes()).toBe(1);
     const error = await reads.next().catch((e: unknown) => e);
@@ -124,7 +125,7 @@ describe('AsyncQueue', () => {
 
   it('a reader that keeps up is never cut off, however much passes through', async () => {
     const { q, reads } = queue<number>();
-    for (let i = 0; i < MAX_BUFFERED * 2; i++) {
+    for (let i = 0; i < SUBSCRIBER_BACKLOG_MAX * 2; i++) {
       const read = reads.next();
       q.push(i);
       expect((await read).value).toBe(i);
