@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedMap } from '../../src/support/bounded-map.js';
 
-const keysOf = (map: BoundedMap<string, unknown>, candidates: string[]) => candidates.filter((key) => map.has(key));
+const keysOf = <V>(map: BoundedMap<string, V>, candidates: string[]) => candidates.filter((key) => map.has(key));
 
 describe('BoundedMap', () => {
   it('holds at most `max` entries, dropping the first set when peek() is all that reads them', () => {
