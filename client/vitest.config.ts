@@ -2,12 +2,13 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
 import { defineConfig } from 'vitest/config';
 
-/** Component tests in jsdom; the end-to-end tests in a real browser live with the server's (server/test/web-client.test.ts). */
+/** Component tests in jsdom; the end-to-end suites in a real browser are vitest.browser.config.ts's. */
 export default defineConfig({
   plugins: [svelte(), svelteTesting()],
   test: {
     name: 'client',
     include: ['test/**/*.test.ts'],
+    exclude: ['test/web-client*.test.ts'],
     environment: 'jsdom',
   },
 });

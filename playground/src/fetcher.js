@@ -16,7 +16,7 @@ function isSubscription(documentAST, operationName) {
  * `connectionParams.authorization`, so names are lower-cased: `"Authorization"`
  * works over WebSocket exactly as it does over HTTP.
  */
-export function connectionParamsFrom(headers) {
+function connectionParamsFrom(headers) {
   if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return {};
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }

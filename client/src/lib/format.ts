@@ -45,8 +45,6 @@ export function dayLabel(iso: string, now = new Date()): string {
   return date.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long' });
 }
 
-export const displayNameOf = (user: UserFieldsFragment) => user.displayName || user.username;
-
 /** The parts of a message a one-line summary needs. */
 type Summarised = Pick<MessageFieldsFragment, 'kind' | 'body' | 'deletedAt'> & {
   sender: Pick<UserFieldsFragment, 'id' | 'displayName' | 'username'>;

@@ -10,7 +10,7 @@ import { toApiError, type ApiError } from './errors';
 import type { Timeline } from './timeline.svelte';
 
 /** docs/api.md, Limits, for a body, the same for an edit as for a send: 1 to 4000 characters after trimming. */
-export const BODY_MAX = 4000;
+const BODY_MAX = 4000;
 
 export interface AvailableActions {
   reply: boolean;

@@ -73,7 +73,7 @@ export function isEmojiOnly(body: string, max = 3): boolean {
 }
 
 /** Beyond this a message is folded behind "Show more". */
-export const FOLD_CHARACTERS = 700;
+const FOLD_CHARACTERS = 700;
 export const FOLD_LINES = 12;
 
 export function isLong(body: string): boolean {

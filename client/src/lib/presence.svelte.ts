@@ -80,7 +80,7 @@ export class PresenceStore {
 }
 
 /** The members of a chat with their presence; throws the query's error (FORBIDDEN once no longer a member). */
-export async function readPresence(client: Client, chatId: string): Promise<Contact[]> {
+async function readPresence(client: Client, chatId: string): Promise<Contact[]> {
   const result = await client.query(ChatPresenceDocument, { chatId, first: 100 }).toPromise();
   if (result.error) throw result.error;
   return result.data?.chat?.members ?? [];

@@ -36,6 +36,22 @@ const errorCodeEnum = new GraphQLEnumType({
   values: Object.fromEntries(Object.entries(ERROR_CODES).map(([code, description]) => [code, { description }])),
 });
 
+/**
+ * type-graphql builds the root types without a description; these say what
+ * holds for every field of each, so the fields need not repeat it.
+ */
+const ROOT_DESCRIPTIONS = {
+  Query:
+    'What a client reads, over HTTP POST /graphql (or GET) or graphql-ws. Every field needs a token (`Authorization: Bearer <token>`): UNAUTHENTICATED without one. ' +
+    'An id that is not a valid id is BAD_USER_INPUT; a chat that does not exist is NOT_FOUND, one you are not a member of FORBIDDEN.',
+  Mutation:
+    'What a client changes, over HTTP POST /graphql or graphql-ws (never GET). All but signup and login need a token: UNAUTHENTICATED without one. ' +
+    'Input that breaks a limit is BAD_USER_INPUT; a chat that does not exist is NOT_FOUND, one you are not a member of FORBIDDEN; UNAVAILABLE when an engine is down (retry with backoff).',
+  Subscription:
+    'Live streams, over graphql-ws only (WS /graphql; over HTTP they are BAD_REQUEST). Send `{ "authorization": "Bearer <token>" }` as the connection_init payload: without a valid token the socket closes with 4401. ' +
+    'A stream of a chat you are not a member of, or stop being one, ends with FORBIDDEN.',
+} as const;
+
 export async function buildParleySchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: [AuthResolver, BotResolver, ChatResolver, ReadStateResolver, MessageResolver, ChatEventResolver, TypingChangedResolver, ReadPositionMovedResolver, ChatStatsResolver, UserResolver, SearchResolver],
@@ -46,6 +62,9 @@ export async function buildParleySchema(): Promise<GraphQLSchema> {
     validate: false,
   });
   const config = schema.toConfig();
+  for (const root of [config.query, config.mutation, config.subscription]) {
+    if (root) root.description = ROOT_DESCRIPTIONS[root.name as keyof typeof ROOT_DESCRIPTIONS];
+  }
   return new GraphQLSchema({ ...config, types: [...config.types, errorCodeEnum] });
 }
 

@@ -22,53 +22,53 @@ export class ChatResolver {
     return toConnection(page.chats.map(asChat), chatCursor, { hasNextPage: page.hasNextPage, hasPreviousPage: after != null });
   }
 
-  @Query(() => Chat, { nullable: true, description: 'One of your chats, by id.' })
+  @Query(() => Chat, { nullable: true, description: 'One of your chats, by id. NOT_FOUND when there is no such chat, FORBIDDEN when you are not a member (the field is then null).' })
   async chat(@Arg('id', () => ID, { description: 'A chat you are a member of.' }) id: string, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.get(requireViewer(context), id));
   }
 
-  @Mutation(() => Chat, { description: 'Idempotent: the same pair always gets the same chat.' })
+  @Mutation(() => Chat, { description: 'The direct chat between you and another person, created the first time: the same pair always gets the same chat. NOT_FOUND for no such user, BAD_USER_INPUT for yourself; RATE_LIMITED past the limit on new chats (opening an existing one is not counted).' })
   async createDirectChat(@Arg('userId', () => ID, { description: 'The other person.' }) userId: string, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.createDirect(requireViewer(context), userId));
   }
 
-  @Mutation(() => Chat, { description: 'The creator is always a member.' })
+  @Mutation(() => Chat, { description: 'A new group that you own; you are always a member. NOT_FOUND when a member id names no one; RATE_LIMITED past the limit on new chats.' })
   async createGroupChat(@Args() { title, memberIds }: CreateGroupChatArgs, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.createGroup(requireViewer(context), title, memberIds));
   }
 
-  @Mutation(() => Chat, { description: 'lastReadSeq only moves forward, and never past lastSeq.' })
+  @Mutation(() => Chat, { description: 'Moves your read mark to seq and returns the chat: lastReadSeq only moves forward, and never past lastSeq. Your other devices see it on chatUpdated, the other members as ReadPositionMoved on chatEvents.' })
   async markRead(@Args() { chatId, seq }: MarkReadArgs, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.markRead(requireViewer(context), chatId, seq));
   }
 
   @Mutation(() => Boolean, {
     description:
-      'Leave a group chat (announced with a MEMBER_LEFT message): you can no longer read, send to or subscribe to it. An owner who leaves passes the group to its longest-standing member.',
+      'Leave a group chat (announced with a MEMBER_LEFT message): you can no longer read, send to or subscribe to it. An owner who leaves passes the group to its longest-standing member. Always true; BAD_USER_INPUT for a direct chat.',
   })
   leaveChat(@Arg('chatId', () => ID, { description: 'A group you are a member of.' }) chatId: string, @Ctx() context: Context): Promise<boolean> {
     return context.services.chats.leave(requireViewer(context), chatId);
   }
 
-  @Mutation(() => Chat, { description: 'Any member of a group adds people; each is announced with a MEMBER_JOINED message. Someone removed earlier can be added back.' })
+  @Mutation(() => Chat, { description: 'Any member of a group adds people; each is announced with a MEMBER_JOINED message. Someone removed earlier can be added back. BAD_USER_INPUT for a direct chat or past 1,000 members; NOT_FOUND when an id names no one.' })
   async addMembers(@Args() { chatId, userIds }: AddMembersArgs, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.addMembers(requireViewer(context), chatId, userIds));
   }
 
-  @Mutation(() => Chat, { description: 'The group’s owner removes a member (announced with MEMBER_REMOVED); their open subscriptions to it end at once.' })
+  @Mutation(() => Chat, { description: 'The group’s owner removes a member (announced with MEMBER_REMOVED); their open subscriptions to it end at once. FORBIDDEN unless you own the group; NOT_FOUND when they are not a member.' })
   async removeMember(@Args() { chatId, userId }: RemoveMemberArgs, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.removeMember(requireViewer(context), chatId, userId));
   }
 
   @Mutation(() => Boolean, {
     description:
-      'Tell the chat’s other members you started or stopped typing (they see TypingChanged on chatEvents). Renew it every few seconds while typing: it shows for at most the typing timeout (6 s by default) otherwise. Repeats within a second are dropped. Never stored.',
+      'Tell the chat’s other members you started or stopped typing (they see TypingChanged on chatEvents). Renew it every few seconds while typing: it shows for at most the typing timeout (6 s by default) otherwise. Repeats within a second are dropped. Never stored. Returns true.',
   })
   setTyping(@Args() { chatId, typing }: SetTypingArgs, @Ctx() context: Context): Promise<boolean> {
     return context.services.typing.set(requireViewer(context), chatId, typing);
   }
 
-  @Mutation(() => Chat, { description: 'Any member renames a group (announced with CHAT_RENAMED).' })
+  @Mutation(() => Chat, { description: 'Any member renames a group (announced with CHAT_RENAMED). BAD_USER_INPUT for a direct chat.' })
   async renameChat(@Args() { chatId, title }: RenameChatArgs, @Ctx() context: Context): Promise<Chat> {
     return asChat(await context.services.chats.rename(requireViewer(context), chatId, title));
   }

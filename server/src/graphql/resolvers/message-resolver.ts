@@ -9,28 +9,30 @@ import { User } from '../types/user.js';
 
 @Resolver(() => Message)
 export class MessageResolver {
-  @Query(() => MessageConnection, { description: 'Relay cursors over seq; each page runs oldest → newest.' })
+  @Query(() => MessageConnection, { description: 'A page of a chat’s history, Relay cursors over seq; each page runs oldest → newest. first/after pages forward from the start or a cursor; last/before pages back from the newest or a cursor; passing both first and last is BAD_USER_INPUT. With neither, the oldest 50.' })
   async messages(@Args() { chatId, ...range }: MessagesArgs, @Ctx() context: Context): Promise<MessageConnection> {
     const page = await context.services.messages.history(requireViewer(context), chatId, range);
     return toConnection(page.messages, (m) => messageCursor(m.seq), page);
   }
 
   @Mutation(() => SendMessagePayload, {
-    description: 'Returns once the message is durably accepted. Resending with the same clientId stores it once.',
+    description:
+      'Returns once the message is durably accepted (in the event log); it is stored and delivered right after. Resending with the same clientId stores it once. ' +
+      'RATE_LIMITED past the per-user send limit (`extensions.retryAfterMs`); UNAVAILABLE when it could not be accepted: retry with the same clientId.',
   })
   sendMessage(@Args() { chatId, body, clientId, replyToId }: SendMessageArgs, @Ctx() context: Context): Promise<SendMessagePayload> {
     return context.services.messages.send(requireViewer(context), chatId, body, clientId, replyToId);
   }
 
   @Mutation(() => Message, {
-    description: 'Edit the text of a message you sent (text messages only, not once deleted). Applied in the chat’s order, like a send; returns the message as the edit leaves it.',
+    description: 'Edit the text of a message you sent (text messages only, not once deleted). Applied in the chat’s order, like a send; returns the message as the edit leaves it. NOT_FOUND for a message you cannot read, FORBIDDEN for someone else’s, CONFLICT once deleted, BAD_USER_INPUT for a system message; RATE_LIMITED like a send.',
   })
   editMessage(@Args() { messageId, body }: EditMessageArgs, @Ctx() context: Context): Promise<Message> {
     return context.services.messages.edit(requireViewer(context), messageId, body);
   }
 
   @Mutation(() => Message, {
-    description: 'Delete a message you sent, or any text message of a group you own: it keeps its seq, its body becomes "". Deleting twice is harmless.',
+    description: 'Delete a message you sent, or any text message of a group you own: it keeps its seq, its body becomes "". Deleting twice is harmless. NOT_FOUND for a message you cannot read, FORBIDDEN when it is neither yours nor in a group you own, BAD_USER_INPUT for a system message; RATE_LIMITED like a send.',
   })
   deleteMessage(@Arg('messageId', () => ID, { description: 'The message to delete.' }) messageId: string, @Ctx() context: Context): Promise<Message> {
     return context.services.messages.delete(requireViewer(context), messageId);

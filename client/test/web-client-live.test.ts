@@ -1,11 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_DIST } from '../src/http/web-client.js';
-import { launchChromium, requireBundle, skipWithoutChromium } from './support/browser.js';
-import { CuttableProxy } from './support/cuttable-proxy.js';
-import { TestServer } from './support/server.js';
-import { pgliteTarget } from './support/targets.js';
-import { directChat, groupChat, send, signup, type TestUser } from './support/users.js';
+import { WEB_DIST } from '../../server/src/http/web-client.js';
+import { launchChromium, requireBundle, skipWithoutChromium } from '../../server/test/support/browser.js';
+import { CuttableProxy } from '../../server/test/support/cuttable-proxy.js';
+import { TestServer } from '../../server/test/support/server.js';
+import { pgliteTarget } from '../../server/test/support/targets.js';
+import { directChat, groupChat, send, signup, type TestUser } from '../../server/test/support/users.js';
 import { expectAccessible, openClient, PHONE, screenshot, shownBodies, type OpenOptions } from './support/web-client.js';
 
 /**

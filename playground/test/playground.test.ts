@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlayground, PLAYGROUND_DIST } from '../src/http/playground.js';
-import { ARTIFACTS, launchChromium, newContext, reportPageProblems, requestsElsewhere, requireBundle, skipWithoutChromium } from './support/browser.js';
-import { TestServer } from './support/server.js';
-import { pgliteTarget } from './support/targets.js';
-import { directChat, send, signup } from './support/users.js';
+import { createPlayground, PLAYGROUND_DIST } from '../../server/src/http/playground.js';
+import { ARTIFACTS, launchChromium, newContext, reportPageProblems, requestsElsewhere, requireBundle, skipWithoutChromium } from '../../server/test/support/browser.js';
+import { TestServer } from '../../server/test/support/server.js';
+import { pgliteTarget } from '../../server/test/support/targets.js';
+import { directChat, send, signup } from '../../server/test/support/users.js';
 
 /**
  * The GraphQL playground: GraphiQL served by Parley at GET /graphql to browsers,

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_DIST } from '../src/http/web-client.js';
-import { ARTIFACTS, launchChromium, requestsElsewhere, requireBundle, skipWithoutChromium } from './support/browser.js';
+import { WEB_DIST } from '../../server/src/http/web-client.js';
+import { ARTIFACTS, launchChromium, requestsElsewhere, requireBundle, skipWithoutChromium } from '../../server/test/support/browser.js';
 import { openClient, shownBodies, shownSeqs, signUpInBrowser, type OpenOptions } from './support/web-client.js';
-import { CuttableProxy } from './support/cuttable-proxy.js';
-import { TestServer } from './support/server.js';
-import { pgliteTarget } from './support/targets.js';
-import { directChat, send, signup, uniqueName, type TestUser } from './support/users.js';
+import { CuttableProxy } from '../../server/test/support/cuttable-proxy.js';
+import { TestServer } from '../../server/test/support/server.js';
+import { pgliteTarget } from '../../server/test/support/targets.js';
+import { directChat, send, signup, uniqueName, type TestUser } from '../../server/test/support/users.js';
 
 /**
  * The web client (client/, built into client/dist and served by Parley at /), driven

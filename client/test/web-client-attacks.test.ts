@@ -1,11 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_DIST } from '../src/http/web-client.js';
-import { launchChromium, requireBundle, skipWithoutChromium } from './support/browser.js';
+import { WEB_DIST } from '../../server/src/http/web-client.js';
+import { launchChromium, requireBundle, skipWithoutChromium } from '../../server/test/support/browser.js';
 import { DESKTOP, expectAccessible, openClient, PASSWORD, PHONE, type Opened, type OpenOptions } from './support/web-client.js';
-import { TestServer } from './support/server.js';
-import { pgliteTarget } from './support/targets.js';
-import { send, uniqueName, type TestUser } from './support/users.js';
+import { TestServer } from '../../server/test/support/server.js';
+import { pgliteTarget } from '../../server/test/support/targets.js';
+import { send, uniqueName, type TestUser } from '../../server/test/support/users.js';
 
 /**
  * The web client as someone would attack it from outside: names and titles

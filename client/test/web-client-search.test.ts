@@ -1,12 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_DIST } from '../src/http/web-client.js';
-import { launchChromium, requireBundle, skipWithoutChromium } from './support/browser.js';
+import { WEB_DIST } from '../../server/src/http/web-client.js';
+import { launchChromium, requireBundle, skipWithoutChromium } from '../../server/test/support/browser.js';
 import { PHONE, axeViolations, expectAccessible, openClient, screenshot, shownSeqs, type OpenOptions } from './support/web-client.js';
-import { TestServer } from './support/server.js';
-import { pgliteTarget } from './support/targets.js';
-import { until } from './support/until.js';
-import { directChat, send, type TestUser, groupChat, signupAs } from './support/users.js';
+import { TestServer } from '../../server/test/support/server.js';
+import { pgliteTarget } from '../../server/test/support/targets.js';
+import { until } from '../../server/test/support/until.js';
+import { directChat, send, type TestUser, groupChat, signupAs } from '../../server/test/support/users.js';
 
 /**
  * Message search in the web client (issue 15): the box in the sidebar, results

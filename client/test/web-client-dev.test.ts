@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, skipWithoutChromium } from './support/browser.js';
-import { TestServer } from './support/server.js';
-import { pgliteTarget } from './support/targets.js';
-import { directChat, send, signup } from './support/users.js';
+import { launchChromium, skipWithoutChromium } from '../../server/test/support/browser.js';
+import { TestServer } from '../../server/test/support/server.js';
+import { pgliteTarget } from '../../server/test/support/targets.js';
+import { directChat, send, signup } from '../../server/test/support/users.js';
 import { openClient } from './support/web-client.js';
 
-const CLIENT = fileURLToPath(new URL('../../client/', import.meta.url));
+const CLIENT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * `npm run dev`: Vite serving the client from source with hot reload,

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { ARTIFACTS, newContext, reportPageProblems } from './browser.js';
-import type { TestUser } from './users.js';
+import { ARTIFACTS, newContext, reportPageProblems } from '../../../server/test/support/browser.js';
+import type { TestUser } from '../../../server/test/support/users.js';
 
 /*
  * What every browser suite of the web client shares: a fresh profile signed
