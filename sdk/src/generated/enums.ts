@@ -13,7 +13,7 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** The input breaks a limit or is malformed: a length, a page size, an id or cursor, a date, a variable of the wrong type, or a query too deep, too costly or with too many aliases or root fields. Fix the request; retrying it unchanged fails again. */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
-  /** The username is taken (usernames are case-insensitive). */
+  /** The request contradicts what is stored: the username is taken (usernames are case-insensitive), or the message to edit was deleted. */
   CONFLICT: 'CONFLICT',
   /** The chat exists but the viewer is not a member (or has left it); or the bot is someone else’s, or a bot asked for what only people may do (own bots). */
   FORBIDDEN: 'FORBIDDEN',

@@ -9,7 +9,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'No valid token where one is needed, or a wrong username or password. Over graphql-ws: close code 4401.',
   FORBIDDEN: 'The chat exists but the viewer is not a member (or has left it); or the bot is someone else’s, or a bot asked for what only people may do (own bots).',
   NOT_FOUND: 'A chat, user or bot id that does not exist.',
-  CONFLICT: 'The username is taken (usernames are case-insensitive).',
+  CONFLICT: 'The request contradicts what is stored: the username is taken (usernames are case-insensitive), or the message to edit was deleted.',
   RATE_LIMITED: 'Too many attempts in the window; `extensions.retryAfterMs` says how many milliseconds to wait.',
   UNAVAILABLE:
     'An engine needed right now is down, or Parley is shutting down. Retry with backoff; for a send, with the same clientId.',
