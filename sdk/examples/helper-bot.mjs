@@ -240,7 +240,7 @@ export async function runHelperBot({ url, token, stateFile, signal, log = consol
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const token = process.env.PARLEY_BOT_TOKEN;
   if (!token) {
-    console.error('Set PARLEY_BOT_TOKEN to the token createBot gave (see README, "Bots").');
+    console.error('Set PARLEY_BOT_TOKEN to the token createBot gave (see docs/bots.md).');
     process.exit(2);
   }
   const streams = process.env.HELPER_BOT_STREAMS;

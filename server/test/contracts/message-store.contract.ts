@@ -17,6 +17,16 @@ export interface MessageStoreFixture {
   checksReferences: boolean;
   /** Whether search matches the last word as a prefix (PostgreSQL); a text index matches whole words only (MongoDB). */
   searchesPrefixes: boolean;
+  /** The chat's summary as the relational database holds it; absent for a store opened without chats (raw MongoDB). */
+  recorded?(chatId: string): Promise<RecordedChat>;
+}
+
+/** What a store that keeps the chats records of their messages (MessageStore.append, change). */
+export interface RecordedChat {
+  lastSeq: number;
+  lastMessageId: string | null;
+  lastEventSeq: number;
+  textCount: number;
 }
 
 const base = Date.parse('2026-01-01T00:00:00.000Z');
@@ -170,6 +180,29 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       ]);
       expect((await store.changedAfter(chatId, 4, 10)).map((m) => m.id)).toEqual([first.id]);
       expect(await store.changedAfter(chatId, 0, 1)).toHaveLength(1);
+    });
+
+    it('records in the chat what it appends and what it changes, if it keeps the chats', async () => {
+      if (!fx.recorded) return;
+      const { chatId, senderIds } = await fx.newChat();
+      const [ada, bob] = senderIds;
+      expect(await fx.recorded(chatId)).toEqual({ lastSeq: 0, lastMessageId: null, lastEventSeq: 0, textCount: 0 });
+      const one = newMessage(chatId, ada, 'one');
+      const joined = newMessage(chatId, ada, '', { kind: 'MEMBER_JOINED', subjectId: bob });
+      const two = newMessage(chatId, bob, 'two');
+      await store.append([one, joined, two]);
+      expect(await fx.recorded(chatId)).toEqual({ lastSeq: 3, lastMessageId: two.id, lastEventSeq: 3, textCount: 2 });
+      // Found already stored: nothing new to record.
+      await store.append([one]);
+      expect(await fx.recorded(chatId)).toEqual({ lastSeq: 3, lastMessageId: two.id, lastEventSeq: 3, textCount: 2 });
+      const edit = { changeId: randomUUID(), chatId, messageId: one.id, change: 'edit' as const, body: 'one, edited', acceptedAt: new Date(base + 1_000) };
+      expect(await store.change(edit)).toMatchObject({ applied: true, message: { changedSeq: 4 } });
+      expect(await fx.recorded(chatId)).toEqual({ lastSeq: 3, lastMessageId: two.id, lastEventSeq: 4, textCount: 2 });
+      // A redelivered change is not applied, and moves nothing.
+      expect(await store.change(edit)).toMatchObject({ applied: false });
+      const deletion = { changeId: randomUUID(), chatId, messageId: two.id, change: 'delete' as const, body: null, acceptedAt: new Date(base + 2_000) };
+      expect(await store.change(deletion)).toMatchObject({ applied: true, message: { changedSeq: 5 } });
+      expect(await fx.recorded(chatId)).toEqual({ lastSeq: 3, lastMessageId: two.id, lastEventSeq: 5, textCount: 2 });
     });
 
     it('applies a deletion whenever it comes, even after an edit accepted later was applied first', async () => {

@@ -8,10 +8,23 @@ import { SqlMessageStore } from '../../src/message-store/sql-message-store.js';
 import { MongoReporting } from '../../src/reporting/mongo-reporting.js';
 import { SqlReporting } from '../../src/reporting/sql-reporting.js';
 import { SqlChatRepository } from '../../src/relational/chat-repository.js';
-import { migrate, openRelational } from '../../src/relational/orm.js';
+import { migrate, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
 import { SqlUserRepository } from '../../src/relational/user-repository.js';
 import { pgliteTarget, relationalTargets, type RelationalTarget } from '../support/targets.js';
-import { messageStoreContract, type MessageStoreFixture } from './message-store.contract.js';
+import { messageStoreContract, type MessageStoreFixture, type RecordedChat } from './message-store.contract.js';
+import type { Tables } from '../../src/relational/tables.js';
+
+/** A chat's summary as the relational database holds it. */
+const recordedIn = (orm: RelationalOrm) => async (chatId: string): Promise<RecordedChat> => {
+  const row = await orm.em
+    .fork()
+    .getKysely<Tables>()
+    .selectFrom('chats')
+    .select(['last_seq', 'last_message_id', 'last_event_seq', 'text_count'])
+    .where('id', '=', chatId)
+    .executeTakeFirstOrThrow();
+  return { lastSeq: row.last_seq, lastMessageId: row.last_message_id, lastEventSeq: row.last_event_seq, textCount: row.text_count };
+};
 
 /** The SQL store on a target; `bookkept` puts it behind the bookkeeping MongoDB is opened behind, to run that on a real engine here. */
 const sqlFixture = (target: RelationalTarget, bookkept: boolean) => async (): Promise<MessageStoreFixture> => {
@@ -33,6 +46,7 @@ const sqlFixture = (target: RelationalTarget, bookkept: boolean) => async (): Pr
     },
     checksReferences: true,
     searchesPrefixes: true,
+    recorded: recordedIn(orm),
     async close() {
       await orm.close();
       await storage.dispose();
@@ -65,6 +79,42 @@ if (mongoUrl) {
         } finally {
           await client.close();
         }
+      },
+    };
+  });
+
+  // As openMessageStore opens MongoDB: behind the bookkeeping, with chats and users in a relational database.
+  messageStoreContract('bookkeeping over mongodb, chats on pglite', async () => {
+    const dbName = `parley_test_${randomBytes(6).toString('hex')}`;
+    const mongo = await MongoMessageStore.open({ url: mongoUrl, dbName });
+    const storage = await pgliteTarget.provision();
+    const orm = await openRelational(storage);
+    await migrate(orm);
+    const users = new SqlUserRepository(orm);
+    const chats = new SqlChatRepository(orm);
+    const newUser = () =>
+      users.create({ id: randomUUID(), username: `u_${randomBytes(6).toString('hex')}`, displayName: 'U', passwordHash: 'x' });
+    return {
+      store: new BookkeepingMessageStore(mongo, chats, users),
+      reporting: new MongoReporting(mongo.collection, async () => {}),
+      async newChat() {
+        const [a, b] = await Promise.all([newUser(), newUser()]);
+        const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
+        return { chatId: chat.id, senderIds: [a.id, b.id] };
+      },
+      checksReferences: true,
+      searchesPrefixes: false,
+      recorded: recordedIn(orm),
+      async close() {
+        await mongo.close();
+        const client = new MongoClient(mongoUrl, mongoClientOptions(mongoUrl));
+        try {
+          await client.db(dbName).dropDatabase();
+        } finally {
+          await client.close();
+        }
+        await orm.close();
+        await storage.dispose();
       },
     };
   });
