@@ -2,8 +2,20 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../src/domain/ids.js';
 import type { Message } from '../src/domain/models.js';
-import type { MessageEnvelope } from '../src/event-log/port.js';
-import type { Appended, MessageStore, NewMessage, SeqRange } from '../src/message-store/port.js';
+import type { MessageEnvelope, SendEnvelope } from '../src/event-log/port.js';
+import type {
+  Appended,
+  BodyPosition,
+  ChangeOutcome,
+  MessageChange,
+  MessageStore,
+  NewMessage,
+  SearchHit,
+  SearchPosition,
+  SearchTerms,
+  SeqRange,
+  StoredBody,
+} from '../src/message-store/port.js';
 import { BookkeepingMessageStore } from '../src/message-store/bookkeeping-message-store.js';
 import { SqlMessageStore } from '../src/message-store/sql-message-store.js';
 import { LocalRealtimeBus } from '../src/realtime/local-realtime-bus.js';
@@ -22,13 +34,13 @@ import { until } from './support/until.js';
 let clock = Date.now();
 
 /** What sendMessage would append: the id derives from (sender, chat, clientId), as in production. */
-function envelope(chatId: string, senderId: string, body: string, clientId: string = randomUUID()): MessageEnvelope {
+function envelope(chatId: string, senderId: string, body: string, clientId: string = randomUUID()): SendEnvelope {
   clock += 1000;
   return { messageId: messageIdFor(senderId, chatId, clientId), chatId, senderId, body, clientId, acceptedAt: new Date(clock).toISOString() };
 }
 
 /** A client's later retry of a send: the same clientId in a new envelope, accepted later. */
-const retryOf = (e: MessageEnvelope): MessageEnvelope => envelope(e.chatId, e.senderId, e.body, e.clientId);
+const retryOf = (e: SendEnvelope): SendEnvelope => envelope(e.chatId, e.senderId, e.body, e.clientId);
 
 /** How message ids were derived before idempotency was scoped to the chat: (sender, clientId) only. */
 function legacyMessageId(senderId: string, clientId: string): string {
@@ -97,6 +109,30 @@ class WatchedStore implements MessageStore {
 
   range(chatId: string, range: SeqRange): Promise<Message[]> {
     return this.inner.range(chatId, range);
+  }
+
+  change(change: MessageChange): Promise<ChangeOutcome> {
+    return this.inner.change(change);
+  }
+
+  changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]> {
+    return this.inner.changedAfter(chatId, afterEventSeq, limit);
+  }
+
+  textSeqAt(chatId: string, seq: number): Promise<number> {
+    return this.inner.textSeqAt(chatId, seq);
+  }
+
+  search(chatIds: readonly string[], terms: SearchTerms, limit: number, after: SearchPosition | null): Promise<SearchHit[]> {
+    return this.inner.search(chatIds, terms, limit, after);
+  }
+
+  bodies(after: BodyPosition | null, limit: number): Promise<StoredBody[]> {
+    return this.inner.bodies(after, limit);
+  }
+
+  replaceBody(stored: StoredBody, body: string): Promise<boolean> {
+    return this.inner.replaceBody(stored, body);
   }
 
   ping(): Promise<void> {
@@ -259,7 +295,7 @@ for (const target of relationalTargets) {
       const subscription = await bus.subscribe(chatChannel(chatId));
       const listening = (async () => {
         for await (const event of subscription) {
-          if (event.type === 'memberLeft') continue;
+          if (event.type !== 'messageStored' && event.type !== 'messageChanged') continue;
           events.push(`${event.type}:${event.message.changedSeq}:${event.message.body}`);
         }
       })();

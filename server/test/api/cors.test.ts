@@ -114,7 +114,7 @@ describe('CORS_ORIGINS set', () => {
   it('lets a listed origin read answers (POST and GET), with x-request-id and retry-after exposed; no one else', async () => {
     const listed = await postMe(server.url, ada.token, LISTED);
     expect(listed.status).toBe(200);
-    expect((await listed.json()).data.me.id).toBe(ada.id);
+    expect(((await listed.json()) as { data: { me: { id: string } } }).data.me.id).toBe(ada.id);
     expect(corsHeaders(listed)).toEqual({ 'access-control-allow-origin': LISTED, 'access-control-expose-headers': 'x-request-id, retry-after' });
     expect(listed.headers.get('vary')).toBe('Origin');
 

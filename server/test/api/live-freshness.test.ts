@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Subscription, subscribeMessages, TestServer } from '../support/server.js';
+import type { Message } from '../../src/domain/models.js';
 import { chatChannel, type ChatEvent } from '../../src/realtime/events.js';
 import { relationalTargets } from '../support/targets.js';
 import { REDIS_URL, redisClients, redisSkipReason } from '../support/redis.js';
@@ -71,7 +72,23 @@ withRedis.each(relationalTargets)('a subscription without afterSeq on $name with
     try {
       // Once the server's bus subscription is live, a republish of message 1 reaches it first.
       await until(async () => ((await client.pubsub('NUMSUB', channel)) as [string, number])[1] > 0);
-      const message = { id: first.id, chatId, seq: 1, senderId: first.sender.id, body: first.body, clientId: first.clientId, createdAt: new Date(first.createdAt) };
+      const message: Message = {
+        id: first.id,
+        chatId,
+        seq: 1,
+        kind: 'TEXT',
+        senderId: first.sender.id,
+        subjectId: null,
+        body: first.body,
+        clientId: first.clientId,
+        replyToId: null,
+        createdAt: new Date(first.createdAt),
+        editedAt: null,
+        deletedAt: null,
+        eventSeq: 1,
+        changedSeq: 1,
+        textSeq: 1,
+      };
       const event: ChatEvent = { type: 'messageStored', message, chat: { chatId, lastSeq: 1, lastMessageId: first.id, updatedAt: message.createdAt } };
       await client.publish(channel, chatChannel(chatId).codec.encode(event));
       await send(server, ada, chatId, 'new');

@@ -11,7 +11,7 @@ import { SqlUserRepository } from '../../src/relational/user-repository.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { connectRedis, startRedis } from '../../src/support/redis.js';
 import { Persister } from '../../src/domain/persister.js';
-import { DisposableRedis, redisSkipReason } from '../support/redis.js';
+import { DisposableRedis, redisSkipReason, singleNode } from '../support/redis.js';
 import { TestServer } from '../support/server.js';
 import { pgliteTarget, relationalTargets } from '../support/targets.js';
 import { directChat, send, signup } from '../support/users.js';
@@ -71,7 +71,7 @@ suite('a hung Redis', () => {
 
     it('counts a batch as handled once stored, without waiting for its publishes', async () => {
       const redis = await hungRedis();
-      const connect = (name: string, role?: 'subscriber') => startRedis(connectRedis(redis.url, name, silentLogger, role));
+      const connect = async (name: string, role?: 'subscriber') => singleNode(await startRedis(connectRedis(redis.url, name, silentLogger, role)));
       const inner = new RedisRealtimeBus(await connect('publisher'), await connect('subscriber', 'subscriber'), silentLogger);
       // The real Redis bus, watched: how many publishes were issued, and how many have settled.
       const seen = { issued: 0, settled: 0 };

@@ -38,7 +38,7 @@ describe.each(relationalTargets)('text a client sends, on $name', (target) => {
   };
 
   it("a NUL body is BAD_USER_INPUT and fails no one else's send in the same batch", async () => {
-    const senders = [];
+    const senders: TestUser[] = [];
     for (let i = 0; i < 10; i++) senders.push(await signup(server));
     const crowd = (await server.ok(GROUP, { t: 'crowd', m: [...senders.map((s) => s.id), bob.id] }, ada.token)).createGroupChat.id;
     const sendTo = (user: TestUser, body: string) => server.gql(SEND, { c: crowd, b: body }, user.token);

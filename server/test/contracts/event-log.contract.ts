@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventLog, MessageEnvelope } from '../../src/event-log/port.js';
+import type { EventLog, MessageEnvelope, SendEnvelope } from '../../src/event-log/port.js';
 
 /** A fresh log per test, not yet consuming: each test wires its own handler. */
 export type EventLogFactory = () => Promise<EventLog>;
@@ -10,7 +10,7 @@ const chatB = randomUUID();
 const chatC = randomUUID();
 const sender = randomUUID();
 
-export function envelope(chatId: string, body: string): MessageEnvelope {
+export function envelope(chatId: string, body: string): SendEnvelope {
   const clientId = randomUUID();
   return { messageId: randomUUID(), chatId, senderId: sender, body, clientId, acceptedAt: new Date().toISOString() };
 }

@@ -140,7 +140,9 @@ if (mongoUrl) {
 
         const store = await MongoMessageStore.open({ url: mongoUrl, dbName });
         try {
-          const { written } = await store.append([{ id: randomUUID(), chatId: chatB, senderId: sender, body: 'same clientId, other chat', clientId: '1', createdAt: new Date() }]);
+          const { written } = await store.append([
+            { id: randomUUID(), chatId: chatB, kind: 'TEXT', senderId: sender, subjectId: null, body: 'same clientId, other chat', clientId: '1', replyToId: null, createdAt: new Date() },
+          ]);
           expect(written.map((m) => [m.chatId, m.seq])).toEqual([[chatB, 1]]);
         } finally {
           await store.close();

@@ -84,7 +84,7 @@ function redisPresenceSuite(redisOf: () => PresenceRedis, singleNode: boolean) {
   const deployment = () => {
     const prefix = `parley:{presence-test-${randomUUID()}}:`;
     prefixes.push(prefix);
-    return async () => new RedisPresenceRegistry(await connect(), prefix);
+    return async (): Promise<PresenceRegistry> => new RedisPresenceRegistry(await connect(), prefix);
   };
 
   presenceRegistryContract('redis', deployment());

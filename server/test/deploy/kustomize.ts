@@ -19,7 +19,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
  */
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = Record<string, any>;
+export type K8sObject = Record<string, any> & { [GENERATED]?: boolean };
 
 interface Generator {
   name: string;

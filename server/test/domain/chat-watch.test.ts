@@ -62,7 +62,7 @@ describe('watchChats', () => {
     try {
       for (let seq = 1; seq <= 5; seq++) await bus.publish(chatChannel(A), stored(A, seq));
       await bus.publish(chatChannel(B), stored(B, 1));
-      expect([(await within(watch.next()))?.id, (await within(watch.next()))?.id]).toEqual([A, B]);
+      expect([await within(watch.next()), await within(watch.next())]).toMatchObject([{ id: A }, { id: B }]);
       const third = watch.next();
       expect(await within(third)).toBeNull();
       await bus.publish(chatChannel(A), stored(A, 6));

@@ -3,7 +3,7 @@ import type { User } from '../../src/domain/models.js';
 import { UserService } from '../../src/domain/user-service.js';
 import type { UserRepository } from '../../src/relational/ports.js';
 
-const user = (id: string): User => ({ id, username: `u${id}`, displayName: `U ${id}`, createdAt: new Date(0) });
+const user = (id: string): User => ({ id, username: `u${id}`, displayName: `U ${id}`, createdAt: new Date(0), isBot: false });
 
 describe('UserService.byIds', () => {
   it('shares a lookup in flight: a hundred executions asking for one user in one turn cost one query', async () => {

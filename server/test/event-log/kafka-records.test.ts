@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deadLetterRecord, decodeEnvelope, envelopeRecord, parseDeadLetter, REASON_HEADER, type DeadLetter } from '../../src/event-log/kafka-records.js';
 import { minInSyncReplicasFor, replicationFactorFor } from '../../src/event-log/kafka-topics.js';
-import type { MessageEnvelope } from '../../src/event-log/port.js';
+import type { MessageEnvelope, SendEnvelope } from '../../src/event-log/port.js';
 
-const envelope = (): MessageEnvelope => ({
+const envelope = (): SendEnvelope => ({
   messageId: randomUUID(),
   chatId: randomUUID(),
   senderId: randomUUID(),

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { MongoBulkWriteError, MongoClient, MongoServerError, type BulkWriteResult, type WriteError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { messageIndexes, retiredMessageIndexes, type MessageDocument } from '../../src/message-store/mongo-message-document.js';
+import { messageIndexes, retiredMessageIndexes, toDocument, type MessageDocument } from '../../src/message-store/mongo-message-document.js';
 import { mongoClientOptions } from '../../src/message-store/mongo-url.js';
 import { ensureMessageIndexes, insertOrdered, MESSAGE_WRITE_CONCERN, type MessageCollection } from '../../src/message-store/mongo-writes.js';
 import { InvalidMessageError } from '../../src/message-store/port.js';
+import { storedMessage } from '../support/stored-message.js';
 
 /*
  * What the MongoDB store asks of the driver, checked without a server (none
@@ -20,15 +21,9 @@ const driverBulk = createRequire(import.meta.url)('mongodb/lib/bulk/common.js') 
 };
 
 const documents = (count: number): MessageDocument[] =>
-  Array.from({ length: count }, (_, i) => ({
-    _id: randomUUID(),
-    chatId: 'c1',
-    seq: i + 1,
-    senderId: 's1',
-    body: `m${i}`,
-    clientId: randomUUID(),
-    createdAt: new Date(),
-  }));
+  Array.from({ length: count }, (_, i) =>
+    toDocument(storedMessage({ id: randomUUID(), chatId: 'c1', seq: i + 1, senderId: 's1', body: `m${i}`, clientId: randomUUID(), createdAt: new Date() })),
+  );
 
 /** The error the driver raises when an ordered insert stops at `index` with `code`. */
 function stoppedAt(docs: MessageDocument[], index: number, code: number): MongoBulkWriteError {

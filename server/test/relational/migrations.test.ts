@@ -38,11 +38,11 @@ describe.each(relationalTargets)('migrations on $name', (target) => {
   };
   const uniqueKeys = async () =>
     (
-      await execute(
+      (await execute(
         `select conname, pg_get_constraintdef(oid) as definition from pg_constraint
           where conrelid = 'messages'::regclass and contype = 'u' order by conname`,
-      )
-    ).map((row: { conname: string; definition: string }) => `${row.conname}: ${row.definition}`);
+      )) as { conname: string; definition: string }[]
+    ).map((row) => `${row.conname}: ${row.definition}`);
 
   it('moves an existing database from (sender_id, client_id) to (sender_id, chat_id, client_id) with its messages', async () => {
     await orm.migrator.up({ to: BEFORE_CLIENT_ID_PER_CHAT });

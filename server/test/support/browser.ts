@@ -78,6 +78,10 @@ export async function newContext(browser: Browser | null, suite: string, options
   return browser.newContext(options);
 }
 
+/** What the init script below uses of the page's globals: test code is compiled for Node, without the DOM library. */
+declare const document: { addEventListener(type: 'securitypolicyviolation', listener: (e: { violatedDirective: string; blockedURI: string }) => void): void };
+declare const window: unknown;
+
 /** Collects the page's uncaught errors and Content-Security-Policy violations into `problems`. */
 export async function reportPageProblems(page: Page, problems: string[]): Promise<void> {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { silentLogger } from '../../src/observability/log.js';
-import { connectRedis, startRedis } from '../../src/support/redis.js';
+import { connectRedis, startRedis, type RedisClient } from '../../src/support/redis.js';
 
 /** The machine's Redis; tests use unique keys and channels, so they can share it. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -107,19 +107,25 @@ export class DisposableRedis {
   }
 }
 
+/** A client made from a URL is one node: narrowed so tests may use the commands a Cluster lacks. */
+export function singleNode(client: RedisClient): Redis {
+  if (client instanceof Cluster) throw new Error('a test Redis is one node at a URL, not a cluster');
+  return client;
+}
+
 /** Redis clients as the app makes them, all disconnected after the file's tests. */
 export function redisClients() {
   const clients: Redis[] = [];
   afterAll(() => clients.forEach((c) => c.disconnect()));
   return {
     connect: async (url = REDIS_URL) => {
-      const client = await startRedis(connectRedis(url, 'test', silentLogger));
+      const client = singleNode(await startRedis(connectRedis(url, 'test', silentLogger)));
       clients.push(client);
       return client;
     },
     /** A client for a Redis that is not there. */
     dead: () => {
-      const client = connectRedis('redis://127.0.0.1:1', 'dead', silentLogger);
+      const client = singleNode(connectRedis('redis://127.0.0.1:1', 'dead', silentLogger));
       clients.push(client);
       return client;
     },

@@ -58,7 +58,7 @@ export interface DeploymentSetup {
  * PostgreSQL + Redis: the two shapes every live feature must work on.
  */
 export function deploymentSetups(redisUrl: string, redisSkipReason: string | null | undefined): DeploymentSetup[] {
-  return relationalTargets.map((target) => {
+  return relationalTargets.map((target): DeploymentSetup => {
     const withRedis = target.name === 'postgres' && !redisSkipReason;
     return { name: withRedis ? 'postgres + redis' : target.name, target, env: withRedis ? { REDIS_URL: redisUrl } : {} };
   });
