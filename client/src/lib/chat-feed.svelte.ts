@@ -264,7 +264,15 @@ export class ChatFeed {
     this.timeline.addPending({ clientId, body, createdAt: new Date().toISOString(), sender: this.viewer, replyTo });
     // The reader's own message is the newest: the window goes there.
     if (this.hasNewer) void this.loadLatest();
-    void this.deliver(clientId, body, replyTo?.id);
+    // Behind sends the server refused as too many, a new one waits its turn: sent now, it could be stored
+    // before them once the limit's window turns, out of the order they were written.
+    const held = this.heldByLimit()[0];
+    if (held) this.timeline.setPending(clientId, 'failed', held.error, 'RATE_LIMITED');
+    else void this.deliver(clientId, body, replyTo?.id);
+  }
+
+  private heldByLimit() {
+    return this.timeline.pending.filter((p) => p.state === 'failed' && p.code === 'RATE_LIMITED');
   }
 
   retry(clientId: string): void {
@@ -289,16 +297,15 @@ export class ChatFeed {
 
   /**
    * Too many sends at once: the refused ones go again by themselves once the server said they may, in the order
-   * they were written, one at a time; a refusal on the way waits again. They stayed "try again in 9 s" until each
-   * Retry was pressed by hand.
+   * they were written, one at a time, and a send written while any wait joins them; a refusal on the way waits again.
    */
   private resendLimitedIn(ms: number): void {
     if (this.limitTimer || this.stopped) return;
     this.limitTimer = setTimeout(async () => {
       this.limitTimer = null;
-      for (const pending of this.timeline.pending.filter((p) => p.state === 'failed' && p.code === 'RATE_LIMITED')) {
-        if (this.stopped || this.limitTimer) return;
-        await this.deliver(pending.clientId, pending.body, pending.replyTo?.id);
+      // Read again after each send: one written meanwhile joined the end of the line.
+      for (let next = this.heldByLimit()[0]; next && !this.stopped && !this.limitTimer; next = this.heldByLimit()[0]) {
+        await this.deliver(next.clientId, next.body, next.replyTo?.id);
       }
     }, ms + 100);
   }
