@@ -304,18 +304,48 @@ for (const target of relationalTargets) {
       const late = change('edit', 'too late');
       const rejected = await persister().handle([send, edit, envelope(chatId, sender, 'second'), deletion, late]);
       expect(rejected).toEqual([{ envelope: late, reason: 'This message was deleted', code: 'CONFLICT' }]);
-      // Redelivered changes change nothing and publish nothing; the marker after them shows nothing else came.
+      // Redelivered changes change nothing. The deletion, the change that holds, is published again with its
+      // event seq (a stream that had it drops it), as a redelivered send is; the overtaken edit publishes
+      // nothing. The marker after them shows nothing else came.
       expect(await persister().handle([edit, deletion, late])).toHaveLength(1);
       await persister().handle([envelope(chatId, sender, 'marker')]);
       await until(() => events.some((e) => e.endsWith(':marker')));
       subscription.close();
       await listening;
-      expect(events).toEqual(['messageStored:1:original', 'messageChanged:2:edited', 'messageStored:3:second', 'messageChanged:4:', 'messageStored:5:marker']);
+      expect(events).toEqual([
+        'messageStored:1:original',
+        'messageChanged:2:edited',
+        'messageStored:3:second',
+        'messageChanged:4:',
+        'messageChanged:4:',
+        'messageStored:5:marker',
+      ]);
       expect((await stored(chatId)).map((m) => [m.seq, m.body, m.deletedAt !== null])).toEqual([
         [1, '', true],
         [2, 'second', false],
         [3, 'marker', false],
       ]);
+    });
+
+    it('publishes a change whose first delivery applied it and died before publishing, when it comes again', async () => {
+      const { chatId, memberIds } = await newChat();
+      const [sender] = memberIds;
+      const send = envelope(chatId, sender, 'original');
+      await persister().handle([send]);
+      clock += 1000;
+      const edit: MessageEnvelope = { type: 'edit', changeId: randomUUID(), messageId: send.messageId, chatId, senderId: sender, body: 'edited', acceptedAt: new Date(clock).toISOString() };
+      // The first delivery: stored, then the process ended before the publish.
+      expect(await store.change({ changeId: edit.changeId, chatId, messageId: send.messageId, change: 'edit', body: 'edited', acceptedAt: new Date(clock) })).toMatchObject({ applied: true });
+      const events: string[] = [];
+      const subscription = await bus.subscribe(chatChannel(chatId));
+      const listening = (async () => {
+        for await (const event of subscription) if (event.type === 'messageChanged') events.push(`${event.change}:${event.message.changedSeq}:${event.message.body}`);
+      })();
+      expect(await persister().handle([edit])).toEqual([]);
+      await until(() => events.length > 0);
+      subscription.close();
+      await listening;
+      expect(events).toEqual(['edited:2:edited']);
     });
 
     it('stores a batch in one append, reading nothing first', async () => {

@@ -151,8 +151,9 @@ export class Persister {
     if (!outcome.applied && type === 'edit' && deletedAt && Date.parse(acceptedAt) >= deletedAt.getTime()) {
       return [{ envelope, reason: 'This message was deleted', code: 'CONFLICT' }];
     }
-    // A redelivery, or an edit another edit overtook: nothing to do.
-    if (!outcome.applied) return [];
+    // An edit another change overtook: nothing to do. A redelivery of the change that holds is published
+    // again, as a redelivered send is: the delivery that applied it may have died before publishing.
+    if (!outcome.current) return [];
     const { message } = outcome;
     const publishing = this.publishEvents([{ type: 'messageChanged', change: type === 'edit' ? 'edited' : 'deleted', message }]);
     if (this.options.awaitPublish) await publishing;

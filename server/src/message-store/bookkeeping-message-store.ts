@@ -62,7 +62,8 @@ export class BookkeepingMessageStore implements MessageStore {
 
   async change(change: MessageChange): Promise<ChangeOutcome> {
     const outcome = await this.inner.change(change);
-    if (outcome.applied && outcome.message) await this.chats.recordEventSeqs([{ chatId: change.chatId, eventSeq: outcome.message.changedSeq }]);
+    // A redelivery of the change that holds records again: the delivery that applied it may have died first.
+    if (outcome.current && outcome.message) await this.chats.recordEventSeqs([{ chatId: change.chatId, eventSeq: outcome.message.changedSeq }]);
     return outcome;
   }
 

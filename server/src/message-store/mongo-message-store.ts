@@ -178,10 +178,10 @@ export class MongoMessageStore implements MessageStore {
         );
         if (updated) {
           counters.eventSeq = eventSeq;
-          return { message: toMessage(updated), applied: true };
+          return { message: toMessage(updated), applied: true, current: true };
         }
         const current = await this.messages.findOne({ _id: change.messageId, chatId: change.chatId });
-        return { message: current ? toMessage(current) : null, applied: false };
+        return { message: current ? toMessage(current) : null, applied: false, current: current?.changeId === change.changeId };
       } catch (error) {
         this.counters.delete(change.chatId);
         if ((error as { code?: unknown }).code !== DUPLICATE_KEY || attempt >= CHANGE_ATTEMPTS) throw error;

@@ -93,6 +93,13 @@ export interface ChangeOutcome {
   message: Message | null;
   /** Whether this call changed it (it then took the chat's next event seq). */
   applied: boolean;
+  /**
+   * Whether the message's latest change is this one: applied by this call, or
+   * by an earlier delivery of the same change (its changeId). A redelivered
+   * change is then recorded and published again, as a redelivered send is,
+   * since the delivery that applied it may have died before doing either.
+   */
+  current: boolean;
 }
 
 export interface Appended {

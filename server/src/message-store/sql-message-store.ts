@@ -125,9 +125,9 @@ export class SqlMessageStore implements MessageStore {
   async change(change: MessageChange): Promise<ChangeOutcome> {
     const deleting = change.change === 'delete';
     const acceptedAt = change.acceptedAt.toISOString();
-    let rows: (MessagesTable & { outcome: 'applied' | 'current' })[];
+    let rows: (MessagesTable & { outcome: 'applied' | 'found'; is_current: boolean })[];
     try {
-      ({ rows } = await sql<MessagesTable & { outcome: 'applied' | 'current' }>`
+      ({ rows } = await sql<MessagesTable & { outcome: 'applied' | 'found'; is_current: boolean }>`
         with locked as materialized (
           select c.id, c.last_event_seq from chats c where c.id = ${change.chatId}::uuid for update
         ),
@@ -148,15 +148,15 @@ export class SqlMessageStore implements MessageStore {
         bumped as (
           update chats c set last_event_seq = a.changed_seq from applied a where c.id = a.chat_id returning 1
         )
-        select 'applied' as outcome, a.* from applied a
+        select 'applied' as outcome, true as is_current, a.* from applied a
         union all
-        select 'current' as outcome, ${COLUMN_LIST} from messages m
+        select 'found' as outcome, m.change_id is not distinct from ${change.changeId}::uuid as is_current, ${COLUMN_LIST} from messages m
          where m.chat_id = ${change.chatId}::uuid and m.id = ${change.messageId}::uuid and not exists (select 1 from applied)`.execute(this.db()));
     } catch (error) {
       refused(error);
     }
     const [row] = rows;
-    return { message: row ? toMessage(row) : null, applied: row?.outcome === 'applied' };
+    return { message: row ? toMessage(row) : null, applied: row?.outcome === 'applied', current: row?.is_current === true };
   }
 
   async changedAfter(chatId: string, afterEventSeq: number, limit: number): Promise<Message[]> {

@@ -162,17 +162,20 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       const at = (ms: number) => new Date(base + 100_000 + ms);
       const edit = { changeId: randomUUID(), chatId, messageId: first.id, change: 'edit' as const, body: 'edited', acceptedAt: at(1) };
       const applied = await store.change(edit);
-      expect(applied).toMatchObject({ applied: true, message: { body: 'edited', editedAt: at(1), changedSeq: 3, eventSeq: 1, seq: 1 } });
-      // A redelivery changes nothing, and neither does an edit accepted before the one stored.
-      expect(await store.change(edit)).toMatchObject({ applied: false, message: { body: 'edited', changedSeq: 3 } });
-      expect(await store.change({ ...edit, changeId: randomUUID(), body: 'older', acceptedAt: at(0) })).toMatchObject({ applied: false });
+      expect(applied).toMatchObject({ applied: true, current: true, message: { body: 'edited', editedAt: at(1), changedSeq: 3, eventSeq: 1, seq: 1 } });
+      // A redelivery changes nothing, and neither does an edit accepted before the one stored; the redelivery
+      // is told that its change is the one that holds (so it is published again), the older edit is not.
+      expect(await store.change(edit)).toMatchObject({ applied: false, current: true, message: { body: 'edited', changedSeq: 3 } });
+      expect(await store.change({ ...edit, changeId: randomUUID(), body: 'older', acceptedAt: at(0) })).toMatchObject({ applied: false, current: false });
       // Sends keep numbering events after the edit.
       const { written } = await store.append([newMessage(chatId, senderIds[1], 'after the edit')]);
       expect(written.map((m) => [m.seq, m.eventSeq])).toEqual([[3, 4]]);
       const deletion = { changeId: randomUUID(), chatId, messageId: first.id, change: 'delete' as const, body: null, acceptedAt: at(2) };
       expect(await store.change(deletion)).toMatchObject({ applied: true, message: { body: '', deletedAt: at(2), changedSeq: 5 } });
-      // Deleted is final.
-      expect(await store.change({ ...edit, changeId: randomUUID(), acceptedAt: at(3) })).toMatchObject({ applied: false, message: { body: '' } });
+      // Deleted is final, and the edit that held before it is no longer the current change.
+      expect(await store.change({ ...edit, changeId: randomUUID(), acceptedAt: at(3) })).toMatchObject({ applied: false, current: false, message: { body: '' } });
+      expect(await store.change(edit)).toMatchObject({ applied: false, current: false });
+      expect(await store.change(deletion)).toMatchObject({ applied: false, current: true, message: { changedSeq: 5 } });
       expect((await store.changedAfter(chatId, 0, 10)).map((m) => [m.seq, m.changedSeq])).toEqual([
         [2, 2],
         [3, 4],
@@ -222,8 +225,8 @@ export function messageStoreContract(name: string, setup: () => Promise<MessageS
       const other = await fx.newChat();
       const [stored] = await store.range(chatId, { limit: 1, from: 'oldest' });
       const change = { changeId: randomUUID(), chatId: other.chatId, messageId: stored.id, change: 'delete' as const, body: null, acceptedAt: new Date() };
-      expect(await store.change(change)).toEqual({ message: null, applied: false });
-      expect(await store.change({ ...change, chatId, messageId: randomUUID() })).toEqual({ message: null, applied: false });
+      expect(await store.change(change)).toEqual({ message: null, applied: false, current: false });
+      expect(await store.change({ ...change, chatId, messageId: randomUUID() })).toEqual({ message: null, applied: false, current: false });
       expect((await store.findByIds([stored.id]))[0].deletedAt).toBeNull();
     });
 
