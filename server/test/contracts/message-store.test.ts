@@ -26,8 +26,8 @@ const recordedIn = (orm: RelationalOrm) => async (chatId: string): Promise<Recor
   return { lastSeq: row.last_seq, lastMessageId: row.last_message_id, lastEventSeq: row.last_event_seq, textCount: row.text_count };
 };
 
-/** The SQL store on a target; `bookkept` puts it behind the bookkeeping MongoDB is opened behind, to run that on a real engine here. */
-const sqlFixture = (target: RelationalTarget, bookkept: boolean) => async (): Promise<MessageStoreFixture> => {
+/** A relational database on a target, migrated, with users and chats: where chats live beside any message store. */
+const relationalChats = async (target: RelationalTarget) => {
   const storage = await target.provision();
   const orm = await openRelational(storage);
   await migrate(orm);
@@ -35,22 +35,35 @@ const sqlFixture = (target: RelationalTarget, bookkept: boolean) => async (): Pr
   const chats = new SqlChatRepository(orm);
   const newUser = () =>
     users.create({ id: randomUUID(), username: `u_${randomBytes(6).toString('hex')}`, displayName: 'U', passwordHash: 'x' });
-  const sql = new SqlMessageStore(orm);
   return {
-    store: bookkept ? new BookkeepingMessageStore(sql, chats, users) : sql,
-    reporting: new SqlReporting(orm),
-    async newChat() {
+    orm,
+    users,
+    chats,
+    async newChat(): Promise<{ chatId: string; senderIds: [string, string] }> {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
       return { chatId: chat.id, senderIds: [a.id, b.id] };
     },
-    checksReferences: true,
-    searchesPrefixes: true,
     recorded: recordedIn(orm),
     async close() {
       await orm.close();
       await storage.dispose();
     },
+  };
+};
+
+/** The SQL store on a target; `bookkept` puts it behind the bookkeeping MongoDB is opened behind, to run that on a real engine here. */
+const sqlFixture = (target: RelationalTarget, bookkept: boolean) => async (): Promise<MessageStoreFixture> => {
+  const relational = await relationalChats(target);
+  const sql = new SqlMessageStore(relational.orm);
+  return {
+    store: bookkept ? new BookkeepingMessageStore(sql, relational.chats, relational.users) : sql,
+    reporting: new SqlReporting(relational.orm),
+    newChat: relational.newChat,
+    checksReferences: true,
+    searchesPrefixes: true,
+    recorded: relational.recorded,
+    close: relational.close,
   };
 };
 
@@ -60,18 +73,13 @@ messageStoreContract('bookkeeping over sql on pglite', sqlFixture(pgliteTarget, 
 // No MongoDB can run on the project's machines: the contract runs wherever MONGO_URL points at one.
 const mongoUrl = process.env.MONGO_URL?.trim();
 if (mongoUrl) {
-  messageStoreContract('mongodb', async () => {
-    // A database of its own per run, so runs never see each other's seqs or clientIds.
+  /** A MongoDB database of its own per run, so runs never see each other's seqs or clientIds; dropped at close. */
+  const mongoDatabase = async () => {
     const dbName = `parley_test_${randomBytes(6).toString('hex')}`;
     const store = await MongoMessageStore.open({ url: mongoUrl, dbName });
     return {
       store,
-      reporting: new MongoReporting(store.collection, async () => {}),
-      // MongoDB holds no users or chats, and checks no references: fresh ids are enough.
-      newChat: async () => ({ chatId: randomUUID(), senderIds: [randomUUID(), randomUUID()] }),
-      checksReferences: false,
-      searchesPrefixes: false,
-      async close() {
+      async drop() {
         await store.close();
         const client = new MongoClient(mongoUrl, mongoClientOptions(mongoUrl));
         try {
@@ -81,40 +89,35 @@ if (mongoUrl) {
         }
       },
     };
+  };
+
+  messageStoreContract('mongodb', async () => {
+    const { store, drop } = await mongoDatabase();
+    return {
+      store,
+      reporting: new MongoReporting(store.collection, async () => {}),
+      // MongoDB holds no users or chats, and checks no references: fresh ids are enough.
+      newChat: async () => ({ chatId: randomUUID(), senderIds: [randomUUID(), randomUUID()] }),
+      checksReferences: false,
+      searchesPrefixes: false,
+      close: drop,
+    };
   });
 
   // As openMessageStore opens MongoDB: behind the bookkeeping, with chats and users in a relational database.
   messageStoreContract('bookkeeping over mongodb, chats on pglite', async () => {
-    const dbName = `parley_test_${randomBytes(6).toString('hex')}`;
-    const mongo = await MongoMessageStore.open({ url: mongoUrl, dbName });
-    const storage = await pgliteTarget.provision();
-    const orm = await openRelational(storage);
-    await migrate(orm);
-    const users = new SqlUserRepository(orm);
-    const chats = new SqlChatRepository(orm);
-    const newUser = () =>
-      users.create({ id: randomUUID(), username: `u_${randomBytes(6).toString('hex')}`, displayName: 'U', passwordHash: 'x' });
+    const mongo = await mongoDatabase();
+    const relational = await relationalChats(pgliteTarget);
     return {
-      store: new BookkeepingMessageStore(mongo, chats, users),
-      reporting: new MongoReporting(mongo.collection, async () => {}),
-      async newChat() {
-        const [a, b] = await Promise.all([newUser(), newUser()]);
-        const chat = await chats.create({ kind: 'GROUP', title: 'contract', memberIds: [a.id, b.id], directKey: null, ownerId: null });
-        return { chatId: chat.id, senderIds: [a.id, b.id] };
-      },
+      store: new BookkeepingMessageStore(mongo.store, relational.chats, relational.users),
+      reporting: new MongoReporting(mongo.store.collection, async () => {}),
+      newChat: relational.newChat,
       checksReferences: true,
       searchesPrefixes: false,
-      recorded: recordedIn(orm),
+      recorded: relational.recorded,
       async close() {
-        await mongo.close();
-        const client = new MongoClient(mongoUrl, mongoClientOptions(mongoUrl));
-        try {
-          await client.db(dbName).dropDatabase();
-        } finally {
-          await client.close();
-        }
-        await orm.close();
-        await storage.dispose();
+        await mongo.drop();
+        await relational.close();
       },
     };
   });
