@@ -9,7 +9,7 @@ import { scrape, valueOf } from '../support/prometheus-text.js';
 import { freePort, REDIS_URL, redisSkipReason } from '../support/redis.js';
 import { subscribeMessages, type GraphQLResponse } from '../support/server.js';
 import { directChat, signup, type TestUser } from '../support/users.js';
-import { untilFound } from '../support/until.js';
+import { until, untilFound } from '../support/until.js';
 
 /*
  * WORKERS=2: the built server as `npm start` runs it, a primary and two
@@ -80,6 +80,14 @@ async function socketOnSomeWorker(server: ChildServer, user: TestUser): Promise<
 }
 
 const readyWorkers = (server: ChildServer) => server.lines().filter((l) => l.msg === 'worker ready');
+/**
+ * The primary's listening line follows both workers' ready messages over IPC, but each worker's
+ * own log line travels on its stdout and may reach the pipe after it (CI once read one of two).
+ */
+async function bothWorkersReady(server: ChildServer) {
+  await until(() => readyWorkers(server).length >= 2);
+  return readyWorkers(server);
+}
 const metricsOf = (server: ChildServer) => scrape(server.url.replace(/\/graphql$/, '/metrics'));
 
 suite('WORKERS=2 on PostgreSQL and Redis', () => {
@@ -98,7 +106,7 @@ suite('WORKERS=2 on PostgreSQL and Redis', () => {
   });
 
   it('serves one port from two worker processes, each new connection going to the next', async () => {
-    const workers = readyWorkers(server);
+    const workers = await bothWorkersReady(server);
     expect(workers).toHaveLength(2);
     const workerPids = new Set(workers.map((l) => l.pid));
     expect(workerPids.size).toBe(2);
@@ -218,7 +226,7 @@ suite('WORKERS=2 with METRICS_PORT, stopped with SIGTERM', () => {
     const server = await ChildServer.start({ WORKERS: '2', DATABASE_URL: db.url, REDIS_URL, METRICS_PORT: String(metricsPort) });
     let stopped: Awaited<ReturnType<ChildServer['terminate']>> | undefined;
     try {
-      const workerPids = readyWorkers(server).map((l) => l.pid);
+      const workerPids = (await bothWorkersReady(server)).map((l) => l.pid);
       expect(workerPids).toHaveLength(2);
       const metrics = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(valueOf(metrics, 'parley_workers')).toBe(2);
