@@ -51,7 +51,11 @@ const sizeOf = (record: Message): number =>
  * store keeps one copy.
  */
 export class TopicWriter {
-  private readonly queue = new TurnBatch<PendingWrite>((waiting) => this.flush(this.takeBatch(waiting)));
+  private readonly queue = new TurnBatch<PendingWrite>({
+    take: (waiting) => this.takeBatch(waiting),
+    handle: (batch) => this.flush(batch),
+    fail: (batch) => batch.forEach((p) => p.settle(this.options.failure())),
+  });
   private producer: Producer | null = null;
   private dropping = new Set<Promise<void>>();
   private closed = false;

@@ -16,7 +16,12 @@ interface Pending {
  * which keeps one transaction per batch instead of one per message.
  */
 export class LocalEventLog implements EventLog {
-  private readonly pending = new TurnBatch<Pending>((waiting) => this.handleBatch(waiting.splice(0, this.maxBatch)));
+  private readonly pending = new TurnBatch<Pending>({
+    take: (waiting) => waiting.splice(0, this.maxBatch),
+    handle: (batch) => this.handleBatch(batch),
+    // The consumer failed the batch as a whole: every sender in it hears why.
+    fail: (batch, error) => batch.forEach((p) => p.reject(error)),
+  });
   private handler: EnvelopeHandler | null = null;
   private closed = false;
 
@@ -44,17 +49,13 @@ export class LocalEventLog implements EventLog {
   }
 
   private async handleBatch(batch: Pending[]): Promise<void> {
-    try {
-      const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [envelopeId(r.envelope), r]));
-      for (const p of batch) {
-        const rejection = rejected.get(envelopeId(p.envelope));
-        // Without a dead-letter queue, the sender is the one to hear why.
-        if (rejection === undefined) p.resolve();
-        else if (rejection.code) p.reject(new DomainError(rejection.code, rejection.reason));
-        else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${rejection.reason}`));
-      }
-    } catch (error) {
-      for (const p of batch) p.reject(error);
+    const rejected = new Map((await this.handler!(batch.map((p) => p.envelope))).map((r) => [envelopeId(r.envelope), r]));
+    for (const p of batch) {
+      const rejection = rejected.get(envelopeId(p.envelope));
+      // Without a dead-letter queue, the sender is the one to hear why.
+      if (rejection === undefined) p.resolve();
+      else if (rejection.code) p.reject(new DomainError(rejection.code, rejection.reason));
+      else p.reject(new DomainError('BAD_USER_INPUT', `The message cannot be stored: ${rejection.reason}`));
     }
   }
 }

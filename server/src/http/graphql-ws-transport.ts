@@ -79,11 +79,17 @@ const isClientCaused = (error: NodeJS.ErrnoException): boolean =>
 class TurnBatcher {
   private readonly corked = new Set<Socket>();
 
-  private readonly turn = new TurnBatch<Socket>((sockets) => {
-    for (const socket of sockets) socket.uncork();
-    sockets.length = 0;
-    this.corked.clear();
+  private readonly turn = new TurnBatch<Socket>({
+    handle: (sockets) => this.uncork(sockets),
+    fail: (sockets) => this.uncork(sockets),
   });
+
+  private uncork(sockets: Socket[]): void {
+    for (const socket of sockets) {
+      this.corked.delete(socket);
+      socket.uncork();
+    }
+  }
 
   hold(socket: Socket): void {
     if (this.corked.has(socket)) return;

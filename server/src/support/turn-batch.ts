@@ -1,20 +1,29 @@
 import { outsideLogScope } from '../observability/log.js';
 
+export interface TurnBatchHandlers<T> {
+  /** Handles one batch; each item is settled by it, or by `fail` when it throws. */
+  handle: (batch: T[]) => Promise<void> | void;
+  /** Settles a batch whose `handle` threw, so its items' owners hear of it instead of waiting forever. */
+  fail: (batch: T[], error: unknown) => void;
+  /** Takes the next batch out of the waiting items (by default all of them); called again while any are left. */
+  take?: (waiting: T[]) => T[];
+}
+
 /**
  * Work collected during one event loop turn and handled together once the
  * turn is over: sends made in the same turn share one transaction or one
  * Kafka request, frames written to a socket in the same turn leave in one
  * write. While a batch is being handled, what arrives waits and forms the
  * next batch (group commit), so the cost per item falls as load rises.
- *
- * `handle` is given the waiting items and takes out (splices) the ones it
- * handles; it is called again while any are left.
  */
 export class TurnBatch<T> {
   private readonly waiting: T[] = [];
   private running: Promise<void> | null = null;
+  private readonly take: (waiting: T[]) => T[];
 
-  constructor(private readonly handle: (waiting: T[]) => Promise<void> | void) {}
+  constructor(private readonly handlers: TurnBatchHandlers<T>) {
+    this.take = handlers.take ?? ((waiting) => waiting.splice(0));
+  }
 
   add(item: T): void {
     this.waiting.push(item);
@@ -39,8 +48,17 @@ export class TurnBatch<T> {
     // Let the turn finish: everything added during it is in the first batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
-      const handling = this.handle(this.waiting);
-      if (handling) await handling;
+      // At least one item per batch, whatever `take` says, so the loop always moves on.
+      const taken = this.take(this.waiting);
+      const batch = taken.length > 0 ? taken : this.waiting.splice(0, 1);
+      try {
+        const handling = this.handlers.handle(batch);
+        // A synchronous handler (uncorking sockets) finishes in this very tick.
+        if (handling) await handling;
+      } catch (error) {
+        // A throwing handler fails its own batch, never the batches after it nor the loop.
+        this.handlers.fail(batch, error);
+      }
     }
     this.running = null;
   }

@@ -3,11 +3,14 @@ import { currentLogScope, inLogScope } from '../../src/observability/log.js';
 import { TurnBatch } from '../../src/support/turn-batch.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const failNot = (_batch: unknown[], error: unknown) => {
+  throw new Error(`no handler here throws, yet one did: ${String(error)}`);
+};
 
 describe('TurnBatch', () => {
   it('handles what was added in one turn as one batch, once the turn is over', async () => {
     const batches: number[][] = [];
-    const batch = new TurnBatch<number>((waiting) => void batches.push(waiting.splice(0)));
+    const batch = new TurnBatch<number>({ handle: (taken) => void batches.push(taken), fail: failNot });
     batch.add(1);
     batch.add(2);
     await Promise.resolve();
@@ -23,9 +26,12 @@ describe('TurnBatch', () => {
   it('what arrives while a batch is being handled waits, and forms the next batch', async () => {
     const batches: number[][] = [];
     let release!: () => void;
-    const batch = new TurnBatch<number>(async (waiting) => {
-      batches.push(waiting.splice(0));
-      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    const batch = new TurnBatch<number>({
+      handle: async (taken) => {
+        batches.push(taken);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      fail: failNot,
     });
     batch.add(1);
     await nextTurn();
@@ -39,9 +45,9 @@ describe('TurnBatch', () => {
     expect(batches).toEqual([[1], [2, 3]]);
   });
 
-  it('calls handle again while items are left, so a handler may take a bounded part', async () => {
+  it('takes batches of the size `take` gives, and handles again while items are left', async () => {
     const batches: number[][] = [];
-    const batch = new TurnBatch<number>(async (waiting) => void batches.push(waiting.splice(0, 2)));
+    const batch = new TurnBatch<number>({ take: (waiting) => waiting.splice(0, 2), handle: async (taken) => void batches.push(taken), fail: failNot });
     for (let i = 1; i <= 5; i++) batch.add(i);
     await batch.settled();
     expect(batches).toEqual([[1, 2], [3, 4], [5]]);
@@ -49,7 +55,7 @@ describe('TurnBatch', () => {
 
   it('remove() takes out an item still waiting, and says whether it was', async () => {
     const handled: string[] = [];
-    const batch = new TurnBatch<string>((waiting) => void handled.push(...waiting.splice(0)));
+    const batch = new TurnBatch<string>({ handle: (taken) => void handled.push(...taken), fail: failNot });
     batch.add('a');
     batch.add('b');
     expect(batch.remove('a')).toBe(true);
@@ -60,18 +66,54 @@ describe('TurnBatch', () => {
   });
 
   it('settled() resolves at once when nothing was added', async () => {
-    const batch = new TurnBatch<number>(() => undefined);
+    const batch = new TurnBatch<number>({ handle: () => undefined, fail: failNot });
     await batch.settled();
   });
 
   it('handles a batch outside the log scope of the request that started it', async () => {
     const scopes: unknown[] = [];
-    const batch = new TurnBatch<number>((waiting) => {
-      waiting.length = 0;
-      scopes.push(currentLogScope());
-    });
+    const batch = new TurnBatch<number>({ handle: () => void scopes.push(currentLogScope()), fail: failNot });
     inLogScope({ reqId: 'r1' }, () => batch.add(1));
     await batch.settled();
     expect(scopes).toEqual([undefined]);
+  });
+
+  it('a handler that throws fails its own batch through `fail`, and the batches after it are still handled', async () => {
+    const handled: number[][] = [];
+    const failed: [number[], string][] = [];
+    const batch = new TurnBatch<number>({
+      take: (waiting) => waiting.splice(0, 2),
+      handle: (taken) => {
+        if (taken.includes(3)) throw new Error('boom');
+        handled.push(taken);
+      },
+      fail: (taken, error) => void failed.push([taken, (error as Error).message]),
+    });
+    for (let i = 1; i <= 5; i++) batch.add(i);
+    await batch.settled();
+    expect(handled).toEqual([[1, 2], [5]]);
+    expect(failed).toEqual([[[3, 4], 'boom']]);
+    // Not wedged: a later item starts a new batch.
+    batch.add(6);
+    await batch.settled();
+    expect(handled).toEqual([[1, 2], [5], [6]]);
+  });
+
+  it('a rejected handler fails its batch the same way', async () => {
+    const failed: number[][] = [];
+    const batch = new TurnBatch<number>({ handle: async () => Promise.reject(new Error('later boom')), fail: (taken) => void failed.push(taken) });
+    batch.add(1);
+    batch.add(2);
+    await batch.settled();
+    expect(failed).toEqual([[1, 2]]);
+  });
+
+  it('moves on by one item when `take` takes none, instead of looping forever', async () => {
+    const handled: number[][] = [];
+    const batch = new TurnBatch<number>({ take: () => [], handle: (taken) => void handled.push(taken), fail: failNot });
+    batch.add(1);
+    batch.add(2);
+    await batch.settled();
+    expect(handled).toEqual([[1], [2]]);
   });
 });
