@@ -40,7 +40,7 @@ export const PRODUCE_BATCH_MAX_BYTES = 512 * 1024;
 
 // Readiness and scrapes.
 
-/** /readyz answers within 2 s even when an engine hangs: each probe gets this long, all run at once. */
+/** /readyz answers within 2 s even when an engine hangs: each probe gets this long, all run at once; the Kafka and MongoDB pings use it as their own deadline too. */
 export const READINESS_PROBE_MS = 1_500;
 /** How long the primary waits for the workers' figures: longer than an engine probe, which every worker runs at each scrape. */
 export const METRICS_COLLECT_TIMEOUT_MS = READINESS_PROBE_MS + 2_500;

@@ -1,4 +1,4 @@
-import { APPEND_DEADLINE_MS, PERSIST_BATCH_MAX } from '../config/tuning.js';
+import { APPEND_DEADLINE_MS, PERSIST_BATCH_MAX, READINESS_PROBE_MS } from '../config/tuning.js';
 import { unavailable } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
 import { KafkaBatchConsumer } from './kafka-batch-consumer.js';
@@ -13,8 +13,6 @@ import type { ConsumerMeter } from '../observability/meters.js';
 export const MESSAGES_TOPIC = 'parley.messages';
 export const PERSISTER_GROUP = 'parley-persister';
 
-/** /readyz answers within this time even when the brokers do not. */
-const PING_DEADLINE_MS = 2_500;
 
 export interface KafkaEventLogOptions {
   brokers: string[];
@@ -105,7 +103,7 @@ export class KafkaEventLog implements EventLog {
   /** A metadata round trip that also creates missing topics: up means appends can be acknowledged. */
   async ping(): Promise<void> {
     if (this.closing) throw unavailable('The event log is closed');
-    await withDeadline(this.topics.ensureTopics(), PING_DEADLINE_MS, () => unavailable('Kafka did not answer in time'));
+    await withDeadline(this.topics.ensureTopics(), READINESS_PROBE_MS, () => unavailable('Kafka did not answer in time'));
   }
 
   /** Appends in flight settle first; then the consumer finishes its slice and leaves; then the rest disconnects. */

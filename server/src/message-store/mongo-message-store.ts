@@ -1,6 +1,7 @@
 import type { MikroORM as CoreMikroORM } from '@mikro-orm/core';
 import { MikroORM, MongoDriver } from '@mikro-orm/mongodb';
 import type { Collection, Document, Filter } from 'mongodb';
+import { READINESS_PROBE_MS } from '../config/tuning.js';
 import type { Message } from '../domain/models.js';
 import { oneLine } from '../support/error-text.js';
 import {
@@ -37,8 +38,6 @@ export interface MongoMessageStoreOptions {
   dbName?: string;
 }
 
-/** /readyz must answer promptly even while MongoDB is unreachable. */
-const PING_TIMEOUT_MS = 2000;
 /** Chats whose counters are remembered; past it the map starts over (a miss costs one read). */
 const COUNTED_CHATS = 50_000;
 /** Tries of one change that keeps losing its event seq to other writers before the batch is retried. */
@@ -345,7 +344,7 @@ export class MongoMessageStore implements MessageStore {
   }
 
   async ping(): Promise<void> {
-    await this.orm.driver.getConnection().getClient().db('admin').command({ ping: 1 }, { timeoutMS: PING_TIMEOUT_MS });
+    await this.orm.driver.getConnection().getClient().db('admin').command({ ping: 1 }, { timeoutMS: READINESS_PROBE_MS });
   }
 
   async close(): Promise<void> {
