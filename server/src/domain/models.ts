@@ -60,6 +60,9 @@ export interface Message {
   textSeq: number;
 }
 
+/** When a message last changed: a deleted message takes no edits, so its deletion is always its latest change. */
+export const lastChangedAt = (message: Pick<Message, 'createdAt' | 'editedAt' | 'deletedAt'>): Date => message.deletedAt ?? message.editedAt ?? message.createdAt;
+
 /** Whether someone is online, and when they were last seen if not (null while online, or if never seen). */
 export interface Presence {
   status: 'ONLINE' | 'OFFLINE';

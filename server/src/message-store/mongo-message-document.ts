@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { IndexDescription } from 'mongodb';
-import type { Message, MessageKind } from '../domain/models.js';
+import { lastChangedAt, type Message, type MessageKind } from '../domain/models.js';
 import type { NoneMissing } from '../support/shape-checks.js';
 
 /*
@@ -114,7 +114,7 @@ export const toDocument = (message: Message, change: { changedAt?: Date; changeI
   deletedAt: message.deletedAt,
   eventSeq: message.eventSeq,
   changedSeq: message.changedSeq,
-  changedAt: change.changedAt ?? message.deletedAt ?? message.editedAt ?? message.createdAt,
+  changedAt: change.changedAt ?? lastChangedAt(message),
   changeId: change.changeId ?? null,
   textSeq: message.textSeq,
 });

@@ -1,4 +1,4 @@
-import type { Message } from '../domain/models.js';
+import { lastChangedAt, type Message } from '../domain/models.js';
 import { toDate, type MessagesTable } from '../relational/tables.js';
 import type { NoneMissing } from '../support/shape-checks.js';
 
@@ -50,7 +50,7 @@ export const toRow = (m: Message): MessagesTable => ({
   deleted_at: m.deletedAt,
   event_seq: m.eventSeq,
   changed_seq: m.changedSeq,
-  changed_at: m.editedAt ?? m.deletedAt ?? m.createdAt,
+  changed_at: lastChangedAt(m),
   change_id: null,
   text_seq: m.textSeq,
 });
