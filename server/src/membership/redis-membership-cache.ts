@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { REDIS_COOLDOWN_MS } from '../config/tuning.js';
 import { unavailable } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
@@ -30,6 +31,20 @@ redis.call('SADD', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
+/**
+ * FILL for a chat too large for one script call: the members were added to a
+ * staging key of the chat's slot in chunks, and it becomes the cached set
+ * under the same conditions, or is dropped.
+ */
+const FILL_STAGED = `
+if redis.call('EXISTS', KEYS[3]) == 1 or (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then
+  redis.call('DEL', KEYS[4])
+  return 0
+end
+redis.call('RENAME', KEYS[4], KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
 const INVALIDATE = `
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
@@ -44,13 +59,20 @@ return 1`;
  */
 const CHANGE_WINDOW_MS = 30_000;
 
-/** The most members cached for a chat, in one script call (Lua's unpack takes about 8,000 values). */
-export const MAX_FILL = 5_000;
+/**
+ * The most member ids sent in one command: a larger chat is staged in chunks
+ * of this many. Lua's unpack takes about 8,000 values, and 100,001 ids spread
+ * as arguments once overflowed the stack inside ioredis and ended the process.
+ */
+export const FILL_CHUNK = 5_000;
+/** How long a staging key outlives an instance that died while filling it. */
+const STAGING_TTL_MS = 60_000;
 
 /** The scripts as commands of the connection, so each call sends the script's hash (EVALSHA), not its text. */
 interface MembershipScripts {
   parleyMembersCheck(members: string, userId: string): Promise<number>;
   parleyMembersFill(members: string, generation: string, changing: string, seenGeneration: string, ttlMs: number, ...ids: string[]): Promise<number>;
+  parleyMembersFillStaged(members: string, generation: string, changing: string, staging: string, seenGeneration: string, ttlMs: number): Promise<number>;
   parleyMembersInvalidate(members: string, generation: string, changing: string, ttlMs: number, windowMs: number): Promise<number>;
 }
 
@@ -58,6 +80,7 @@ function withScripts(redis: RedisClient): RedisClient & MembershipScripts {
   // ioredis sends the text once per connection, and again only if Redis answers NOSCRIPT (after a restart).
   redis.defineCommand('parleyMembersCheck', { numberOfKeys: 1, lua: CHECK });
   redis.defineCommand('parleyMembersFill', { numberOfKeys: 3, lua: FILL });
+  redis.defineCommand('parleyMembersFillStaged', { numberOfKeys: 4, lua: FILL_STAGED });
   redis.defineCommand('parleyMembersInvalidate', { numberOfKeys: 3, lua: INVALIDATE });
   return redis as RedisClient & MembershipScripts;
 }
@@ -106,13 +129,24 @@ export class RedisMembershipCache implements MembershipCache {
     }
     const ids = await this.load(chatId);
     if (ids === null) return null;
-    // Filling is an optimisation: the answer stands whether or not it lands. A chat too large for one
-    // script call is not cached: 100,001 ids spread as arguments overflowed the stack inside ioredis and
-    // ended the process, and Lua's unpack refuses more than ~8,000 anyway.
-    if (ids.length <= MAX_FILL) {
-      await this.breaker.run(() => this.redis.parleyMembersFill(members, generation, changing, seenGeneration, TTL_MS, LOADED, ...ids)).catch(() => undefined);
-    }
+    // Filling is an optimisation: the answer stands whether or not it lands.
+    await this.breaker.run(() => this.fill(chatId, ids, seenGeneration)).catch(() => undefined);
     return ids.includes(userId);
+  }
+
+  private async fill(chatId: string, ids: string[], seenGeneration: string): Promise<void> {
+    const [members, generation, changing] = this.keys(chatId);
+    if (ids.length < FILL_CHUNK) {
+      await this.redis.parleyMembersFill(members, generation, changing, seenGeneration, TTL_MS, LOADED, ...ids);
+      return;
+    }
+    // Its own staging key per fill, in the chat's slot: fills racing on two instances never mix.
+    const staging = `${members}:staging:${randomUUID()}`;
+    const chunks = this.redis.pipeline();
+    chunks.sadd(staging, LOADED).pexpire(staging, STAGING_TTL_MS);
+    for (let i = 0; i < ids.length; i += FILL_CHUNK) chunks.sadd(staging, ...ids.slice(i, i + FILL_CHUNK));
+    for (const [error] of (await chunks.exec()) ?? []) if (error) throw error;
+    await this.redis.parleyMembersFillStaged(members, generation, changing, staging, seenGeneration, TTL_MS);
   }
 
   async invalidate(chatId: string): Promise<void> {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalMembershipCache } from '../../src/membership/local-membership-cache.js';
 import type { MemberLoader, MembershipCache } from '../../src/membership/port.js';
 import { UncachedMembership } from '../../src/membership/uncached-membership.js';
-import { RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
+import { FILL_CHUNK, RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { Command, type Redis } from 'ioredis';
 import { connectRedis, RedisBreaker, startRedis } from '../../src/support/redis.js';
@@ -164,16 +164,38 @@ if (redisSkipReason) {
       expect(table.loads).toBe(1);
     });
 
-    it('answers for a chat of 100,001 members without caching it, and the process lives', async () => {
+    it('caches a chat of 100,001 members, staged in chunks, and the next checks read Redis only', async () => {
       const table = new MembersTable();
+      const admin = await connect();
       const cache = new RedisMembershipCache(await connect(), table.load, silentLogger);
       const chat = randomUUID();
       const ids = Array.from({ length: 100_001 }, () => randomUUID());
       table.chats.set(chat, new Set(ids));
       expect(await cache.isMember(chat, ids[100_000])).toBe(true);
+      expect(await cache.isMember(chat, ids[0])).toBe(true);
       expect(await cache.isMember(chat, randomUUID())).toBe(false);
-      // Not cached: each check reads the members again.
-      expect(table.loads).toBe(2);
+      expect(table.loads).toBe(1);
+      // The cached set holds every member (and the marker), and no staging key is left behind.
+      expect(await admin.scard(`parley:{chat:${chat}}:members`)).toBe(100_002);
+      expect(await admin.keys(`parley:{chat:${chat}}:members:staging:*`)).toEqual([]);
+    });
+
+    it('drops a staged fill of a large chat that read the members before a removal on another instance', async () => {
+      const table = new MembersTable();
+      const admin = await connect();
+      const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
+      table.chats.set(chat, new Set([ada, bob, ...Array.from({ length: FILL_CHUNK * 2 }, () => randomUUID())]));
+      const slow = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const other = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const held = table.hold();
+      const stale = slow.isMember(chat, bob);
+      await held.loadStarted;
+      table.chats.get(chat)!.delete(bob);
+      await other.invalidate(chat);
+      held.release();
+      expect(await stale).toBe(true); // it answered from its snapshot...
+      expect(await admin.keys(`parley:{chat:${chat}}:members:staging:*`)).toEqual([]); // ...dropped its staging...
+      expect(await other.isMember(chat, bob)).toBe(false); // ...and did not poison the cache
     });
 
     it('drops a fill that read the members before a removal on another instance', async () => {
@@ -291,6 +313,18 @@ if (clusterSkipReason) {
       // Twenty chats land on more than one shard: the keys spread, each chat's three stay together.
       const masters = new Set(await Promise.all(chats.map((chat) => redis.cluster.masterOf(slotOf(`parley:{chat:${chat}}:members`)))));
       expect(masters.size).toBeGreaterThan(1);
+    });
+
+    it('stages a large chat’s fill on the node of its slot, and shares it across the cluster', async () => {
+      const table = new MembersTable();
+      const [one, two] = [new RedisMembershipCache(await redis.connect(), table.load, silentLogger), new RedisMembershipCache(await redis.connect(), table.load, silentLogger)];
+      const chat = randomUUID();
+      const ids = Array.from({ length: FILL_CHUNK * 3 + 1 }, () => randomUUID());
+      table.chats.set(chat, new Set(ids));
+      expect(await one.isMember(chat, ids.at(-1)!)).toBe(true);
+      expect(await two.isMember(chat, ids[0]!)).toBe(true);
+      expect(await two.isMember(chat, randomUUID())).toBe(false);
+      expect(table.loads).toBe(1);
     });
   });
 }
