@@ -118,7 +118,7 @@ export async function openEngines(config: Config, logger: Logger, metrics?: Metr
       shared = { client: redis, breaker: new RedisBreaker(config.redisCooldownMs, logger) };
       redisPing = () => pingRedis(redis);
     }
-    const membership = openMembershipCache(config, shared, (chatId) => chats.membersOf(chatId), logger);
+    const membership = openMembershipCache(config, shared, chats, logger);
     const limiter = openRateLimiter(shared, logger);
     const presence = openPresenceRegistry(shared);
     // Every probe is bounded: a hung engine is 'down' within the deadline instead of holding /readyz

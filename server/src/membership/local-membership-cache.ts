@@ -1,6 +1,6 @@
 import { LOCAL_MEMBERSHIP_CHATS_MAX } from '../config/tuning.js';
 import { BoundedMap } from '../support/bounded-map.js';
-import type { MemberLoader, MembershipCache } from './port.js';
+import type { MemberSource, MembershipCache } from './port.js';
 
 /**
  * Members per chat in the process, for when the database is embedded too and
@@ -19,7 +19,7 @@ export class LocalMembershipCache implements MembershipCache {
   private generation = 0;
 
   constructor(
-    private readonly load: MemberLoader,
+    private readonly source: MemberSource,
     maxChats = LOCAL_MEMBERSHIP_CHATS_MAX,
   ) {
     this.members = new BoundedMap({ max: maxChats });
@@ -29,7 +29,7 @@ export class LocalMembershipCache implements MembershipCache {
     const cached = this.members.get(chatId);
     if (cached) return cached.has(userId);
     const seenGeneration = this.generation;
-    const ids = await this.load(chatId);
+    const ids = await this.source.membersOf(chatId);
     // A missing chat is not remembered: nothing invalidates a chat when it is created.
     if (ids === null) return null;
     const loaded = new Set(ids);

@@ -1,5 +1,10 @@
-/** Loads a chat's member ids from the database; null when the chat does not exist. */
-export type MemberLoader = (chatId: string) => Promise<string[] | null>;
+/** Where members are read from: the database. */
+export interface MemberSource {
+  /** A chat's member ids (to fill a cache); null when the chat does not exist. */
+  membersOf(chatId: string): Promise<string[] | null>;
+  /** One user's membership, by one indexed lookup (where nothing is cached); null when the chat does not exist. */
+  isMember(chatId: string, userId: string): Promise<boolean | null>;
+}
 
 /** Answers "is this user a member of this chat?" on the hot paths (send, subscribe). */
 export interface MembershipCache {

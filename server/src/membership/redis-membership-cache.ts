@@ -3,7 +3,7 @@ import { REDIS_COOLDOWN_MS } from '../config/tuning.js';
 import { unavailable } from '../domain/errors.js';
 import type { Logger } from '../observability/log.js';
 import { RedisBreaker, type RedisClient } from '../support/redis.js';
-import type { MemberLoader, MembershipCache } from './port.js';
+import type { MemberSource, MembershipCache } from './port.js';
 
 const TTL_MS = 60 * 60 * 1000;
 /** Marks a loaded set, so a chat whose members all left is not taken for "not cached". */
@@ -96,7 +96,7 @@ export class RedisMembershipCache implements MembershipCache {
 
   constructor(
     redis: RedisClient,
-    private readonly load: MemberLoader,
+    private readonly source: MemberSource,
     private readonly logger: Logger,
     private readonly breaker = new RedisBreaker(REDIS_COOLDOWN_MS, logger),
   ) {
@@ -124,10 +124,9 @@ export class RedisMembershipCache implements MembershipCache {
       seenGeneration = (await this.breaker.run(() => this.redis.get(generation))) ?? '0';
     } catch {
       // The breaker logged the failure once; until it closes, the database answers.
-      const ids = await this.load(chatId);
-      return ids === null ? null : ids.includes(userId);
+      return this.source.isMember(chatId, userId);
     }
-    const ids = await this.load(chatId);
+    const ids = await this.source.membersOf(chatId);
     if (ids === null) return null;
     // Filling is an optimisation: the answer stands whether or not it lands.
     await this.breaker.run(() => this.fill(chatId, ids, seenGeneration)).catch(() => undefined);

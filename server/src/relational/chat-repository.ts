@@ -208,6 +208,16 @@ export class SqlChatRepository implements ChatRepository {
     return rows.flatMap((r) => (r.user_id ? [r.user_id] : []));
   }
 
+  async isMember(chatId: string, userId: string): Promise<boolean | null> {
+    const row = await this.db()
+      .selectFrom('chats as c')
+      .leftJoin('members as m', (join) => join.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', userId))
+      .select('m.user_id')
+      .where('c.id', '=', chatId)
+      .executeTakeFirst();
+    return row === undefined ? null : row.user_id !== null;
+  }
+
   /**
    * One statement: the chat row is locked (so receipts of one chat are
    * numbered in commit order), and only a mark that moves forward takes the

@@ -123,6 +123,8 @@ export interface ChatRepository {
   chatIdsOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Member ids of one chat, or null when the chat does not exist. */
   membersOf(chatId: string): Promise<string[] | null>;
+  /** Whether the user is a member, by one indexed lookup; null when the chat does not exist. */
+  isMember(chatId: string, userId: string): Promise<boolean | null>;
   /**
    * lastReadSeq only moves forward and never past the chat's lastSeq; textSeq
    * is the text count at seq. A move takes the chat's next read seq and comes

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LocalMembershipCache } from '../../src/membership/local-membership-cache.js';
-import type { MemberLoader, MembershipCache } from '../../src/membership/port.js';
+import type { MemberSource, MembershipCache } from '../../src/membership/port.js';
 import { UncachedMembership } from '../../src/membership/uncached-membership.js';
 import { FILL_CHUNK, RedisMembershipCache } from '../../src/membership/redis-membership-cache.js';
 import { silentLogger } from '../../src/observability/log.js';
@@ -10,15 +10,26 @@ import { connectRedis, RedisBreaker, startRedis } from '../../src/support/redis.
 import { DisposableRedis, redisClients, redisSkipReason } from '../support/redis.js';
 import { clusterSkipReason, redisClusterForSuite } from '../support/redis-cluster.js';
 
-/** A stand-in for the members table, counting how often it is asked. */
-class MembersTable {
+/** A stand-in for the members table, counting how often it is asked for a member list and for one membership. */
+class MembersTable implements MemberSource {
   chats = new Map<string, Set<string>>();
   loads = 0;
-  /** While set, a load reads the members, then waits for release before answering (a slow database). */
+  checks = 0;
+  /** While set, a read takes its snapshot, then waits for release before answering (a slow database). */
   private held: { started: () => void; release: Promise<void> } | null = null;
 
-  load: MemberLoader = async (chatId) => {
+  membersOf = async (chatId: string): Promise<string[] | null> => {
     this.loads++;
+    return this.read(chatId);
+  };
+
+  isMember = async (chatId: string, userId: string): Promise<boolean | null> => {
+    this.checks++;
+    const members = await this.read(chatId);
+    return members === null ? null : members.includes(userId);
+  };
+
+  private async read(chatId: string): Promise<string[] | null> {
     const members = this.chats.get(chatId);
     const snapshot = members ? [...members] : null;
     const held = this.held;
@@ -27,7 +38,7 @@ class MembersTable {
       await held.release;
     }
     return snapshot;
-  };
+  }
 
   /** Holds the next loads back; resolves `loadStarted` once one has read its snapshot. */
   hold(): { loadStarted: Promise<void>; release: () => void } {
@@ -104,13 +115,24 @@ function membershipContract(name: string, make: (table: MembersTable) => Promise
   });
 }
 
-membershipContract('uncached', async (table) => new UncachedMembership(table.load));
-membershipContract('local (embedded)', async (table) => new LocalMembershipCache(table.load));
+membershipContract('uncached', async (table) => new UncachedMembership(table));
+membershipContract('local (embedded)', async (table) => new LocalMembershipCache(table));
+
+describe('UncachedMembership', () => {
+  it('looks up the one membership asked about at every check, never the member list', async () => {
+    const table = new MembersTable();
+    const cache = new UncachedMembership(table);
+    const [chat, ada] = [randomUUID(), randomUUID()];
+    table.chats.set(chat, new Set([ada, ...Array.from({ length: 1000 }, () => randomUUID())]));
+    for (let i = 0; i < 3; i++) expect(await cache.isMember(chat, ada)).toBe(true);
+    expect([table.checks, table.loads]).toEqual([3, 0]);
+  });
+});
 
 describe('LocalMembershipCache', () => {
   it('serves repeated checks from memory', async () => {
     const table = new MembersTable();
-    const cache = new LocalMembershipCache(table.load);
+    const cache = new LocalMembershipCache(table);
     const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
     table.chats.set(chat, new Set([ada]));
     for (let i = 0; i < 5; i++) expect(await cache.isMember(chat, ada)).toBe(true);
@@ -120,7 +142,7 @@ describe('LocalMembershipCache', () => {
 
   it('keeps the most recently used chats, up to its bound', async () => {
     const table = new MembersTable();
-    const cache = new LocalMembershipCache(table.load, 2);
+    const cache = new LocalMembershipCache(table, 2);
     const [a, b, c, ada] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     for (const chat of [a, b, c]) table.chats.set(chat, new Set([ada]));
     await cache.isMember(a, ada);
@@ -137,7 +159,7 @@ describe('LocalMembershipCache', () => {
 
   it('stores a load that started after the last change', async () => {
     const table = new MembersTable();
-    const cache = new LocalMembershipCache(table.load);
+    const cache = new LocalMembershipCache(table);
     const [chat, other, ada] = [randomUUID(), randomUUID(), randomUUID()];
     table.chats.set(chat, new Set([ada]));
     await cache.invalidate(other);
@@ -151,12 +173,12 @@ if (redisSkipReason) {
   describe.skip(`redis membership cache: skipped, ${redisSkipReason}`, () => it.skip('contract'));
 } else {
   const { connect, dead: deadRedis } = redisClients();
-  membershipContract('redis', async (table) => new RedisMembershipCache(await connect(), table.load, silentLogger));
+  membershipContract('redis', async (table) => new RedisMembershipCache(await connect(), table, silentLogger));
 
   describe('RedisMembershipCache', () => {
     it('serves repeated checks from Redis, shared between instances', async () => {
       const table = new MembersTable();
-      const [one, two] = [new RedisMembershipCache(await connect(), table.load, silentLogger), new RedisMembershipCache(await connect(), table.load, silentLogger)];
+      const [one, two] = [new RedisMembershipCache(await connect(), table, silentLogger), new RedisMembershipCache(await connect(), table, silentLogger)];
       const [chat, ada] = [randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada]));
       for (let i = 0; i < 5; i++) expect(await one.isMember(chat, ada)).toBe(true);
@@ -167,7 +189,7 @@ if (redisSkipReason) {
     it('caches a chat of 100,001 members, staged in chunks, and the next checks read Redis only', async () => {
       const table = new MembersTable();
       const admin = await connect();
-      const cache = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const cache = new RedisMembershipCache(await connect(), table, silentLogger);
       const chat = randomUUID();
       const ids = Array.from({ length: 100_001 }, () => randomUUID());
       table.chats.set(chat, new Set(ids));
@@ -185,8 +207,8 @@ if (redisSkipReason) {
       const admin = await connect();
       const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada, bob, ...Array.from({ length: FILL_CHUNK * 2 }, () => randomUUID())]));
-      const slow = new RedisMembershipCache(await connect(), table.load, silentLogger);
-      const other = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const slow = new RedisMembershipCache(await connect(), table, silentLogger);
+      const other = new RedisMembershipCache(await connect(), table, silentLogger);
       const held = table.hold();
       const stale = slow.isMember(chat, bob);
       await held.loadStarted;
@@ -203,13 +225,16 @@ if (redisSkipReason) {
       const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada, bob]));
       let releaseLoad!: () => void;
-      const slowLoad: MemberLoader = async (chatId) => {
-        const snapshot = await table.load(chatId);
-        await new Promise<void>((resolve) => (releaseLoad = resolve));
-        return snapshot;
+      const slowSource: MemberSource = {
+        isMember: table.isMember,
+        membersOf: async (chatId) => {
+          const snapshot = await table.membersOf(chatId);
+          await new Promise<void>((resolve) => (releaseLoad = resolve));
+          return snapshot;
+        },
       };
-      const slow = new RedisMembershipCache(await connect(), slowLoad, silentLogger);
-      const other = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const slow = new RedisMembershipCache(await connect(), slowSource, silentLogger);
+      const other = new RedisMembershipCache(await connect(), table, silentLogger);
 
       const stale = slow.isMember(chat, bob);
       await new Promise((r) => setTimeout(r, 50));
@@ -222,8 +247,8 @@ if (redisSkipReason) {
 
     it('caches no list read during a change, even when the change’s second invalidation never comes', async () => {
       const table = new MembersTable();
-      const cache = new RedisMembershipCache(await connect(), table.load, silentLogger);
-      const other = new RedisMembershipCache(await connect(), table.load, silentLogger);
+      const cache = new RedisMembershipCache(await connect(), table, silentLogger);
+      const other = new RedisMembershipCache(await connect(), table, silentLogger);
       const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada, bob]));
       await cache.invalidate(chat); // the change's first invalidation
@@ -239,7 +264,7 @@ if (redisSkipReason) {
     it('keeps working after Redis forgets its scripts', async () => {
       const table = new MembersTable();
       const redis = await connect();
-      const cache = new RedisMembershipCache(redis, table.load, silentLogger);
+      const cache = new RedisMembershipCache(redis, table, silentLogger);
       const [chat, ada, bob] = [randomUUID(), randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada, bob]));
       expect(await cache.isMember(chat, bob)).toBe(true);
@@ -254,10 +279,12 @@ if (redisSkipReason) {
     it('answers from the database when Redis is down', async () => {
       const table = new MembersTable();
       const dead = deadRedis();
-      const cache = new RedisMembershipCache(dead, table.load, silentLogger);
+      const cache = new RedisMembershipCache(dead, table, silentLogger);
       const [chat, ada] = [randomUUID(), randomUUID()];
       table.chats.set(chat, new Set([ada]));
       expect(await cache.isMember(chat, ada)).toBe(true);
+      // One membership looked up, not the chat's whole member list.
+      expect([table.checks, table.loads]).toEqual([1, 0]);
       await expect(cache.invalidate(chat)).rejects.toThrow();
     });
 
@@ -267,14 +294,14 @@ if (redisSkipReason) {
       const client = await startRedis(connectRedis(redis.url, 'hung', silentLogger, 'commands', 200));
       try {
         const table = new MembersTable();
-        const cache = new RedisMembershipCache(client, table.load, silentLogger, new RedisBreaker(1000, silentLogger));
+        const cache = new RedisMembershipCache(client, table, silentLogger, new RedisBreaker(1000, silentLogger));
         const [chat, ada] = [randomUUID(), randomUUID()];
         table.chats.set(chat, new Set([ada]));
         await admin.config('RESETSTAT');
         await admin.call('CLIENT', 'PAUSE', '60000', 'WRITE');
         try {
           for (let i = 0; i < 5; i++) expect(await cache.isMember(chat, ada)).toBe(true);
-          expect(table.loads).toBe(5);
+          expect([table.checks, table.loads]).toEqual([5, 0]);
         } finally {
           await admin.call('CLIENT', 'UNPAUSE');
         }
@@ -299,11 +326,11 @@ if (clusterSkipReason) {
   describe('on a Redis Cluster', () => {
     const redis = redisClusterForSuite();
     // The three keys of a chat share the {chat:<id>} hash tag: each script runs on the node of that slot.
-    membershipContract('redis cluster', async (table) => new RedisMembershipCache(await redis.connect(), table.load, silentLogger));
+    membershipContract('redis cluster', async (table) => new RedisMembershipCache(await redis.connect(), table, silentLogger));
 
     it('shares a chat’s cache between instances across the cluster', async () => {
       const table = new MembersTable();
-      const [one, two] = [new RedisMembershipCache(await redis.connect(), table.load, silentLogger), new RedisMembershipCache(await redis.connect(), table.load, silentLogger)];
+      const [one, two] = [new RedisMembershipCache(await redis.connect(), table, silentLogger), new RedisMembershipCache(await redis.connect(), table, silentLogger)];
       const chats = Array.from({ length: 20 }, () => randomUUID());
       const ada = randomUUID();
       for (const chat of chats) table.chats.set(chat, new Set([ada]));
@@ -317,7 +344,7 @@ if (clusterSkipReason) {
 
     it('stages a large chat’s fill on the node of its slot, and shares it across the cluster', async () => {
       const table = new MembersTable();
-      const [one, two] = [new RedisMembershipCache(await redis.connect(), table.load, silentLogger), new RedisMembershipCache(await redis.connect(), table.load, silentLogger)];
+      const [one, two] = [new RedisMembershipCache(await redis.connect(), table, silentLogger), new RedisMembershipCache(await redis.connect(), table, silentLogger)];
       const chat = randomUUID();
       const ids = Array.from({ length: FILL_CHUNK * 3 + 1 }, () => randomUUID());
       table.chats.set(chat, new Set(ids));

@@ -64,7 +64,7 @@ describe('history paging on pglite', () => {
     const { chats: chatRepo, users, store } = seeded;
     const log = new LocalEventLog();
     const limits = new RateLimits(new LocalRateLimiter(), loadConfig({}, { signsTokens: false }));
-    const membership = new LocalMembershipCache((chatId) => chatRepo.membersOf(chatId));
+    const membership = new LocalMembershipCache(chatRepo);
     const chats = new ChatService(chatRepo, users, membership, bus, new Announcer(bus, 1000, silentLogger), limits, store, new ChatOutbox(chatRepo, log, silentLogger));
     liveCheck = new LiveCheck(chatRepo, 600_000, silentLogger);
     messages = new MessageService(chats, store, log, new ChatFeeds(bus, store, 50, silentLogger), limits, liveCheck, new EventCursors('history paging'), 5000);
