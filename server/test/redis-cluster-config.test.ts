@@ -33,4 +33,20 @@ describe('REDIS_CLUSTER_NODES', () => {
     expect(loadConfig({ ...shared, PERSISTER: 'external', REDIS_CLUSTER_NODES: 'a:7000' }).persister).toBe('external');
     expect(() => loadConfig({ ...shared, PERSISTER: 'external' })).toThrow(/needs REDIS_URL: .*REDIS_CLUSTER_NODES in place of REDIS_URL will do/);
   });
+
+  it('reads REDIS_CLUSTER_USERNAME, REDIS_CLUSTER_PASSWORD and REDIS_CLUSTER_TLS into how every node is reached', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_CLUSTER_USERNAME: 'parley', REDIS_CLUSTER_PASSWORD: 's3cret', REDIS_CLUSTER_TLS: 'on' });
+    expect(redisTargetOf(config)).toEqual({ clusterNodes: [{ host: 'a', port: 7000 }], username: 'parley', password: 's3cret', tls: true });
+    expect(redisTargetOf(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_CLUSTER_PASSWORD: 's3cret', REDIS_CLUSTER_TLS: 'off' }))).toEqual({
+      clusterNodes: [{ host: 'a', port: 7000 }],
+      password: 's3cret',
+    });
+  });
+
+  it('refuses them without REDIS_CLUSTER_NODES, a username without a password, and a TLS value other than on/off', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_PASSWORD: 's3cret' })).toThrow(/REDIS_CLUSTER_PASSWORD only apply to REDIS_CLUSTER_NODES .*REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER_TLS: 'on' })).toThrow(/REDIS_CLUSTER_TLS only apply to REDIS_CLUSTER_NODES/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_CLUSTER_USERNAME: 'parley' })).toThrow(/REDIS_CLUSTER_USERNAME needs REDIS_CLUSTER_PASSWORD/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_CLUSTER_TLS: 'yes' })).toThrow(/REDIS_CLUSTER_TLS/);
+  });
 });

@@ -25,6 +25,8 @@ export interface Config {
    * it learns the rest from the cluster. Never set together with `redisUrl`.
    */
   redisClusterNodes?: RedisNode[];
+  /** REDIS_CLUSTER_USERNAME, REDIS_CLUSTER_PASSWORD, REDIS_CLUSTER_TLS: how every node of the cluster is reached. */
+  redisClusterAccess?: RedisClusterAccess;
   /** Unset: in-process event log. */
   kafkaBrokers?: string[];
   /** Unset: messages live in the relational database. */
@@ -157,14 +159,38 @@ export interface RedisNode {
   port: number;
 }
 
+/**
+ * A cluster's credentials and transport, the same on every node (a URL per
+ * node would repeat the password in each). With TLS, each node's certificate
+ * is checked against Node's CAs plus NODE_EXTRA_CA_CERTS, for the address the
+ * node announces.
+ */
+export interface RedisClusterAccess {
+  username?: string;
+  password?: string;
+  tls?: boolean;
+}
+
 /** The shared Redis, one server or a cluster; undefined when there is none (everything in process). */
-export type RedisTarget = { url: string } | { clusterNodes: RedisNode[] };
+export type RedisTarget = { url: string } | ({ clusterNodes: RedisNode[] } & RedisClusterAccess);
 
 /** REDIS_URL or REDIS_CLUSTER_NODES, whichever is set: every instance shares what either enables. */
-export function redisTargetOf(config: Pick<Config, 'redisUrl' | 'redisClusterNodes'>): RedisTarget | undefined {
+export function redisTargetOf(config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisClusterAccess'>): RedisTarget | undefined {
   if (config.redisUrl) return { url: config.redisUrl };
-  if (config.redisClusterNodes) return { clusterNodes: config.redisClusterNodes };
+  if (config.redisClusterNodes) return { clusterNodes: config.redisClusterNodes, ...config.redisClusterAccess };
   return undefined;
+}
+
+/** REDIS_CLUSTER_USERNAME / _PASSWORD / _TLS; refused without REDIS_CLUSTER_NODES, where they would silently do nothing. */
+function redisClusterAccess(env: NodeJS.ProcessEnv, clustered: boolean): RedisClusterAccess | undefined {
+  const username = nonEmpty(env.REDIS_CLUSTER_USERNAME);
+  const password = nonEmpty(env.REDIS_CLUSTER_PASSWORD);
+  const tls = onOff('REDIS_CLUSTER_TLS', nonEmpty(env.REDIS_CLUSTER_TLS)?.toLowerCase(), false);
+  if (username === undefined && password === undefined && !tls) return undefined;
+  const given = [username !== undefined && 'REDIS_CLUSTER_USERNAME', password !== undefined && 'REDIS_CLUSTER_PASSWORD', tls && 'REDIS_CLUSTER_TLS'].filter(Boolean);
+  if (!clustered) throw new ConfigError(`${given.join(', ')} only apply to REDIS_CLUSTER_NODES (for one Redis, put them in REDIS_URL: rediss://user:password@host:port)`);
+  if (username !== undefined && password === undefined) throw new ConfigError('REDIS_CLUSTER_USERNAME needs REDIS_CLUSTER_PASSWORD');
+  return { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}), ...(tls ? { tls } : {}) };
 }
 
 /** `host:port,host:port,…` (a bracketed IPv6 address is a host): where a cluster client starts. */
@@ -387,6 +413,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     // Two shared Redises would split the instances' traffic between them: one or the other.
     throw new ConfigError('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
   }
+  const clusterAccess = redisClusterAccess(env, clusterNodes !== undefined);
   const mongoUrl = nonEmpty(env.MONGO_URL);
   const brokersText = nonEmpty(env.KAFKA_BROKERS);
   const kafkaBrokers = brokersText?.split(',').map((b) => b.trim());
@@ -443,6 +470,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { signsTokens =
     databaseUrl: databaseUrl && urlWithScheme('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']),
     redisUrl: redisUrl && urlWithScheme('REDIS_URL', redisUrl, ['redis:', 'rediss:']),
     ...(clusterNodes ? { redisClusterNodes: clusterNodes } : {}),
+    ...(clusterAccess ? { redisClusterAccess: clusterAccess } : {}),
     mongoUrl: mongoUrl && mongoConnectionString(mongoUrl),
     kafkaBrokers,
     jwtSecret,

@@ -45,10 +45,11 @@ export function connectRedis(
     enableAutoPipelining: failFast,
   };
   const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
+  const cluster = typeof target !== 'string' && 'clusterNodes' in target ? target : null;
   const client: RedisClient =
-    url !== null
-      ? new Redis(url, { ...options, enableOfflineQueue: !failFast, retryStrategy, lazyConnect: true })
-      : new Cluster((target as { clusterNodes: { host: string; port: number }[] }).clusterNodes, {
+    cluster === null
+      ? new Redis(url!, { ...options, enableOfflineQueue: !failFast, retryStrategy, lazyConnect: true })
+      : new Cluster(cluster.clusterNodes, {
           enableOfflineQueue: !failFast,
           enableAutoPipelining: failFast,
           clusterRetryStrategy: retryStrategy,
@@ -59,7 +60,12 @@ export function connectRedis(
           lazyConnect: true,
           // Per node: ioredis drops a node's connection when it fails and finds the slot's
           // new owner from the cluster (after a failover, its replica).
-          redisOptions: options,
+          redisOptions: {
+            ...options,
+            ...(cluster.username !== undefined ? { username: cluster.username } : {}),
+            ...(cluster.password !== undefined ? { password: cluster.password } : {}),
+            ...(cluster.tls ? { tls: {} } : {}),
+          },
         });
   // One line per outage, not one per reconnect attempt.
   let down = false;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMITS_OFF } from '../../src/config/config.js';
+import { GraphQLEndpoint } from './server.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -11,14 +12,16 @@ const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
  * Parley as its own process (the built server, as `npm start` runs it), for
  * what an in-process server cannot show: being killed with SIGKILL.
  */
-export class ChildServer {
+export class ChildServer extends GraphQLEndpoint {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
     private readonly dataDir: string,
     /** Everything it has printed so far, stdout and stderr. */
     private readonly output: () => string,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(env: Record<string, string>): Promise<ChildServer> {
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-child-'));
@@ -46,10 +49,6 @@ export class ChildServer {
       });
     });
     return new ChildServer(child, url, dataDir, () => output);
-  }
-
-  get wsUrl(): string {
-    return this.url.replace(/^http/, 'ws');
   }
 
   /** The process's id (with WORKERS>1: the primary's). */

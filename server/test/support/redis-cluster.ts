@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
@@ -41,6 +41,34 @@ export interface ClusterNode {
 
 const NODE_TIMEOUT_MS = 1000;
 
+/** A CA and a certificate for 127.0.0.1 signed by it, as files (made with openssl). */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Makes a throwaway CA and a node certificate for 127.0.0.1 in `dir`. */
+export function makeTlsFiles(dir: string): TlsFiles {
+  const files = { ca: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), cert: join(dir, 'node.crt'), key: join(dir, 'node.key'), csr: join(dir, 'node.csr'), ext: join(dir, 'node.ext') };
+  writeFileSync(files.ext, 'subjectAltName=IP:127.0.0.1\n');
+  const run = (args: string[]) => {
+    const done = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (done.status !== 0) throw new Error(`openssl ${args[0]} failed: ${done.stderr}`);
+  };
+  // prettier-ignore
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=parley test CA', '-keyout', files.caKey, '-out', files.ca]);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', files.key, '-out', files.csr]);
+  run(['x509', '-req', '-in', files.csr, '-CA', files.ca, '-CAkey', files.caKey, '-CAcreateserial', '-days', '1', '-extfile', files.ext, '-out', files.cert]);
+  return { ca: files.ca, cert: files.cert, key: files.key };
+}
+
+/** How clients reach the nodes: a password (requirepass, also between nodes), TLS (clients, replication and the cluster bus). */
+export interface ClusterSecurity {
+  password?: string;
+  tls?: boolean;
+}
+
 /**
  * A Redis Cluster of the test's own: `masters` masters, each with `replicas`
  * replicas, every node a local `redis-server` in a temp dir, on free ports.
@@ -52,12 +80,15 @@ export class RedisClusterProcesses {
   private constructor(
     readonly dir: string,
     readonly nodes: ClusterNode[],
+    private readonly password: string | undefined,
+    /** Set when the nodes speak TLS only. */
+    readonly tls: TlsFiles | null,
   ) {}
 
-  static async start({ masters = 3, replicas = 0 } = {}): Promise<RedisClusterProcesses> {
+  static async start({ masters = 3, replicas = 0, password, tls = false }: { masters?: number; replicas?: number } & ClusterSecurity = {}): Promise<RedisClusterProcesses> {
     const dir = mkdtempSync(join(tmpdir(), 'parley-redis-cluster-'));
     const nodes: ClusterNode[] = [];
-    const cluster = new RedisClusterProcesses(dir, nodes);
+    const cluster = new RedisClusterProcesses(dir, nodes, password, tls ? makeTlsFiles(dir) : null);
     try {
       const used = new Set<number>();
       const port = async () => {
@@ -71,7 +102,7 @@ export class RedisClusterProcesses {
       await Promise.all(nodes.map((node) => cluster.waitForPing(node.port)));
       const created = spawnSync(
         'redis-cli',
-        ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+        [...cluster.cliAccess(), '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
         { encoding: 'utf8', timeout: 30_000 },
       );
       if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}\n${created.stderr}`);
@@ -94,10 +125,22 @@ export class RedisClusterProcesses {
     return this.startupNodes.map((n) => `${n.host}:${n.port}`).join(',');
   }
 
+  /** redis-cli's options to reach a node. */
+  private cliAccess(): string[] {
+    return [...(this.password ? ['-a', this.password, '--no-auth-warning'] : []), ...(this.tls ? ['--tls', '--cacert', this.tls.ca] : [])];
+  }
+
   private spawnNode(node: ClusterNode): void {
+    const tls = this.tls;
+    // prettier-ignore
+    const security = [
+      ...(this.password ? ['--requirepass', this.password, '--masterauth', this.password] : []),
+      ...(tls ? ['--port', '0', '--tls-port', String(node.port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca,
+        '--tls-auth-clients', 'no', '--tls-cluster', 'yes', '--tls-replication', 'yes'] : ['--port', String(node.port)]),
+    ];
     // prettier-ignore
     node.process = spawn('redis-server', [
-      '--port', String(node.port), '--bind', '127.0.0.1', '--dir', this.dir,
+      ...security, '--bind', '127.0.0.1', '--dir', this.dir,
       '--cluster-enabled', 'yes', '--cluster-port', String(node.busPort),
       '--cluster-config-file', `nodes-${node.port}.conf`, '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
       '--save', '', '--appendonly', 'no', '--daemonize', 'no',
@@ -105,7 +148,16 @@ export class RedisClusterProcesses {
   }
 
   private async admin<T>(port: number, run: (redis: Redis) => Promise<T>): Promise<T> {
-    const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 1000,
+      ...(this.password ? { password: this.password } : {}),
+      ...(this.tls ? { tls: { ca: readFileSync(this.tls.ca) } } : {}),
+    });
     redis.on('error', () => undefined);
     try {
       await redis.connect();

@@ -16,8 +16,53 @@ export interface GraphQLResponse<T = any> {
 export const codeOf = (result: GraphQLResponse): string | undefined => result.errors?.[0]?.extensions?.code;
 
 
+/**
+ * What a test asks of a running Parley over the network, in this process
+ * (TestServer) or another (ChildServer): GraphQL over HTTP, /readyz, a
+ * graphql-ws client.
+ */
+export abstract class GraphQLEndpoint {
+  abstract get url(): string;
+
+  get wsUrl(): string {
+    return this.url.replace(/^http/, 'ws');
+  }
+
+  async readiness(): Promise<{ status: number; body: { engines: Record<string, string>; latencyMs: Record<string, number> } }> {
+    const response = await fetch(this.url.replace(/\/graphql$/, '/readyz'));
+    return { status: response.status, body: (await response.json()) as { engines: Record<string, string>; latencyMs: Record<string, number> } };
+  }
+
+  async gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<T>;
+  }
+
+  /** Like gql, but fails the test on any error and returns data. */
+  async ok<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
+    const result = await this.gql<T>(query, variables, token);
+    if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+    return result.data as T;
+  }
+
+  wsClient(token: string | null, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
+    return createClient({
+      url: this.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      retryAttempts: 0,
+      lazy: true,
+      ...extra,
+    });
+  }
+}
+
 /** A real Parley on an ephemeral port, over real storage, restartable on the same storage. */
-export class TestServer {
+export class TestServer extends GraphQLEndpoint {
   parley!: Parley;
   private storage!: Storage;
   /** Whether stop() disposes the storage (false when servers share it). */
@@ -67,9 +112,6 @@ export class TestServer {
     return this.storage.dataDir;
   }
 
-  get wsUrl(): string {
-    return this.parley.url.replace(/^http/, 'ws');
-  }
 
   async restart(): Promise<void> {
     await this.parley.close();
@@ -79,38 +121,6 @@ export class TestServer {
   async stop(): Promise<void> {
     await this.parley.close();
     if (this.ownsStorage) await this.storage.dispose();
-  }
-
-  async readiness(): Promise<{ status: number; body: { engines: Record<string, string>; latencyMs: Record<string, number> } }> {
-    const response = await fetch(this.url.replace(/\/graphql$/, '/readyz'));
-    return { status: response.status, body: (await response.json()) as { engines: Record<string, string>; latencyMs: Record<string, number> } };
-  }
-
-  async gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResponse<T>;
-  }
-
-  /** Like gql, but fails the test on any error and returns data. */
-  async ok<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
-    const result = await this.gql<T>(query, variables, token);
-    if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
-    return result.data as T;
-  }
-
-  wsClient(token: string | null, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
-    return createClient({
-      url: this.wsUrl,
-      webSocketImpl: WebSocket,
-      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-      retryAttempts: 0,
-      lazy: true,
-      ...extra,
-    });
   }
 }
 
