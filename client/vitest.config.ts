@@ -10,5 +10,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/web-client*.test.ts'],
     environment: 'jsdom',
+    // Bundled with the components, so its getContext is the same Svelte's (a component taking the client
+    // from context, getContextClient, otherwise fails with lifecycle_outside_component).
+    server: { deps: { inline: ['@urql/svelte'] } },
   },
 });

@@ -20,8 +20,11 @@ export class PeopleSearch {
   results = $state.raw<UserFieldsFragment[]>([]);
   searching = $state(false);
 
-  /** Counts searches sent, so that an answer overtaken by a newer search is dropped rather than shown over it. */
-  private sent = 0;
+  /**
+   * Counts searches asked for, as the text changes (not as they are sent after the pause): an answer
+   * for any text but the latest is dropped, rather than shown, or taken as settling the latest.
+   */
+  private asked = 0;
   private waiters: (() => void)[] = [];
 
   /** Resolves once the results answer the text as it is now (at once when they do): Enter right after typing acts on them. */
@@ -35,10 +38,10 @@ export class PeopleSearch {
       const text = this.text.trim();
       if (!active()) return;
       this.searching = true;
+      const id = ++this.asked;
       const timer = setTimeout(async () => {
-        const id = ++this.sent;
         const result = await client.query(UsersDocument, { search: text || null, first: 20 }).toPromise();
-        if (id !== this.sent) return;
+        if (id !== this.asked) return;
         this.searching = false;
         if (result.data) this.results = result.data.users.filter(keep);
         else if (result.error) onError(toApiError(result.error).message);
