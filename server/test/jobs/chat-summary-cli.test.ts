@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openRelational } from '../../src/relational/orm.js';
 import { SeededHistory } from '../support/seeded-history.js';
-import { relationalTargets } from '../support/targets.js';
+import { freshPgliteTarget, pgliteTarget, relationalTargets } from '../support/targets.js';
 
 /** The compiled entry point, as the image and the Airflow DAG run it. */
 const CLI = fileURLToPath(new URL('../../dist/jobs/chat-summary-main.js', import.meta.url));
@@ -64,7 +64,8 @@ describe('chat summary CLI: a bad command line', () => {
   });
 });
 
-describe.each(relationalTargets)('chat summary CLI on $name', (target) => {
+// A fresh database on PGlite too: the CLI migrates it itself.
+describe.each(relationalTargets.map((t) => (t === pgliteTarget ? freshPgliteTarget : t)))('chat summary CLI on $name', (target) => {
   let storage: Awaited<ReturnType<typeof target.provision>>;
   let env: Record<string, string>;
 

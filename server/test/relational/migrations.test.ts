@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrateRelational, openRelational, type RelationalOrm } from '../../src/relational/orm.js';
-import { postgresTarget, relationalTargets } from '../support/targets.js';
+import { freshPgliteTarget, pgliteTarget, postgresTarget, relationalTargets } from '../support/targets.js';
 
 /** The last migration before idempotency was scoped to the chat. */
 const BEFORE_CLIENT_ID_PER_CHAT = 'Migration20261122000000_daily_stats';
 
-describe.each(relationalTargets)('migrations on $name', (target) => {
+// From scratch on PGlite too: the other suites' PGlite comes migrated already.
+describe.each(relationalTargets.map((t) => (t === pgliteTarget ? freshPgliteTarget : t)))('migrations on $name', (target) => {
   let storage: Awaited<ReturnType<typeof target.provision>>;
   let orm: RelationalOrm;
   beforeAll(async () => {

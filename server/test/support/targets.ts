@@ -1,6 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate, MIGRATIONS_DIR, openRelational } from '../../src/relational/orm.js';
 import { createTestDatabase, postgresUnreachable } from './postgres.js';
 
 /**
@@ -14,11 +18,60 @@ export interface RelationalTarget {
   provision(): Promise<{ dataDir: string; databaseUrl?: string; dispose(): Promise<void> }>;
 }
 
-export const pgliteTarget: RelationalTarget = {
+/**
+ * A migrated PGlite cluster, made once per migrations and PGlite version and
+ * shared by every test file of the run (and later runs): initdb and the
+ * migrations take about 6 s here, a copy 0.2 s. Parley still runs its
+ * migrator on start, and finds nothing left to do.
+ */
+let template: Promise<string> | undefined;
+
+/** The installed PGlite's version: its package.json is not exported, so found above its entry point. */
+async function pgliteVersion(): Promise<string> {
+  let dir = dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite')));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+function pgliteTemplate(): Promise<string> {
+  template ??= (async () => {
+    const hash = createHash('sha256');
+    hash.update(await pgliteVersion());
+    for (const name of (await readdir(MIGRATIONS_DIR)).sort()) hash.update(name).update(await readFile(join(MIGRATIONS_DIR, name)));
+    const path = join(tmpdir(), `parley-pglite-template-${hash.digest('hex').slice(0, 16)}`);
+    if (existsSync(path)) return path;
+    // Made aside and renamed into place: a template is there whole, or not at all, whichever file made it.
+    const building = await mkdtemp(join(tmpdir(), 'parley-pglite-building-'));
+    const orm = await openRelational({ dataDir: building, durable: false });
+    try {
+      await migrate(orm);
+    } finally {
+      await orm.close();
+    }
+    await rename(building, path).catch(async (error: NodeJS.ErrnoException) => {
+      await rm(building, { recursive: true, force: true });
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
+    return path;
+  })();
+  return template;
+}
+
+/** PGlite from scratch: initdb and no migrations applied (for the tests of migrations themselves). */
+export const freshPgliteTarget: RelationalTarget = {
   name: 'pglite',
   async provision() {
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
     return { dataDir, dispose: () => rm(dataDir, { recursive: true, force: true }) };
+  },
+};
+
+/** PGlite as Parley leaves it after its first start: migrated (a copy of the template). */
+export const pgliteTarget: RelationalTarget = {
+  name: 'pglite',
+  async provision() {
+    const storage = await freshPgliteTarget.provision();
+    await cp(join(await pgliteTemplate(), 'pglite'), join(storage.dataDir, 'pglite'), { recursive: true });
+    return storage;
   },
 };
 
