@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMITS_OFF } from '../../src/config/config.js';
 import { GraphQLEndpoint } from './server.js';
+import { seedPglite } from './targets.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -25,6 +26,7 @@ export class ChildServer extends GraphQLEndpoint {
 
   static async start(env: Record<string, string>): Promise<ChildServer> {
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-child-'));
+    if (!env.DATABASE_URL) await seedPglite(dataDir);
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, ...LIMITS_OFF, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -65,12 +65,17 @@ export const freshPgliteTarget: RelationalTarget = {
   },
 };
 
+/** Puts a migrated PGlite cluster into `dataDir`, where Parley would make one at its first start. */
+export async function seedPglite(dataDir: string): Promise<void> {
+  await cp(join(await pgliteTemplate(), 'pglite'), join(dataDir, 'pglite'), { recursive: true });
+}
+
 /** PGlite as Parley leaves it after its first start: migrated (a copy of the template). */
 export const pgliteTarget: RelationalTarget = {
   name: 'pglite',
   async provision() {
     const storage = await freshPgliteTarget.provision();
-    await cp(join(await pgliteTemplate(), 'pglite'), join(storage.dataDir, 'pglite'), { recursive: true });
+    await seedPglite(storage.dataDir);
     return storage;
   },
 };
