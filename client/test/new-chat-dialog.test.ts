@@ -60,7 +60,7 @@ describe('new chat dialog', () => {
     fake.release(null);
     await new Promise((resolve) => setTimeout(resolve, 0));
     await userEvent.type(search, '{Enter}');
-    // Was: the stale answer counted as settling Cat's search, four people were "found", and Enter added no one.
+    // Taken as settling Cat's search, the stale answer would list four people, and Enter would add no one.
     await waitFor(() => expect(document.querySelector('.selected-people')?.textContent).toContain('Cat Keys'));
     expect((search as HTMLInputElement).value).toBe('');
   });

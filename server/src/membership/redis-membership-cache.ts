@@ -62,7 +62,7 @@ const CHANGE_WINDOW_MS = 30_000;
 /**
  * The most member ids sent in one command: a larger chat is staged in chunks
  * of this many. Lua's unpack takes about 8,000 values, and 100,001 ids spread
- * as arguments once overflowed the stack inside ioredis and ended the process.
+ * as one command's arguments overflow the stack inside ioredis.
  */
 export const FILL_CHUNK = 5_000;
 /** How long a staging key outlives an instance that died while filling it. */

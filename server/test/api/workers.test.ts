@@ -82,7 +82,7 @@ async function socketOnSomeWorker(server: ChildServer, user: TestUser): Promise<
 const readyWorkers = (server: ChildServer) => server.lines().filter((l) => l.msg === 'worker ready');
 /**
  * The primary's listening line follows both workers' ready messages over IPC, but each worker's
- * own log line travels on its stdout and may reach the pipe after it (CI once read one of two).
+ * own log line travels on its stdout and may reach the pipe after it.
  */
 async function bothWorkersReady(server: ChildServer) {
   await until(() => readyWorkers(server).length >= 2);
