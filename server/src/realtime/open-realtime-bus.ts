@@ -35,7 +35,15 @@ function describeTarget(target: RedisTarget): string {
   return `REDIS_CLUSTER_NODES: the Redis Cluster at ${target.clusterNodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',')}`;
 }
 
-/** The mistake a Redis names itself: one Redis (not in cluster mode) given as a cluster. */
+/**
+ * Mistakes the answer points at: one Redis (not in cluster mode) given as a
+ * cluster, or a TLS-only cluster reached without TLS (it closes the plain
+ * connection without a word).
+ */
 function hintFor(target: RedisTarget, cause: Error | undefined): string {
-  return !('url' in target) && /cluster support disabled/i.test(cause?.message ?? '') ? ' (REDIS_CLUSTER_NODES is for a Redis Cluster; one Redis goes in REDIS_URL)' : '';
+  if ('url' in target) return '';
+  const said = cause?.message ?? '';
+  if (/cluster support disabled/i.test(said)) return ' (REDIS_CLUSTER_NODES is for a Redis Cluster; one Redis goes in REDIS_URL)';
+  if (!target.tls && /connection is closed/i.test(said)) return ' (if the cluster speaks TLS only, set REDIS_CLUSTER_TLS=on)';
+  return '';
 }

@@ -60,7 +60,7 @@ suite('on a Redis Cluster with a password and TLS only', () => {
   it('refuses to start with a wrong password or without TLS, with one line saying what Redis answered', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ REDIS_CLUSTER_PASSWORD: 'wrong', REDIS_CLUSTER_TLS: 'on' }, /could not start: REDIS_CLUSTER_NODES: the Redis Cluster at .* did not answer: WRONGPASS/],
-      [{ REDIS_CLUSTER_PASSWORD: PASSWORD }, /could not start: REDIS_CLUSTER_NODES: the Redis Cluster at .* did not answer/],
+      [{ REDIS_CLUSTER_PASSWORD: PASSWORD }, /could not start: REDIS_CLUSTER_NODES: the Redis Cluster at .* did not answer: .*set REDIS_CLUSTER_TLS=on/],
     ];
     for (const [env, said] of cases) {
       const failure = await start(env).then(
