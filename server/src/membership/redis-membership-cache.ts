@@ -34,10 +34,14 @@ return 1`;
 /**
  * FILL for a chat too large for one script call: the members were added to a
  * staging key of the chat's slot in chunks, and it becomes the cached set
- * under the same conditions, or is dropped.
+ * under the same conditions, or is dropped. So is a staging set that is not
+ * whole (ARGV[3] members with the marker): Redis short of memory may evict it
+ * between two chunks, and the later chunks alone would make a set that
+ * refuses real members.
  */
 const FILL_STAGED = `
-if redis.call('EXISTS', KEYS[3]) == 1 or (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then
+if redis.call('EXISTS', KEYS[3]) == 1 or (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1]
+  or redis.call('SCARD', KEYS[4]) ~= tonumber(ARGV[3]) or redis.call('SISMEMBER', KEYS[4], '') == 0 then
   redis.call('DEL', KEYS[4])
   return 0
 end
@@ -72,7 +76,7 @@ const STAGING_TTL_MS = 60_000;
 interface MembershipScripts {
   parleyMembersCheck(members: string, userId: string): Promise<number>;
   parleyMembersFill(members: string, generation: string, changing: string, seenGeneration: string, ttlMs: number, ...ids: string[]): Promise<number>;
-  parleyMembersFillStaged(members: string, generation: string, changing: string, staging: string, seenGeneration: string, ttlMs: number): Promise<number>;
+  parleyMembersFillStaged(members: string, generation: string, changing: string, staging: string, seenGeneration: string, ttlMs: number, size: number): Promise<number>;
   parleyMembersInvalidate(members: string, generation: string, changing: string, ttlMs: number, windowMs: number): Promise<number>;
 }
 
@@ -142,10 +146,16 @@ export class RedisMembershipCache implements MembershipCache {
     // Its own staging key per fill, in the chat's slot: fills racing on two instances never mix.
     const staging = `${members}:staging:${randomUUID()}`;
     const chunks = this.redis.pipeline();
-    chunks.sadd(staging, LOADED).pexpire(staging, STAGING_TTL_MS);
-    for (let i = 0; i < ids.length; i += FILL_CHUNK) chunks.sadd(staging, ...ids.slice(i, i + FILL_CHUNK));
-    for (const [error] of (await chunks.exec()) ?? []) if (error) throw error;
-    await this.redis.parleyMembersFillStaged(members, generation, changing, staging, seenGeneration, TTL_MS);
+    chunks.sadd(staging, LOADED);
+    // A TTL after every chunk, not once: a chunk that lands after an eviction makes the key anew, without one.
+    for (let i = 0; i < ids.length; i += FILL_CHUNK) chunks.sadd(staging, ...ids.slice(i, i + FILL_CHUNK)).pexpire(staging, STAGING_TTL_MS);
+    const failed = ((await chunks.exec()) ?? []).find(([error]) => error)?.[0];
+    if (failed) {
+      // Out of memory, say: the part staged goes now, not in a minute.
+      await this.redis.del(staging).catch(() => undefined);
+      throw failed;
+    }
+    await this.redis.parleyMembersFillStaged(members, generation, changing, staging, seenGeneration, TTL_MS, ids.length + 1);
   }
 
   async invalidate(chatId: string): Promise<void> {

@@ -202,6 +202,30 @@ if (redisSkipReason) {
       expect(await admin.keys(`parley:{chat:${chat}}:members:staging:*`)).toEqual([]);
     });
 
+    it('never caches part of a large chat when Redis, short of memory, evicts or refuses its staging, and leaves no key without a TTL', async () => {
+      const redis = await DisposableRedis.start();
+      const admin = await connect(redis.url);
+      try {
+        const table = new MembersTable();
+        const chat = randomUUID();
+        const ids = Array.from({ length: 100_000 }, () => randomUUID());
+        table.chats.set(chat, new Set(ids));
+        await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+        const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+        // Room for part of the set: eviction (of the staging key, the only one with a TTL) and then refusal.
+        for (const headroom of [8, 4]) {
+          await admin.config('SET', 'maxmemory', String(used + headroom * 1024 * 1024));
+          const cache = new RedisMembershipCache(await connect(redis.url), table, silentLogger, new RedisBreaker(0, silentLogger));
+          for (const id of [ids[0]!, ids[50_000]!, ids[99_999]!]) expect(await cache.isMember(chat, id), `${headroom} MiB`).toBe(true);
+          const cached = await admin.scard(`parley:{chat:${chat}}:members`);
+          expect([0, ids.length + 1], `${headroom} MiB`).toContain(cached);
+          for (const key of await admin.keys('parley:*')) if (key.includes(':staging:')) expect(await admin.pttl(key), key).toBeGreaterThan(0);
+        }
+      } finally {
+        await redis.stop();
+      }
+    });
+
     it('drops a staged fill of a large chat that read the members before a removal on another instance', async () => {
       const table = new MembersTable();
       const admin = await connect();
