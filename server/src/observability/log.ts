@@ -53,7 +53,21 @@ export function currentLogScope(): ScopeFields | undefined {
  * Parley's own lines carry none of these; the list guards against a field
  * added later, and against driver errors that echo their input.
  */
-const REDACTED = ['password', 'token', 'authorization', 'body', 'variables', '*.password', '*.token', '*.authorization', '*.body', '*.variables'];
+const REDACTED = [
+  'password',
+  'token',
+  'authorization',
+  'body',
+  'variables',
+  '*.password',
+  '*.token',
+  '*.authorization',
+  '*.body',
+  '*.variables',
+  // A Redis error carries the command it answered, arguments and all: AUTH's are the password.
+  'err.command.args',
+  'err.lastNodeError.command.args',
+];
 
 /**
  * Parley's logger: JSON lines on stdout (one object per line, `time` in epoch
