@@ -37,6 +37,8 @@ describe('REDIS_CLUSTER_NODES', () => {
   it('reads REDIS_CLUSTER_USERNAME, REDIS_CLUSTER_PASSWORD and REDIS_CLUSTER_TLS into how every node is reached', () => {
     const config = loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_CLUSTER_USERNAME: 'parley', REDIS_CLUSTER_PASSWORD: 's3cret', REDIS_CLUSTER_TLS: 'on' });
     expect(redisTargetOf(config)).toEqual({ clusterNodes: [{ host: 'a', port: 7000 }], username: 'parley', password: 's3cret', tls: true });
+    // A password is taken as written, spaces and all.
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_CLUSTER_PASSWORD: ' p@ss ' }).redisClusterAccess).toEqual({ password: ' p@ss ' });
     expect(redisTargetOf(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_CLUSTER_PASSWORD: 's3cret', REDIS_CLUSTER_TLS: 'off' }))).toEqual({
       clusterNodes: [{ host: 'a', port: 7000 }],
       password: 's3cret',

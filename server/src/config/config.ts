@@ -184,7 +184,8 @@ export function redisTargetOf(config: Pick<Config, 'redisUrl' | 'redisClusterNod
 /** REDIS_CLUSTER_USERNAME / _PASSWORD / _TLS; refused without REDIS_CLUSTER_NODES, where they would silently do nothing. */
 function redisClusterAccess(env: NodeJS.ProcessEnv, clustered: boolean): RedisClusterAccess | undefined {
   const username = nonEmpty(env.REDIS_CLUSTER_USERNAME);
-  const password = nonEmpty(env.REDIS_CLUSTER_PASSWORD);
+  // Not trimmed: spaces may be part of a password.
+  const password = nonEmpty(env.REDIS_CLUSTER_PASSWORD) === undefined ? undefined : env.REDIS_CLUSTER_PASSWORD;
   const tls = onOff('REDIS_CLUSTER_TLS', nonEmpty(env.REDIS_CLUSTER_TLS)?.toLowerCase(), false);
   if (username === undefined && password === undefined && !tls) return undefined;
   const given = [username !== undefined && 'REDIS_CLUSTER_USERNAME', password !== undefined && 'REDIS_CLUSTER_PASSWORD', tls && 'REDIS_CLUSTER_TLS'].filter(Boolean);

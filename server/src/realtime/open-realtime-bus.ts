@@ -38,12 +38,13 @@ function describeTarget(target: RedisTarget): string {
 /**
  * Mistakes the answer points at: one Redis (not in cluster mode) given as a
  * cluster, or a TLS-only cluster reached without TLS (it closes the plain
- * connection without a word).
+ * connection without a word, as a node that is not there does).
  */
 function hintFor(target: RedisTarget, cause: Error | undefined): string {
   if ('url' in target) return '';
   const said = cause?.message ?? '';
   if (/cluster support disabled/i.test(said)) return ' (REDIS_CLUSTER_NODES is for a Redis Cluster; one Redis goes in REDIS_URL)';
-  if (!target.tls && /connection is closed/i.test(said)) return ' (if the cluster speaks TLS only, set REDIS_CLUSTER_TLS=on)';
+  // Nothing listening reads the same: the address comes first.
+  if (!target.tls && /connection is closed/i.test(said)) return ' (check the addresses; if the cluster speaks TLS only, set REDIS_CLUSTER_TLS=on)';
   return '';
 }
