@@ -45,21 +45,33 @@ export class TurnBatch<T> {
   }
 
   private async run(): Promise<void> {
-    // Let the turn finish: everything added during it is in the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.waiting.length > 0) {
-      // At least one item per batch, whatever `take` says, so the loop always moves on.
-      const taken = this.take(this.waiting);
-      const batch = taken.length > 0 ? taken : this.waiting.splice(0, 1);
+    try {
+      // Let the turn finish: everything added during it is in the first batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.waiting.length > 0) await this.handleNext();
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async handleNext(): Promise<void> {
+    let batch: T[] = [];
+    try {
+      const before = this.waiting.length;
+      batch = this.take(this.waiting);
+      // Taking nothing out of the waiting items would loop forever: the first one goes instead.
+      if (this.waiting.length === before) batch = this.waiting.splice(0, 1);
+      const handling = this.handlers.handle(batch);
+      // A synchronous handler (uncorking sockets) finishes in this very tick.
+      if (handling) await handling;
+    } catch (error) {
+      // A throwing handler (or take) fails its own batch, never the batches after it nor the loop.
+      if (batch.length === 0) batch = this.waiting.splice(0);
       try {
-        const handling = this.handlers.handle(batch);
-        // A synchronous handler (uncorking sockets) finishes in this very tick.
-        if (handling) await handling;
-      } catch (error) {
-        // A throwing handler fails its own batch, never the batches after it nor the loop.
         this.handlers.fail(batch, error);
+      } catch {
+        // `fail` only settles promises; one that throws must not stop the items behind it.
       }
     }
-    this.running = null;
   }
 }

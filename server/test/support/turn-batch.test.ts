@@ -116,4 +116,45 @@ describe('TurnBatch', () => {
     await batch.settled();
     expect(handled).toEqual([[1], [2]]);
   });
+
+  it('goes on after a `fail` or a `take` that throws, failing what `take` could not hand out', async () => {
+    const handled: number[][] = [];
+    const failed: number[][] = [];
+    let throwInTake = true;
+    const batch = new TurnBatch<number>({
+      take: (waiting) => {
+        if (throwInTake) {
+          throwInTake = false;
+          throw new Error('take broke');
+        }
+        return waiting.splice(0);
+      },
+      handle: (taken) => {
+        if (taken.includes(3)) throw new Error('boom');
+        handled.push(taken);
+      },
+      fail: (taken) => {
+        failed.push(taken);
+        throw new Error('fail broke too');
+      },
+    });
+    batch.add(1);
+    batch.add(2);
+    await batch.settled();
+    batch.add(3);
+    await batch.settled();
+    batch.add(4);
+    await batch.settled();
+    expect(failed).toEqual([[1, 2], [3]]);
+    expect(handled).toEqual([[4]]);
+  });
+
+  it('moves on by one item when `take` hands out copies without taking them out', async () => {
+    const handled: number[][] = [];
+    const batch = new TurnBatch<number>({ take: (waiting) => waiting.slice(0), handle: (taken) => void handled.push(taken), fail: failNot });
+    batch.add(1);
+    batch.add(2);
+    await batch.settled();
+    expect(handled).toEqual([[1], [2]]);
+  });
 });
