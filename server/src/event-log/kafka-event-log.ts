@@ -13,7 +13,6 @@ import type { ConsumerMeter } from '../observability/meters.js';
 export const MESSAGES_TOPIC = 'parley.messages';
 export const PERSISTER_GROUP = 'parley-persister';
 
-
 export interface KafkaEventLogOptions {
   brokers: string[];
   /** Partitions of the messages topic when Parley creates it; they bound how many persisters work at once. */

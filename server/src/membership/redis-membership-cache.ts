@@ -14,6 +14,9 @@ const CHECK = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 return redis.call('SISMEMBER', KEYS[1], ARGV[1])`;
 
+/** True when no membership change happened since the loader read the database (ARGV[1]: the generation it saw), and none is under way. */
+const UNCHANGED = `redis.call('EXISTS', KEYS[3]) == 0 and (redis.call('GET', KEYS[2]) or '0') == ARGV[1]`;
+
 /**
  * Fills the cache only if no change happened since the loader read the
  * database, and none is under way: every change bumps the generation, so a
@@ -24,8 +27,7 @@ return redis.call('SISMEMBER', KEYS[1], ARGV[1])`;
  * comes (Redis failed in between).
  */
 const FILL = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+if not (${UNCHANGED}) then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SADD', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -40,8 +42,7 @@ return 1`;
  * refuses real members.
  */
 const FILL_STAGED = `
-if redis.call('EXISTS', KEYS[3]) == 1 or (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1]
-  or redis.call('SCARD', KEYS[4]) ~= tonumber(ARGV[3]) or redis.call('SISMEMBER', KEYS[4], '') == 0 then
+if not (${UNCHANGED}) or redis.call('SCARD', KEYS[4]) ~= tonumber(ARGV[3]) or redis.call('SISMEMBER', KEYS[4], '') == 0 then
   redis.call('DEL', KEYS[4])
   return 0
 end

@@ -208,14 +208,10 @@ export class SqlChatRepository implements ChatRepository {
     return rows.flatMap((r) => (r.user_id ? [r.user_id] : []));
   }
 
+  /** The live check's statement for one pair: it already answers whether the chat exists and the user is in it. */
   async isMember(chatId: string, userId: string): Promise<boolean | null> {
-    const row = await this.db()
-      .selectFrom('chats as c')
-      .leftJoin('members as m', (join) => join.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', userId))
-      .select('m.user_id')
-      .where('c.id', '=', chatId)
-      .executeTakeFirst();
-    return row === undefined ? null : row.user_id !== null;
+    const [state] = await this.liveState([{ chatId, userId }]);
+    return state === undefined ? null : state.member;
   }
 
   /**

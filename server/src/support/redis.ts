@@ -31,7 +31,6 @@ export function connectRedis(
   commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
 ): RedisClient {
   const failFast = role === 'commands';
-  const url = typeof target === 'string' ? target : 'url' in target ? target.url : null;
   const options = {
     connectionName: `parley-${name}`,
     connectTimeout: 3000,
@@ -46,9 +45,10 @@ export function connectRedis(
   };
   const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
   const cluster = typeof target !== 'string' && 'clusterNodes' in target ? target : null;
+  const url = typeof target === 'string' ? target : 'url' in target ? target.url : '';
   const client: RedisClient =
     cluster === null
-      ? new Redis(url!, { ...options, enableOfflineQueue: !failFast, retryStrategy, lazyConnect: true })
+      ? new Redis(url, { ...options, enableOfflineQueue: !failFast, retryStrategy, lazyConnect: true })
       : new Cluster(cluster.clusterNodes, {
           enableOfflineQueue: !failFast,
           enableAutoPipelining: failFast,

@@ -12,10 +12,6 @@ const queries: [string, string][] = [
   ['chat list of a member', `select c.* from members m join chats c on c.id = m.chat_id where m.user_id = ${ID}`],
   ['membership check', `select last_read_seq from members where chat_id = ${ID} and user_id = ${ID}`],
   ['members of a chat', `select user_id from members where chat_id = ${ID}`],
-  [
-    'one user’s membership, uncached',
-    `select m.user_id from chats c left join members m on m.chat_id = c.id and m.user_id = ${ID} where c.id = ${ID}`,
-  ],
   ['direct chat of a pair', `select * from chats where direct_key = 'a:b'`],
   ['history forward', `select * from messages where chat_id = ${ID} and seq > 100 order by seq limit 51`],
   ['history backward', `select * from messages where chat_id = ${ID} and seq < 100 order by seq desc limit 51`],
