@@ -18,6 +18,12 @@ export interface RelationalTarget {
   provision(): Promise<{ dataDir: string; databaseUrl?: string; dispose(): Promise<void> }>;
 }
 
+/** The installed PGlite's version: its package.json is not exported, so found above its entry point. */
+async function pgliteVersion(): Promise<string> {
+  let dir = dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite')));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
 /**
  * A migrated PGlite cluster, made once per migrations and PGlite version and
  * shared by every test file of the run (and later runs): initdb and the
@@ -25,13 +31,6 @@ export interface RelationalTarget {
  * migrator on start, and finds nothing left to do.
  */
 let template: Promise<string> | undefined;
-
-/** The installed PGlite's version: its package.json is not exported, so found above its entry point. */
-async function pgliteVersion(): Promise<string> {
-  let dir = dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite')));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-}
 function pgliteTemplate(): Promise<string> {
   template ??= (async () => {
     const hash = createHash('sha256');
