@@ -24,6 +24,7 @@ async function pgliteVersion(): Promise<string> {
   while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
   return (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 }
+
 /**
  * A migrated PGlite cluster, made once per migrations and PGlite version and
  * shared by every test file of the run (and later runs): initdb and the
