@@ -56,7 +56,6 @@ export function makeTlsFiles(dir: string): TlsFiles {
     const done = spawnSync('openssl', args, { encoding: 'utf8' });
     if (done.status !== 0) throw new Error(`openssl ${args[0]} failed: ${done.stderr}`);
   };
-  // prettier-ignore
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=parley test CA', '-keyout', files.caKey, '-out', files.ca]);
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', files.key, '-out', files.csr]);
   run(['x509', '-req', '-in', files.csr, '-CA', files.ca, '-CAkey', files.caKey, '-CAcreateserial', '-days', '1', '-extfile', files.ext, '-out', files.cert]);
